@@ -1,0 +1,307 @@
+//! The configuration: TOML on disk ([`load`]), validated into the types here. Every error names
+//! the file, line, column and key, and what would be valid.
+
+mod error;
+mod load;
+mod raw;
+pub mod units;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use error::{ConfigError, ConfigErrors};
+pub use load::{load, load_str};
+
+use crate::geo::{CodeSystem, CountryCode};
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Global settings.
+    pub settings: Settings,
+    /// The watchlist.
+    pub countries: Vec<WatchCountry>,
+    /// Feeds to poll.
+    pub feeds: Vec<FeedConfig>,
+    /// Rules to evaluate.
+    pub rules: Vec<Rule>,
+}
+
+impl Config {
+    /// The watchlist entry for a country, if listed.
+    pub fn watch(&self, code: CountryCode) -> Option<&WatchCountry> {
+        self.countries.iter().find(|c| c.code == code)
+    }
+
+    /// The config file's directory (relative paths in the config resolve against it).
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+}
+
+/// `[settings]`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Default poll interval per feed.
+    pub poll_interval: Duration,
+    /// How long an alert counts toward a country's status.
+    pub window: Duration,
+    /// Total request timeout.
+    pub timeout: Duration,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Body cap in decoded bytes.
+    pub max_body: u64,
+    /// User-Agent header.
+    pub user_agent: String,
+    /// Items and alerts older than this are pruned.
+    pub retain: Duration,
+    /// Data directory, if set in the config.
+    pub data_dir: Option<PathBuf>,
+    /// At most this many items are read from one response.
+    pub max_items: usize,
+    /// At most this many fetches at once.
+    pub concurrency: usize,
+    /// At most this many fetches at once to one host.
+    pub per_host: usize,
+}
+
+/// One `[[countries]]` entry.
+#[derive(Debug, Clone)]
+pub struct WatchCountry {
+    /// The country.
+    pub code: CountryCode,
+    /// Structural risk estimate, 0..1.
+    pub baseline: Option<f64>,
+    /// Free-text notes.
+    pub notes: String,
+    /// Extra names for the tagger.
+    pub aliases: Vec<String>,
+}
+
+/// Feed formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Detect from the body.
+    Auto,
+    /// RSS 0.9x/1.0/2.0.
+    Rss,
+    /// Atom.
+    Atom,
+    /// A JSON API read through pointers (or JSON Feed without pointers).
+    Json,
+}
+
+/// One `[[feeds]]` entry.
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    /// Unique id, `[a-z0-9-]`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The URL to fetch, with `${VAR}`s filled in. Never log or show this: use `url_display`.
+    pub url: String,
+    /// The URL as written, with `${VAR}` placeholders: safe to show.
+    pub url_display: String,
+    /// Format.
+    pub format: Format,
+    /// Poll interval.
+    pub interval: Duration,
+    /// Every item is about this country.
+    pub country: Option<CountryCode>,
+    /// How two-letter codes in this feed are written.
+    pub country_codes: CodeSystem,
+    /// Extra request headers (values may hold secrets).
+    pub headers: Vec<(String, String)>,
+    /// Whether it is polled.
+    pub enabled: bool,
+    /// JSON pointers, for JSON APIs.
+    pub json: Option<JsonMap>,
+    /// Where to read the item's country in RSS/Atom extension elements (`gdacs:iso3`).
+    pub xml_country: Vec<String>,
+    /// Named numbers for threshold rules.
+    pub values: Vec<ValueSpec>,
+    /// Secret strings (interpolated values) to redact from anything shown.
+    pub secrets: Vec<String>,
+}
+
+/// `[feeds.json]`: RFC 6901 JSON Pointers into a JSON API response.
+#[derive(Debug, Clone, Default)]
+pub struct JsonMap {
+    /// The array of items (empty string: the document itself is the array).
+    pub items: String,
+    /// Stable id of an item.
+    pub id: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Link.
+    pub url: Option<String>,
+    /// Publication date.
+    pub published: Option<String>,
+    /// Summary or body.
+    pub summary: Option<String>,
+    /// Country of the item (overrides the tagger).
+    pub country: Option<String>,
+}
+
+/// A named number read from each item.
+#[derive(Debug, Clone)]
+pub struct ValueSpec {
+    /// The name rules refer to (`fatalities`).
+    pub name: String,
+    /// JSON Pointer, or an XML element name such as `gdacs:alertscore`.
+    pub at: String,
+    /// Read this XML attribute instead of the element text.
+    pub attr: Option<String>,
+    /// Words to numbers (`green = 1`), matched case-insensitively.
+    pub map: Vec<(String, f64)>,
+}
+
+/// Alert severities, ordered.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational.
+    Info,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Self::Info,
+        Self::Low,
+        Self::Medium,
+        Self::High,
+        Self::Critical,
+    ];
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+/// Comparison operators for threshold rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Op {
+    /// `>`
+    #[serde(rename = ">")]
+    Gt,
+    /// `>=`
+    #[serde(rename = ">=")]
+    Ge,
+    /// `<`
+    #[serde(rename = "<")]
+    Lt,
+    /// `<=`
+    #[serde(rename = "<=")]
+    Le,
+    /// `==`
+    #[serde(rename = "==")]
+    Eq,
+}
+
+impl Op {
+    /// Whether `value op limit` holds.
+    pub fn holds(self, value: f64, limit: f64) -> bool {
+        match self {
+            Self::Gt => value > limit,
+            Self::Ge => value >= limit,
+            Self::Lt => value < limit,
+            Self::Le => value <= limit,
+            Self::Eq => (value - limit).abs() < f64::EPSILON * value.abs().max(1.0),
+        }
+    }
+
+    /// The operator as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Gt => ">",
+            Self::Ge => ">=",
+            Self::Lt => "<",
+            Self::Le => "<=",
+            Self::Eq => "==",
+        }
+    }
+}
+
+/// What a rule tests.
+#[derive(Debug, Clone)]
+pub enum RuleKind {
+    /// Terms in the item's text.
+    Keywords {
+        /// At least one of these.
+        any: Vec<String>,
+        /// Every one of these.
+        all: Vec<String>,
+        /// None of these.
+        not: Vec<String>,
+    },
+    /// A named value against a limit, per item or summed per country over a window.
+    Threshold {
+        /// A name from `[feeds.values]`.
+        field: String,
+        /// Comparison.
+        op: Op,
+        /// Limit.
+        limit: f64,
+        /// Sum over this window per country instead of testing each item.
+        window: Option<Duration>,
+    },
+    /// Items (or another rule's hits) per country within a window.
+    Count {
+        /// Count only hits of this rule.
+        of: Option<String>,
+        /// Fires when the count reaches this.
+        limit: u32,
+        /// The window.
+        window: Duration,
+    },
+}
+
+impl RuleKind {
+    /// The kind's name as in the config.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Keywords { .. } => "keywords",
+            Self::Threshold { .. } => "threshold",
+            Self::Count { .. } => "count",
+        }
+    }
+}
+
+/// One `[[rules]]` entry.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Unique id.
+    pub id: String,
+    /// What it tests.
+    pub kind: RuleKind,
+    /// Severity of its alerts.
+    pub severity: Severity,
+    /// Only these countries (empty: all).
+    pub countries: Vec<CountryCode>,
+    /// Only these feeds (empty: all).
+    pub feeds: Vec<String>,
+}

@@ -1,0 +1,126 @@
+//! The config as it is written: serde types that keep the span of every value validation may
+//! complain about.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub settings: Option<S<RawSettings>>,
+    #[serde(default)]
+    pub countries: Vec<S<RawCountry>>,
+    #[serde(default)]
+    pub feeds: Vec<S<RawFeed>>,
+    #[serde(default)]
+    pub rules: Vec<S<RawRule>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    pub poll_interval: Option<S<String>>,
+    pub window: Option<S<String>>,
+    pub timeout: Option<S<String>>,
+    pub connect_timeout: Option<S<String>>,
+    pub max_body: Option<S<String>>,
+    pub user_agent: Option<S<String>>,
+    pub retain: Option<S<String>>,
+    pub data_dir: Option<S<String>>,
+    pub max_items: Option<S<i64>>,
+    pub concurrency: Option<S<i64>>,
+    pub per_host: Option<S<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCountry {
+    pub code: S<String>,
+    pub baseline: Option<S<f64>>,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeed {
+    pub id: S<String>,
+    pub name: Option<String>,
+    pub url: S<String>,
+    pub format: Option<S<String>>,
+    pub interval: Option<S<String>>,
+    pub country: Option<S<String>>,
+    pub country_codes: Option<S<String>>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, S<String>>,
+    pub enabled: Option<bool>,
+    pub json: Option<S<RawJson>>,
+    pub xml: Option<S<RawXml>>,
+    #[serde(default)]
+    pub values: BTreeMap<String, S<RawValue>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJson {
+    pub items: S<String>,
+    pub id: Option<S<String>>,
+    pub title: Option<S<String>>,
+    pub url: Option<S<String>>,
+    pub published: Option<S<String>>,
+    pub summary: Option<S<String>>,
+    pub country: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawXml {
+    #[serde(default)]
+    pub country: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawValue {
+    At(String),
+    Full(RawValueTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawValueTable {
+    pub at: String,
+    pub attr: Option<String>,
+    #[serde(default)]
+    pub map: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: S<String>,
+    pub kind: S<String>,
+    #[serde(default)]
+    pub any: Vec<String>,
+    #[serde(default)]
+    pub all: Vec<String>,
+    #[serde(default)]
+    pub not: Vec<String>,
+    pub field: Option<S<String>>,
+    pub op: Option<S<String>>,
+    pub limit: Option<S<f64>>,
+    pub window: Option<S<String>>,
+    pub of: Option<S<String>>,
+    pub severity: S<String>,
+    #[serde(default)]
+    pub countries: Vec<S<String>>,
+    #[serde(default)]
+    pub feeds: Vec<S<String>>,
+}

@@ -1,0 +1,3 @@
+//! The offline demo: a feed server on loopback whose feeds evolve along a timeline.
+
+pub mod server;

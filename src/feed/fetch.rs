@@ -1,0 +1,357 @@
+//! HTTP: one shared reqwest client (rustls, gzip/brotli/deflate, redirect limit, timeouts),
+//! conditional GET, a body cap counted on decoded bytes while streaming, Retry-After and
+//! Cache-Control, and global and per-host concurrency limits.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use tokio::sync::Semaphore;
+
+use crate::config::units::{fmt_duration, fmt_size};
+use crate::config::{FeedConfig, Settings};
+use crate::text;
+
+/// Validators from a previous response, for conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
+}
+
+/// A successful fetch.
+#[derive(Debug)]
+pub struct Fetched {
+    /// HTTP status.
+    pub status: u16,
+    /// `None` on 304 Not Modified.
+    pub body: Option<bytes::Bytes>,
+    /// Validators to send next time.
+    pub validators: Validators,
+    /// Cache-Control max-age, if the server set one.
+    pub max_age: Option<Duration>,
+    /// Time taken.
+    pub elapsed: Duration,
+}
+
+/// A failed fetch: what went wrong in words, and what the server asked of us.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct FetchError {
+    /// One line, safe to show (no URL, no secrets).
+    pub message: String,
+    /// HTTP status, if a response came.
+    pub status: Option<u16>,
+    /// Retry-After, on 429 and 503.
+    pub retry_after: Option<Duration>,
+    /// Time taken.
+    pub elapsed: Duration,
+}
+
+/// Most redirects followed.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// The shared HTTP client with its limits.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    max_body: u64,
+    timeout: Duration,
+    global: Arc<Semaphore>,
+    per_host_limit: usize,
+    hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+}
+
+impl Fetcher {
+    /// Builds the client from the settings.
+    pub fn new(settings: &Settings) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .timeout(settings.timeout)
+            .connect_timeout(settings.connect_timeout)
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                if attempt.previous().len() >= MAX_REDIRECTS {
+                    attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+                } else if !matches!(attempt.url().scheme(), "http" | "https") {
+                    let scheme = attempt.url().scheme().to_string();
+                    attempt.error(format!("redirect to unsupported scheme {scheme:?}"))
+                } else {
+                    attempt.follow()
+                }
+            }))
+            .build()?;
+        Ok(Self {
+            client,
+            max_body: settings.max_body,
+            timeout: settings.timeout,
+            global: Arc::new(Semaphore::new(settings.concurrency)),
+            per_host_limit: settings.per_host,
+            hosts: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    fn host_semaphore(&self, url: &str) -> Arc<Semaphore> {
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(0)))
+            })
+            .unwrap_or_default();
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        hosts
+            .entry(host)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_host_limit)))
+            .clone()
+    }
+
+    /// Fetches a feed, waiting for a global and a per-host slot first.
+    pub async fn fetch(
+        &self,
+        feed: &FeedConfig,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        let host = self.host_semaphore(&feed.url);
+        let _global = self.global.acquire().await;
+        let _host = host.acquire().await;
+        let started = Instant::now();
+        let result = self.fetch_inner(feed, validators, started).await;
+        result.map_err(|mut e| {
+            e.elapsed = started.elapsed();
+            e.message = redact(&e.message, &feed.secrets);
+            e
+        })
+    }
+
+    async fn fetch_inner(
+        &self,
+        feed: &FeedConfig,
+        validators: &Validators,
+        started: Instant,
+    ) -> Result<Fetched, FetchError> {
+        let fail = |message: String, status: Option<u16>| FetchError {
+            message,
+            status,
+            retry_after: None,
+            elapsed: Duration::ZERO,
+        };
+        let mut headers = HeaderMap::new();
+        for (k, v) in &feed.headers {
+            if let (Ok(name), Ok(value)) = (
+                header::HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
+                headers.insert(name, value);
+            }
+        }
+        if let Some(etag) = validators
+            .etag
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            headers.insert(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = validators
+            .last_modified
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            headers.insert(header::IF_MODIFIED_SINCE, lm);
+        }
+        let mut resp = self
+            .client
+            .get(&feed.url)
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| fail(self.describe(&e), None))?;
+        let status = resp.status();
+        let code = status.as_u16();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched {
+                status: code,
+                body: None,
+                validators: validators.clone(),
+                max_age: max_age(resp.headers()),
+                elapsed: started.elapsed(),
+            });
+        }
+        if !status.is_success() {
+            let retry_after = if matches!(code, 429 | 503) {
+                retry_after(resp.headers())
+            } else {
+                None
+            };
+            let mut message = format!("HTTP {code} {}", status.canonical_reason().unwrap_or(""));
+            if let Some(r) = retry_after {
+                message.push_str(&format!(" (retry after {})", fmt_duration(r)));
+            }
+            return Err(FetchError {
+                message: message.trim().to_string(),
+                status: Some(code),
+                retry_after,
+                elapsed: Duration::ZERO,
+            });
+        }
+        if let Some(len) = resp.content_length()
+            && len > self.max_body
+            && resp.headers().get(header::CONTENT_ENCODING).is_none()
+        {
+            return Err(fail(
+                format!(
+                    "body exceeds {} cap (Content-Length {})",
+                    fmt_size(self.max_body),
+                    fmt_size(len)
+                ),
+                Some(code),
+            ));
+        }
+        let new_validators = Validators {
+            etag: header_text(resp.headers(), header::ETAG),
+            last_modified: header_text(resp.headers(), header::LAST_MODIFIED),
+        };
+        let age = max_age(resp.headers());
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                        return Err(fail(
+                            format!("body exceeds {} cap", fmt_size(self.max_body)),
+                            Some(code),
+                        ));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(fail(self.describe(&e), Some(code))),
+            }
+        }
+        Ok(Fetched {
+            status: code,
+            body: Some(body.into()),
+            validators: new_validators,
+            max_age: age,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    fn describe(&self, e: &reqwest::Error) -> String {
+        if e.is_timeout() {
+            return format!("timed out after {}", fmt_duration(self.timeout));
+        }
+        if e.is_redirect() {
+            return format!("redirect failed: {}", source_chain(e));
+        }
+        if e.is_connect() {
+            return format!("connection failed: {}", source_chain(e));
+        }
+        if e.is_decode() || e.is_body() {
+            return format!("response body could not be read: {}", source_chain(e));
+        }
+        format!("request failed: {}", source_chain(e))
+    }
+}
+
+/// The error and its causes in one line, without the URL.
+fn source_chain(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut parts = Vec::new();
+    let mut cur: Option<&dyn Error> = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.contains(&t) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    if parts.is_empty() {
+        parts.push(e.to_string());
+    }
+    text::clean(&parts.join(": "), 300)
+}
+
+/// Replaces every secret in a message with `***`.
+pub fn redact(message: &str, secrets: &[String]) -> String {
+    let mut out = message.to_string();
+    for s in secrets.iter().filter(|s| s.len() >= 3) {
+        out = out.replace(s.as_str(), "***");
+    }
+    out
+}
+
+fn header_text(h: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| text::clean(s, 300))
+        .filter(|s| !s.is_empty())
+}
+
+/// Longest wait we accept from a server.
+const MAX_SERVER_DELAY: Duration = Duration::from_secs(24 * 3600);
+
+fn retry_after(h: &HeaderMap) -> Option<Duration> {
+    let v = h
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .to_string();
+    let d = match v.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let when = chrono::DateTime::parse_from_rfc2822(&v).ok()?;
+            (when.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(d.min(MAX_SERVER_DELAY))
+}
+
+fn max_age(h: &HeaderMap) -> Option<Duration> {
+    let cc = h.get(header::CACHE_CONTROL)?.to_str().ok()?;
+    cc.split(',').find_map(|d| {
+        let secs: u64 = d
+            .trim()
+            .strip_prefix("max-age=")?
+            .trim_matches('"')
+            .parse()
+            .ok()?;
+        Some(Duration::from_secs(secs).min(MAX_SERVER_DELAY))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_both_forms() {
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(120)));
+        let future = (chrono::Utc::now() + chrono::Duration::seconds(300)).to_rfc2822();
+        h.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_str(&future).expect("valid header"),
+        );
+        let d = retry_after(&h).expect("date form parses");
+        assert!(
+            d > Duration::from_secs(290) && d <= Duration::from_secs(300),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(
+            redact("bad key abc123 here", &["abc123".into()]),
+            "bad key *** here"
+        );
+    }
+}

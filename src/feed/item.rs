@@ -1,0 +1,162 @@
+//! [`Item`]: one entry of a feed, sanitised, with watchfloor's own stable key.
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::geo::CountryCode;
+
+/// One feed entry, as the engine sees it. Every string is sanitised plain text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// The feed it came from.
+    pub feed: String,
+    /// Stable key within the feed: `id:<guid>`, else `link:<canonical link>`, else
+    /// `hash:<digest of title and text>`.
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// Link (http/https only).
+    pub url: Option<String>,
+    /// Summary or body, plain text.
+    pub summary: String,
+    /// Publication time, clamped to at most a small skew into the future.
+    pub published: Option<DateTime<Utc>>,
+    /// Countries the source itself states (feed-level country, JSON pointer, XML element).
+    pub countries: Vec<CountryCode>,
+    /// Named numbers for threshold rules.
+    pub values: Vec<(String, f64)>,
+}
+
+/// How far in the future a date may be before it is clamped to now.
+pub const FUTURE_SKEW: chrono::Duration = chrono::Duration::minutes(10);
+
+impl Item {
+    /// Identity across feeds: the canonical link, else the guid, else the content digest.
+    pub fn identity(&self) -> String {
+        match &self.url {
+            Some(u) => format!("link:{}", canonical_link(u)),
+            None => self.key.clone(),
+        }
+    }
+
+    /// A digest of everything a rule can see, to tell a revision from a repeat.
+    pub fn content_hash(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.title.as_bytes());
+        h.update([0]);
+        h.update(self.summary.as_bytes());
+        h.update([0]);
+        for c in &self.countries {
+            h.update(c.as_str().as_bytes());
+        }
+        for (k, v) in &self.values {
+            h.update(k.as_bytes());
+            h.update(v.to_le_bytes());
+        }
+        hex16(&h.finalize())
+    }
+
+    /// When the item happened as far as windows are concerned: published, else first seen.
+    pub fn event_time(&self, seen: DateTime<Utc>) -> DateTime<Utc> {
+        self.published.map_or(seen, |p| p.min(seen))
+    }
+}
+
+/// Builds an item key from what the source gave.
+pub fn item_key(guid: Option<&str>, link: Option<&str>, title: &str, summary: &str) -> String {
+    if let Some(g) = guid.map(str::trim).filter(|g| !g.is_empty()) {
+        return format!("id:{g}");
+    }
+    if let Some(l) = link.map(str::trim).filter(|l| !l.is_empty()) {
+        return format!("link:{}", canonical_link(l));
+    }
+    let mut h = Sha256::new();
+    h.update(title.as_bytes());
+    h.update([0]);
+    h.update(summary.as_bytes());
+    format!("hash:{}", hex16(&h.finalize()))
+}
+
+/// Clamps a date that lies in the future beyond [`FUTURE_SKEW`] to `now`.
+pub fn clamp_date(d: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    d.map(|d| if d > now + FUTURE_SKEW { now } else { d })
+}
+
+/// The first 16 bytes of a digest as hex.
+pub fn hex16(bytes: &[u8]) -> String {
+    bytes.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+const TRACKING: &[&str] = &[
+    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_hsenc",
+    "_hsmi", "ref", "ref_src", "cmpid", "ocid", "smid", "sr_share",
+];
+
+/// A link with tracking parameters and fragments removed, scheme and host normalised, so the
+/// same story reached through different campaign links compares equal.
+pub fn canonical_link(raw: &str) -> String {
+    let Ok(mut u) = url::Url::parse(raw.trim()) else {
+        return raw.trim().to_string();
+    };
+    u.set_fragment(None);
+    if u.scheme() == "http" {
+        let _ = u.set_scheme("https");
+    }
+    if let Some(host) = u
+        .host_str()
+        .map(|h| h.trim_start_matches("www.").to_string())
+    {
+        let _ = u.set_host(Some(&host));
+    }
+    let kept: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            !(k.starts_with("utm_") || TRACKING.contains(&k.as_str()))
+        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        u.set_query(None);
+    } else {
+        u.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    if u.path().len() > 1 && u.path().ends_with('/') {
+        let trimmed = u.path().trim_end_matches('/').to_string();
+        u.set_path(&trimmed);
+    }
+    u.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_links_drop_tracking() {
+        assert_eq!(
+            canonical_link("http://www.example.org/a/b/?utm_source=x&id=3&fbclid=y#top"),
+            "https://example.org/a/b?id=3"
+        );
+        assert_eq!(
+            canonical_link("https://example.org/"),
+            "https://example.org/"
+        );
+        assert_eq!(canonical_link("not a url"), "not a url");
+    }
+
+    #[test]
+    fn keys_fall_back_in_order() {
+        assert_eq!(
+            item_key(Some(" EQ1 "), Some("https://x.org"), "t", "s"),
+            "id:EQ1"
+        );
+        assert_eq!(
+            item_key(None, Some("https://x.org/a?utm_medium=m"), "t", "s"),
+            "link:https://x.org/a"
+        );
+        let h = item_key(Some(""), None, "t", "s");
+        assert!(h.starts_with("hash:") && h.len() == 37, "{h}");
+        assert_eq!(h, item_key(None, Some(" "), "t", "s"));
+    }
+}

@@ -1,0 +1,7 @@
+//! Feeds: scheduling, fetching, parsing, and the [`item::Item`]s they yield.
+
+pub mod date;
+pub mod fetch;
+pub mod item;
+pub mod parse;
+pub mod schedule;

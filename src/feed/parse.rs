@@ -1,0 +1,411 @@
+//! Response bodies to [`Item`]s: RSS, Atom and JSON Feed through feed-rs, JSON APIs and GeoJSON
+//! through JSON Pointers, and numbers from RSS/Atom extension elements (`gdacs:alertscore`).
+
+use chrono::{DateTime, Utc};
+use quick_xml::events::Event as XmlEvent;
+use serde_json::Value;
+
+use super::date::{parse_date, parse_epoch};
+use super::item::{Item, clamp_date, item_key};
+use crate::config::{FeedConfig, Format, JsonMap, ValueSpec};
+use crate::geo::{self, CodeSystem, CountryCode};
+use crate::text::{self, SHORT_MAX_CHARS, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
+
+/// Why a body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The body is empty.
+    #[error("empty response body")]
+    Empty,
+    /// Not a feed format we know.
+    #[error("body is neither XML nor JSON (starts with {0:?})")]
+    Unrecognised(String),
+    /// feed-rs refused it.
+    #[error("invalid feed: {0}")]
+    Feed(String),
+    /// Invalid JSON.
+    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    Json {
+        /// Line.
+        line: usize,
+        /// Column.
+        column: usize,
+        /// What serde_json said.
+        message: String,
+    },
+    /// The items pointer does not lead to an array.
+    #[error("JSON Pointer {pointer:?} (json.items) does not lead to an array{found}")]
+    NotAnArray {
+        /// The pointer.
+        pointer: String,
+        /// What it found instead.
+        found: String,
+    },
+}
+
+/// Parses a response body for a feed. `now` is when it was fetched.
+pub fn parse(
+    body: &[u8],
+    feed: &FeedConfig,
+    max_items: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<Item>, ParseError> {
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+    let Some(start) = start else {
+        return Err(ParseError::Empty);
+    };
+    let first = body[start];
+    let is_json = match feed.format {
+        Format::Json => true,
+        Format::Rss | Format::Atom => false,
+        Format::Auto => first == b'{' || first == b'[',
+    };
+    let mut items = if is_json {
+        match &feed.json {
+            Some(map) => parse_json_api(body, feed, map, max_items, now)?,
+            None => parse_with_feed_rs(body, feed, max_items, now)?,
+        }
+    } else if first == b'<' {
+        let mut items = parse_with_feed_rs(body, feed, max_items, now)?;
+        if !feed.values.is_empty() || !feed.xml_country.is_empty() {
+            apply_xml_extensions(body, feed, &mut items);
+        }
+        items
+    } else {
+        let head: String = String::from_utf8_lossy(&body[start..body.len().min(start + 20)]).into();
+        return Err(ParseError::Unrecognised(text::clean(&head, 20)));
+    };
+    if let Some(c) = feed.country {
+        for it in &mut items {
+            it.countries = vec![c];
+        }
+    }
+    Ok(items)
+}
+
+fn parse_with_feed_rs(
+    body: &[u8],
+    feed: &FeedConfig,
+    max_items: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<Item>, ParseError> {
+    // An empty generated id tells us the source gave none, so our own key is used instead of
+    // a parser's invented one.
+    let parser = feed_rs::parser::Builder::new()
+        .id_generator(|_, _, _| String::new())
+        .timestamp_parser(parse_date)
+        .build();
+    let parsed = parser
+        .parse(body)
+        .map_err(|e| ParseError::Feed(text::clean(&e.to_string(), 300)))?;
+    Ok(parsed
+        .entries
+        .into_iter()
+        .take(max_items)
+        .map(|e| {
+            let title = e
+                .title
+                .map(|t| text::html_to_text(&t.content, TITLE_MAX_CHARS))
+                .unwrap_or_default();
+            let summary_raw = e
+                .summary
+                .map(|s| s.content)
+                .or_else(|| e.content.and_then(|c| c.body))
+                .unwrap_or_default();
+            let summary = text::html_to_text(&summary_raw, SUMMARY_MAX_CHARS);
+            let url = e
+                .links
+                .iter()
+                .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+                .or(e.links.first())
+                .and_then(|l| safe_link(&l.href));
+            let guid = text::clean(&e.id, SHORT_MAX_CHARS);
+            Item {
+                feed: feed.id.clone(),
+                key: item_key(Some(&guid), url.as_deref(), &title, &summary),
+                title,
+                url,
+                summary,
+                published: clamp_date(e.published.or(e.updated), now),
+                countries: Vec::new(),
+                values: Vec::new(),
+            }
+        })
+        .collect())
+}
+
+/// Keeps only absolute http(s) links, sanitised.
+pub fn safe_link(raw: &str) -> Option<String> {
+    let cleaned = text::clean(raw, SHORT_MAX_CHARS);
+    let u = url::Url::parse(&cleaned).ok()?;
+    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
+}
+
+/// Reads extension elements of each `<item>`/`<entry>` in document order: the configured values
+/// and countries. quick-xml resolves no entities beyond the XML built-ins and no external ones.
+fn apply_xml_extensions(body: &[u8], feed: &FeedConfig, items: &mut [Item]) {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    reader.config_mut().trim_text(true);
+    let mut buf = Vec::new();
+    let mut index: Option<usize> = None;
+    let mut count = 0usize;
+    let mut current: Option<(String, Vec<(String, String)>)> = None;
+    let mut values: Vec<Vec<(String, String)>> = Vec::new();
+    loop {
+        let ev = match reader.read_event_into(&mut buf) {
+            Ok(ev) => ev,
+            Err(_) => break,
+        };
+        match ev {
+            XmlEvent::Start(e) | XmlEvent::Empty(e) if index.is_none() => {
+                let name = e.name();
+                if matches!(name.local_name().as_ref(), b"item" | b"entry") {
+                    index = Some(count);
+                    count += 1;
+                    values.push(Vec::new());
+                }
+            }
+            XmlEvent::Start(e) => {
+                let qname = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                let attrs = e
+                    .attributes()
+                    .flatten()
+                    .map(|a| {
+                        let k = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+                        let v = a
+                            .unescape_value()
+                            .map(|v| v.into_owned())
+                            .unwrap_or_default();
+                        (k, v)
+                    })
+                    .collect();
+                current = Some((qname, attrs));
+                if let (Some(i), Some((q, attrs))) = (index, &current) {
+                    for (k, v) in attrs {
+                        values[i].push((format!("{q}@{k}"), v.clone()));
+                    }
+                }
+            }
+            XmlEvent::Empty(e) => {
+                if let Some(i) = index {
+                    let q = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                    for a in e.attributes().flatten() {
+                        let k = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+                        let v = a
+                            .unescape_value()
+                            .map(|v| v.into_owned())
+                            .unwrap_or_default();
+                        values[i].push((format!("{q}@{k}"), v));
+                    }
+                    values[i].push((q, String::new()));
+                }
+            }
+            XmlEvent::Text(t) => {
+                if let (Some(i), Some((q, _))) = (index, &current) {
+                    let v = t.decode().map(|c| c.into_owned()).unwrap_or_default();
+                    let v = html_escape::decode_html_entities(&v).into_owned();
+                    values[i].push((q.clone(), v));
+                }
+            }
+            XmlEvent::CData(t) => {
+                if let (Some(i), Some((q, _))) = (index, &current) {
+                    values[i].push((q.clone(), String::from_utf8_lossy(&t).into_owned()));
+                }
+            }
+            XmlEvent::End(e) => {
+                if matches!(e.name().local_name().as_ref(), b"item" | b"entry") {
+                    index = None;
+                }
+                current = None;
+            }
+            XmlEvent::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+        if count > items.len() + 1 {
+            break;
+        }
+    }
+    for (item, found) in items.iter_mut().zip(values) {
+        let get = |name: &str| -> Option<&str> {
+            found
+                .iter()
+                .find(|(k, _)| {
+                    k == name || (!name.contains(':') && k.rsplit(':').next() == Some(name))
+                })
+                .map(|(_, v)| v.as_str())
+        };
+        for spec in &feed.values {
+            let key = match &spec.attr {
+                Some(a) => format!("{}@{a}", spec.at),
+                None => spec.at.clone(),
+            };
+            if let Some(v) = get(&key).and_then(|raw| number_from_str(raw, spec)) {
+                item.values.push((spec.name.clone(), v));
+            }
+        }
+        for name in &feed.xml_country {
+            if let Some(raw) = get(name) {
+                item.countries
+                    .extend(countries_from_str(raw, feed.country_codes));
+            }
+            if !item.countries.is_empty() {
+                break;
+            }
+        }
+        item.countries.dedup();
+    }
+}
+
+fn countries_from_str(raw: &str, system: CodeSystem) -> Vec<CountryCode> {
+    if let Some(c) = geo::lookup_in(raw, system) {
+        return vec![c];
+    }
+    let mut out: Vec<CountryCode> = raw
+        .split([',', ';', '|'])
+        .filter_map(|p| geo::lookup_in(p, system))
+        .collect();
+    out.dedup();
+    out
+}
+
+fn number_from_str(raw: &str, spec: &ValueSpec) -> Option<f64> {
+    let t = raw.trim();
+    let lower = t.to_lowercase();
+    if let Some((_, v)) = spec.map.iter().find(|(k, _)| *k == lower) {
+        return Some(*v);
+    }
+    let n: f64 = t.replace(',', "").parse().ok()?;
+    n.is_finite().then_some(n)
+}
+
+fn parse_json_api(
+    body: &[u8],
+    feed: &FeedConfig,
+    map: &JsonMap,
+    max_items: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<Item>, ParseError> {
+    let doc: Value = serde_json::from_slice(body).map_err(|e| ParseError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: text::clean(&e.to_string(), 200),
+    })?;
+    let array = match doc.pointer(&map.items) {
+        Some(Value::Array(a)) => a,
+        other => {
+            return Err(ParseError::NotAnArray {
+                pointer: map.items.clone(),
+                found: match other {
+                    None => " (nothing there)".into(),
+                    Some(v) => format!(" (found {})", json_kind(v)),
+                },
+            });
+        }
+    };
+    let mut items = Vec::new();
+    for entry in array.iter().take(max_items) {
+        let s = |p: &Option<String>, cap: usize| -> String {
+            p.as_ref()
+                .and_then(|p| entry.pointer(p))
+                .map(|v| text::html_to_text(&scalar_text(v), cap))
+                .unwrap_or_default()
+        };
+        let title = s(&map.title, TITLE_MAX_CHARS);
+        let summary = s(&map.summary, SUMMARY_MAX_CHARS);
+        let url = map
+            .url
+            .as_ref()
+            .and_then(|p| entry.pointer(p))
+            .and_then(|v| safe_link(&scalar_text(v)));
+        let guid = s(&map.id, SHORT_MAX_CHARS);
+        let published = map
+            .published
+            .as_ref()
+            .and_then(|p| entry.pointer(p))
+            .and_then(|v| match v {
+                Value::Number(n) => n.as_f64().and_then(parse_epoch),
+                Value::String(s) => parse_date(s),
+                _ => None,
+            });
+        let mut countries = Vec::new();
+        if let Some(v) = map.country.as_ref().and_then(|p| entry.pointer(p)) {
+            json_countries(v, feed.country_codes, &mut countries);
+        }
+        countries.dedup();
+        let mut values = Vec::new();
+        for spec in &feed.values {
+            if let Some(v) = entry.pointer(&spec.at).and_then(|v| json_number(v, spec)) {
+                values.push((spec.name.clone(), v));
+            }
+        }
+        if title.is_empty() && summary.is_empty() && url.is_none() && guid.is_empty() {
+            continue;
+        }
+        items.push(Item {
+            feed: feed.id.clone(),
+            key: item_key(Some(&guid), url.as_deref(), &title, &summary),
+            title,
+            url,
+            summary,
+            published: clamp_date(published, now),
+            countries,
+            values,
+        });
+    }
+    Ok(items)
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn json_countries(v: &Value, system: CodeSystem, out: &mut Vec<CountryCode>) {
+    match v {
+        Value::String(s) => out.extend(countries_from_str(s, system)),
+        Value::Number(n) => out.extend(geo::lookup(&n.to_string())),
+        Value::Array(a) => {
+            for x in a.iter().take(50) {
+                json_countries(x, system, out);
+            }
+        }
+        Value::Object(o) => {
+            for k in ["iso2", "iso3", "iso", "code", "name"] {
+                if let Some(Value::String(s)) = o.get(k)
+                    && let Some(c) = geo::lookup_in(s, system)
+                {
+                    out.push(c);
+                    return;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn json_number(v: &Value, spec: &ValueSpec) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64().filter(|x| x.is_finite()),
+        Value::String(s) => number_from_str(s, spec),
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        _ => None,
+    }
+}

@@ -1,0 +1,296 @@
+//! Countries: ISO 3166-1 codes and names (codes from the `celes` data set, names and the rest of
+//! the gazetteer from `gazetteer.txt`), lookups from the many ways feeds write a country, and the
+//! tagger that finds the countries an item is about.
+
+mod fips;
+pub mod tagger;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub use tagger::{CaseRule, GeoName};
+
+/// An ISO 3166-1 alpha-2 code known to the registry. Only [`lookup`] and friends make one, so a
+/// `CountryCode` always names a real entry.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CountryCode([u8; 2]);
+
+impl CountryCode {
+    /// The code as a string slice, e.g. `"SD"`.
+    pub fn as_str(&self) -> &str {
+        // Only constructed from ASCII uppercase letters.
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+
+    /// The display name, e.g. `"Sudan"`.
+    pub fn name(&self) -> &'static str {
+        country(*self).map(|c| c.name).unwrap_or("unknown")
+    }
+
+    /// The alpha-3 code, e.g. `"SDN"`.
+    pub fn alpha3(&self) -> &'static str {
+        country(*self).map(|c| c.alpha3).unwrap_or("")
+    }
+}
+
+impl fmt::Display for CountryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for CountryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CountryCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CountryCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        lookup(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown country {s:?}")))
+    }
+}
+
+/// One entry of the registry.
+#[derive(Debug)]
+pub struct Country {
+    /// ISO alpha-2.
+    pub code: CountryCode,
+    /// ISO alpha-3.
+    pub alpha3: &'static str,
+    /// ISO numeric, three digits.
+    pub numeric: &'static str,
+    /// Short English display name.
+    pub name: &'static str,
+}
+
+/// How a feed writes country codes that are two letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeSystem {
+    /// ISO 3166-1 (alpha-2, alpha-3, numeric) and names.
+    #[default]
+    Iso,
+    /// FIPS 10-4 two-letter codes (GDELT), and names.
+    Fips,
+}
+
+struct Registry {
+    countries: Vec<Country>,
+    by_alpha2: HashMap<CountryCode, usize>,
+    /// Lowercased alpha-2, alpha-3, numeric and names to a code.
+    index: HashMap<String, CountryCode>,
+    fips: HashMap<&'static str, CountryCode>,
+    names: Vec<GeoName>,
+}
+
+/// The gazetteer source, compiled into the binary.
+const GAZETTEER: &str = include_str!("gazetteer.txt");
+
+fn registry() -> &'static Registry {
+    static REGISTRY: LazyLock<Registry> = LazyLock::new(build_registry);
+    &REGISTRY
+}
+
+fn code_of(alpha2: &str) -> Option<CountryCode> {
+    let b = alpha2.as_bytes();
+    (b.len() == 2 && b.iter().all(u8::is_ascii_uppercase)).then(|| CountryCode([b[0], b[1]]))
+}
+
+fn build_registry() -> Registry {
+    let mut display: HashMap<CountryCode, &'static str> = HashMap::new();
+    let mut names = Vec::new();
+    for line in GAZETTEER.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.splitn(3, '|');
+        let (Some(code), Some(name), rest) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let target = code_of(code);
+        if let Some(c) = target {
+            display.insert(c, name);
+            names.push(GeoName::parse(name, Some(c)));
+        }
+        for raw in rest.unwrap_or("").split(';') {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                continue;
+            }
+            let gn = GeoName::parse(raw, target);
+            if gn.case == CaseRule::Any && !gn.text.contains(' ') && gn.text.ends_with(['n', 'i']) {
+                names.push(GeoName {
+                    text: format!("{}s", gn.text),
+                    ..gn.clone()
+                });
+            }
+            names.push(gn);
+        }
+    }
+
+    // A name listed with a case rule ("^Chad") replaces the same name without one.
+    let strict: std::collections::HashSet<(String, Option<CountryCode>)> = names
+        .iter()
+        .filter(|n| n.case != CaseRule::Any)
+        .map(|n| (n.text.to_lowercase(), n.code))
+        .collect();
+    names.retain(|n| n.case != CaseRule::Any || !strict.contains(&(n.text.to_lowercase(), n.code)));
+
+    let mut countries = Vec::new();
+    let mut by_alpha2 = HashMap::new();
+    let mut index = HashMap::new();
+    for c in celes::Country::get_countries() {
+        let Some(code) = code_of(c.alpha2) else {
+            continue;
+        };
+        let name = display.get(&code).copied().unwrap_or(c.long_name);
+        for key in [c.alpha2, c.alpha3, c.code, name, c.long_name] {
+            index.insert(key.to_lowercase(), code);
+        }
+        index.insert(c.value.to_string(), code);
+        by_alpha2.insert(code, countries.len());
+        countries.push(Country {
+            code,
+            alpha3: c.alpha3,
+            numeric: c.code,
+            name,
+        });
+    }
+    // Every case-insensitive gazetteer name is a lookup key too ("Burma", "Ivory Coast").
+    for n in &names {
+        if let (Some(code), CaseRule::Any) = (n.code, n.case) {
+            index.entry(n.text.to_lowercase()).or_insert(code);
+        }
+    }
+    let fips = fips::FIPS_TO_ISO
+        .iter()
+        .filter_map(|(f, i)| code_of(i).map(|c| (*f, c)))
+        .collect();
+    Registry {
+        countries,
+        by_alpha2,
+        index,
+        fips,
+        names,
+    }
+}
+
+/// Looks up a country written as ISO alpha-2, alpha-3 (either case), ISO numeric ("729" or
+/// "72"), or a name the gazetteer knows.
+pub fn lookup(raw: &str) -> Option<CountryCode> {
+    let key = crate::text::clean(raw, 100).to_lowercase();
+    if key.is_empty() {
+        return None;
+    }
+    let reg = registry();
+    if let Some(c) = reg.index.get(&key) {
+        return Some(*c);
+    }
+    if key.bytes().all(|b| b.is_ascii_digit()) {
+        let n: usize = key.parse().ok()?;
+        return reg.index.get(&n.to_string()).copied();
+    }
+    None
+}
+
+/// Looks up a country in the given code system: FIPS 10-4 for two-letter codes when asked,
+/// everything else as [`lookup`].
+pub fn lookup_in(raw: &str, system: CodeSystem) -> Option<CountryCode> {
+    let trimmed = raw.trim();
+    if system == CodeSystem::Fips && trimmed.len() == 2 {
+        return registry()
+            .fips
+            .get(trimmed.to_ascii_uppercase().as_str())
+            .copied();
+    }
+    lookup(trimmed)
+}
+
+/// The registry entry for a code.
+pub fn country(code: CountryCode) -> Option<&'static Country> {
+    let reg = registry();
+    reg.by_alpha2.get(&code).map(|&i| &reg.countries[i])
+}
+
+/// Every country and territory in the registry, in ISO order.
+pub fn all() -> &'static [Country] {
+    &registry().countries
+}
+
+/// Every name of the gazetteer, for building the tagger's automaton.
+pub fn names() -> &'static [GeoName] {
+    &registry().names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> String {
+        lookup(s).map(|c| c.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn every_iso_country_has_a_display_name_from_the_gazetteer() {
+        let missing: Vec<_> = all()
+            .iter()
+            .filter(|c| !GAZETTEER.contains(&format!("\n{}|", c.code)))
+            .map(|c| c.code.to_string())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "missing from gazetteer.txt: {missing:?}"
+        );
+        assert!(all().len() >= 249);
+    }
+
+    #[test]
+    fn codes_in_every_shape() {
+        assert_eq!(code("SD"), "SD");
+        assert_eq!(code("sd"), "SD");
+        assert_eq!(code("SDN"), "SD");
+        assert_eq!(code("sdn"), "SD");
+        assert_eq!(code("729"), "SD");
+        assert_eq!(code("Sudan"), "SD");
+        assert_eq!(code("The Sudan"), "SD");
+        assert_eq!(code("Burma"), "MM");
+        assert_eq!(code("Ivory Coast"), "CI");
+        assert_eq!(code("Viet Nam"), "VN");
+        assert_eq!(code("Guatamala"), "GT");
+        assert_eq!(code("4"), "AF");
+        assert_eq!(code("004"), "AF");
+        assert_eq!(code("Atlantis"), "");
+        assert_eq!(code(""), "");
+        assert_eq!(
+            CountryCode::name(&lookup("cod").unwrap_or(CountryCode(*b"CD"))),
+            "DR Congo"
+        );
+    }
+
+    #[test]
+    fn fips_is_used_only_when_asked() {
+        let fips = |s| lookup_in(s, CodeSystem::Fips).map(|c| c.to_string());
+        assert_eq!(fips("CH").as_deref(), Some("CN"));
+        assert_eq!(fips("SU").as_deref(), Some("SD"));
+        assert_eq!(fips("OD").as_deref(), Some("SS"));
+        assert_eq!(fips("China").as_deref(), Some("CN"));
+        assert_eq!(
+            lookup_in("CH", CodeSystem::Iso)
+                .map(|c| c.to_string())
+                .as_deref(),
+            Some("CH")
+        );
+    }
+}

@@ -1,0 +1,314 @@
+//! The `watchfloor` command line: the mode switch, and the only place errors become exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use watchfloor::config::{self, Config};
+use watchfloor::headless::JsonLines;
+use watchfloor::monitor::{self, Options};
+use watchfloor::rules::clock::SystemClock;
+
+/// A terminal watchlist for atrocity and crisis early warning.
+#[derive(Debug, Parser)]
+#[command(name = "watchfloor", version, about, long_about = None)]
+struct Cli {
+    /// Config file (else $WATCHFLOOR_CONFIG, ./config/watchfloor.toml, ~/.config/watchfloor/watchfloor.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory (else settings.data_dir, else the XDG data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the monitor without a screen: events as JSON lines on stdout, logs on stderr.
+    Headless {
+        /// Poll every enabled feed once, print the events, and exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Load and validate the config, print a summary; exit 2 if it has errors.
+    Check,
+    /// Run against a built-in demo feed server on loopback; needs no network.
+    Demo {
+        /// Print JSON lines instead of opening the screen.
+        #[arg(long)]
+        headless: bool,
+        /// Play the demo timeline this many times faster.
+        #[arg(long, default_value_t = 1.0, value_name = "N")]
+        speed: f64,
+    },
+}
+
+/// Exit code for usage and config errors.
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_CONFIG)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    init_logging();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("watchfloor: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        None => {
+            eprintln!(
+                "watchfloor: the terminal screen is not built yet; use `watchfloor headless` or `watchfloor demo --headless`"
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        Some(Command::Check) => {
+            let Some(path) = config_path(cli.config.as_deref()) else {
+                return Ok(no_config());
+            };
+            match config::load(&path) {
+                Ok(c) => {
+                    print!("{}", summary(&c));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    eprintln!("{}: {} error(s)", path.display(), errors.0.len());
+                    Ok(ExitCode::from(EXIT_CONFIG))
+                }
+            }
+        }
+        Some(Command::Headless { once }) => {
+            let Some(path) = config_path(cli.config.as_deref()) else {
+                return Ok(no_config());
+            };
+            let config = match config::load(&path) {
+                Ok(c) => c,
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    return Ok(ExitCode::from(EXIT_CONFIG));
+                }
+            };
+            let data = data_dir(cli.data.as_deref(), &config)?;
+            let options = Options {
+                once,
+                ..Options::default()
+            };
+            run_headless(config, &data, options)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Demo { headless, speed }) => {
+            if !(speed.is_finite() && (0.1..=10_000.0).contains(&speed)) {
+                eprintln!("watchfloor: --speed must be between 0.1 and 10000");
+                return Ok(ExitCode::from(EXIT_CONFIG));
+            }
+            if !headless {
+                eprintln!(
+                    "watchfloor: the terminal screen is not built yet; run `watchfloor demo --headless`"
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            run_demo(cli.config.as_deref(), cli.data.as_deref(), speed)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn no_config() -> ExitCode {
+    eprintln!(
+        "watchfloor: no config file found; pass --config FILE, set WATCHFLOOR_CONFIG, or create ./config/watchfloor.toml or ~/.config/watchfloor/watchfloor.toml"
+    );
+    ExitCode::from(EXIT_CONFIG)
+}
+
+fn config_path(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = flag {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("WATCHFLOOR_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let local = PathBuf::from("config/watchfloor.toml");
+    if local.is_file() {
+        return Some(local);
+    }
+    dirs::config_dir()
+        .map(|d| d.join("watchfloor/watchfloor.toml"))
+        .filter(|p| p.is_file())
+}
+
+fn data_dir(flag: Option<&Path>, config: &Config) -> anyhow::Result<PathBuf> {
+    if let Some(p) = flag {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = &config.settings.data_dir {
+        return Ok(if p.is_relative() {
+            config.dir().join(p)
+        } else {
+            p.clone()
+        });
+    }
+    dirs::data_dir()
+        .map(|d| d.join("watchfloor"))
+        .context("no data directory: pass --data DIR or set settings.data_dir")
+}
+
+fn summary(c: &Config) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let enabled = c.feeds.iter().filter(|f| f.enabled).count();
+    let _ = writeln!(s, "{}: ok", c.path.display());
+    let _ = writeln!(
+        s,
+        "feeds: {} ({} enabled, {} disabled)",
+        c.feeds.len(),
+        enabled,
+        c.feeds.len() - enabled
+    );
+    for f in &c.feeds {
+        let _ = writeln!(
+            s,
+            "  {} {:<24} every {:<8} {}",
+            if f.enabled { "+" } else { "-" },
+            f.id,
+            config::units::fmt_duration(f.interval),
+            f.url_display
+        );
+    }
+    let _ = writeln!(s, "rules: {}", c.rules.len());
+    for r in &c.rules {
+        let detail = match &r.kind {
+            config::RuleKind::Keywords { any, all, not } => format!(
+                "{} terms (+{} required, {} excluded)",
+                any.len(),
+                all.len(),
+                not.len()
+            ),
+            config::RuleKind::Threshold {
+                field,
+                op,
+                limit,
+                window,
+            } => match window {
+                Some(w) => format!(
+                    "sum of {field} over {} {} {limit}",
+                    config::units::fmt_duration(*w),
+                    op.as_str()
+                ),
+                None => format!("{field} {} {limit}", op.as_str()),
+            },
+            config::RuleKind::Count { of, limit, window } => format!(
+                "{limit} {} in {}",
+                of.as_deref()
+                    .map_or("items".to_string(), |o| format!("hits of {o}")),
+                config::units::fmt_duration(*window)
+            ),
+        };
+        let _ = writeln!(
+            s,
+            "  {:<24} {:<9} {:<8} {detail}",
+            r.id,
+            r.kind.name(),
+            r.severity.as_str()
+        );
+    }
+    let codes: Vec<&str> = c.countries.iter().map(|w| w.code.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "watchlist: {} countries: {}",
+        codes.len(),
+        codes.join(" ")
+    );
+    s
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+fn run_headless(config: Config, data: &Path, options: Options) -> anyhow::Result<()> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let sink = Box::new(JsonLines::new(std::io::stdout()));
+        match monitor::run(
+            Arc::new(config),
+            data,
+            sink,
+            Arc::new(SystemClock),
+            options,
+            shutdown_signal(),
+        )
+        .await
+        {
+            Ok(()) => Ok(()),
+            // A closed stdout (e.g. `| head`) is a normal way to stop.
+            Err(monitor::MonitorError::Sink(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+fn run_demo(
+    config_flag: Option<&Path>,
+    data_flag: Option<&Path>,
+    speed: f64,
+) -> anyhow::Result<()> {
+    let _ = (config_flag, data_flag, speed);
+    anyhow::bail!("demo not built yet")
+}

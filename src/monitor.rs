@@ -1,0 +1,430 @@
+//! Wires feeds → engine → store → sink. One task per feed polls on its own schedule (so a slow
+//! feed delays nobody); one loop owns the engine and the database, processes each poll in a
+//! single transaction, and only then emits its events, so a printed alert is always stored.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+use crate::config::{Config, FeedConfig, RuleKind};
+use crate::event::{Alert, Event, FeedReport};
+use crate::feed::fetch::{Fetcher, Validators};
+use crate::feed::item::Item;
+use crate::feed::{parse, schedule};
+use crate::rules::clock::Clock;
+use crate::rules::engine::Engine;
+use crate::store::{Seen, Store, StoreError};
+
+/// Where events go.
+pub trait Sink: Send {
+    /// Delivers one event. An error stops the monitor (e.g. stdout closed).
+    fn emit(&mut self, event: &Event) -> std::io::Result<()>;
+}
+
+/// Collects events in memory (tests, and consumers that batch).
+#[derive(Debug, Default, Clone)]
+pub struct VecSink(pub Arc<std::sync::Mutex<Vec<Event>>>);
+
+impl Sink for VecSink {
+    fn emit(&mut self, event: &Event) -> std::io::Result<()> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(event.clone());
+        Ok(())
+    }
+}
+
+/// Why the monitor could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum MonitorError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The HTTP client could not be built.
+    #[error("HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    /// The rules could not be compiled.
+    #[error("compiling rules: {0}")]
+    Rules(#[from] aho_corasick::BuildError),
+    /// The sink failed.
+    #[error("writing events: {0}")]
+    Sink(std::io::Error),
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Poll every enabled feed once, then stop.
+    pub once: bool,
+    /// First polls are spread over at most this long.
+    pub spread: Duration,
+    /// Divide every feed's interval by this (the demo's speed).
+    pub speed: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            once: false,
+            spread: Duration::from_secs(30),
+            speed: 1.0,
+        }
+    }
+}
+
+struct Poll {
+    feed: usize,
+    result: Result<
+        (
+            crate::feed::fetch::Fetched,
+            Result<Vec<Item>, parse::ParseError>,
+        ),
+        crate::feed::fetch::FetchError,
+    >,
+    next_poll: DateTime<Utc>,
+    failures: u32,
+}
+
+/// Runs the monitor until `shutdown` resolves (or, with `once`, until every feed has reported).
+pub async fn run(
+    config: Arc<Config>,
+    data_dir: &Path,
+    mut sink: Box<dyn Sink>,
+    clock: Arc<dyn Clock>,
+    options: Options,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), MonitorError> {
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        MonitorError::Store(StoreError::Sqlite {
+            path: data_dir.to_path_buf(),
+            source: rusqlite::Error::InvalidPath(
+                format!("cannot create data directory: {e}").into(),
+            ),
+        })
+    })?;
+    let mut store = Store::open(data_dir)?;
+    let mut engine = Engine::new(&config)?;
+    let now = clock.now();
+    restore(&store, &mut engine, &config, now)?;
+    let pruned = store.prune(
+        now - chrono::Duration::from_std(config.settings.retain).unwrap_or(chrono::Duration::MAX),
+    )?;
+    debug!(pruned, "pruned old rows");
+
+    // Alerts committed before a crash but never printed go out first.
+    let pending = store.undelivered()?;
+    if !pending.is_empty() {
+        info!(
+            count = pending.len(),
+            "delivering alerts stored before an interruption"
+        );
+        let ids: Vec<String> = pending.iter().map(|a| a.id.clone()).collect();
+        for a in pending {
+            sink.emit(&Event::Alert(a)).map_err(MonitorError::Sink)?;
+        }
+        store.mark_delivered(&ids)?;
+    }
+
+    let fetcher = Fetcher::new(&config.settings)?;
+    let (tx, mut rx) = mpsc::channel::<Poll>(64);
+    let enabled: Vec<usize> = (0..config.feeds.len())
+        .filter(|&i| config.feeds[i].enabled)
+        .collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for &i in &enabled {
+        let feed = config.feeds[i].clone();
+        let validators = store.validators(&feed.id)?;
+        let failures = store.failures(&feed.id)?;
+        tasks.spawn(poll_feed(
+            i,
+            feed,
+            fetcher.clone(),
+            tx.clone(),
+            clock.clone(),
+            options.clone(),
+            config.settings.max_items,
+            validators,
+            failures,
+        ));
+    }
+    drop(tx);
+
+    let mut reported = 0usize;
+    let mut tick = tokio::time::interval(Duration::from_secs(15));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut prune_tick = tokio::time::interval(Duration::from_secs(3600));
+    tokio::pin!(shutdown);
+    if options.once && enabled.is_empty() {
+        return Ok(());
+    }
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut shutdown => {
+                info!("shutting down");
+                break;
+            }
+            poll = rx.recv() => {
+                let Some(poll) = poll else { break };
+                let events = tokio::task::block_in_place(|| process(&mut store, &mut engine, &config, &poll, clock.now()))?;
+                emit_all(&mut store, sink.as_mut(), events)?;
+                reported += 1;
+                if options.once && reported >= enabled.len() {
+                    break;
+                }
+            }
+            _ = tick.tick() => {
+                let now = clock.now();
+                let changes = engine.tick(now);
+                if !changes.is_empty() {
+                    store.transaction(|tx| {
+                        for c in &changes {
+                            tx.set_status(c.country, c.to, now)?;
+                        }
+                        Ok(())
+                    })?;
+                    for c in changes {
+                        sink.emit(&Event::Status(c)).map_err(MonitorError::Sink)?;
+                    }
+                }
+            }
+            _ = prune_tick.tick() => {
+                let cutoff = clock.now() - chrono::Duration::from_std(config.settings.retain).unwrap_or(chrono::Duration::MAX);
+                if let Err(e) = store.prune(cutoff) {
+                    warn!("pruning failed: {e}");
+                }
+            }
+        }
+    }
+    tasks.abort_all();
+    Ok(())
+}
+
+fn restore(
+    store: &Store,
+    engine: &mut Engine,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let longest = config
+        .rules
+        .iter()
+        .filter_map(|r| match &r.kind {
+            RuleKind::Count { window, .. } => Some(*window),
+            RuleKind::Threshold { window, .. } => *window,
+            RuleKind::Keywords { .. } => None,
+        })
+        .max()
+        .unwrap_or_default();
+    let since = |d: Duration| now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+    for e in store.window_entries(since(longest))? {
+        engine.restore_window_entry(&e);
+    }
+    for (c, t, s) in store.recent_alerts(since(config.settings.window))? {
+        engine.restore_alert(c, t, s);
+    }
+    for (c, s) in store.statuses()? {
+        engine.restore_status(c, s);
+    }
+    engine.settle(now);
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn poll_feed(
+    index: usize,
+    feed: FeedConfig,
+    fetcher: Fetcher,
+    tx: mpsc::Sender<Poll>,
+    clock: Arc<dyn Clock>,
+    options: Options,
+    max_items: usize,
+    mut validators: Validators,
+    mut failures: u32,
+) {
+    let interval = feed
+        .interval
+        .div_f64(options.speed.max(1.0))
+        .max(Duration::from_millis(200));
+    let mut delay = if options.once {
+        Duration::ZERO
+    } else {
+        schedule::first_delay(&feed.id, interval, options.spread)
+    };
+    loop {
+        tokio::time::sleep(delay).await;
+        let result = fetcher.fetch(&feed, &validators).await;
+        let result = match result {
+            Ok(mut fetched) => {
+                let parsed = match fetched.body.take() {
+                    None => Ok(Vec::new()),
+                    Some(body) => {
+                        let feed2 = feed.clone();
+                        let now = clock.now();
+                        let r = tokio::task::spawn_blocking(move || {
+                            parse::parse(&body, &feed2, max_items, now)
+                        })
+                        .await;
+                        r.unwrap_or_else(|e| {
+                            Err(parse::ParseError::Feed(format!("parser stopped: {e}")))
+                        })
+                    }
+                };
+                Ok((fetched, parsed))
+            }
+            Err(e) => Err(e),
+        };
+        let (ok, retry_after, max_age) = match &result {
+            Ok((f, Ok(_))) => (true, None, f.max_age),
+            Ok((_, Err(_))) => (false, None, None),
+            Err(e) => (false, e.retry_after, None),
+        };
+        if ok {
+            failures = 0;
+            if let Ok((f, _)) = &result {
+                validators = f.validators.clone();
+            }
+            delay = schedule::after_success(interval, max_age);
+        } else {
+            failures += 1;
+            // A body we could not read must be fetched whole next time.
+            if matches!(&result, Ok((_, Err(_)))) {
+                validators = Validators::default();
+            }
+            delay = schedule::after_failure(interval, failures, retry_after);
+            if options.speed > 1.0 {
+                delay = delay.div_f64(options.speed).max(Duration::from_millis(200));
+            }
+        }
+        let next_poll = clock.now() + chrono::Duration::from_std(delay).unwrap_or_default();
+        if tx
+            .send(Poll {
+                feed: index,
+                result,
+                next_poll,
+                failures,
+            })
+            .await
+            .is_err()
+        {
+            return;
+        }
+        if options.once {
+            return;
+        }
+    }
+}
+
+fn process(
+    store: &mut Store,
+    engine: &mut Engine,
+    config: &Config,
+    poll: &Poll,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, MonitorError> {
+    let feed = &config.feeds[poll.feed];
+    let mut report = FeedReport {
+        at: now,
+        feed: feed.id.clone(),
+        ok: false,
+        http_status: None,
+        items: 0,
+        new: 0,
+        not_modified: false,
+        error: None,
+        ms: 0,
+        next_poll: Some(poll.next_poll),
+        failures: poll.failures,
+    };
+    let mut items: &[Item] = &[];
+    let mut validators = None;
+    match &poll.result {
+        Ok((fetched, parsed)) => {
+            report.http_status = Some(fetched.status);
+            report.ms = fetched.elapsed.as_millis() as u64;
+            report.not_modified = fetched.status == 304;
+            match parsed {
+                Ok(list) => {
+                    report.ok = true;
+                    report.items = list.len();
+                    items = list;
+                    validators = Some(&fetched.validators);
+                }
+                Err(e) => report.error = Some(e.to_string()),
+            }
+        }
+        Err(e) => {
+            report.http_status = e.status;
+            report.ms = e.elapsed.as_millis() as u64;
+            report.error = Some(e.message.clone());
+        }
+    }
+    if let Some(err) = &report.error {
+        warn!(feed = %feed.id, "poll failed: {err}");
+    }
+
+    let mut new_alerts: Vec<Alert> = Vec::new();
+    let mut statuses = Vec::new();
+    let new_count = store.transaction(|tx| {
+        let mut new = 0usize;
+        for item in items {
+            let seen = tx.upsert_item(item, now)?;
+            match seen {
+                Seen::Same => continue,
+                Seen::New => {
+                    new += 1;
+                    if tx.carried_elsewhere(item)? {
+                        continue;
+                    }
+                }
+                Seen::Revised => {}
+            }
+            let outcome = engine.process(item, now, seen == Seen::Revised);
+            for e in &outcome.window_entries {
+                tx.insert_window_entry(e)?;
+            }
+            let event_time = item.event_time(now);
+            for alert in outcome.alerts {
+                if tx.insert_alert(&alert, event_time)? {
+                    if let Some(change) = engine.record(&alert, event_time, now) {
+                        tx.set_status(change.country, change.to, now)?;
+                        statuses.push(change);
+                    }
+                    new_alerts.push(alert);
+                }
+            }
+        }
+        report.new = new;
+        tx.record_feed(&report, validators)?;
+        Ok(new)
+    })?;
+    debug!(feed = %feed.id, items = report.items, new = new_count, alerts = new_alerts.len(), "processed poll");
+
+    let mut events: Vec<Event> = Vec::with_capacity(new_alerts.len() + statuses.len() + 1);
+    events.extend(new_alerts.into_iter().map(Event::Alert));
+    events.extend(statuses.into_iter().map(Event::Status));
+    events.push(Event::Feed(report));
+    Ok(events)
+}
+
+fn emit_all(
+    store: &mut Store,
+    sink: &mut dyn Sink,
+    events: Vec<Event>,
+) -> Result<(), MonitorError> {
+    let mut delivered = Vec::new();
+    for e in &events {
+        sink.emit(e).map_err(MonitorError::Sink)?;
+        if let Event::Alert(a) = e {
+            delivered.push(a.id.clone());
+        }
+    }
+    store.mark_delivered(&delivered)?;
+    Ok(())
+}

@@ -1,0 +1,568 @@
+//! The engine: items in, alerts and status changes out. It knows nothing of HTTP, SQL or
+//! terminals, and takes the time as an argument, so scenario tests step a clock.
+//!
+//! Item rules (keywords, per-item thresholds) raise one alert per (rule, country, item).
+//! Windowed rules (counts, summed thresholds) keep a bounded history per (rule, country) and
+//! raise one alert when the window crosses the limit, then re-arm only after it falls below.
+//! A country's status is the highest severity among its alerts inside `settings.window`.
+
+use std::collections::{HashMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use super::matcher::{Hits, Matcher, MatcherBuilder, Scratch, TermId};
+use crate::config::{Config, Op, Rule, RuleKind, Severity};
+use crate::event::{Alert, Status, StatusChange};
+use crate::feed::item::{Item, hex16};
+use crate::geo::CountryCode;
+
+/// Most entries kept per (rule, country) window; older entries are dropped first.
+const MAX_WINDOW_ENTRIES: usize = 100_000;
+
+#[derive(Debug)]
+enum Compiled {
+    Keywords {
+        any: Vec<TermId>,
+        all: Vec<TermId>,
+        not: Vec<TermId>,
+    },
+    Threshold {
+        field: String,
+        op: Op,
+        limit: f64,
+    },
+    WindowSum {
+        field: String,
+        op: Op,
+        limit: f64,
+        window: chrono::Duration,
+    },
+    Count {
+        of: Option<usize>,
+        limit: u32,
+        window: chrono::Duration,
+    },
+}
+
+#[derive(Debug, Default)]
+struct WindowState {
+    entries: VecDeque<(DateTime<Utc>, f64)>,
+    /// Above the limit: fired, waiting to fall below before it can fire again.
+    crossed: bool,
+}
+
+/// An entry of a windowed rule's history, for persistence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowEntry {
+    /// Rule id.
+    pub rule: String,
+    /// Country.
+    pub country: CountryCode,
+    /// Event time.
+    pub at: DateTime<Utc>,
+    /// 1 for counts, the value for sums.
+    pub value: f64,
+}
+
+/// What processing one item produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Candidate alerts (the caller drops those it has already recorded).
+    pub alerts: Vec<Alert>,
+    /// Entries added to windowed rules, to persist.
+    pub window_entries: Vec<WindowEntry>,
+}
+
+/// The rule engine.
+pub struct Engine {
+    matcher: Matcher,
+    rules: Vec<Rule>,
+    compiled: Vec<Compiled>,
+    listed: HashMap<CountryCode, ()>,
+    status_window: chrono::Duration,
+    windows: HashMap<(usize, CountryCode), WindowState>,
+    /// Recorded alerts per country inside the status window: (event time, severity).
+    recent: HashMap<CountryCode, VecDeque<(DateTime<Utc>, Severity)>>,
+    status: HashMap<CountryCode, Status>,
+    scratch: Scratch,
+    hits: Hits,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("rules", &self.rules.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn dur(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+impl Engine {
+    /// Compiles the config's rules, watchlist aliases and the gazetteer into one engine.
+    pub fn new(config: &Config) -> Result<Self, aho_corasick::BuildError> {
+        let mut b = MatcherBuilder::new();
+        for c in &config.countries {
+            for a in &c.aliases {
+                b.alias(a, c.code);
+            }
+        }
+        let ids: Vec<&str> = config.rules.iter().map(|r| r.id.as_str()).collect();
+        let mut compiled = Vec::new();
+        for r in &config.rules {
+            compiled.push(match &r.kind {
+                RuleKind::Keywords { any, all, not } => Compiled::Keywords {
+                    any: any.iter().map(|t| b.term(t)).collect(),
+                    all: all.iter().map(|t| b.term(t)).collect(),
+                    not: not.iter().map(|t| b.term(t)).collect(),
+                },
+                RuleKind::Threshold {
+                    field,
+                    op,
+                    limit,
+                    window: None,
+                } => Compiled::Threshold {
+                    field: field.clone(),
+                    op: *op,
+                    limit: *limit,
+                },
+                RuleKind::Threshold {
+                    field,
+                    op,
+                    limit,
+                    window: Some(w),
+                } => Compiled::WindowSum {
+                    field: field.clone(),
+                    op: *op,
+                    limit: *limit,
+                    window: dur(*w),
+                },
+                RuleKind::Count { of, limit, window } => Compiled::Count {
+                    of: of.as_ref().and_then(|o| ids.iter().position(|i| i == o)),
+                    limit: *limit,
+                    window: dur(*window),
+                },
+            });
+        }
+        Ok(Self {
+            matcher: b.build()?,
+            rules: config.rules.clone(),
+            compiled,
+            listed: config.countries.iter().map(|c| (c.code, ())).collect(),
+            status_window: dur(config.settings.window),
+            windows: HashMap::new(),
+            recent: HashMap::new(),
+            status: HashMap::new(),
+            scratch: Scratch::default(),
+            hits: Hits::default(),
+        })
+    }
+
+    /// The matcher (for benchmarks and the tagger test).
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// Restores a windowed rule's entry from the store (no alert is raised).
+    pub fn restore_window_entry(&mut self, e: &WindowEntry) {
+        if let Some(i) = self.rules.iter().position(|r| r.id == e.rule) {
+            let w = self.windows.entry((i, e.country)).or_default();
+            w.entries.push_back((e.at, e.value));
+        }
+    }
+
+    /// Restores a recorded alert (for status) and a country's last status, without events.
+    pub fn restore_alert(
+        &mut self,
+        country: CountryCode,
+        event_time: DateTime<Utc>,
+        severity: Severity,
+    ) {
+        self.recent
+            .entry(country)
+            .or_default()
+            .push_back((event_time, severity));
+    }
+
+    /// Restores the last known status of a country.
+    pub fn restore_status(&mut self, country: CountryCode, status: Status) {
+        self.status.insert(country, status);
+    }
+
+    /// After restoring, settle windows so rules already above their limit do not fire again.
+    pub fn settle(&mut self, now: DateTime<Utc>) {
+        for recent in self.recent.values_mut() {
+            recent.make_contiguous().sort_by_key(|(t, _)| *t);
+        }
+        let keys: Vec<_> = self.windows.keys().copied().collect();
+        for key in keys {
+            let (limit_ok, _) = self.window_value(key, now);
+            if let Some(w) = self.windows.get_mut(&key) {
+                w.entries.make_contiguous().sort_by_key(|(t, _)| *t);
+                w.crossed = limit_ok;
+            }
+        }
+    }
+
+    /// The current status of a country.
+    pub fn status(&self, country: CountryCode) -> Status {
+        self.status.get(&country).copied().unwrap_or_default()
+    }
+
+    /// Countries whose status is known.
+    pub fn statuses(&self) -> impl Iterator<Item = (CountryCode, Status)> + '_ {
+        self.status.iter().map(|(c, s)| (*c, *s))
+    }
+
+    /// Countries the item is about: what the source says, else what the tagger finds.
+    pub fn countries_of(&mut self, item: &Item) -> Vec<CountryCode> {
+        self.scan(item);
+        if item.countries.is_empty() {
+            self.hits.countries.clone()
+        } else {
+            item.countries.clone()
+        }
+    }
+
+    fn scan(&mut self, item: &Item) {
+        self.matcher.scan_into(
+            &[&item.title, &item.summary],
+            &mut self.scratch,
+            &mut self.hits,
+        );
+    }
+
+    /// Evaluates every rule against an item seen at `now`. A revision (`revised`) is evaluated
+    /// for item rules only, so windows do not count one item twice.
+    pub fn process(&mut self, item: &Item, now: DateTime<Utc>, revised: bool) -> Outcome {
+        self.scan(item);
+        let countries: Vec<Option<CountryCode>> = if !item.countries.is_empty() {
+            item.countries.iter().copied().map(Some).collect()
+        } else if !self.hits.countries.is_empty() {
+            self.hits.countries.iter().copied().map(Some).collect()
+        } else {
+            vec![None]
+        };
+        let event_time = item.event_time(now);
+        let mut out = Outcome::default();
+        let mut fired = vec![false; self.rules.len()];
+
+        for (ri, rule) in self.rules.iter().enumerate() {
+            if !rule.feeds.is_empty() && !rule.feeds.contains(&item.feed) {
+                continue;
+            }
+            let (matched, value, limit, op, field) = match &self.compiled[ri] {
+                Compiled::Keywords { any, all, not } => {
+                    let hit = any.iter().any(|t| self.hits.has(*t))
+                        && all.iter().all(|t| self.hits.has(*t))
+                        && !not.iter().any(|t| self.hits.has(*t));
+                    if !hit {
+                        continue;
+                    }
+                    let matched = self
+                        .hits
+                        .terms
+                        .iter()
+                        .filter(|(t, _)| any.contains(t) || all.contains(t))
+                        .map(|(t, n)| {
+                            let d = self.matcher.term(*t).display();
+                            if *n > 1 { format!("{d} ×{n}") } else { d }
+                        })
+                        .collect();
+                    (matched, None, None, None, None)
+                }
+                Compiled::Threshold { field, op, limit } => {
+                    let Some(v) = value_of(item, field) else {
+                        continue;
+                    };
+                    if !op.holds(v, *limit) {
+                        continue;
+                    }
+                    (
+                        Vec::new(),
+                        Some(v),
+                        Some(*limit),
+                        Some(*op),
+                        Some(field.clone()),
+                    )
+                }
+                Compiled::WindowSum { .. } | Compiled::Count { .. } => continue,
+            };
+            fired[ri] = true;
+            for country in countries.iter().copied() {
+                if !rule.countries.is_empty()
+                    && !country.is_some_and(|c| rule.countries.contains(&c))
+                {
+                    continue;
+                }
+                let id = alert_id(&rule.id, country, &item.identity());
+                out.alerts.push(self.alert(
+                    rule,
+                    id,
+                    country,
+                    item,
+                    now,
+                    matched.clone(),
+                    field.clone(),
+                    value,
+                    limit,
+                    op,
+                ));
+            }
+        }
+
+        if revised {
+            return out;
+        }
+        for ri in 0..self.rules.len() {
+            let rule = &self.rules[ri];
+            if !rule.feeds.is_empty() && !rule.feeds.contains(&item.feed) {
+                continue;
+            }
+            let (value, field) = match &self.compiled[ri] {
+                Compiled::Count { of, .. } => {
+                    if of.is_some_and(|o| !fired[o]) {
+                        continue;
+                    }
+                    (1.0, None)
+                }
+                Compiled::WindowSum { field, .. } => match value_of(item, field) {
+                    Some(v) => (v, Some(field.clone())),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            for country in countries.iter().flatten().copied() {
+                if !self.rules[ri].countries.is_empty()
+                    && !self.rules[ri].countries.contains(&country)
+                {
+                    continue;
+                }
+                let w = self.windows.entry((ri, country)).or_default();
+                if w.entries.len() >= MAX_WINDOW_ENTRIES {
+                    w.entries.pop_front();
+                }
+                w.entries.push_back((event_time, value));
+                out.window_entries.push(WindowEntry {
+                    rule: self.rules[ri].id.clone(),
+                    country,
+                    at: event_time,
+                    value,
+                });
+                let (above, total) = self.window_value((ri, country), now);
+                let Some(w) = self.windows.get_mut(&(ri, country)) else {
+                    continue;
+                };
+                if above && !w.crossed {
+                    w.crossed = true;
+                    let rule = &self.rules[ri];
+                    let id = alert_id(
+                        &rule.id,
+                        Some(country),
+                        &format!("window:{}", event_time.timestamp()),
+                    );
+                    let (limit, op) = match &self.compiled[ri] {
+                        Compiled::Count { limit, .. } => (f64::from(*limit), Some(Op::Ge)),
+                        Compiled::WindowSum { limit, op, .. } => (*limit, Some(*op)),
+                        _ => continue,
+                    };
+                    let mut a = self.alert(
+                        rule,
+                        id,
+                        Some(country),
+                        item,
+                        now,
+                        Vec::new(),
+                        field.clone(),
+                        Some(total),
+                        Some(limit),
+                        op,
+                    );
+                    a.item = item.key.clone();
+                    out.alerts.push(a);
+                } else if !above {
+                    w.crossed = false;
+                }
+            }
+        }
+        out
+    }
+
+    /// (above the limit, current total) for a windowed rule, after dropping expired entries.
+    fn window_value(&mut self, key: (usize, CountryCode), now: DateTime<Utc>) -> (bool, f64) {
+        let (window, limit, op) = match &self.compiled[key.0] {
+            Compiled::Count { window, limit, .. } => (*window, f64::from(*limit), Op::Ge),
+            Compiled::WindowSum {
+                window, limit, op, ..
+            } => (*window, *limit, *op),
+            _ => return (false, 0.0),
+        };
+        let Some(w) = self.windows.get_mut(&key) else {
+            return (false, 0.0);
+        };
+        let cutoff = now - window;
+        while w.entries.front().is_some_and(|(t, _)| *t <= cutoff) {
+            w.entries.pop_front();
+        }
+        let total: f64 = w
+            .entries
+            .iter()
+            .filter(|(t, _)| *t > cutoff)
+            .map(|(_, v)| v)
+            .sum();
+        (op.holds(total, limit), total)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn alert(
+        &self,
+        rule: &Rule,
+        id: String,
+        country: Option<CountryCode>,
+        item: &Item,
+        now: DateTime<Utc>,
+        matched: Vec<String>,
+        field: Option<String>,
+        value: Option<f64>,
+        limit: Option<f64>,
+        op: Option<Op>,
+    ) -> Alert {
+        Alert {
+            id,
+            at: now,
+            country,
+            country_name: country.map(|c| c.name().to_string()),
+            listed: country.is_some_and(|c| self.listed.contains_key(&c)),
+            rule: rule.id.clone(),
+            kind: rule.kind.name().to_string(),
+            severity: rule.severity,
+            feed: item.feed.clone(),
+            title: item.title.clone(),
+            url: item.url.clone(),
+            published: item.published,
+            matched,
+            field,
+            value,
+            limit,
+            op: op.map(|o| o.as_str().to_string()),
+            item: item.key.clone(),
+            summary: item.summary.clone(),
+        }
+    }
+
+    /// Records a new alert (one the store had not seen) and returns the status change it
+    /// causes, if any. `event_time` is the item's time.
+    pub fn record(
+        &mut self,
+        alert: &Alert,
+        event_time: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<StatusChange> {
+        let country = alert.country?;
+        if event_time > now - self.status_window {
+            self.recent
+                .entry(country)
+                .or_default()
+                .push_back((event_time, alert.severity));
+        }
+        let reason = format!(
+            "{} alert from rule {}: {}",
+            alert.severity.as_str(),
+            alert.rule,
+            alert.title
+        );
+        self.update_status(country, now, reason)
+    }
+
+    /// Expires old alerts and windows; returns the status changes that causes.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<StatusChange> {
+        let keys: Vec<_> = self.windows.keys().copied().collect();
+        for key in keys {
+            let (above, _) = self.window_value(key, now);
+            if let Some(w) = self.windows.get_mut(&key) {
+                if !above {
+                    w.crossed = false;
+                }
+                if w.entries.is_empty() && !w.crossed {
+                    self.windows.remove(&key);
+                }
+            }
+        }
+        let mut countries: Vec<CountryCode> = self.recent.keys().copied().collect();
+        countries.extend(self.status.keys().copied());
+        countries.sort_unstable();
+        countries.dedup();
+        let window_text =
+            crate::config::units::fmt_duration(self.status_window.to_std().unwrap_or_default());
+        countries
+            .into_iter()
+            .filter_map(|c| {
+                self.update_status(
+                    c,
+                    now,
+                    format!("no higher alerts in the last {window_text}"),
+                )
+            })
+            .collect()
+    }
+
+    fn update_status(
+        &mut self,
+        country: CountryCode,
+        now: DateTime<Utc>,
+        reason: String,
+    ) -> Option<StatusChange> {
+        let cutoff = now - self.status_window;
+        let recent = self.recent.entry(country).or_default();
+        recent.retain(|(t, _)| *t > cutoff);
+        let to = recent
+            .iter()
+            .map(|(_, s)| Status::from_severity(*s))
+            .max()
+            .unwrap_or(Status::Quiet);
+        if recent.is_empty() {
+            self.recent.remove(&country);
+        }
+        let from = self.status.get(&country).copied().unwrap_or_default();
+        if from == to {
+            return None;
+        }
+        if to == Status::Quiet {
+            self.status.remove(&country);
+        } else {
+            self.status.insert(country, to);
+        }
+        Some(StatusChange {
+            at: now,
+            country,
+            country_name: country.name().to_string(),
+            from,
+            to,
+            reason,
+        })
+    }
+}
+
+fn value_of(item: &Item, field: &str) -> Option<f64> {
+    item.values
+        .iter()
+        .find(|(k, _)| k == field)
+        .map(|(_, v)| *v)
+}
+
+/// The stable id of an alert.
+pub fn alert_id(rule: &str, country: Option<CountryCode>, subject: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(rule.as_bytes());
+    h.update([0]);
+    match country {
+        Some(c) => h.update(c.as_str().as_bytes()),
+        None => h.update(b"--"),
+    }
+    h.update([0]);
+    h.update(subject.as_bytes());
+    hex16(&h.finalize())
+}

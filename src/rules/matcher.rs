@@ -1,0 +1,372 @@
+//! One automaton for every term of every rule and every gazetteer name, so an item's text is
+//! scanned once for all of them.
+//!
+//! Text and patterns are folded the same way ([`Folded`]: Unicode lowercase, typographic
+//! apostrophes), so matching is case-insensitive and accent-exact ("tué" matches "TUÉ", not
+//! "tue"). Hits count only on word boundaries; a term written with a trailing `*` is a prefix
+//! (`kill*` matches "killed", "killings"). Name hits then resolve leftmost-longest.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use crate::geo::tagger::{self, GeoHit};
+use crate::geo::{CountryCode, GeoName};
+use crate::text::{Folded, is_word_char};
+
+/// Index of a term in a [`Matcher`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TermId(u32);
+
+impl TermId {
+    /// The index as usize.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A keyword term as the user wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// The term without its `*`.
+    pub text: String,
+    /// Written with a trailing `*`: matches any word that starts with it.
+    pub prefix: bool,
+}
+
+impl Term {
+    /// Parses `kill*` or `mass killing`.
+    pub fn parse(raw: &str) -> Self {
+        let raw = raw.trim();
+        match raw.strip_suffix('*') {
+            Some(t) => Self {
+                text: t.trim_end().to_string(),
+                prefix: true,
+            },
+            None => Self {
+                text: raw.to_string(),
+                prefix: false,
+            },
+        }
+    }
+
+    /// The term as written in the config, with its `*`.
+    pub fn display(&self) -> String {
+        if self.prefix {
+            format!("{}*", self.text)
+        } else {
+            self.text.clone()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Geo(u32),
+    Term(TermId),
+}
+
+/// Collects terms, then builds a [`Matcher`] with the gazetteer.
+#[derive(Debug, Default)]
+pub struct MatcherBuilder {
+    terms: Vec<Term>,
+    index: HashMap<(String, bool), TermId>,
+    extra_names: Vec<GeoName>,
+}
+
+impl MatcherBuilder {
+    /// A builder with no terms.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a term (deduplicated) and returns its id. Empty terms get an id but never match.
+    pub fn term(&mut self, raw: &str) -> TermId {
+        let term = Term::parse(raw);
+        let key = (Folded::new(&term.text).as_str().to_string(), term.prefix);
+        if let Some(id) = self.index.get(&key) {
+            return *id;
+        }
+        let id = TermId(u32::try_from(self.terms.len()).unwrap_or(u32::MAX));
+        self.terms.push(term);
+        self.index.insert(key, id);
+        id
+    }
+
+    /// Adds a name for a country beyond the built-in gazetteer (a config alias).
+    pub fn alias(&mut self, name: &str, code: CountryCode) {
+        self.extra_names.push(GeoName::parse(name, Some(code)));
+    }
+
+    /// Builds the automaton over the built-in gazetteer, the aliases and the terms.
+    pub fn build(self) -> Result<Matcher, aho_corasick::BuildError> {
+        self.build_with_names(crate::geo::names())
+    }
+
+    /// Builds over the given gazetteer names instead of the built-in one.
+    pub fn build_with_names(self, names: &[GeoName]) -> Result<Matcher, aho_corasick::BuildError> {
+        let mut geo: Vec<GeoName> = names.to_vec();
+        geo.extend(self.extra_names);
+        let mut patterns: Vec<String> = Vec::new();
+        let mut targets: Vec<Vec<Target>> = Vec::new();
+        let mut by_text: HashMap<String, usize> = HashMap::new();
+        let mut add = |text: &str, target: Target| {
+            let folded = Folded::new(text).as_str().to_string();
+            if folded.is_empty() {
+                return;
+            }
+            let slot = *by_text.entry(folded.clone()).or_insert_with(|| {
+                patterns.push(folded);
+                targets.push(Vec::new());
+                patterns.len() - 1
+            });
+            targets[slot].push(target);
+        };
+        for (i, name) in geo.iter().enumerate() {
+            add(
+                &name.text,
+                Target::Geo(u32::try_from(i).unwrap_or(u32::MAX)),
+            );
+        }
+        for (i, term) in self.terms.iter().enumerate() {
+            add(
+                &term.text,
+                Target::Term(TermId(u32::try_from(i).unwrap_or(u32::MAX))),
+            );
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&patterns)?;
+        Ok(Matcher {
+            ac,
+            targets,
+            geo,
+            terms: self.terms,
+        })
+    }
+}
+
+/// The compiled automaton and what each pattern stands for.
+#[derive(Debug)]
+pub struct Matcher {
+    ac: AhoCorasick,
+    targets: Vec<Vec<Target>>,
+    geo: Vec<GeoName>,
+    terms: Vec<Term>,
+}
+
+/// What one scan found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Hits {
+    /// Countries named, in order of first appearance.
+    pub countries: Vec<CountryCode>,
+    /// Terms found and how many times, in order of first appearance.
+    pub terms: Vec<(TermId, u32)>,
+}
+
+impl Hits {
+    /// Whether the term was found.
+    pub fn has(&self, id: TermId) -> bool {
+        self.terms.iter().any(|(t, _)| *t == id)
+    }
+
+    fn clear(&mut self) {
+        self.countries.clear();
+        self.terms.clear();
+    }
+}
+
+/// Reusable buffers for [`Matcher::scan_into`], so the hot path does not allocate.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    joined: String,
+    folded: Folded,
+    geo: Vec<GeoHit>,
+}
+
+impl Matcher {
+    /// The terms, indexed by [`TermId`].
+    pub fn term(&self, id: TermId) -> &Term {
+        &self.terms[id.index()]
+    }
+
+    /// Number of distinct patterns in the automaton.
+    pub fn pattern_count(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// The underlying automaton (for benchmarks that compare against a bare scan).
+    pub fn automaton(&self) -> &AhoCorasick {
+        &self.ac
+    }
+
+    /// Scans the given parts of an item's text (title, summary …) as one text.
+    pub fn scan(&self, parts: &[&str]) -> Hits {
+        let mut hits = Hits::default();
+        self.scan_into(parts, &mut Scratch::default(), &mut hits);
+        hits
+    }
+
+    /// Scans into caller-owned buffers.
+    pub fn scan_into(&self, parts: &[&str], scratch: &mut Scratch, hits: &mut Hits) {
+        hits.clear();
+        scratch.geo.clear();
+        scratch.joined.clear();
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                // A separator no pattern can span.
+                scratch.joined.push('\n');
+            }
+            scratch.joined.push_str(p);
+        }
+        scratch.folded.fold_into(&scratch.joined);
+        let folded = scratch.folded.as_str();
+        for m in self.ac.find_overlapping_iter(folded) {
+            let (start, end) = (m.start(), m.end());
+            let left_ok = left_boundary(folded, start);
+            if !left_ok {
+                continue;
+            }
+            let right_ok = right_boundary(folded, end);
+            for target in &self.targets[m.pattern().as_usize()] {
+                match *target {
+                    Target::Term(id) => {
+                        if right_ok || self.terms[id.index()].prefix {
+                            match hits.terms.iter_mut().find(|(t, _)| *t == id) {
+                                Some((_, n)) => *n += 1,
+                                None => hits.terms.push((id, 1)),
+                            }
+                        }
+                    }
+                    Target::Geo(g) => {
+                        if !right_ok {
+                            continue;
+                        }
+                        let name = &self.geo[g as usize];
+                        let original = scratch
+                            .joined
+                            .get(
+                                scratch.folded.original_offset(start)
+                                    ..scratch.folded.original_offset(end),
+                            )
+                            .unwrap_or("");
+                        if name.case_ok(original) {
+                            scratch.geo.push(GeoHit {
+                                start,
+                                end,
+                                code: name.code,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        tagger::resolve(&mut scratch.geo, &mut hits.countries);
+    }
+}
+
+/// A hit may start here: at the start, after a non-word character, or (for Arabic) after a
+/// one-letter proclitic (و ب ل ف ك) that itself follows a non-word character.
+fn left_boundary(text: &str, start: usize) -> bool {
+    let first = text[start..].chars().next();
+    let mut before = text[..start].chars().rev();
+    let Some(prev) = before.next() else {
+        return true;
+    };
+    if !first.is_some_and(is_word_char) || !is_word_char(prev) {
+        return true;
+    }
+    let arabic = first.is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+    arabic
+        && matches!(prev, 'و' | 'ب' | 'ل' | 'ف' | 'ك')
+        && before.next().is_none_or(|c| !is_word_char(c))
+}
+
+/// A hit may end here: at the end or before a non-word character.
+fn right_boundary(text: &str, end: usize) -> bool {
+    let last = text[..end].chars().next_back();
+    match text[end..].chars().next() {
+        None => true,
+        Some(next) => !last.is_some_and(is_word_char) || !is_word_char(next),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher(terms: &[&str]) -> (Matcher, Vec<TermId>) {
+        let mut b = MatcherBuilder::new();
+        let ids = terms.iter().map(|t| b.term(t)).collect();
+        (b.build().expect("automaton builds"), ids)
+    }
+
+    fn found(m: &Matcher, text: &str) -> Vec<String> {
+        m.scan(&[text])
+            .terms
+            .iter()
+            .map(|(id, _)| m.term(*id).display())
+            .collect()
+    }
+
+    fn tags(m: &Matcher, text: &str) -> Vec<String> {
+        m.scan(&[text])
+            .countries
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn terms_on_word_boundaries_and_prefixes() {
+        let (m, _) = matcher(&["massacre", "kill*", "mass killing", "killing"]);
+        assert_eq!(found(&m, "A MASSACRE in the village"), ["massacre"]);
+        assert!(found(&m, "massacres").is_empty());
+        assert_eq!(found(&m, "Gunmen killed 12"), ["kill*"]);
+        assert!(found(&m, "skilled workers").is_empty());
+        let mut both = found(&m, "reports of mass killing");
+        both.sort();
+        assert_eq!(both, ["kill*", "killing", "mass killing"]);
+    }
+
+    #[test]
+    fn accents_and_case_are_unicode_aware() {
+        let (m, _) = matcher(&["tués", "massacré*", "أعدم*"]);
+        assert_eq!(found(&m, "Dix civils TUÉS à Ménaka"), ["tués"]);
+        assert!(found(&m, "dix civils tues").is_empty());
+        assert_eq!(found(&m, "Villageois MASSACRÉS"), ["massacré*"]);
+        assert_eq!(found(&m, "أعدموا"), ["أعدم*"]);
+    }
+
+    #[test]
+    fn counts_repeats() {
+        let (m, ids) = matcher(&["attack"]);
+        let hits = m.scan(&["attack after attack", "another attack"]);
+        assert_eq!(hits.terms, vec![(ids[0], 3)]);
+    }
+
+    #[test]
+    fn countries_leftmost_longest_and_case_rules() {
+        let (m, _) = matcher(&[]);
+        assert_eq!(tags(&m, "Fighting in South Sudan"), ["SS"]);
+        assert_eq!(tags(&m, "Sudan and South Sudan talks"), ["SD", "SS"]);
+        assert_eq!(tags(&m, "Oil spill in the Niger Delta"), ["NG"]);
+        assert_eq!(tags(&m, "Troops leave Niger for Nigeria"), ["NE", "NG"]);
+        assert_eq!(tags(&m, "Papua New Guinea landslide"), ["PG"]);
+        assert_eq!(tags(&m, "Chad closes border"), ["TD"]);
+        assert!(tags(&m, "a hanging chad").is_empty());
+        assert_eq!(tags(&m, "DRC army retakes Goma"), ["CD"]);
+        assert!(tags(&m, "the drc of it").is_empty());
+        assert!(tags(&m, "Latin American leaders meet").is_empty());
+        assert_eq!(tags(&m, "Clashes in Côte d’Ivoire"), ["CI"]);
+        assert_eq!(tags(&m, "Sudan's army"), ["SD"]);
+        assert_eq!(tags(&m, "قصف في السودان وسوريا"), ["SD", "SY"]);
+    }
+
+    #[test]
+    fn separate_parts_do_not_join() {
+        let (m, _) = matcher(&["mass killing"]);
+        assert!(m.scan(&["mass", "killing"]).terms.is_empty());
+    }
+}

@@ -1,0 +1,5 @@
+//! Rules: the matcher, the rule definitions and the engine that turns items into alerts.
+
+pub mod clock;
+pub mod engine;
+pub mod matcher;
