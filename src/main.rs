@@ -136,8 +136,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::FAILURE);
             }
-            run_demo(cli.config.as_deref(), cli.data.as_deref(), speed)?;
-            Ok(ExitCode::SUCCESS)
+            run_demo(cli.config.as_deref(), cli.data.as_deref(), speed)
         }
     }
 }
@@ -308,7 +307,56 @@ fn run_demo(
     config_flag: Option<&Path>,
     data_flag: Option<&Path>,
     speed: f64,
-) -> anyhow::Result<()> {
-    let _ = (config_flag, data_flag, speed);
-    anyhow::bail!("demo not built yet")
+) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let server = watchfloor::demo::server::start(speed)
+            .await
+            .context("starting the demo feed server on 127.0.0.1")?;
+        let config = match watchfloor::demo::config_for(config_flag, &server.base_url()) {
+            Ok(c) => c,
+            Err(errors) => {
+                eprintln!("{errors}");
+                return Ok(ExitCode::from(EXIT_CONFIG));
+            }
+        };
+        // A throw-away data directory unless one is given.
+        let tmp;
+        let data = match data_flag {
+            Some(d) => d.to_path_buf(),
+            None => {
+                tmp = tempfile::Builder::new()
+                    .prefix("watchfloor-demo-")
+                    .tempdir()
+                    .context("creating a temporary data directory")?;
+                tmp.path().to_path_buf()
+            }
+        };
+        eprintln!(
+            "watchfloor demo: fictional feeds on {} (speed {speed}x); Ctrl-C to stop",
+            server.base_url()
+        );
+        let sink = Box::new(JsonLines::new(std::io::stdout()));
+        let options = Options {
+            spread: std::time::Duration::from_secs(1),
+            speed,
+            ..Options::default()
+        };
+        match monitor::run(
+            Arc::new(config),
+            &data,
+            sink,
+            Arc::new(SystemClock),
+            options,
+            shutdown_signal(),
+        )
+        .await
+        {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(monitor::MonitorError::Sink(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
 }

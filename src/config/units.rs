@@ -44,9 +44,20 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
-/// Formats a duration compactly ("15m", "2h 30m").
+/// Formats a duration compactly ("15m", "2h 30m", "7d").
 pub fn fmt_duration(d: Duration) -> String {
-    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+    let mut secs = d.as_secs();
+    if secs == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let mut parts = Vec::new();
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if secs >= size {
+            parts.push(format!("{}{unit}", secs / size));
+            secs %= size;
+        }
+    }
+    parts.join(" ")
 }
 
 /// Formats a byte count with binary units ("10 MiB").
@@ -85,5 +96,8 @@ mod tests {
         assert_eq!(parse_duration("1d 12h"), Ok(Duration::from_secs(129_600)));
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("soon").is_err());
+        assert_eq!(fmt_duration(Duration::from_secs(7 * 86_400)), "7d");
+        assert_eq!(fmt_duration(Duration::from_secs(9_000)), "2h 30m");
+        assert_eq!(fmt_duration(Duration::from_millis(200)), "200ms");
     }
 }
