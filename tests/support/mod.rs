@@ -1,0 +1,276 @@
+//! Test support: a feed server on loopback serving the fixtures in `tests/fixtures`, plus
+//! paths that fail in the ways real servers fail.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+/// Requests seen per path, and fixture overrides set by tests.
+#[derive(Default)]
+pub struct ServerState {
+    pub hits: Mutex<HashMap<String, usize>>,
+    pub overrides: Mutex<HashMap<String, String>>,
+}
+
+/// A running loopback server.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub state: Arc<ServerState>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.state
+            .hits
+            .lock()
+            .unwrap()
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Serves `body` instead of the fixture file `name` from now on.
+    pub fn set_fixture(&self, name: &str, body: &str) {
+        self.state
+            .overrides
+            .lock()
+            .unwrap()
+            .insert(name.to_string(), body.to_string());
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn count(state: &ServerState, path: String) {
+    *state.hits.lock().unwrap().entry(path).or_default() += 1;
+}
+
+async fn fixture(
+    State(state): State<Arc<ServerState>>,
+    UrlPath(name): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    count(&state, format!("/f/{name}"));
+    let body = match state.overrides.lock().unwrap().get(&name).cloned() {
+        Some(b) => b,
+        None => match std::fs::read_to_string(fixtures_dir().join(&name)) {
+            Ok(b) => b,
+            Err(_) => return StatusCode::NOT_FOUND.into_response(),
+        },
+    };
+    let etag = format!(
+        "\"{:x}\"",
+        body.len() * 31 + body.bytes().map(usize::from).sum::<usize>()
+    );
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let ctype = if name.ends_with(".json") || name.ends_with(".geojson") {
+        "application/json"
+    } else {
+        "application/xml"
+    };
+    let mut resp = body.into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    resp.headers_mut()
+        .insert(header::ETAG, HeaderValue::from_str(&etag).unwrap());
+    resp
+}
+
+async fn status(State(state): State<Arc<ServerState>>, UrlPath(code): UrlPath<u16>) -> Response {
+    count(&state, format!("/status/{code}"));
+    let code = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (code, "<html><body>error page</body></html>").into_response();
+    if code == StatusCode::TOO_MANY_REQUESTS || code == StatusCode::SERVICE_UNAVAILABLE {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
+    }
+    resp
+}
+
+async fn slow(State(state): State<Arc<ServerState>>) -> Response {
+    count(&state, "/slow".into());
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    "too late".into_response()
+}
+
+async fn garbage(State(state): State<Arc<ServerState>>) -> Response {
+    count(&state, "/garbage".into());
+    (
+        [(header::CONTENT_TYPE, "text/html")],
+        "<<<this is not a feed>>> \u{1b}[31m",
+    )
+        .into_response()
+}
+
+/// Starts the server on an ephemeral loopback port.
+pub async fn start() -> TestServer {
+    let state = Arc::new(ServerState::default());
+    let app = Router::new()
+        .route("/f/{name}", get(fixture))
+        .route("/status/{code}", get(status))
+        .route("/slow", get(slow))
+        .route("/garbage", get(garbage))
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    TestServer {
+        addr,
+        state,
+        handle,
+    }
+}
+
+/// A config exercising every fixture shape, pointed at `server`; `extra` is appended.
+pub fn config_text(server: &TestServer, extra: &str) -> String {
+    format!(
+        r#"
+[settings]
+timeout = "2s"
+connect_timeout = "1s"
+poll_interval = "1h"
+window = "72h"
+
+[[countries]]
+code = "ML"
+[[countries]]
+code = "SD"
+[[countries]]
+code = "MM"
+
+[[feeds]]
+id = "wire"
+url = "{wire}"
+format = "rss"
+
+[[feeds]]
+id = "atom"
+url = "{atom}"
+
+[[feeds]]
+id = "reports"
+url = "{reports}"
+format = "json"
+[feeds.json]
+items = "/data"
+id = "/id"
+title = "/fields/title"
+url = "/fields/url"
+published = "/fields/date/created"
+summary = "/fields/body"
+country = "/fields/primary_country/iso3"
+[feeds.values]
+fatalities = "/fields/fatalities"
+
+[[feeds]]
+id = "quakes"
+url = "{quakes}"
+format = "json"
+[feeds.json]
+items = "/features"
+id = "/id"
+title = "/properties/title"
+url = "/properties/url"
+published = "/properties/time"
+[feeds.values]
+magnitude = "/properties/mag"
+pager = {{ at = "/properties/alert", map = {{ green = 1, yellow = 2, orange = 3, red = 4 }} }}
+
+[[feeds]]
+id = "disasters"
+url = "{disasters}"
+format = "rss"
+[feeds.xml]
+country = ["gdacs:iso3", "gdacs:country"]
+[feeds.values]
+alertlevel = {{ at = "gdacs:alertlevel", map = {{ green = 1, orange = 2, red = 3 }} }}
+population = {{ at = "gdacs:population", attr = "value" }}
+
+[[feeds]]
+id = "gdelt"
+url = "{gdelt}"
+format = "json"
+[feeds.json]
+items = "/articles"
+title = "/title"
+url = "/url"
+published = "/seendate"
+
+[[rules]]
+id = "atrocity"
+kind = "keywords"
+any = ["massacre", "mass killing*", "ethnic cleansing", "genocide"]
+not = ["video game"]
+severity = "high"
+
+[[rules]]
+id = "deaths"
+kind = "threshold"
+field = "fatalities"
+op = ">="
+limit = 25
+severity = "critical"
+
+[[rules]]
+id = "quake"
+kind = "threshold"
+field = "magnitude"
+limit = 6.5
+severity = "medium"
+
+[[rules]]
+id = "red"
+kind = "threshold"
+field = "alertlevel"
+limit = 3
+severity = "critical"
+{extra}
+"#,
+        wire = server.url("/f/wire.rss"),
+        atom = server.url("/f/wire.atom"),
+        reports = server.url("/f/reports.json"),
+        quakes = server.url("/f/quakes.geojson"),
+        disasters = server.url("/f/disasters.rss"),
+        gdelt = server.url("/f/gdelt.json"),
+    )
+}
+
+/// Writes a config into `dir` and returns its path.
+pub fn write_config(dir: &Path, text: &str) -> PathBuf {
+    let p = dir.join("watchfloor.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
