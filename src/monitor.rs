@@ -390,15 +390,17 @@ fn process(
                 tx.insert_window_entry(e)?;
             }
             let event_time = item.event_time(now);
+            let mut fresh = Vec::new();
             for alert in outcome.alerts {
                 if tx.insert_alert(&alert, event_time)? {
-                    if let Some(change) = engine.record(&alert, event_time, now) {
-                        tx.set_status(change.country, change.to, now)?;
-                        statuses.push(change);
-                    }
-                    new_alerts.push(alert);
+                    fresh.push(alert);
                 }
             }
+            for change in engine.record(&fresh, event_time, now) {
+                tx.set_status(change.country, change.to, now)?;
+                statuses.push(change);
+            }
+            new_alerts.extend(fresh);
         }
         report.new = new;
         tx.record_feed(&report, validators)?;

@@ -453,28 +453,43 @@ impl Engine {
         }
     }
 
-    /// Records a new alert (one the store had not seen) and returns the status change it
-    /// causes, if any. `event_time` is the item's time.
+    /// Records new alerts (ones the store had not seen) from one item and returns the status
+    /// changes they cause: at most one per country, to its final status.
     pub fn record(
         &mut self,
-        alert: &Alert,
+        alerts: &[Alert],
         event_time: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Option<StatusChange> {
-        let country = alert.country?;
-        if event_time > now - self.status_window {
-            self.recent
-                .entry(country)
-                .or_default()
-                .push_back((event_time, alert.severity));
+    ) -> Vec<StatusChange> {
+        let mut touched: Vec<(CountryCode, &Alert)> = Vec::new();
+        for alert in alerts {
+            let Some(country) = alert.country else {
+                continue;
+            };
+            if event_time > now - self.status_window {
+                self.recent
+                    .entry(country)
+                    .or_default()
+                    .push_back((event_time, alert.severity));
+            }
+            match touched.iter_mut().find(|(c, _)| *c == country) {
+                Some(slot) if slot.1.severity < alert.severity => slot.1 = alert,
+                Some(_) => {}
+                None => touched.push((country, alert)),
+            }
         }
-        let reason = format!(
-            "{} alert from rule {}: {}",
-            alert.severity.as_str(),
-            alert.rule,
-            alert.title
-        );
-        self.update_status(country, now, reason)
+        touched
+            .into_iter()
+            .filter_map(|(country, alert)| {
+                let reason = format!(
+                    "{} alert from rule {}: {}",
+                    alert.severity.as_str(),
+                    alert.rule,
+                    alert.title
+                );
+                self.update_status(country, now, reason)
+            })
+            .collect()
     }
 
     /// Expires old alerts and windows; returns the status changes that causes.
