@@ -31,14 +31,8 @@ pub fn load_str(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigErrors> {
     let raw: RawConfig = toml::from_str(source).map_err(|e| {
-        let key = toml_error_key(e.message());
-        ConfigErrors(vec![ConfigError::at(
-            path,
-            source,
-            e.span(),
-            &key,
-            e.message().trim(),
-        )])
+        let (key, message) = explain_toml_error(e.message(), e.span(), source);
+        ConfigErrors(vec![ConfigError::at(path, source, e.span(), &key, message)])
     })?;
     let mut v = Validator {
         path,
@@ -54,13 +48,49 @@ pub fn load_str(
     }
 }
 
-fn toml_error_key(message: &str) -> String {
-    message
-        .split('`')
-        .nth(1)
-        .filter(|_| message.starts_with("unknown field"))
-        .unwrap_or("")
-        .to_string()
+/// Turns a TOML/serde message into one a person can act on: the key it is about, Rust type
+/// names in words, and for an unknown key the nearest valid one.
+fn explain_toml_error(
+    message: &str,
+    span: Option<std::ops::Range<usize>>,
+    source: &str,
+) -> (String, String) {
+    let message = message.trim().replace('\n', " ");
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((field, expected)) = rest.split_once('`')
+    {
+        let valid: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let nearest = valid
+            .iter()
+            .map(|v| (strsim::jaro_winkler(field, v), *v))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let text = match nearest {
+            Some((_, v)) => format!(
+                "unknown field `{field}`; did you mean `{v}`? (valid: {})",
+                valid.join(", ")
+            ),
+            None => format!("unknown field `{field}`; valid: {}", valid.join(", ")),
+        };
+        return (field.to_string(), text);
+    }
+    // The key is whatever stands before '=' on the line of the error.
+    let key = span
+        .and_then(|s| {
+            let line_start = source.get(..s.start)?.rfind('\n').map_or(0, |i| i + 1);
+            let line = source.get(line_start..)?.lines().next()?;
+            let (k, _) = line.split_once('=')?;
+            let k = k.trim();
+            (!k.is_empty() && !k.starts_with('[')).then(|| k.to_string())
+        })
+        .unwrap_or_default();
+    let words = message
+        .replace("expected i64", "expected a whole number")
+        .replace("expected u64", "expected a whole number")
+        .replace("expected f64", "expected a number")
+        .replace("expected a string", "expected a string (in quotes)")
+        .replace("expected a boolean", "expected true or false");
+    (key, words)
 }
 
 struct Validator<'a> {

@@ -1,0 +1,310 @@
+//! The real binary: `check` on good and broken configs, `headless --once` against a loopback
+//! server, and `demo --headless`.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::Value;
+
+fn watchfloor() -> Command {
+    let mut c = Command::cargo_bin("watchfloor").unwrap();
+    c.env_remove("WATCHFLOOR_CONFIG").env_remove("RUST_LOG");
+    c
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn shipped_configs_pass_check() {
+    for cfg in ["config/watchfloor.toml", "config/demo.toml"] {
+        let out = watchfloor()
+            .current_dir(root())
+            .args(["check", "--config", cfg])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{cfg}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(": ok"), "{stdout}");
+        assert!(stdout.contains("watchlist:"), "{stdout}");
+    }
+    // Without --config, ./config/watchfloor.toml is found.
+    let out = watchfloor()
+        .current_dir(root())
+        .arg("check")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("config/watchfloor.toml: ok"));
+}
+
+#[test]
+fn broken_configs_name_file_line_column_and_exit_2() {
+    let dir = root().join("tests/configs/broken");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "broken config corpus is too small");
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let expect = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{} lacks '# expect:'", file.display()));
+        let (loc, words) = expect.split_once(' ').unwrap();
+        let out = watchfloor()
+            .args(["check", "--config"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", file.display());
+        let want = format!("{}:{loc}: ", file.display());
+        assert!(
+            stderr.contains(&want),
+            "{}: wanted {want:?} in {stderr}",
+            file.display()
+        );
+        assert!(
+            stderr.contains(words),
+            "{}: wanted {words:?} in {stderr}",
+            file.display()
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn missing_config_file_is_a_clear_error() {
+    let out = watchfloor()
+        .args(["check", "--config", "/nonexistent/watchfloor.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("/nonexistent/watchfloor.toml: cannot read"),
+        "{stderr}"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let out = watchfloor()
+        .current_dir(empty.path())
+        .env("HOME", empty.path())
+        .env("XDG_CONFIG_HOME", empty.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no config file found"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_works() {
+    let out = watchfloor().arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    for sub in [
+        &["--help"][..],
+        &["headless", "--help"],
+        &["check", "--help"],
+        &["demo", "--help"],
+    ] {
+        let out = watchfloor().args(sub).output().unwrap();
+        assert!(out.status.success(), "{sub:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage:"));
+    }
+}
+
+#[test]
+fn headless_once_prints_each_feed_and_alerts_then_exits_0() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    // Fresh dates, so the alerts count toward status (old items alert but do not escalate).
+    let wire = std::fs::read_to_string(support::fixtures_dir().join("wire.rss")).unwrap();
+    let now = chrono::Utc::now().to_rfc2822();
+    server.set_fixture(
+        "wire.rss",
+        &wire.replace("Mon, 05 May 2025 10:00:00 GMT", &now),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let extra = format!(
+        "[[feeds]]\nid = \"down\"\nurl = \"{}\"\n",
+        server.url("/status/503")
+    );
+    let cfg = support::write_config(dir.path(), &support::config_text(&server, &extra));
+    let data = dir.path().join("data");
+    let run = || {
+        watchfloor()
+            .args(["headless", "--once", "--config"])
+            .arg(&cfg)
+            .arg("--data")
+            .arg(&data)
+            .timeout_output()
+    };
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(events.iter().all(|e| e["v"] == 1));
+    let feeds: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "feed")
+        .filter_map(|e| e["feed"].as_str())
+        .collect();
+    let mut sorted = feeds.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        [
+            "atom",
+            "disasters",
+            "down",
+            "gdelt",
+            "quakes",
+            "reports",
+            "wire"
+        ]
+    );
+    let down = events
+        .iter()
+        .find(|e| e["feed"] == "down" && e["type"] == "feed")
+        .unwrap();
+    assert_eq!(down["ok"], false);
+    assert_eq!(down["http_status"], 503);
+    assert!(
+        down["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("HTTP 503 Service Unavailable")
+    );
+    let alerts: Vec<&Value> = events.iter().filter(|e| e["type"] == "alert").collect();
+    assert!(alerts.len() >= 6, "{alerts:#?}");
+    for key in [
+        "id",
+        "at",
+        "country",
+        "country_name",
+        "listed",
+        "rule",
+        "kind",
+        "severity",
+        "feed",
+        "title",
+        "url",
+        "published",
+        "matched",
+        "field",
+        "value",
+        "limit",
+    ] {
+        assert!(
+            alerts[0].get(key).is_some(),
+            "alert lacks {key}: {}",
+            alerts[0]
+        );
+    }
+    let status: Vec<&Value> = events.iter().filter(|e| e["type"] == "status").collect();
+    assert_eq!(
+        status.len(),
+        1,
+        "only the fresh item escalates: {status:#?}"
+    );
+    assert_eq!(status[0]["country"], "ML");
+    assert_eq!(status[0]["from"], "quiet");
+    assert_eq!(status[0]["to"], "warning");
+
+    // A restart on the same data directory repeats no alert.
+    let again = run();
+    assert!(again.status.success());
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(!stdout.contains("\"type\":\"alert\""), "{stdout}");
+}
+
+trait TimeoutOutput {
+    fn timeout_output(&mut self) -> std::process::Output;
+}
+
+impl TimeoutOutput for Command {
+    /// Runs with a 60 s limit so a hang fails the test instead of stalling it.
+    fn timeout_output(&mut self) -> std::process::Output {
+        let mut child = self
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                return child.wait_with_output().unwrap();
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("command did not finish in 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn demo_headless_produces_alerts_statuses_and_feed_events_quickly() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = watchfloor()
+        .args(["demo", "--headless", "--speed", "60", "--data"])
+        .arg(data.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let started = Instant::now();
+    let (mut alert, mut status, mut feed, mut critical) = (false, false, false, false);
+    while started.elapsed() < Duration::from_secs(20) && !(alert && status && feed && critical) {
+        let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else {
+            continue;
+        };
+        let v: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        match v["type"].as_str() {
+            Some("alert") => alert = true,
+            Some("status") => {
+                status = true;
+                critical |= v["to"] == "critical";
+            }
+            Some("feed") => feed = true,
+            _ => {}
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        alert && status && feed && critical,
+        "alert {alert}, status {status}, feed {feed}, critical {critical}"
+    );
+}
