@@ -149,6 +149,8 @@ pub struct FeedReport {
 }
 
 /// Everything watchfloor reports.
+// Alerts are the common case; boxing them would add an allocation per alert for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Event {

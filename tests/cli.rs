@@ -1,6 +1,8 @@
 //! The real binary: `check` on good and broken configs, `headless --once` against a loopback
 //! server, and `demo --headless`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::io::{BufRead, BufReader};

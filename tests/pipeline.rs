@@ -1,6 +1,8 @@
 //! The pipeline end to end: a loopback server serving fixtures, the real fetcher, parser,
 //! engine and SQLite store, events collected from the sink.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::path::Path;
@@ -31,8 +33,7 @@ async fn run_once(config_text: &str, data: &Path) -> Vec<Event> {
     )
     .await
     .unwrap();
-    let out = events.lock().unwrap().clone();
-    out
+    events.lock().unwrap().clone()
 }
 
 fn alerts(events: &[Event]) -> Vec<&Alert> {

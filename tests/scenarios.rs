@@ -1,6 +1,8 @@
 //! The rule engine as timelines: items and clock steps in, alerts and status changes out.
 //! Time is a manual clock; nothing sleeps.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashSet;
 use std::path::Path;
 

@@ -86,7 +86,7 @@ fn visible(feed: DemoFeed, now: u32) -> Vec<&'static Entry> {
             None => out.push(e),
         }
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|e| std::cmp::Reverse(e.at));
     out
 }
 

@@ -153,11 +153,8 @@ fn apply_xml_extensions(body: &[u8], feed: &FeedConfig, items: &mut [Item]) {
     let mut count = 0usize;
     let mut current: Option<(String, Vec<(String, String)>)> = None;
     let mut values: Vec<Vec<(String, String)>> = Vec::new();
-    loop {
-        let ev = match reader.read_event_into(&mut buf) {
-            Ok(ev) => ev,
-            Err(_) => break,
-        };
+    // A malformed document ends the pass; feed-rs has already accepted or refused it.
+    while let Ok(ev) = reader.read_event_into(&mut buf) {
         match ev {
             XmlEvent::Start(e) | XmlEvent::Empty(e) if index.is_none() => {
                 let name = e.name();

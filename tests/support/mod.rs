@@ -1,7 +1,7 @@
 //! Test support: a feed server on loopback serving the fixtures in `tests/fixtures`, plus
 //! paths that fail in the ways real servers fail.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
