@@ -117,6 +117,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(EXIT_CONFIG));
                 }
             };
+            if !config.feeds.iter().any(|f| f.enabled) {
+                eprintln!(
+                    "{}: no enabled feeds; nothing to poll (add a [[feeds]] entry or set enabled = true)",
+                    path.display()
+                );
+                return Ok(ExitCode::from(EXIT_CONFIG));
+            }
             let data = data_dir(cli.data.as_deref(), &config)?;
             let options = Options {
                 once,

@@ -72,7 +72,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             once: false,
-            spread: Duration::from_secs(30),
+            spread: Duration::from_secs(10),
             speed: 1.0,
         }
     }
@@ -366,7 +366,8 @@ fn process(
         }
     }
     if let Some(err) = &report.error {
-        warn!(feed = %feed.id, "poll failed: {err}");
+        // The failure is an event already; the log line is for operators who ask for it.
+        info!(feed = %feed.id, "poll failed: {err}");
     }
 
     let mut new_alerts: Vec<Alert> = Vec::new();

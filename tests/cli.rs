@@ -310,3 +310,50 @@ fn demo_headless_produces_alerts_statuses_and_feed_events_quickly() {
         "alert {alert}, status {status}, feed {feed}, critical {critical}"
     );
 }
+
+#[test]
+fn sigterm_and_sigint_stop_headless_cleanly() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    for signal in ["-TERM", "-INT"] {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+        let mut child = watchfloor()
+            .args(["headless", "--config"])
+            .arg(&cfg)
+            .arg("--data")
+            .arg(dir.path().join("data"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Wait for the first poll to be processed.
+        let first = lines.next().unwrap().unwrap();
+        assert!(first.contains("\"v\":1"), "{first}");
+        let status = Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let started = Instant::now();
+        let exit = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{signal}: still running after 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(exit.success(), "{signal}: {exit:?}");
+        // The database is whole and holds what was printed.
+        let conn = rusqlite::Connection::open(dir.path().join("data/watchfloor.db")).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+}

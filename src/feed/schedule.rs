@@ -22,9 +22,11 @@ pub fn first_delay(feed_id: &str, interval: Duration, spread_max: Duration) -> D
     Duration::from_millis(h % span)
 }
 
-/// Delay after a successful poll: the interval, or the server's max-age if longer.
+/// Delay after a successful poll: the interval with ±5 % jitter (so feeds that started together
+/// drift apart instead of polling in lockstep), or the server's max-age if longer.
 pub fn after_success(interval: Duration, max_age: Option<Duration>) -> Duration {
-    interval.max(max_age.unwrap_or(Duration::ZERO))
+    let jittered = interval.mul_f64(rand::rng().random_range(0.95..1.05));
+    jittered.max(max_age.unwrap_or(Duration::ZERO))
 }
 
 /// Delay after the `failures`-th consecutive failure: the interval doubled per failure (from
