@@ -374,6 +374,11 @@ fn process(
     let mut statuses = Vec::new();
     let new_count = store.transaction(|tx| {
         let mut new = 0usize;
+        if report.not_modified {
+            // Unchanged content is still present: keep its items from being pruned, or they
+            // would come back as new (and alert again) on the next full response.
+            tx.touch_feed_items(&feed.id, now)?;
+        }
         for item in items {
             let seen = tx.upsert_item(item, now)?;
             match seen {

@@ -270,7 +270,12 @@ fn source_chain(e: &reqwest::Error) -> String {
         cur = s.source();
     }
     if parts.is_empty() {
-        parts.push(e.to_string());
+        // reqwest's own message names the URL, which may hold a secret; say what kind it was.
+        parts.push(if e.is_builder() {
+            "invalid request".into()
+        } else {
+            "unknown error".into()
+        });
     }
     text::clean(&parts.join(": "), 300)
 }

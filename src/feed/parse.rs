@@ -406,3 +406,106 @@ fn json_number(v: &Value, spec: &ValueSpec) -> Option<f64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load_str;
+    use std::path::Path;
+
+    fn feed(extra: &str) -> FeedConfig {
+        let text = format!("[[feeds]]\nid = \"t\"\nurl = \"https://t.test/\"\n{extra}");
+        let c = load_str(Path::new("t.toml"), &text, &|_| None).unwrap_or_else(|e| panic!("{e}"));
+        c.feeds[0].clone()
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
+    }
+
+    #[test]
+    fn rss1_rdf_and_json_feed() {
+        let rdf = r#"<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+  <channel rdf:about="https://r.test/"><title>R</title><link>https://r.test/</link><description>d</description></channel>
+  <item rdf:about="https://r.test/1"><title>Clashes in Mali</title><link>https://r.test/1</link></item>
+</rdf:RDF>"#;
+        let items = parse(rdf.as_bytes(), &feed(""), 100, now()).expect("RSS 1.0 parses");
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].title, "Clashes in Mali");
+        let jf = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[
+            {"id":"j1","title":"Floods in Chad","content_html":"<p>Rains <b>hit</b> N'Djamena</p>","date_published":"2025-05-05T10:00:00Z"}]}"#;
+        let items = parse(jf.as_bytes(), &feed(""), 100, now()).expect("JSON Feed parses");
+        assert_eq!(items[0].key, "id:j1");
+        assert_eq!(items[0].summary, "Rains hit N'Djamena");
+    }
+
+    #[test]
+    fn errors_say_where() {
+        let f = feed("format = \"json\"\n[feeds.json]\nitems = \"/data\"\n");
+        let e = parse(b"{\"data\": [1, 2,}", &f, 100, now()).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("invalid JSON at line 1, column 16"),
+            "{e}"
+        );
+        let e = parse(b"{\"data\": {\"a\": 1}}", &f, 100, now()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "JSON Pointer \"/data\" (json.items) does not lead to an array (found an object)"
+        );
+        let e = parse(b"   ", &feed(""), 100, now()).unwrap_err();
+        assert_eq!(e, ParseError::Empty);
+        let e = parse(b"Rate limit exceeded", &feed(""), 100, now()).unwrap_err();
+        assert!(
+            e.to_string().starts_with("body is neither XML nor JSON"),
+            "{e}"
+        );
+        let e = parse(
+            b"<rss><channel><item><title>x</item>",
+            &feed(""),
+            100,
+            now(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("invalid feed"), "{e}");
+    }
+
+    #[test]
+    fn fips_codes_numbers_as_strings_and_caps() {
+        let f = feed(
+            "format = \"json\"\ncountry_codes = \"fips\"\n[feeds.json]\nitems = \"\"\ntitle = \"/t\"\ncountry = \"/c\"\n[feeds.values]\nn = \"/n\"\n",
+        );
+        let body = br#"[{"t":"a","c":"CH","n":"1,250"},{"t":"b","c":"SU","n":true},{"t":"c","c":"zz","n":"x"}]"#;
+        let items = parse(body, &f, 2, now()).expect("parses");
+        assert_eq!(items.len(), 2, "capped at max_items");
+        assert_eq!(
+            items[0]
+                .countries
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>(),
+            ["CN"]
+        );
+        assert_eq!(items[0].values, [("n".to_string(), 1250.0)]);
+        assert_eq!(
+            items[1]
+                .countries
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>(),
+            ["SD"]
+        );
+    }
+
+    #[test]
+    fn future_dates_are_clamped_and_links_must_be_http() {
+        let rss = r#"<rss version="2.0"><channel><title>t</title>
+<item><title>a</title><link>javascript:alert(1)</link><pubDate>Tue, 01 Jan 2099 00:00:00 GMT</pubDate></item>
+</channel></rss>"#;
+        let items = parse(rss.as_bytes(), &feed(""), 10, now()).expect("parses");
+        assert_eq!(items[0].published, Some(now()));
+        assert_eq!(items[0].url, None);
+        assert!(items[0].key.starts_with("hash:"));
+    }
+}

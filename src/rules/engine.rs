@@ -298,7 +298,13 @@ impl Engine {
                 {
                     continue;
                 }
-                let id = alert_id(&rule.id, country, &item.identity());
+                // Within one feed an item keeps its key across revisions; the same story from
+                // another feed never reaches the engine (the monitor drops it as a duplicate).
+                let id = alert_id(
+                    &rule.id,
+                    country,
+                    &format!("{}\u{0}{}", item.feed, item.key),
+                );
                 out.alerts.push(self.alert(
                     rule,
                     id,

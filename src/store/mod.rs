@@ -324,6 +324,14 @@ impl Tx<'_> {
         }
     }
 
+    /// Marks every stored item of a feed as seen now (after a 304 Not Modified).
+    pub fn touch_feed_items(&self, feed: &str, now: DateTime<Utc>) -> Result<(), rusqlite::Error> {
+        self.tx
+            .prepare_cached("UPDATE items SET last_seen = ?2 WHERE feed = ?1")?
+            .execute(params![feed, ts(now)])?;
+        Ok(())
+    }
+
     /// Whether another feed (or another key in this feed) already carried this item.
     pub fn carried_elsewhere(&self, item: &Item) -> Result<bool, rusqlite::Error> {
         let n: i64 = self
