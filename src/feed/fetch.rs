@@ -168,7 +168,7 @@ impl Fetcher {
             .headers(headers)
             .send()
             .await
-            .map_err(|e| fail(self.describe(&e), None))?;
+            .map_err(|e| fail(self.describe(&e, &feed.url), None))?;
         let status = resp.status();
         let code = status.as_u16();
         if status == StatusCode::NOT_MODIFIED {
@@ -228,7 +228,7 @@ impl Fetcher {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return Err(fail(self.describe(&e), Some(code))),
+                Err(e) => return Err(fail(self.describe(&e, &feed.url), Some(code))),
             }
         }
         Ok(Fetched {
@@ -240,44 +240,56 @@ impl Fetcher {
         })
     }
 
-    fn describe(&self, e: &reqwest::Error) -> String {
+    fn describe(&self, e: &reqwest::Error, url: &str) -> String {
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| text::clean(h, 200)))
+            .unwrap_or_else(|| "the server".into());
+        let causes = causes(e);
+        let innermost = causes
+            .last()
+            .cloned()
+            .unwrap_or_else(|| "unknown error".into());
         if e.is_timeout() {
             return format!("timed out after {}", fmt_duration(self.timeout));
         }
         if e.is_redirect() {
-            return format!("redirect failed: {}", source_chain(e));
+            return format!("redirect failed: {innermost}");
         }
         if e.is_connect() {
-            return format!("connection failed: {}", source_chain(e));
+            if causes.iter().any(|c| c.contains("dns error")) {
+                return format!("DNS lookup for {host} failed: {innermost}");
+            }
+            return format!("connection to {host} failed: {innermost}");
         }
         if e.is_decode() || e.is_body() {
-            return format!("response body could not be read: {}", source_chain(e));
+            return format!("response body could not be read: {}", causes.join(": "));
         }
-        format!("request failed: {}", source_chain(e))
+        format!("request failed: {}", causes.join(": "))
     }
 }
 
-/// The error and its causes in one line, without the URL.
-fn source_chain(e: &reqwest::Error) -> String {
+/// The error's causes, outermost first, each sanitised, without reqwest's own message (which
+/// names the URL, and a URL may hold a secret).
+fn causes(e: &reqwest::Error) -> Vec<String> {
     use std::error::Error;
-    let mut parts = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
     let mut cur: Option<&dyn Error> = e.source();
     while let Some(s) = cur {
-        let t = s.to_string();
-        if !parts.contains(&t) {
+        let t = text::clean(&s.to_string(), 200);
+        if !t.is_empty() && !parts.contains(&t) {
             parts.push(t);
         }
         cur = s.source();
     }
     if parts.is_empty() {
-        // reqwest's own message names the URL, which may hold a secret; say what kind it was.
         parts.push(if e.is_builder() {
             "invalid request".into()
         } else {
             "unknown error".into()
         });
     }
-    text::clean(&parts.join(": "), 300)
+    parts
 }
 
 /// Replaces every secret in a message with `***`.

@@ -97,9 +97,15 @@ fn parse_with_feed_rs(
         .id_generator(|_, _, _| String::new())
         .timestamp_parser(parse_date)
         .build();
-    let parsed = parser
-        .parse(body)
-        .map_err(|e| ParseError::Feed(text::clean(&e.to_string(), 300)))?;
+    let parsed = parser.parse(body).map_err(|e| {
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        let why = if first == Some(&b'<') {
+            diagnose_xml(body)
+        } else {
+            None
+        };
+        ParseError::Feed(why.unwrap_or_else(|| text::clean(&e.to_string(), 300)))
+    })?;
     Ok(parsed
         .entries
         .into_iter()
@@ -134,6 +140,53 @@ fn parse_with_feed_rs(
             }
         })
         .collect())
+}
+
+/// Says what is wrong with an XML body feed-rs refused: malformed XML (with its line), an HTML
+/// page, or a root element that is not a feed.
+fn diagnose_xml(body: &[u8]) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut buf = Vec::new();
+    let mut root: Option<String> = None;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(XmlEvent::Start(e) | XmlEvent::Empty(e)) if root.is_none() => {
+                root = Some(String::from_utf8_lossy(e.name().as_ref()).to_lowercase());
+            }
+            Ok(XmlEvent::Eof) => break,
+            Ok(_) => {}
+            Err(e) => {
+                let at = usize::try_from(reader.error_position())
+                    .unwrap_or(0)
+                    .min(body.len());
+                let line = body[..at].iter().filter(|b| **b == b'\n').count() + 1;
+                return Some(text::clean(
+                    &format!("invalid XML at line {line}: {e}"),
+                    300,
+                ));
+            }
+        }
+        buf.clear();
+    }
+    match root.as_deref() {
+        Some("html") => Some("got an HTML page, not a feed".into()),
+        Some(r)
+            if !r
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, ':' | '-' | '_' | '.')) =>
+        {
+            let head = String::from_utf8_lossy(&body[..body.len().min(30)]).into_owned();
+            Some(format!(
+                "not XML (starts with {:?})",
+                text::clean(&head, 30)
+            ))
+        }
+        Some(r) => Some(text::clean(
+            &format!("<{r}> is not an RSS, RDF or Atom root element"),
+            200,
+        )),
+        None => Some("no XML element in the body".into()),
+    }
 }
 
 /// Keeps only absolute http(s) links, sanitised.
@@ -507,5 +560,19 @@ mod tests {
         assert_eq!(items[0].published, Some(now()));
         assert_eq!(items[0].url, None);
         assert!(items[0].key.starts_with("hash:"));
+    }
+
+    #[test]
+    fn non_feeds_say_what_they_are() {
+        for body in [
+            &b"<<<this is not a feed>>>"[..],
+            b"<html><body>Service down</body></html>",
+            b"<rss><channel><item><title>x</item>",
+        ] {
+            let e = parse(body, &feed(""), 100, now()).unwrap_err().to_string();
+            println!("{e}");
+            assert!(e.starts_with("invalid feed: "), "{e}");
+            assert!(!e.contains("no root element"), "{e}");
+        }
     }
 }
