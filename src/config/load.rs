@@ -48,14 +48,33 @@ pub fn load_str(
     }
 }
 
-/// Turns a TOML/serde message into one a person can act on: the key it is about, Rust type
-/// names in words, and for an unknown key the nearest valid one.
+/// Turns a TOML/serde message into one a person can act on: the dotted key it is about
+/// (`feeds[1].json.itemz`), Rust type names in words, and for an unknown key the nearest valid
+/// one.
 fn explain_toml_error(
     message: &str,
     span: Option<std::ops::Range<usize>>,
     source: &str,
 ) -> (String, String) {
     let message = message.trim().replace('\n', " ");
+    // Up to the end of the error's line, so a table header at the error itself counts.
+    let table = span
+        .as_ref()
+        .map(|s| {
+            let end = source
+                .get(s.start..)
+                .and_then(|r| r.find('\n'))
+                .map_or(source.len(), |i| s.start + i);
+            table_path(source, end)
+        })
+        .unwrap_or_default();
+    let dotted = |k: &str| {
+        if table.is_empty() {
+            k.to_string()
+        } else {
+            format!("{table}.{k}")
+        }
+    };
     if let Some(rest) = message.strip_prefix("unknown field `")
         && let Some((field, expected)) = rest.split_once('`')
     {
@@ -72,7 +91,15 @@ fn explain_toml_error(
             ),
             None => format!("unknown field `{field}`; valid: {}", valid.join(", ")),
         };
-        return (field.to_string(), text);
+        return (dotted(field), text);
+    }
+    if let Some(rest) = message.strip_prefix("missing field `")
+        && let Some((field, _)) = rest.split_once('`')
+    {
+        return (
+            dotted(field),
+            format!("required field `{field}` is missing from this table"),
+        );
     }
     // The key is whatever stands before '=' on the line of the error.
     let key = span
@@ -81,7 +108,7 @@ fn explain_toml_error(
             let line = source.get(line_start..)?.lines().next()?;
             let (k, _) = line.split_once('=')?;
             let k = k.trim();
-            (!k.is_empty() && !k.starts_with('[')).then(|| k.to_string())
+            (!k.is_empty() && !k.starts_with('[')).then(|| dotted(k))
         })
         .unwrap_or_default();
     let words = message
@@ -91,6 +118,33 @@ fn explain_toml_error(
         .replace("expected a string", "expected a string (in quotes)")
         .replace("expected a boolean", "expected true or false");
     (key, words)
+}
+
+/// The table a byte offset lies in, as a dotted path with array indexes (`feeds[1].json`),
+/// from the nearest `[table]` or `[[array]]` header above it.
+fn table_path(source: &str, offset: usize) -> String {
+    let before = source.get(..offset.min(source.len())).unwrap_or(source);
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut current = String::new();
+    for line in before.lines() {
+        let t = line.trim();
+        if let Some(name) = t.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            let name = name.trim().to_string();
+            let n = counts.entry(name.clone()).or_insert(0);
+            current = format!("{name}[{n}]");
+            *n += 1;
+        } else if let Some(name) = t.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            let name = name.trim();
+            // A sub-table of the latest array entry: `[feeds.json]` after `[[feeds]]`.
+            current = match name.split_once('.') {
+                Some((parent, rest)) if counts.contains_key(parent) => {
+                    format!("{parent}[{}].{rest}", counts[parent].saturating_sub(1))
+                }
+                _ => name.to_string(),
+            };
+        }
+    }
+    current
 }
 
 struct Validator<'a> {
@@ -780,7 +834,22 @@ mod tests {
             "{e}"
         );
         let e = check("[settings]\nwindoe = \"1h\"\n").unwrap_err();
-        assert!(e.starts_with("t.toml:2:1: windoe: unknown field"), "{e}");
+        assert!(
+            e.starts_with("t.toml:2:1: settings.windoe: unknown field"),
+            "{e}"
+        );
+        let e = check("[[feeds]]\nid = \"a\"\nurl = \"https://a.test\"\n[[feeds]]\nid = \"b\"\nurl = \"https://b.test\"\n[feeds.json]\nitemz = \"/x\"\n").unwrap_err();
+        assert!(
+            e.starts_with(
+                "t.toml:8:1: feeds[1].json.itemz: unknown field `itemz`; did you mean `items`?"
+            ),
+            "{e}"
+        );
+        let e = check("[[feeds]]\nid = \"a\"\n").unwrap_err();
+        assert!(
+            e.starts_with("t.toml:1:1: feeds[0].url: required field `url` is missing"),
+            "{e}"
+        );
         let e = check("[[countries]]\ncode = \"XX\"\n").unwrap_err();
         assert!(
             e.contains("t.toml:2:8: countries[0].code: unknown country"),
