@@ -140,6 +140,10 @@ fn headless_once_prints_each_feed_and_alerts_then_exits_0() {
         "wire.rss",
         &wire.replace("Mon, 05 May 2025 10:00:00 GMT", &now),
     );
+    // The same story reaches the Atom feed; whichever feed is processed first alerts.
+    let atom = std::fs::read_to_string(support::fixtures_dir().join("wire.atom")).unwrap();
+    let now3339 = chrono::Utc::now().to_rfc3339();
+    server.set_fixture("wire.atom", &atom.replace("2025-05-05T14:05:00Z", &now3339));
     let dir = tempfile::tempdir().unwrap();
     let extra = format!(
         "[[feeds]]\nid = \"down\"\nurl = \"{}\"\n",
