@@ -148,6 +148,76 @@ pub struct FeedReport {
     pub failures: u32,
 }
 
+/// What a triage action is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TriageTarget {
+    /// A country (the key is its code).
+    Country,
+    /// An alert (the key is its id).
+    Alert,
+}
+
+impl TriageTarget {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Country => "country",
+            Self::Alert => "alert",
+        }
+    }
+}
+
+/// What an analyst did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TriageAction {
+    /// Acknowledged: seen and being handled; stops repeats (the bell), not evidence.
+    Ack,
+    /// Acknowledgement withdrawn.
+    Unack,
+    /// Silenced until a time; evaluation goes on underneath.
+    Snooze,
+    /// Snooze ended early.
+    Unsnooze,
+    /// A note.
+    Note,
+}
+
+impl TriageAction {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ack => "ack",
+            Self::Unack => "unack",
+            Self::Snooze => "snooze",
+            Self::Unsnooze => "unsnooze",
+            Self::Note => "note",
+        }
+    }
+}
+
+/// A triage action, saved with who and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Triage {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (the OS user name).
+    pub who: String,
+    /// Country or alert.
+    pub target: TriageTarget,
+    /// The country code or alert id.
+    pub key: String,
+    /// What was done.
+    pub action: TriageAction,
+    /// Snooze end.
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
+    /// Note text.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// Everything watchfloor reports.
 // Alerts are the common case; boxing them would add an allocation per alert for nothing.
 #[allow(clippy::large_enum_variant)]
@@ -160,6 +230,8 @@ pub enum Event {
     Status(StatusChange),
     /// A feed was polled.
     Feed(FeedReport),
+    /// An analyst acknowledged, snoozed or noted something.
+    Triage(Triage),
 }
 
 #[derive(Serialize)]

@@ -14,3 +14,4 @@ pub mod monitor;
 pub mod rules;
 pub mod store;
 pub mod text;
+pub mod tui;

@@ -296,6 +296,7 @@ fn run_headless(config: Config, data: &Path, options: Options) -> anyhow::Result
             sink,
             Arc::new(SystemClock),
             options,
+            monitor::Hooks::default(),
             shutdown_signal(),
         )
         .await
@@ -355,6 +356,7 @@ fn run_demo(
             sink,
             Arc::new(SystemClock),
             options,
+            monitor::Hooks::default(),
             shutdown_signal(),
         )
         .await

@@ -2,6 +2,7 @@
 //! feed delays nobody); one loop owns the engine and the database, processes each poll in a
 //! single transaction, and only then emits its events, so a printed alert is always stored.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
@@ -57,6 +58,35 @@ pub enum MonitorError {
     Sink(std::io::Error),
 }
 
+/// Ways for a screen to follow and steer a running monitor.
+#[derive(Debug, Clone, Default)]
+pub struct Hooks {
+    /// Notified after every change written to the database.
+    pub changed: Option<Arc<tokio::sync::Notify>>,
+    /// Per feed id: notify to poll that feed now.
+    pub poll_now: HashMap<String, Arc<tokio::sync::Notify>>,
+}
+
+impl Hooks {
+    /// Hooks with a poll-now handle for every feed of the config.
+    pub fn for_config(config: &Config) -> Self {
+        Self {
+            changed: Some(Arc::new(tokio::sync::Notify::new())),
+            poll_now: config
+                .feeds
+                .iter()
+                .map(|f| (f.id.clone(), Arc::new(tokio::sync::Notify::new())))
+                .collect(),
+        }
+    }
+
+    fn changed(&self) {
+        if let Some(n) = &self.changed {
+            n.notify_waiters();
+        }
+    }
+}
+
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -98,6 +128,7 @@ pub async fn run(
     mut sink: Box<dyn Sink>,
     clock: Arc<dyn Clock>,
     options: Options,
+    hooks: Hooks,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), MonitorError> {
     std::fs::create_dir_all(data_dir).map_err(|e| {
@@ -151,6 +182,7 @@ pub async fn run(
             config.settings.max_items,
             validators,
             failures,
+            hooks.poll_now.get(&config.feeds[i].id).cloned(),
         ));
     }
     drop(tx);
@@ -159,6 +191,8 @@ pub async fn run(
     let mut tick = tokio::time::interval(Duration::from_secs(15));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut prune_tick = tokio::time::interval(Duration::from_secs(3600));
+    let mut triage_tick = tokio::time::interval(Duration::from_secs(1));
+    triage_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     if options.once && enabled.is_empty() {
         return Ok(());
@@ -174,6 +208,7 @@ pub async fn run(
                 let Some(poll) = poll else { break };
                 let events = tokio::task::block_in_place(|| process(&mut store, &mut engine, &config, &poll, clock.now()))?;
                 emit_all(&mut store, sink.as_mut(), events)?;
+                hooks.changed();
                 reported += 1;
                 if options.once && reported >= enabled.len() {
                     break;
@@ -192,6 +227,19 @@ pub async fn run(
                     for c in changes {
                         sink.emit(&Event::Status(c)).map_err(MonitorError::Sink)?;
                     }
+                    hooks.changed();
+                }
+            }
+            _ = triage_tick.tick() => {
+                // Viewers write triage to the database; the collector reports it.
+                let rows = store.undelivered_triage()?;
+                if !rows.is_empty() {
+                    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+                    for (_, t) in rows {
+                        sink.emit(&Event::Triage(t)).map_err(MonitorError::Sink)?;
+                    }
+                    store.mark_triage_delivered(&ids)?;
+                    hooks.changed();
                 }
             }
             _ = prune_tick.tick() => {
@@ -247,6 +295,7 @@ async fn poll_feed(
     max_items: usize,
     mut validators: Validators,
     mut failures: u32,
+    poll_now: Option<Arc<tokio::sync::Notify>>,
 ) {
     let interval = feed
         .interval
@@ -258,7 +307,15 @@ async fn poll_feed(
         schedule::first_delay(&feed.id, interval, options.spread)
     };
     loop {
-        tokio::time::sleep(delay).await;
+        match &poll_now {
+            Some(now) => {
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = now.notified() => {}
+                }
+            }
+            None => tokio::time::sleep(delay).await,
+        }
         let result = fetcher.fetch(&feed, &validators).await;
         let result = match result {
             Ok(mut fetched) => {

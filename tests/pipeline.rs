@@ -29,6 +29,7 @@ async fn run_once(config_text: &str, data: &Path) -> Vec<Event> {
         Box::new(sink),
         Arc::new(SystemClock),
         options,
+        monitor::Hooks::default(),
         std::future::pending(),
     )
     .await

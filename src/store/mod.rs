@@ -3,6 +3,10 @@
 //! open; writes happen in one transaction per feed poll.
 
 mod schema;
+pub mod snapshot;
+mod triage;
+
+pub use triage::TriageState;
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +29,14 @@ pub enum StoreError {
         path: PathBuf,
         /// The cause.
         source: rusqlite::Error,
+    },
+    /// There is no database to attach to.
+    #[error(
+        "no database at {path}; start `watchfloor headless --data DIR` first, or pass the --data it uses"
+    )]
+    Missing {
+        /// The file looked for.
+        path: PathBuf,
     },
     /// The file was written by a newer watchfloor.
     #[error(
@@ -75,6 +87,16 @@ fn from_ts(s: i64) -> DateTime<Utc> {
 pub const DB_FILE: &str = "watchfloor.db";
 
 impl Store {
+    /// Opens an existing database in `dir` without creating one (for viewers that attach to a
+    /// running collector).
+    pub fn open_existing(dir: &Path) -> Result<Self, StoreError> {
+        let path = dir.join(DB_FILE);
+        if !path.is_file() {
+            return Err(StoreError::Missing { path });
+        }
+        Self::open(dir)
+    }
+
     /// Opens (creating and migrating) the database in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let path = dir.join(DB_FILE);

@@ -60,6 +60,20 @@ const MIGRATIONS: &[&str] = &[
         status TEXT NOT NULL,
         since INTEGER NOT NULL
      );",
+    // 2: triage (acknowledge, snooze, notes), shared by every viewer of the database.
+    "CREATE TABLE triage (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        who TEXT NOT NULL,
+        target TEXT NOT NULL,
+        key TEXT NOT NULL,
+        action TEXT NOT NULL,
+        until INTEGER,
+        note TEXT,
+        delivered INTEGER NOT NULL DEFAULT 0
+     );
+     CREATE INDEX triage_target ON triage (target, key);
+     CREATE INDEX triage_undelivered ON triage (delivered) WHERE delivered = 0;",
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,254 @@
+//! The view model the screen draws: an owned snapshot of countries, alerts and feed health,
+//! read from the database in one go so drawing never touches SQL.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::triage::TriageState;
+use super::{Store, StoreError, from_ts, ts};
+use crate::config::Config;
+use crate::event::{Alert, FeedReport, Status, TriageTarget};
+use crate::geo::{self, CountryCode};
+
+/// Most alerts a snapshot carries.
+pub const MAX_ALERTS: usize = 500;
+
+/// One country row of the watchlist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountryRow {
+    /// Code.
+    pub code: CountryCode,
+    /// Display name.
+    pub name: String,
+    /// On the watchlist.
+    pub listed: bool,
+    /// Structural risk estimate.
+    pub baseline: Option<f64>,
+    /// Notes from the config.
+    pub notes: String,
+    /// Current status.
+    pub status: Status,
+    /// Alerts whose item time is in the last 24 hours.
+    pub alerts_24h: u32,
+    /// Alerts whose item time is inside the status window.
+    pub alerts_window: u32,
+    /// Alerts per day over the last 7 days, oldest first.
+    pub daily: [u32; 7],
+    /// When the newest alert was raised.
+    pub newest: Option<DateTime<Utc>>,
+    /// Acknowledgement, snooze and notes.
+    pub triage: TriageState,
+}
+
+/// One alert with its triage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRow {
+    /// The alert.
+    pub alert: Alert,
+    /// Its own triage.
+    pub triage: TriageState,
+    /// Other feeds that carried the same item.
+    pub also_in: Vec<String>,
+}
+
+/// Health of one feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedRow {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// URL as written (placeholders, never secrets).
+    pub url: String,
+    /// Polled at all.
+    pub enabled: bool,
+    /// Poll interval.
+    pub interval: std::time::Duration,
+    /// The last poll's report.
+    pub last: Option<FeedReport>,
+    /// Last successful poll.
+    pub last_ok: Option<DateTime<Utc>>,
+    /// Failing since.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Last error in words.
+    pub last_error: Option<String>,
+}
+
+/// Everything the screen shows, at one moment.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snapshot {
+    /// When it was read.
+    pub at: DateTime<Utc>,
+    /// Listed countries and unlisted ones with alerts in the window.
+    pub countries: Vec<CountryRow>,
+    /// Newest alerts first, at most [`MAX_ALERTS`].
+    pub alerts: Vec<AlertRow>,
+    /// Every configured feed.
+    pub feeds: Vec<FeedRow>,
+}
+
+impl Snapshot {
+    /// The latest poll of any feed.
+    pub fn last_poll(&self) -> Option<DateTime<Utc>> {
+        self.feeds
+            .iter()
+            .filter_map(|f| f.last.as_ref().map(|r| r.at))
+            .max()
+    }
+}
+
+impl Store {
+    /// Reads a snapshot for the screen.
+    pub fn snapshot(&self, config: &Config, now: DateTime<Utc>) -> Result<Snapshot, StoreError> {
+        let triage = self.triage_states()?;
+        let window =
+            chrono::Duration::from_std(config.settings.window).unwrap_or(chrono::Duration::days(3));
+        let since = now - window.max(chrono::Duration::days(7));
+
+        let mut rows: HashMap<CountryCode, CountryRow> = HashMap::new();
+        let new_row = |code: CountryCode, listed: bool| CountryRow {
+            code,
+            name: code.name().to_string(),
+            listed,
+            baseline: None,
+            notes: String::new(),
+            status: Status::Quiet,
+            alerts_24h: 0,
+            alerts_window: 0,
+            daily: [0; 7],
+            newest: None,
+            triage: triage
+                .get(&(TriageTarget::Country, code.to_string()))
+                .cloned()
+                .unwrap_or_default(),
+        };
+        for w in &config.countries {
+            let mut r = new_row(w.code, true);
+            r.baseline = w.baseline;
+            r.notes = w.notes.clone();
+            rows.insert(w.code, r);
+        }
+        for (code, status) in self.statuses()? {
+            rows.entry(code)
+                .or_insert_with(|| new_row(code, false))
+                .status = status;
+        }
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT country, event_time, at FROM alerts WHERE event_time > ?1 AND country IS NOT NULL")
+                .map_err(|e| self.err(e))?;
+            let hits = stmt
+                .query_map([ts(since)], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
+                .map_err(|e| self.err(e))?;
+            for (c, event_time, at) in hits.filter_map(Result::ok) {
+                let Some(code) = geo::lookup(&c) else {
+                    continue;
+                };
+                let event_time = from_ts(event_time);
+                let row = rows.entry(code).or_insert_with(|| new_row(code, false));
+                let age = now - event_time;
+                if age <= chrono::Duration::hours(24) {
+                    row.alerts_24h += 1;
+                }
+                if age <= window {
+                    row.alerts_window += 1;
+                }
+                if let Ok(days) = usize::try_from(age.num_days())
+                    && days < 7
+                {
+                    row.daily[6 - days] += 1;
+                }
+                let at = from_ts(at);
+                row.newest = Some(row.newest.map_or(at, |n| n.max(at)));
+            }
+        }
+        // Unlisted countries stay only while they have something in the window.
+        let countries: Vec<CountryRow> = rows
+            .into_values()
+            .filter(|r| r.listed || r.alerts_window > 0 || r.status != Status::Quiet)
+            .collect();
+
+        let mut alerts = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT json FROM alerts ORDER BY at DESC, rowid DESC LIMIT ?1")
+                .map_err(|e| self.err(e))?;
+            let mut also = self
+                .conn
+                .prepare_cached(
+                    "SELECT DISTINCT i2.feed FROM items i1 JOIN items i2 ON i2.identity = i1.identity
+                     WHERE i1.feed = ?1 AND i1.key = ?2 AND i2.feed != ?1 LIMIT 20",
+                )
+                .map_err(|e| self.err(e))?;
+            let list = stmt
+                .query_map([MAX_ALERTS as i64], |r| r.get::<_, String>(0))
+                .map_err(|e| self.err(e))?;
+            for json in list.filter_map(Result::ok) {
+                let Ok(alert) = serde_json::from_str::<Alert>(&json) else {
+                    continue;
+                };
+                let also_in = also
+                    .query_map([&alert.feed, &alert.item], |r| r.get::<_, String>(0))
+                    .map_err(|e| self.err(e))?
+                    .filter_map(Result::ok)
+                    .collect();
+                let t = triage
+                    .get(&(TriageTarget::Alert, alert.id.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                alerts.push(AlertRow {
+                    alert,
+                    triage: t,
+                    also_in,
+                });
+            }
+        }
+
+        let mut feeds = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT last_report, last_ok, failing_since, last_error FROM feeds WHERE id = ?1")
+                .map_err(|e| self.err(e))?;
+            for f in &config.feeds {
+                let row: Option<(Option<String>, Option<i64>, Option<i64>, Option<String>)> = stmt
+                    .query_row([&f.id], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })
+                    .ok();
+                let (report, last_ok, failing_since, last_error) = row.unwrap_or_default();
+                let last: Option<FeedReport> = report.and_then(|j| serde_json::from_str(&j).ok());
+                feeds.push(FeedRow {
+                    id: f.id.clone(),
+                    name: f.name.clone(),
+                    url: f.url_display.clone(),
+                    enabled: f.enabled,
+                    interval: f.interval,
+                    last_ok: last_ok.map(from_ts),
+                    failing_since: failing_since.map(from_ts),
+                    last_error: if last.as_ref().is_some_and(|l| l.ok) {
+                        None
+                    } else {
+                        last_error
+                    },
+                    last,
+                });
+            }
+        }
+        Ok(Snapshot {
+            at: now,
+            countries,
+            alerts,
+            feeds,
+        })
+    }
+}

@@ -1,0 +1,150 @@
+//! What a user can ask of the screen. Keys map to these (see [`super::keymap`]); the names are
+//! the keys of the config's `[keys]` table.
+
+/// A user intent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Move the selection up.
+    Up,
+    /// Move the selection down.
+    Down,
+    /// Jump to the first row.
+    Top,
+    /// Jump to the last row.
+    Bottom,
+    /// Up one page.
+    PageUp,
+    /// Down one page.
+    PageDown,
+    /// Open the selection: a country's alerts, an alert's detail.
+    Open,
+    /// Back out: clear the filter, close detail or help.
+    Back,
+    /// Next view.
+    NextView,
+    /// Previous view.
+    PrevView,
+    /// The watchlist.
+    ShowWatchlist,
+    /// All alerts.
+    ShowAlerts,
+    /// Feed health.
+    ShowFeeds,
+    /// Every key.
+    ShowHelp,
+    /// Acknowledge (or withdraw an acknowledgement of) the selection.
+    Acknowledge,
+    /// Snooze the selection for a time you type.
+    Snooze,
+    /// Add a note to the selection.
+    Note,
+    /// Open the selected alert's link in a browser.
+    OpenLink,
+    /// Copy the selected alert's link to the clipboard (OSC 52, works over SSH).
+    CopyLink,
+    /// Freeze the screen while collection goes on.
+    TogglePause,
+    /// Filter the current list as you type.
+    Filter,
+    /// Cycle the watchlist's sort order.
+    CycleSort,
+    /// Poll the selected feed now.
+    PollNow,
+    /// Quit.
+    Quit,
+}
+
+impl Action {
+    /// Every action, in help order.
+    pub const ALL: [Action; 24] = [
+        Self::Up,
+        Self::Down,
+        Self::Top,
+        Self::Bottom,
+        Self::PageUp,
+        Self::PageDown,
+        Self::Open,
+        Self::Back,
+        Self::NextView,
+        Self::PrevView,
+        Self::ShowWatchlist,
+        Self::ShowAlerts,
+        Self::ShowFeeds,
+        Self::ShowHelp,
+        Self::Filter,
+        Self::CycleSort,
+        Self::Acknowledge,
+        Self::Snooze,
+        Self::Note,
+        Self::OpenLink,
+        Self::CopyLink,
+        Self::PollNow,
+        Self::TogglePause,
+        Self::Quit,
+    ];
+
+    /// The name used in the config's `[keys]` table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Top => "top",
+            Self::Bottom => "bottom",
+            Self::PageUp => "page_up",
+            Self::PageDown => "page_down",
+            Self::Open => "open",
+            Self::Back => "back",
+            Self::NextView => "next_view",
+            Self::PrevView => "prev_view",
+            Self::ShowWatchlist => "watchlist",
+            Self::ShowAlerts => "alerts",
+            Self::ShowFeeds => "feeds",
+            Self::ShowHelp => "help",
+            Self::Acknowledge => "acknowledge",
+            Self::Snooze => "snooze",
+            Self::Note => "note",
+            Self::OpenLink => "open_link",
+            Self::CopyLink => "copy_link",
+            Self::TogglePause => "pause",
+            Self::Filter => "filter",
+            Self::CycleSort => "sort",
+            Self::PollNow => "poll_now",
+            Self::Quit => "quit",
+        }
+    }
+
+    /// What it does, for the help screen.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Up => "move up",
+            Self::Down => "move down",
+            Self::Top => "first row",
+            Self::Bottom => "last row",
+            Self::PageUp => "page up",
+            Self::PageDown => "page down",
+            Self::Open => "open: a country's alerts, an alert's detail",
+            Self::Back => "back: clear the filter, close detail or help",
+            Self::NextView => "next view",
+            Self::PrevView => "previous view",
+            Self::ShowWatchlist => "watchlist",
+            Self::ShowAlerts => "all alerts",
+            Self::ShowFeeds => "feed health",
+            Self::ShowHelp => "this help",
+            Self::Acknowledge => "acknowledge the selected country or alert (again to withdraw)",
+            Self::Snooze => "snooze the selected country or alert for a time you type",
+            Self::Note => "add a note to the selected country or alert",
+            Self::OpenLink => "open the alert's link in a browser (http/https only)",
+            Self::CopyLink => "copy the alert's link (OSC 52: works over SSH)",
+            Self::TogglePause => "pause updates (collection goes on)",
+            Self::Filter => "filter the current list as you type",
+            Self::CycleSort => "cycle the watchlist sort",
+            Self::PollNow => "poll the selected feed now (Feeds view)",
+            Self::Quit => "quit",
+        }
+    }
+
+    /// The action with this config name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+}

@@ -1,0 +1,828 @@
+//! The screen's state and its update function: key events and snapshots in, state and effects
+//! out. Nothing here draws or does I/O, so every key can be tested without a terminal.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::action::Action;
+use super::keymap::KeyMap;
+use crate::config::Severity;
+use crate::event::{Status, Triage, TriageAction, TriageTarget};
+use crate::geo::CountryCode;
+use crate::store::snapshot::{AlertRow, CountryRow, FeedRow, Snapshot};
+
+/// The views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Countries by status.
+    Watchlist,
+    /// Alerts, newest first.
+    Alerts,
+    /// Feed health.
+    Feeds,
+    /// One alert in full.
+    Detail,
+    /// Every key.
+    Help,
+}
+
+impl View {
+    /// Tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Watchlist => "Watchlist",
+            Self::Alerts => "Alerts",
+            Self::Feeds => "Feeds",
+            Self::Detail => "Detail",
+            Self::Help => "Help",
+        }
+    }
+}
+
+/// Watchlist sort orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Status, then recent activity, then baseline.
+    Status,
+    /// Alerts in the last 24 h, then newest alert.
+    Activity,
+    /// Baseline risk.
+    Baseline,
+    /// Name.
+    Name,
+}
+
+impl Sort {
+    /// Name shown in the header.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Status => "status",
+            Self::Activity => "activity",
+            Self::Baseline => "baseline",
+            Self::Name => "name",
+        }
+    }
+
+    fn next(self) -> Self {
+        match self {
+            Self::Status => Self::Activity,
+            Self::Activity => Self::Baseline,
+            Self::Baseline => Self::Name,
+            Self::Name => Self::Status,
+        }
+    }
+}
+
+/// What the user is typing into, if anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    /// The list filter, applied as you type.
+    Filter,
+    /// A snooze duration for a target.
+    Snooze {
+        /// Country or alert.
+        target: TriageTarget,
+        /// Its key.
+        key: String,
+        /// What it is, in words.
+        label: String,
+    },
+    /// A note for a target.
+    Note {
+        /// Country or alert.
+        target: TriageTarget,
+        /// Its key.
+        key: String,
+        /// What it is, in words.
+        label: String,
+    },
+}
+
+/// Something the runtime must do for the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Save a triage action.
+    Triage(Triage),
+    /// Poll a feed now.
+    PollNow(String),
+    /// Open a link in a browser.
+    OpenLink(String),
+    /// Copy a link to the clipboard.
+    CopyLink(String),
+    /// Ring the terminal bell (and notify, if configured) for a new alert.
+    Bell {
+        /// One line about the alert, sanitised.
+        summary: String,
+    },
+}
+
+/// Where the screen's data comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// This process polls.
+    Live,
+    /// Following another process's database.
+    Attached,
+}
+
+/// The screen's state.
+#[derive(Debug)]
+pub struct App {
+    /// What is shown (frozen while paused).
+    pub snapshot: Snapshot,
+    /// The newest snapshot received while paused.
+    pending: Option<Snapshot>,
+    /// Current view.
+    pub view: View,
+    /// Where Back returns from Detail or Help.
+    back_to: View,
+    /// Selected country.
+    pub country_key: Option<CountryCode>,
+    /// Selected alert.
+    pub alert_key: Option<String>,
+    /// Selected feed.
+    pub feed_key: Option<String>,
+    /// The Alerts view shows only this country.
+    pub alerts_country: Option<CountryCode>,
+    /// Filter text per list view.
+    pub filter: String,
+    /// Active prompt and its input.
+    pub prompt: Option<Prompt>,
+    /// What the user has typed into the prompt.
+    pub input: String,
+    /// Watchlist sort.
+    pub sort: Sort,
+    /// Updates frozen.
+    pub paused: bool,
+    /// A one-line message for the footer, with when it was set.
+    pub message: Option<(String, DateTime<Utc>)>,
+    /// Keys.
+    pub keymap: KeyMap,
+    /// Live or attached.
+    pub mode: Mode,
+    /// Config file shown in the header.
+    pub config_label: String,
+    /// The clock.
+    pub now: DateTime<Utc>,
+    /// Set when the user quits.
+    pub quit: bool,
+    /// Rows that fit on a page (set by the view after drawing).
+    pub page: usize,
+    /// Alerts at or above this ring the bell (`None`: never).
+    pub bell: Option<Severity>,
+    /// Alert ids already seen, so only new ones ring.
+    seen: HashSet<String>,
+    /// Whether a first snapshot has arrived (its alerts are history, not news).
+    primed: bool,
+    /// Who triages (the OS user name).
+    pub who: String,
+}
+
+impl App {
+    /// A new app on an empty snapshot.
+    pub fn new(
+        keymap: KeyMap,
+        mode: Mode,
+        config_label: String,
+        who: String,
+        bell: Option<Severity>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            snapshot: Snapshot {
+                at: now,
+                ..Snapshot::default()
+            },
+            pending: None,
+            view: View::Watchlist,
+            back_to: View::Watchlist,
+            country_key: None,
+            alert_key: None,
+            feed_key: None,
+            alerts_country: None,
+            filter: String::new(),
+            prompt: None,
+            input: String::new(),
+            sort: Sort::Status,
+            paused: false,
+            message: None,
+            keymap,
+            mode,
+            config_label,
+            now,
+            quit: false,
+            page: 10,
+            bell,
+            seen: HashSet::new(),
+            primed: false,
+            who,
+        }
+    }
+
+    fn say(&mut self, text: impl Into<String>) {
+        self.message = Some((text.into(), self.now));
+    }
+
+    /// Advances the clock; old messages fade after 8 s.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        self.now = now;
+        if self
+            .message
+            .as_ref()
+            .is_some_and(|(_, at)| now - *at > chrono::Duration::seconds(8))
+        {
+            self.message = None;
+        }
+    }
+
+    /// Takes a new snapshot (or holds it while paused); returns a bell for each new alert that
+    /// deserves one.
+    pub fn set_snapshot(&mut self, snapshot: Snapshot) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for row in &snapshot.alerts {
+            if !self.seen.insert(row.alert.id.clone()) || !self.primed {
+                continue;
+            }
+            if self.rings(row, &snapshot) {
+                let a = &row.alert;
+                let place = a
+                    .country_name
+                    .clone()
+                    .unwrap_or_else(|| "no country".into());
+                effects.push(Effect::Bell {
+                    summary: format!(
+                        "{} {}: {}",
+                        a.severity.as_str().to_uppercase(),
+                        place,
+                        a.title
+                    ),
+                });
+            }
+        }
+        self.primed = true;
+        if self.seen.len() > 50_000 {
+            self.seen = snapshot.alerts.iter().map(|r| r.alert.id.clone()).collect();
+        }
+        if self.paused {
+            self.pending = Some(snapshot);
+        } else {
+            self.snapshot = snapshot;
+        }
+        effects
+    }
+
+    fn rings(&self, row: &AlertRow, snapshot: &Snapshot) -> bool {
+        let Some(min) = self.bell else { return false };
+        if row.alert.severity < min || row.triage.acked.is_some() || row.triage.snoozed_at(self.now)
+        {
+            return false;
+        }
+        let country_snoozed = row.alert.country.is_some_and(|c| {
+            snapshot
+                .countries
+                .iter()
+                .any(|r| r.code == c && r.triage.snoozed_at(self.now))
+        });
+        !country_snoozed
+    }
+
+    /// New alerts held back while paused.
+    pub fn pending_alerts(&self) -> usize {
+        self.pending.as_ref().map_or(0, |p| {
+            p.alerts
+                .iter()
+                .filter(|a| {
+                    !self
+                        .snapshot
+                        .alerts
+                        .iter()
+                        .any(|b| b.alert.id == a.alert.id)
+                })
+                .count()
+        })
+    }
+
+    /// Watchlist rows in display order: listed countries, then the unlisted group.
+    pub fn countries(&self) -> Vec<&CountryRow> {
+        let needle = self.filter_for(View::Watchlist);
+        let mut rows: Vec<&CountryRow> = self
+            .snapshot
+            .countries
+            .iter()
+            .filter(|r| {
+                needle.is_empty()
+                    || contains_ci(&format!("{} {} {}", r.code, r.name, r.notes), &needle)
+            })
+            .collect();
+        let sort = self.sort;
+        rows.sort_by(|a, b| {
+            let by_activity = b
+                .alerts_24h
+                .cmp(&a.alerts_24h)
+                .then(b.newest.cmp(&a.newest));
+            let by_baseline = b
+                .baseline
+                .unwrap_or(-1.0)
+                .total_cmp(&a.baseline.unwrap_or(-1.0));
+            let primary = match sort {
+                Sort::Status => b.status.cmp(&a.status).then(by_activity).then(by_baseline),
+                Sort::Activity => by_activity.then(b.status.cmp(&a.status)),
+                Sort::Baseline => by_baseline.then(b.status.cmp(&a.status)),
+                Sort::Name => a.name.cmp(&b.name),
+            };
+            b.listed
+                .cmp(&a.listed)
+                .then(primary)
+                .then(a.name.cmp(&b.name))
+        });
+        rows
+    }
+
+    /// Alert rows for the Alerts view.
+    pub fn alerts(&self) -> Vec<&AlertRow> {
+        let needle = self.filter_for(View::Alerts);
+        self.snapshot
+            .alerts
+            .iter()
+            .filter(|r| self.alerts_country.is_none() || r.alert.country == self.alerts_country)
+            .filter(|r| {
+                needle.is_empty()
+                    || contains_ci(
+                        &format!(
+                            "{} {} {} {} {}",
+                            r.alert.title,
+                            r.alert.rule,
+                            r.alert.feed,
+                            r.alert.country.map(|c| c.to_string()).unwrap_or_default(),
+                            r.alert.country_name.as_deref().unwrap_or("")
+                        ),
+                        &needle,
+                    )
+            })
+            .collect()
+    }
+
+    /// Feed rows for the Feeds view.
+    pub fn feeds(&self) -> Vec<&FeedRow> {
+        let needle = self.filter_for(View::Feeds);
+        self.snapshot
+            .feeds
+            .iter()
+            .filter(|f| {
+                needle.is_empty()
+                    || contains_ci(
+                        &format!(
+                            "{} {} {}",
+                            f.id,
+                            f.name,
+                            f.last_error.as_deref().unwrap_or("")
+                        ),
+                        &needle,
+                    )
+            })
+            .collect()
+    }
+
+    fn filter_for(&self, view: View) -> String {
+        if self.view == view {
+            self.filter.clone()
+        } else {
+            String::new()
+        }
+    }
+
+    /// Index of the selection in the current list.
+    pub fn selected_index(&self) -> usize {
+        match self.view {
+            View::Watchlist => {
+                let rows = self.countries();
+                self.country_key
+                    .and_then(|k| rows.iter().position(|r| r.code == k))
+                    .unwrap_or(0)
+            }
+            View::Alerts => {
+                let rows = self.alerts();
+                self.alert_key
+                    .as_ref()
+                    .and_then(|k| rows.iter().position(|r| &r.alert.id == k))
+                    .unwrap_or(0)
+            }
+            View::Feeds => {
+                let rows = self.feeds();
+                self.feed_key
+                    .as_ref()
+                    .and_then(|k| rows.iter().position(|r| &r.id == k))
+                    .unwrap_or(0)
+            }
+            View::Detail | View::Help => 0,
+        }
+    }
+
+    fn list_len(&self) -> usize {
+        match self.view {
+            View::Watchlist => self.countries().len(),
+            View::Alerts => self.alerts().len(),
+            View::Feeds => self.feeds().len(),
+            View::Detail | View::Help => 0,
+        }
+    }
+
+    fn select(&mut self, index: usize) {
+        match self.view {
+            View::Watchlist => self.country_key = self.countries().get(index).map(|r| r.code),
+            View::Alerts => self.alert_key = self.alerts().get(index).map(|r| r.alert.id.clone()),
+            View::Feeds => self.feed_key = self.feeds().get(index).map(|r| r.id.clone()),
+            View::Detail | View::Help => {}
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let len = self.list_len();
+        if len == 0 {
+            return;
+        }
+        let cur = self.selected_index() as isize;
+        let next = (cur + delta).clamp(0, len as isize - 1);
+        self.select(next as usize);
+    }
+
+    /// The selected country, if on the watchlist view.
+    pub fn selected_country(&self) -> Option<&CountryRow> {
+        let rows = self.countries();
+        let i = self.selected_index();
+        rows.get(i).copied()
+    }
+
+    /// The alert in focus: the Detail view's, or the Alerts view's selection.
+    pub fn selected_alert(&self) -> Option<&AlertRow> {
+        match self.view {
+            View::Detail => self
+                .alert_key
+                .as_ref()
+                .and_then(|k| self.snapshot.alerts.iter().find(|r| &r.alert.id == k)),
+            View::Alerts => {
+                let rows = self.alerts();
+                rows.get(self.selected_index()).copied()
+            }
+            _ => None,
+        }
+    }
+
+    fn selected_feed(&self) -> Option<&FeedRow> {
+        let rows = self.feeds();
+        rows.get(self.selected_index()).copied()
+    }
+
+    fn switch(&mut self, view: View) {
+        if self.view != view {
+            self.filter.clear();
+        }
+        if view == View::Alerts && self.view != View::Detail && self.view != View::Watchlist {
+            self.alerts_country = None;
+        }
+        self.view = view;
+    }
+
+    /// Handles a key.
+    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if self.prompt.is_some() {
+            return self.prompt_key(key);
+        }
+        match self.keymap.action(&key) {
+            Some(action) => self.apply(action),
+            None => Vec::new(),
+        }
+    }
+
+    /// Handles the mouse: the wheel scrolls.
+    pub fn handle_mouse(&mut self, ev: MouseEvent) -> Vec<Effect> {
+        match ev.kind {
+            MouseEventKind::ScrollDown => self.move_by(3),
+            MouseEventKind::ScrollUp => self.move_by(-3),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('c') if ctrl => {
+                self.prompt = None;
+                self.input.clear();
+            }
+            KeyCode::Esc => {
+                if self.prompt == Some(Prompt::Filter) {
+                    self.filter.clear();
+                }
+                self.prompt = None;
+                self.input.clear();
+            }
+            KeyCode::Enter => return self.submit_prompt(),
+            KeyCode::Backspace => {
+                self.input.pop();
+                if self.prompt == Some(Prompt::Filter) {
+                    self.filter = self.input.clone();
+                }
+            }
+            KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                if self.input.chars().count() < 500 {
+                    self.input.push(c);
+                }
+                if self.prompt == Some(Prompt::Filter) {
+                    self.filter = self.input.clone();
+                    self.select(0);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn submit_prompt(&mut self) -> Vec<Effect> {
+        let prompt = self.prompt.take();
+        let input = std::mem::take(&mut self.input);
+        match prompt {
+            None | Some(Prompt::Filter) => Vec::new(),
+            Some(Prompt::Snooze { target, key, label }) => {
+                let text = input.trim();
+                if text.is_empty() || text == "0" || text == "off" {
+                    self.say(format!("Snooze of {label} ended"));
+                    return vec![Effect::Triage(self.triage(
+                        target,
+                        key,
+                        TriageAction::Unsnooze,
+                        None,
+                        None,
+                    ))];
+                }
+                match crate::config::units::parse_duration(text) {
+                    Ok(d) => {
+                        let until = self.now
+                            + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::hours(4));
+                        self.say(format!(
+                            "Snoozed {label} until {} UTC",
+                            until.format("%Y-%m-%d %H:%M")
+                        ));
+                        vec![Effect::Triage(self.triage(
+                            target,
+                            key,
+                            TriageAction::Snooze,
+                            Some(until),
+                            None,
+                        ))]
+                    }
+                    Err(e) => {
+                        self.say(format!("Not snoozed: {e}"));
+                        Vec::new()
+                    }
+                }
+            }
+            Some(Prompt::Note { target, key, label }) => {
+                let text = crate::text::clean(&input, 500);
+                if text.is_empty() {
+                    self.say("Empty note not saved");
+                    return Vec::new();
+                }
+                self.say(format!("Note added to {label}"));
+                vec![Effect::Triage(self.triage(
+                    target,
+                    key,
+                    TriageAction::Note,
+                    None,
+                    Some(text),
+                ))]
+            }
+        }
+    }
+
+    fn triage(
+        &self,
+        target: TriageTarget,
+        key: String,
+        action: TriageAction,
+        until: Option<DateTime<Utc>>,
+        note: Option<String>,
+    ) -> Triage {
+        Triage {
+            at: self.now,
+            who: self.who.clone(),
+            target,
+            key,
+            action,
+            until,
+            note,
+        }
+    }
+
+    /// The triage target in focus: the selected alert in Alerts or Detail, else the country.
+    fn target(&self) -> Option<(TriageTarget, String, String, bool)> {
+        match self.view {
+            View::Alerts | View::Detail => self.selected_alert().map(|r| {
+                (
+                    TriageTarget::Alert,
+                    r.alert.id.clone(),
+                    format!("alert \"{}\"", short(&r.alert.title, 40)),
+                    r.triage.acked.is_some(),
+                )
+            }),
+            View::Watchlist => self.selected_country().map(|r| {
+                (
+                    TriageTarget::Country,
+                    r.code.to_string(),
+                    format!("{} {}", r.code, r.name),
+                    r.triage.acked.is_some(),
+                )
+            }),
+            _ => None,
+        }
+    }
+
+    /// Applies a user intent.
+    pub fn apply(&mut self, action: Action) -> Vec<Effect> {
+        let page = self.page.max(1) as isize;
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-page),
+            Action::PageDown => self.move_by(page),
+            Action::Top => self.select(0),
+            Action::Bottom => {
+                let len = self.list_len();
+                self.select(len.saturating_sub(1));
+            }
+            Action::Open => match self.view {
+                View::Watchlist => {
+                    if let Some(code) = self.selected_country().map(|r| r.code) {
+                        self.alerts_country = Some(code);
+                        self.filter.clear();
+                        self.view = View::Alerts;
+                        self.alert_key = self.alerts().first().map(|r| r.alert.id.clone());
+                    }
+                }
+                View::Alerts => {
+                    if let Some(id) = self.selected_alert().map(|r| r.alert.id.clone()) {
+                        self.alert_key = Some(id);
+                        self.back_to = View::Alerts;
+                        self.view = View::Detail;
+                    }
+                }
+                _ => {}
+            },
+            Action::Back => match self.view {
+                View::Detail | View::Help => self.view = self.back_to,
+                _ if !self.filter.is_empty() => self.filter.clear(),
+                View::Alerts if self.alerts_country.is_some() => {
+                    self.alerts_country = None;
+                    self.view = View::Watchlist;
+                }
+                _ => {}
+            },
+            Action::NextView | Action::PrevView => {
+                let order = [View::Watchlist, View::Alerts, View::Feeds];
+                let cur = order.iter().position(|v| *v == self.view).unwrap_or(0);
+                let next = if action == Action::NextView {
+                    (cur + 1) % 3
+                } else {
+                    (cur + 2) % 3
+                };
+                self.switch(order[next]);
+            }
+            Action::ShowWatchlist => self.switch(View::Watchlist),
+            Action::ShowAlerts => {
+                self.alerts_country = None;
+                self.switch(View::Alerts);
+            }
+            Action::ShowFeeds => self.switch(View::Feeds),
+            Action::ShowHelp => {
+                if self.view != View::Help {
+                    self.back_to = self.view;
+                    self.view = View::Help;
+                }
+            }
+            Action::Filter => {
+                if matches!(self.view, View::Watchlist | View::Alerts | View::Feeds) {
+                    self.prompt = Some(Prompt::Filter);
+                    self.input = self.filter.clone();
+                }
+            }
+            Action::CycleSort => {
+                self.sort = self.sort.next();
+                self.say(format!("Watchlist sorted by {}", self.sort.label()));
+            }
+            Action::TogglePause => {
+                self.paused = !self.paused;
+                if !self.paused {
+                    if let Some(p) = self.pending.take() {
+                        self.snapshot = p;
+                    }
+                    self.say("Updates resumed");
+                } else {
+                    self.say("Paused: the screen is frozen, collection goes on");
+                }
+            }
+            Action::Acknowledge => {
+                let Some((target, key, label, acked)) = self.target() else {
+                    self.say("Select a country or an alert to acknowledge");
+                    return Vec::new();
+                };
+                let action = if acked {
+                    TriageAction::Unack
+                } else {
+                    TriageAction::Ack
+                };
+                self.say(if acked {
+                    format!("Acknowledgement of {label} withdrawn")
+                } else {
+                    format!("Acknowledged {label}")
+                });
+                return vec![Effect::Triage(self.triage(target, key, action, None, None))];
+            }
+            Action::Snooze | Action::Note => {
+                let Some((target, key, label, _)) = self.target() else {
+                    self.say("Select a country or an alert first");
+                    return Vec::new();
+                };
+                self.input = if action == Action::Snooze {
+                    "4h".into()
+                } else {
+                    String::new()
+                };
+                self.prompt = Some(if action == Action::Snooze {
+                    Prompt::Snooze { target, key, label }
+                } else {
+                    Prompt::Note { target, key, label }
+                });
+            }
+            Action::OpenLink | Action::CopyLink => {
+                let url = self.selected_alert().and_then(|r| r.alert.url.clone());
+                let Some(url) =
+                    url.filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                else {
+                    self.say("No http(s) link on the selection");
+                    return Vec::new();
+                };
+                return if action == Action::OpenLink {
+                    self.say(format!("Opening {url}"));
+                    vec![Effect::OpenLink(url)]
+                } else {
+                    self.say(format!("Copied {url}"));
+                    vec![Effect::CopyLink(url)]
+                };
+            }
+            Action::PollNow => {
+                if self.view != View::Feeds {
+                    self.say(format!(
+                        "Poll now works on the Feeds view ({})",
+                        self.keymap.hint(Action::ShowFeeds)
+                    ));
+                } else if self.mode == Mode::Attached {
+                    self.say("Attached: polling is the collector's job");
+                } else if let Some(f) = self.selected_feed() {
+                    let id = f.id.clone();
+                    if f.enabled {
+                        self.say(format!("Polling {id} now"));
+                        return vec![Effect::PollNow(id)];
+                    }
+                    self.say(format!("{id} is disabled in the config"));
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Statuses counted for the header: (critical, warning).
+    pub fn status_counts(&self) -> (usize, usize) {
+        let c = self
+            .snapshot
+            .countries
+            .iter()
+            .filter(|r| r.status == Status::Critical)
+            .count();
+        let w = self
+            .snapshot
+            .countries
+            .iter()
+            .filter(|r| r.status == Status::Warning)
+            .count();
+        (c, w)
+    }
+}
+
+fn contains_ci(haystack: &str, needle: &str) -> bool {
+    haystack.to_lowercase().contains(&needle.to_lowercase())
+}
+
+/// Cuts text to at most `max` characters with an ellipsis.
+pub fn short(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}

@@ -1,0 +1,8 @@
+//! The screen: state and update ([`app`]), keys as data ([`keymap`]), and views that draw an
+//! owned snapshot without doing I/O ([`view`]).
+
+pub mod action;
+pub mod app;
+pub mod keymap;
+pub mod theme;
+pub mod view;

@@ -1,0 +1,88 @@
+//! The alert stream, newest first, for one country or all.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use super::{COMPACT_WIDTH, age, selected_row};
+use crate::tui::app::{App, short};
+use crate::tui::theme::{Theme, severity_label};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let rows = app.alerts();
+    let compact = area.width < COMPACT_WIDTH;
+    if rows.is_empty() {
+        let text = match (app.alerts_country, app.filter.is_empty()) {
+            (_, false) => "No alert matches the filter (Esc clears it).".to_string(),
+            (Some(c), true) => format!("No alerts for {} {} yet.", c, c.name()),
+            (None, true) => "No alerts yet. They appear here as feeds are polled.".to_string(),
+        };
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.dim())
+                .block(Block::new().borders(Borders::TOP)),
+            area,
+        );
+        return;
+    }
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|r| {
+            let a = &r.alert;
+            let mut mark = String::new();
+            if r.triage.acked.is_some() {
+                mark.push('✓');
+            }
+            if r.triage.snoozed_at(app.now) {
+                mark.push('z');
+            }
+            if !r.triage.notes.is_empty() {
+                mark.push('✎');
+            }
+            let mut cells = vec![
+                Cell::from(Span::styled(
+                    severity_label(a.severity),
+                    theme.severity(a.severity),
+                )),
+                Cell::from(age(app.now, a.at)),
+                Cell::from(
+                    a.country
+                        .map_or_else(|| "--".to_string(), |c| c.to_string()),
+                ),
+                Cell::from(short(&a.rule, if compact { 12 } else { 18 })),
+            ];
+            if !compact {
+                cells.push(Cell::from(short(&a.feed, 16)));
+            }
+            cells.push(Cell::from(mark));
+            cells.push(Cell::from(a.title.clone()));
+            Row::new(cells)
+        })
+        .collect();
+    let mut header = vec!["Sev", "Age", "CC", "Rule"];
+    if !compact {
+        header.push("Feed");
+    }
+    header.extend(["", "Title"]);
+    let mut widths = vec![
+        Constraint::Length(4),
+        Constraint::Length(4),
+        Constraint::Length(3),
+        Constraint::Length(if compact { 12 } else { 18 }),
+    ];
+    if !compact {
+        widths.push(Constraint::Length(16));
+    }
+    widths.extend([Constraint::Length(3), Constraint::Min(10)]);
+    let mut state = TableState::default().with_selected(Some(app.selected_index()));
+    let title = Line::from(Span::styled(
+        format!(" {} alerts ", rows.len()),
+        theme.dim(),
+    ));
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header).style(theme.title()))
+        .row_highlight_style(selected_row(theme))
+        .block(Block::new().borders(Borders::TOP).title(title));
+    frame.render_stateful_widget(table, area, &mut state);
+}

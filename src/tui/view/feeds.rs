@@ -1,0 +1,122 @@
+//! Feed health: last success, last error in words, HTTP status, items, latency, next poll.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use super::{COMPACT_WIDTH, age, selected_row, until};
+use crate::tui::app::{App, short};
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let rows = app.feeds();
+    let compact = area.width < COMPACT_WIDTH;
+    if rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No feeds match.")
+                .style(theme.dim())
+                .block(Block::new().borders(Borders::TOP)),
+            area,
+        );
+        return;
+    }
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|f| {
+            let (health, style) = match (&f.last, f.enabled) {
+                (_, false) => ("– off", theme.dim()),
+                (None, true) => ("… new", theme.dim()),
+                (Some(r), true) if r.ok => ("✓ ok", theme.ok()),
+                (Some(_), true) => ("✗ FAIL", theme.error()),
+            };
+            let last = f.last.as_ref();
+            let detail = if !f.enabled {
+                "disabled in the config".to_string()
+            } else if let Some(err) = last.and_then(|r| r.error.clone()) {
+                let since = f
+                    .failing_since
+                    .map(|t| {
+                        format!(
+                            " (failing {}, {} tries)",
+                            age(app.now, t),
+                            last.map_or(0, |r| r.failures)
+                        )
+                    })
+                    .unwrap_or_default();
+                format!("{err}{since}")
+            } else if last.is_some_and(|r| r.not_modified) {
+                "not modified".into()
+            } else {
+                last.map(|r| format!("{} new", r.new)).unwrap_or_default()
+            };
+            let mut cells = vec![
+                Cell::from(Span::styled(health, style)),
+                Cell::from(short(&f.id, if compact { 16 } else { 22 })),
+                Cell::from(
+                    f.last_ok
+                        .map_or_else(|| "never".into(), |t| age(app.now, t)),
+                ),
+                Cell::from(
+                    last.and_then(|r| r.http_status)
+                        .map_or_else(|| "–".into(), |s| s.to_string()),
+                ),
+            ];
+            if !compact {
+                cells.push(Cell::from(
+                    last.map_or_else(|| "–".into(), |r| r.items.to_string()),
+                ));
+                cells.push(Cell::from(
+                    last.map_or_else(|| "–".into(), |r| format!("{}ms", r.ms)),
+                ));
+            }
+            cells.push(Cell::from(
+                last.and_then(|r| r.next_poll)
+                    .filter(|_| f.enabled)
+                    .map_or_else(|| "–".into(), |t| until(app.now, t)),
+            ));
+            cells.push(Cell::from(Span::styled(
+                detail,
+                if last.is_some_and(|r| !r.ok) {
+                    theme.error()
+                } else {
+                    theme.text()
+                },
+            )));
+            Row::new(cells)
+        })
+        .collect();
+    let mut header = vec!["Health", "Feed", "Last ok", "HTTP"];
+    if !compact {
+        header.extend(["Items", "Time"]);
+    }
+    header.extend(["Next", "Last result"]);
+    let mut widths = vec![
+        Constraint::Length(6),
+        Constraint::Length(if compact { 16 } else { 22 }),
+        Constraint::Length(7),
+        Constraint::Length(4),
+    ];
+    if !compact {
+        widths.extend([Constraint::Length(5), Constraint::Length(7)]);
+    }
+    widths.extend([Constraint::Length(7), Constraint::Min(10)]);
+    let mut state = TableState::default().with_selected(Some(app.selected_index()));
+    let failing = rows
+        .iter()
+        .filter(|f| f.enabled && f.last.as_ref().is_some_and(|r| !r.ok))
+        .count();
+    let title = Line::from(Span::styled(
+        format!(" {} feeds, {failing} failing ", rows.len()),
+        if failing > 0 {
+            theme.error()
+        } else {
+            theme.dim()
+        },
+    ));
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header).style(theme.title()))
+        .row_highlight_style(selected_row(theme))
+        .block(Block::new().borders(Borders::TOP).title(title));
+    frame.render_stateful_widget(table, area, &mut state);
+}

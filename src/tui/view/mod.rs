@@ -1,0 +1,264 @@
+//! Drawing: every view reads the [`App`] (an owned snapshot and UI state) and never does I/O.
+
+mod alerts;
+mod detail;
+mod feeds;
+mod help;
+mod watchlist;
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::action::Action;
+use super::app::{App, Mode, Prompt, View};
+use super::theme::Theme;
+
+/// Smallest terminal the screen draws in.
+pub const MIN_WIDTH: u16 = 60;
+/// Smallest terminal height.
+pub const MIN_HEIGHT: u16 = 15;
+/// Below this width the compact layout is used.
+pub const COMPACT_WIDTH: u16 = 110;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "Terminal too small: {}x{}. watchfloor needs at least {MIN_WIDTH}x{MIN_HEIGHT}.",
+            area.width, area.height
+        );
+        let y = area.height / 2;
+        let line = Rect {
+            x: area.x,
+            y: area.y + y,
+            width: area.width,
+            height: 1.min(area.height),
+        };
+        frame.render_widget(Paragraph::new(msg).alignment(Alignment::Center), line);
+        return;
+    }
+    let [header, tabs, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, header, app, theme);
+    draw_tabs(frame, tabs, app, theme);
+    match app.view {
+        View::Watchlist => watchlist::draw(frame, body, app, theme),
+        View::Alerts => alerts::draw(frame, body, app, theme),
+        View::Feeds => feeds::draw(frame, body, app, theme),
+        View::Detail => detail::draw(frame, body, app, theme),
+        View::Help => help::draw(frame, body, app, theme),
+    }
+    draw_footer(frame, footer, app, theme);
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let s = &app.snapshot;
+    let enabled = s.feeds.iter().filter(|f| f.enabled).count();
+    let failing = s
+        .feeds
+        .iter()
+        .filter(|f| f.enabled && f.last.as_ref().is_some_and(|r| !r.ok))
+        .count();
+    let last = s.last_poll().map_or_else(
+        || "never".to_string(),
+        |t| format!("{} ago", age(app.now, t)),
+    );
+    let (crit, warn) = app.status_counts();
+    let mut spans = vec![
+        Span::styled(
+            " watchfloor ",
+            theme.bar().add_modifier(ratatui::style::Modifier::BOLD),
+        ),
+        Span::styled(format!(" {} ", app.now.format("%H:%M:%S UTC")), theme.bar()),
+    ];
+    if app.mode == Mode::Attached {
+        spans.push(Span::styled(" attached ", theme.bar()));
+    }
+    spans.push(Span::styled(format!(" {} ", app.config_label), theme.bar()));
+    let feeds = if failing > 0 {
+        format!(
+            " feeds {}/{} ok, {failing} FAILING ",
+            enabled - failing,
+            enabled
+        )
+    } else {
+        format!(" feeds {enabled}/{enabled} ok ")
+    };
+    spans.push(Span::styled(
+        feeds,
+        if failing > 0 {
+            theme.bar().patch(theme.error())
+        } else {
+            theme.bar()
+        },
+    ));
+    spans.push(Span::styled(format!(" last poll {last} "), theme.bar()));
+    if crit + warn > 0 {
+        spans.push(Span::styled(
+            format!(" {crit} critical, {warn} warning "),
+            theme.bar(),
+        ));
+    }
+    if app.paused {
+        let pending = app.pending_alerts();
+        spans.push(Span::styled(
+            format!(
+                " ‖ PAUSED{} ",
+                if pending > 0 {
+                    format!(" ({pending} new)")
+                } else {
+                    String::new()
+                }
+            ),
+            theme.bar().patch(theme.error()),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.bar()), area);
+}
+
+fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = Vec::new();
+    for (action, view) in [
+        (Action::ShowWatchlist, View::Watchlist),
+        (Action::ShowAlerts, View::Alerts),
+        (Action::ShowFeeds, View::Feeds),
+    ] {
+        let label = format!(" {} {} ", app.keymap.hint(action), view.title());
+        let style = if app.view == view {
+            theme.selected()
+        } else {
+            theme.text()
+        };
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw(" "));
+    }
+    if matches!(app.view, View::Detail | View::Help) {
+        spans.push(Span::styled(
+            format!(" {} ", app.view.title()),
+            theme.selected(),
+        ));
+    }
+    if app.view == View::Watchlist {
+        spans.push(Span::styled(
+            format!(
+                "  sort: {} ({})",
+                app.sort.label(),
+                app.keymap.hint(Action::CycleSort)
+            ),
+            theme.dim(),
+        ));
+    }
+    if app.view == View::Alerts
+        && let Some(c) = app.alerts_country
+    {
+        spans.push(Span::styled(
+            format!("  country: {} {}", c, c.name()),
+            theme.title(),
+        ));
+    }
+    if !app.filter.is_empty() {
+        spans.push(Span::styled(
+            format!("  filter: {}", app.filter),
+            theme.title(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let line = match &app.prompt {
+        Some(Prompt::Filter) => Line::from(vec![
+            Span::styled("/", theme.title()),
+            Span::raw(app.input.clone()),
+            Span::raw("█"),
+        ]),
+        Some(Prompt::Snooze { label, .. }) => Line::from(vec![
+            Span::styled(
+                format!("Snooze {label} for (30m, 4h, 2d; empty ends a snooze): "),
+                theme.title(),
+            ),
+            Span::raw(app.input.clone()),
+            Span::raw("█"),
+        ]),
+        Some(Prompt::Note { label, .. }) => Line::from(vec![
+            Span::styled(format!("Note on {label}: "), theme.title()),
+            Span::raw(app.input.clone()),
+            Span::raw("█"),
+        ]),
+        None => match &app.message {
+            Some((m, _)) => Line::from(Span::styled(m.clone(), theme.title())),
+            None => {
+                let k = |a| app.keymap.hint(a);
+                Line::from(Span::styled(
+                    format!(
+                        "{} help  {} open  {} ack  {} snooze  {} note  {} filter  {} pause  {} quit",
+                        k(Action::ShowHelp),
+                        k(Action::Open),
+                        k(Action::Acknowledge),
+                        k(Action::Snooze),
+                        k(Action::Note),
+                        k(Action::Filter),
+                        k(Action::TogglePause),
+                        k(Action::Quit)
+                    ),
+                    theme.dim(),
+                ))
+            }
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A compact age: "45s", "12m", "3h", "2d".
+pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let secs = (now - then).num_seconds();
+    if secs < 0 {
+        return "now".into();
+    }
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m", secs / 60),
+        3600..=86_399 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86_400),
+    }
+}
+
+/// A compact time until: "in 45s", "in 12m", "due".
+pub fn until(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    if then <= now {
+        "due".into()
+    } else {
+        format!("in {}", age(then, now))
+    }
+}
+
+/// Seven daily counts as a text sparkline.
+pub fn sparkline(daily: &[u32; 7]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = daily.iter().copied().max().unwrap_or(0);
+    daily
+        .iter()
+        .map(|&n| {
+            if n == 0 {
+                ' '
+            } else {
+                BARS[((n * 7).div_ceil(max.max(1)) as usize).min(7)]
+            }
+        })
+        .collect()
+}
+
+/// A style for selected rows that keeps the row's own colours readable.
+pub fn selected_row(theme: &Theme) -> Style {
+    theme.selected()
+}

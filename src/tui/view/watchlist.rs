@@ -1,0 +1,118 @@
+//! The watchlist: one row per country, listed countries first, then those not on the list.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use super::{COMPACT_WIDTH, age, selected_row, sparkline};
+use crate::tui::app::{App, short};
+use crate::tui::theme::{Theme, status_label};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let rows = app.countries();
+    let compact = area.width < COMPACT_WIDTH;
+    if rows.is_empty() {
+        let text = if app.filter.is_empty() {
+            "The watchlist is empty: add [[countries]] to the config. Alerts for other countries appear here as they arrive."
+        } else {
+            "No country matches the filter (Esc clears it)."
+        };
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.dim())
+                .block(Block::new().borders(Borders::TOP)),
+            area,
+        );
+        return;
+    }
+    let window_label = "win";
+    let mut header = vec!["Status", "CC", "Country"];
+    if !compact {
+        header.push("Base");
+    }
+    header.extend(["24h", window_label, "7 days", "Newest", "Triage"]);
+    let listed = rows.iter().filter(|r| r.listed).count();
+    let mut table_rows: Vec<Row> = Vec::with_capacity(rows.len() + 1);
+    for (i, r) in rows.iter().enumerate() {
+        if i == listed && listed > 0 {
+            table_rows.push(Row::new(vec![Cell::from(Span::styled(
+                "── not on the watchlist ──",
+                theme.dim(),
+            ))]));
+        }
+        let mut triage = Vec::new();
+        if let Some((who, _)) = &r.triage.acked {
+            triage.push(format!("✓ack {who}"));
+        }
+        if let Some((_, until)) = r
+            .triage
+            .snoozed
+            .as_ref()
+            .filter(|_| r.triage.snoozed_at(app.now))
+        {
+            triage.push(format!("z until {}", until.format("%d %H:%M")));
+        }
+        if !r.triage.notes.is_empty() {
+            triage.push(format!("✎{}", r.triage.notes.len()));
+        }
+        let name_width = if compact { 16 } else { 24 };
+        let mut cells = vec![
+            Cell::from(Span::styled(status_label(r.status), theme.status(r.status))),
+            Cell::from(r.code.to_string()),
+            Cell::from(short(&r.name, name_width)),
+        ];
+        if !compact {
+            cells.push(Cell::from(
+                r.baseline
+                    .map_or_else(|| "–".to_string(), |b| format!("{b:.2}")),
+            ));
+        }
+        cells.extend([
+            Cell::from(count(r.alerts_24h)),
+            Cell::from(count(r.alerts_window)),
+            Cell::from(sparkline(&r.daily)),
+            Cell::from(
+                r.newest
+                    .map_or_else(|| "–".to_string(), |t| age(app.now, t)),
+            ),
+            Cell::from(triage.join(" ")),
+        ]);
+        table_rows.push(Row::new(cells));
+    }
+    let mut widths = vec![
+        Constraint::Length(8),
+        Constraint::Length(3),
+        Constraint::Length(if compact { 16 } else { 24 }),
+    ];
+    if !compact {
+        widths.push(Constraint::Length(5));
+    }
+    widths.extend([
+        Constraint::Length(4),
+        Constraint::Length(4),
+        Constraint::Length(7),
+        Constraint::Length(6),
+        Constraint::Min(8),
+    ]);
+    let selected = app.selected_index();
+    let display_index = if listed > 0 && selected >= listed {
+        selected + 1
+    } else {
+        selected
+    };
+    let mut state = TableState::default().with_selected(Some(display_index));
+    let title = Line::from(vec![Span::styled(
+        format!(" {} countries, {} listed ", rows.len(), listed),
+        theme.dim(),
+    )]);
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header).style(theme.title()))
+        .row_highlight_style(selected_row(theme))
+        .block(Block::new().borders(Borders::TOP).title(title));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn count(n: u32) -> String {
+    if n == 0 { "·".into() } else { n.to_string() }
+}
