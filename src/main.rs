@@ -36,6 +36,8 @@ enum Command {
     },
     /// Load and validate the config, print a summary; exit 2 if it has errors.
     Check,
+    /// Open the screen over the database of a `watchfloor headless` already running.
+    Attach,
     /// Run against a built-in demo feed server on loopback; needs no network.
     Demo {
         /// Print JSON lines instead of opening the screen.
@@ -62,7 +64,6 @@ fn main() -> ExitCode {
             };
         }
     };
-    init_logging();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
     }
 }
 
+/// Logs to stderr (headless modes): quiet by default, `RUST_LOG` to see more.
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
@@ -82,15 +84,49 @@ fn init_logging() {
         .try_init();
 }
 
+/// Logs for the screen modes: never to the terminal (it would tear the screen); to
+/// `watchfloor.log` in the data directory when `RUST_LOG` asks for logs.
+fn init_file_logging(data: &Path) {
+    use tracing_subscriber::EnvFilter;
+    let Ok(filter) = EnvFilter::try_from_env("RUST_LOG") else {
+        return;
+    };
+    let _ = std::fs::create_dir_all(data);
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data.join("watchfloor.log"))
+    else {
+        return;
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .try_init();
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        None => {
-            eprintln!(
-                "watchfloor: the terminal screen is not built yet; use `watchfloor headless` or `watchfloor demo --headless`"
-            );
-            Ok(ExitCode::FAILURE)
+        None | Some(Command::Attach) => {
+            let attach = matches!(cli.command, Some(Command::Attach));
+            let Some(path) = config_path(cli.config.as_deref()) else {
+                return Ok(no_config());
+            };
+            let config = match config::load(&path) {
+                Ok(c) => c,
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    return Ok(ExitCode::from(EXIT_CONFIG));
+                }
+            };
+            let data = data_dir(cli.data.as_deref(), &config)?;
+            init_file_logging(&data);
+            let rt = runtime()?;
+            rt.block_on(run_screen(config, data, attach, None))
         }
         Some(Command::Check) => {
+            init_logging();
             let Some(path) = config_path(cli.config.as_deref()) else {
                 return Ok(no_config());
             };
@@ -107,6 +143,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Some(Command::Headless { once }) => {
+            init_logging();
             let Some(path) = config_path(cli.config.as_deref()) else {
                 return Ok(no_config());
             };
@@ -137,13 +174,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("watchfloor: --speed must be between 0.1 and 10000");
                 return Ok(ExitCode::from(EXIT_CONFIG));
             }
-            if !headless {
-                eprintln!(
-                    "watchfloor: the terminal screen is not built yet; run `watchfloor demo --headless`"
-                );
-                return Ok(ExitCode::FAILURE);
-            }
-            run_demo(cli.config.as_deref(), cli.data.as_deref(), speed)
+            run_demo(cli.config.as_deref(), cli.data.as_deref(), speed, headless)
         }
     }
 }
@@ -315,9 +346,21 @@ fn run_demo(
     config_flag: Option<&Path>,
     data_flag: Option<&Path>,
     speed: f64,
+    headless: bool,
 ) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     rt.block_on(async {
+        // A throw-away data directory unless one is given.
+        let tmp = tempfile::Builder::new()
+            .prefix("watchfloor-demo-")
+            .tempdir()
+            .context("creating a temporary data directory")?;
+        let data = data_flag.map_or_else(|| tmp.path().to_path_buf(), Path::to_path_buf);
+        if headless {
+            init_logging();
+        } else {
+            init_file_logging(&data);
+        }
         let server = watchfloor::demo::server::start(speed)
             .await
             .context("starting the demo feed server on 127.0.0.1")?;
@@ -328,28 +371,19 @@ fn run_demo(
                 return Ok(ExitCode::from(EXIT_CONFIG));
             }
         };
-        // A throw-away data directory unless one is given.
-        let tmp;
-        let data = match data_flag {
-            Some(d) => d.to_path_buf(),
-            None => {
-                tmp = tempfile::Builder::new()
-                    .prefix("watchfloor-demo-")
-                    .tempdir()
-                    .context("creating a temporary data directory")?;
-                tmp.path().to_path_buf()
-            }
-        };
-        eprintln!(
-            "watchfloor demo: fictional feeds on {} (speed {speed}x); Ctrl-C to stop",
-            server.base_url()
-        );
-        let sink = Box::new(JsonLines::new(std::io::stdout()));
         let options = Options {
             spread: std::time::Duration::from_secs(1),
             speed,
             ..Options::default()
         };
+        if !headless {
+            return run_screen_with(config, data, false, Some(options)).await;
+        }
+        eprintln!(
+            "watchfloor demo: fictional feeds on {} (speed {speed}x); Ctrl-C to stop",
+            server.base_url()
+        );
+        let sink = Box::new(JsonLines::new(std::io::stdout()));
         match monitor::run(
             Arc::new(config),
             &data,
@@ -368,4 +402,95 @@ fn run_demo(
             Err(e) => Err(e.into()),
         }
     })
+}
+
+/// Discards events: the screen reads everything from the database.
+struct Discard;
+
+impl monitor::Sink for Discard {
+    fn emit(&mut self, _: &watchfloor::event::Event) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn run_screen(
+    config: Config,
+    data: PathBuf,
+    attach: bool,
+    options: Option<Options>,
+) -> anyhow::Result<ExitCode> {
+    run_screen_with(config, data, attach, options).await
+}
+
+/// The screen, live (with a monitor polling beside it) or attached to another process's
+/// database. The monitor stops after the screen, letting in-flight writes finish.
+async fn run_screen_with(
+    config: Config,
+    data: PathBuf,
+    attach: bool,
+    options: Option<Options>,
+) -> anyhow::Result<ExitCode> {
+    use watchfloor::tui::app::Mode;
+    let config = Arc::new(config);
+    if attach {
+        watchfloor::tui::run::run(
+            config,
+            &data,
+            Mode::Attached,
+            monitor::Hooks::default(),
+            shutdown_signal(),
+        )
+        .await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !config.feeds.iter().any(|f| f.enabled) {
+        eprintln!(
+            "{}: no enabled feeds; nothing to poll",
+            config.path.display()
+        );
+        return Ok(ExitCode::from(EXIT_CONFIG));
+    }
+    let hooks = monitor::Hooks::for_config(&config);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let monitor_task = tokio::spawn({
+        let config = config.clone();
+        let data = data.clone();
+        let hooks = hooks.clone();
+        let options = options.unwrap_or_default();
+        async move {
+            let stop = async {
+                let _ = stop_rx.await;
+            };
+            monitor::run(
+                config,
+                &data,
+                Box::new(Discard),
+                Arc::new(SystemClock),
+                options,
+                hooks,
+                stop,
+            )
+            .await
+        }
+    });
+    // The monitor opens (and migrates) the database before the screen reads it.
+    let store_ready = data.join(watchfloor::store::DB_FILE);
+    for _ in 0..100 {
+        if store_ready.is_file() || monitor_task.is_finished() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let screen = if monitor_task.is_finished() {
+        Ok(())
+    } else {
+        watchfloor::tui::run::run(config, &data, Mode::Live, hooks, shutdown_signal()).await
+    };
+    let _ = stop_tx.send(());
+    let monitored = monitor_task
+        .await
+        .context("the monitor task stopped unexpectedly")?;
+    screen?;
+    monitored?;
+    Ok(ExitCode::SUCCESS)
 }

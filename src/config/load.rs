@@ -355,12 +355,26 @@ impl Validator<'_> {
             }
         }
 
+        let mut keys = Vec::new();
+        for (action, spec) in &raw.keys {
+            let list = match spec.get_ref() {
+                super::raw::RawKeys::One(k) => vec![k.clone()],
+                super::raw::RawKeys::Many(ks) => ks.clone(),
+            };
+            keys.push((action.clone(), list));
+            if let Err(m) = crate::tui::keymap::KeyMap::new(&keys) {
+                self.err(spec, &format!("keys.{action}"), m);
+                keys.pop();
+            }
+        }
+
         Config {
             path: self.path.to_path_buf(),
             settings,
             countries,
             feeds,
             rules,
+            keys,
         }
     }
 
@@ -400,6 +414,18 @@ impl Validator<'_> {
             max_items: self.count(&s.max_items, "settings.max_items", 1000, 100_000),
             concurrency: self.count(&s.concurrency, "settings.concurrency", 16, 1024),
             per_host: self.count(&s.per_host, "settings.per_host", 2, 64),
+            bell: match &s.bell {
+                None => Some(Severity::High),
+                Some(v) if v.get_ref() == "off" => None,
+                Some(v) => match parse_severity(v.get_ref()) {
+                    Some(sev) => Some(sev),
+                    None => {
+                        self.err(v, "settings.bell", format!("unknown severity {:?}; use info, low, medium, high, critical or off", v.get_ref()));
+                        Some(Severity::High)
+                    }
+                },
+            },
+            notify: s.notify.unwrap_or(false),
         }
     }
 
@@ -602,13 +628,10 @@ impl Validator<'_> {
                 format!("{id:?} is not a valid id; use lowercase letters, digits and '-'"),
             );
         }
-        let severity = match r.severity.get_ref().as_str() {
-            "info" => Severity::Info,
-            "low" => Severity::Low,
-            "medium" => Severity::Medium,
-            "high" => Severity::High,
-            "critical" => Severity::Critical,
-            other => {
+        let severity = match parse_severity(r.severity.get_ref()) {
+            Some(s) => s,
+            None => {
+                let other = r.severity.get_ref();
                 self.err(
                     &r.severity,
                     &key("severity"),
@@ -798,6 +821,10 @@ impl Validator<'_> {
             feeds,
         })
     }
+}
+
+fn parse_severity(s: &str) -> Option<Severity> {
+    Severity::ALL.into_iter().find(|x| x.as_str() == s)
 }
 
 fn bad_escape(pointer: &str) -> Option<String> {

@@ -29,6 +29,8 @@ pub struct Config {
     pub feeds: Vec<FeedConfig>,
     /// Rules to evaluate.
     pub rules: Vec<Rule>,
+    /// Key overrides from `[keys]`: (action name, keys), validated.
+    pub keys: Vec<(String, Vec<String>)>,
 }
 
 impl Config {
@@ -68,6 +70,10 @@ pub struct Settings {
     pub concurrency: usize,
     /// At most this many fetches at once to one host.
     pub per_host: usize,
+    /// New alerts at or above this severity ring the terminal bell (`None`: never).
+    pub bell: Option<Severity>,
+    /// Also send a desktop notification where one is available.
+    pub notify: bool,
 }
 
 /// One `[[countries]]` entry.

@@ -19,6 +19,15 @@ pub struct RawConfig {
     pub feeds: Vec<S<RawFeed>>,
     #[serde(default)]
     pub rules: Vec<S<RawRule>>,
+    #[serde(default)]
+    pub keys: BTreeMap<String, S<RawKeys>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawKeys {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -35,6 +44,8 @@ pub struct RawSettings {
     pub max_items: Option<S<i64>>,
     pub concurrency: Option<S<i64>>,
     pub per_host: Option<S<i64>>,
+    pub bell: Option<S<String>>,
+    pub notify: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -278,6 +278,13 @@ impl Store {
         Ok(rows)
     }
 
+    /// Changes whenever another connection commits (`PRAGMA data_version`).
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
     /// Number of alerts stored.
     pub fn alert_count(&self) -> Result<i64, StoreError> {
         self.conn

@@ -4,5 +4,6 @@
 pub mod action;
 pub mod app;
 pub mod keymap;
+pub mod run;
 pub mod theme;
 pub mod view;

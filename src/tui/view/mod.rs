@@ -84,7 +84,9 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.mode == Mode::Attached {
         spans.push(Span::styled(" attached ", theme.bar()));
     }
-    spans.push(Span::styled(format!(" {} ", app.config_label), theme.bar()));
+    if area.width >= COMPACT_WIDTH {
+        spans.push(Span::styled(format!(" {} ", app.config_label), theme.bar()));
+    }
     let feeds = if failing > 0 {
         format!(
             " feeds {}/{} ok, {failing} FAILING ",
@@ -102,7 +104,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.bar()
         },
     ));
-    spans.push(Span::styled(format!(" last poll {last} "), theme.bar()));
+    spans.push(Span::styled(format!(" polled {last} "), theme.bar()));
     if crit + warn > 0 {
         spans.push(Span::styled(
             format!(" {crit} critical, {warn} warning "),

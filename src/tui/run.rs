@@ -1,0 +1,282 @@
+//! The screen's runtime: terminal set-up and restore, the loader task that reads snapshots
+//! from the database, the event loop, and the effects (triage writes, links, clipboard, bell).
+//!
+//! Polling (the monitor), the database (the loader and triage writer, on blocking threads) and
+//! the screen run on separate tasks; the screen redraws on change and on a 1 Hz clock tick.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream, KeyEventKind,
+};
+use futures_util::StreamExt;
+use tokio::sync::{Notify, watch};
+
+use super::app::{App, Effect, Mode};
+use super::keymap::KeyMap;
+use super::theme::Theme;
+use super::view;
+use crate::config::Config;
+use crate::monitor::Hooks;
+use crate::store::snapshot::Snapshot;
+use crate::store::{Store, StoreError};
+
+/// Why the screen stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    /// The terminal failed.
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How often the loader checks the database for changes made by other processes.
+const CHANGE_CHECK: Duration = Duration::from_millis(500);
+
+/// Reads snapshots whenever the database changes (our monitor's notification, or a commit by
+/// any other connection seen through `PRAGMA data_version`), at most one read at a time.
+async fn loader(
+    mut store: Store,
+    config: Arc<Config>,
+    changed: Arc<Notify>,
+    tx: watch::Sender<Snapshot>,
+) {
+    let mut last_version = -1i64;
+    let mut last_read = std::time::Instant::now() - Duration::from_secs(3600);
+    loop {
+        let version = store.data_version().unwrap_or(last_version);
+        // Re-read at least every 30 s so windows slide even when nothing is written.
+        if version != last_version || last_read.elapsed() > Duration::from_secs(30) {
+            last_version = version;
+            last_read = std::time::Instant::now();
+            let cfg = config.clone();
+            let result = tokio::task::spawn_blocking(move || {
+                let snap = store.snapshot(&cfg, Utc::now());
+                (store, snap)
+            })
+            .await;
+            let Ok((back, snap)) = result else { return };
+            store = back;
+            match snap {
+                Ok(s) => {
+                    if tx.send(s).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => tracing::warn!("reading the database: {e}"),
+            }
+        }
+        tokio::select! {
+            () = changed.notified() => {}
+            () = tokio::time::sleep(CHANGE_CHECK) => {}
+        }
+    }
+}
+
+/// Who triages: the OS user name.
+pub fn who() -> String {
+    whoami::username()
+        .ok()
+        .or_else(|| std::env::var("USER").ok())
+        .map(|u| crate::text::clean(&u, 64))
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Runs the screen until the user quits or `shutdown` resolves. In live mode `hooks` come from
+/// the monitor running beside it; attached, the database is another process's.
+pub async fn run(
+    config: Arc<Config>,
+    data_dir: &Path,
+    mode: Mode,
+    hooks: Hooks,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), TuiError> {
+    let reader = match mode {
+        Mode::Attached => Store::open_existing(data_dir)?,
+        Mode::Live => Store::open(data_dir)?,
+    };
+    let writer_dir: PathBuf = data_dir.to_path_buf();
+    let mut writer = Some(Store::open(&writer_dir)?);
+    let changed = hooks
+        .changed
+        .clone()
+        .unwrap_or_else(|| Arc::new(Notify::new()));
+    let (snap_tx, mut snap_rx) = watch::channel(Snapshot::default());
+    let loader_task = tokio::spawn(loader(reader, config.clone(), changed.clone(), snap_tx));
+
+    let keymap = KeyMap::new(&config.keys).unwrap_or_default();
+    let label = config.path.display().to_string();
+    let mut app = App::new(
+        keymap,
+        mode,
+        crate::text::clean(&label, 80),
+        who(),
+        config.settings.bell,
+        Utc::now(),
+    );
+    let theme = Theme::from_env();
+
+    let mut terminal = ratatui::init();
+    let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    tokio::pin!(shutdown);
+    let mut dirty = true;
+    let result: Result<(), TuiError> = loop {
+        if dirty {
+            let size = terminal.size()?;
+            app.page = usize::from(size.height.saturating_sub(6)).max(1);
+            if let Err(e) = terminal.draw(|f| view::draw(f, &app, &theme)) {
+                break Err(e.into());
+            }
+            dirty = false;
+        }
+        let effects = tokio::select! {
+            () = &mut shutdown => break Ok(()),
+            ev = events.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => { dirty = true; app.handle_key(k) }
+                Some(Ok(TermEvent::Mouse(m))) => { dirty = true; app.handle_mouse(m) }
+                Some(Ok(TermEvent::Resize(..))) => { dirty = true; Vec::new() }
+                Some(Ok(_)) => Vec::new(),
+                Some(Err(e)) => break Err(e.into()),
+                None => break Ok(()),
+            },
+            r = snap_rx.changed() => {
+                if r.is_err() { break Ok(()) }
+                dirty = true;
+                let snap = snap_rx.borrow_and_update().clone();
+                app.set_snapshot(snap)
+            }
+            _ = tick.tick() => { app.tick(Utc::now()); dirty = true; Vec::new() }
+        };
+        for effect in effects {
+            perform(effect, &mut writer, &hooks, &changed, &config, &mut app).await;
+        }
+        if app.quit {
+            break Ok(());
+        }
+    };
+    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    loader_task.abort();
+    result
+}
+
+async fn perform(
+    effect: Effect,
+    writer: &mut Option<Store>,
+    hooks: &Hooks,
+    changed: &Arc<Notify>,
+    config: &Config,
+    app: &mut App,
+) {
+    match effect {
+        Effect::Triage(t) => {
+            let Some(mut store) = writer.take() else {
+                return;
+            };
+            let r = tokio::task::spawn_blocking(move || {
+                let r = store.record_triage(&t);
+                (store, r)
+            })
+            .await;
+            match r {
+                Ok((store, res)) => {
+                    *writer = Some(store);
+                    match res {
+                        Ok(()) => changed.notify_waiters(),
+                        Err(e) => app.message = Some((format!("Triage not saved: {e}"), app.now)),
+                    }
+                }
+                Err(_) => {
+                    app.message = Some((
+                        "Triage not saved: the database task stopped".into(),
+                        app.now,
+                    ))
+                }
+            }
+        }
+        Effect::PollNow(id) => {
+            if let Some(n) = hooks.poll_now.get(&id) {
+                n.notify_one();
+            }
+        }
+        Effect::OpenLink(url) => {
+            if let Err(why) = open_link(&url) {
+                app.message = Some((why, app.now));
+            }
+        }
+        Effect::CopyLink(url) => {
+            let mut out = std::io::stdout();
+            let _ = out.write_all(osc52(&url).as_bytes());
+            let _ = out.flush();
+        }
+        Effect::Bell { summary } => {
+            let mut out = std::io::stdout();
+            let _ = out.write_all(b"\x07");
+            let _ = out.flush();
+            if config.settings.notify {
+                notify(&summary);
+            }
+        }
+    }
+}
+
+/// The OSC 52 sequence that asks the terminal to put `text` on the clipboard. Terminals pass it
+/// through SSH, so it works on a remote server.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
+}
+
+/// Opens an http(s) link with the desktop's opener, passing it as one argument (never through a
+/// shell). Refuses when there is no display (a server reached over SSH).
+fn open_link(url: &str) -> Result<(), String> {
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.chars().any(char::is_control)
+    {
+        return Err("Only http(s) links are opened".into());
+    }
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        let display = ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+        if !display {
+            return Err("No display here: press y to copy the link instead".into());
+        }
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(|_| ())
+        .map_err(|e| format!("Could not run {opener}: {e}"))
+}
+
+/// A desktop notification where `notify-send` exists; the text is already sanitised.
+fn notify(summary: &str) {
+    let _ = std::process::Command::new("notify-send")
+        .arg("--app-name=watchfloor")
+        .arg("watchfloor")
+        .arg(crate::text::clean(summary, 200))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}
