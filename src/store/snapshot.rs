@@ -11,6 +11,9 @@ use crate::config::Config;
 use crate::event::{Alert, FeedReport, Status, TriageTarget};
 use crate::geo::{self, CountryCode};
 
+/// A row of the feeds table: last report, last success, failing since, last error.
+type FeedsRow = (Option<String>, Option<i64>, Option<i64>, Option<String>);
+
 /// Most alerts a snapshot carries.
 pub const MAX_ALERTS: usize = 500;
 
@@ -220,7 +223,7 @@ impl Store {
                 .prepare_cached("SELECT last_report, last_ok, failing_since, last_error FROM feeds WHERE id = ?1")
                 .map_err(|e| self.err(e))?;
             for f in &config.feeds {
-                let row: Option<(Option<String>, Option<i64>, Option<i64>, Option<String>)> = stmt
+                let row: Option<FeedsRow> = stmt
                     .query_row([&f.id], |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                     })

@@ -178,6 +178,8 @@ pub struct App {
     primed: bool,
     /// Who triages (the OS user name).
     pub who: String,
+    /// First line shown on the help screen.
+    pub help_scroll: u16,
 }
 
 impl App {
@@ -218,6 +220,7 @@ impl App {
             seen: HashSet::new(),
             primed: false,
             who,
+            help_scroll: 0,
         }
     }
 
@@ -439,6 +442,11 @@ impl App {
     }
 
     fn move_by(&mut self, delta: isize) {
+        if self.view == View::Help {
+            let max = Action::ALL.len() as isize;
+            self.help_scroll = (self.help_scroll as isize + delta).clamp(0, max) as u16;
+            return;
+        }
         let len = self.list_len();
         if len == 0 {
             return;
@@ -649,6 +657,8 @@ impl App {
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-page),
             Action::PageDown => self.move_by(page),
+            Action::Top if self.view == View::Help => self.help_scroll = 0,
+            Action::Bottom if self.view == View::Help => self.move_by(Action::ALL.len() as isize),
             Action::Top => self.select(0),
             Action::Bottom => {
                 let len = self.list_len();
@@ -701,6 +711,7 @@ impl App {
                 if self.view != View::Help {
                     self.back_to = self.view;
                     self.view = View::Help;
+                    self.help_scroll = 0;
                 }
             }
             Action::Filter => {

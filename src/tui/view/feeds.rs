@@ -64,7 +64,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ];
             if !compact {
                 cells.push(Cell::from(
-                    last.map_or_else(|| "–".into(), |r| r.items.to_string()),
+                    last.filter(|r| r.ok && !r.not_modified)
+                        .map_or_else(|| "–".into(), |r| r.items.to_string()),
                 ));
                 cells.push(Cell::from(
                     last.map_or_else(|| "–".into(), |r| format!("{}ms", r.ms)),

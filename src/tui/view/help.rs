@@ -30,10 +30,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         "Keys can be changed in the config's [keys] table, e.g. acknowledge = \"A\". Mouse wheel scrolls.",
         theme.dim(),
     )));
+    let total = lines.len() as u16;
+    let visible = area.height.saturating_sub(1);
+    let title = if total > visible {
+        " Keys (↑↓ scroll) "
+    } else {
+        " Keys "
+    };
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(Block::new().borders(Borders::TOP).title(" Keys ")),
+            .scroll((app.help_scroll.min(total.saturating_sub(visible)), 0))
+            .block(Block::new().borders(Borders::TOP).title(title)),
         area,
     );
 }

@@ -63,6 +63,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let s = &app.snapshot;
+    let wide = area.width >= COMPACT_WIDTH;
     let enabled = s.feeds.iter().filter(|f| f.enabled).count();
     let failing = s
         .feeds
@@ -70,60 +71,56 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .filter(|f| f.enabled && f.last.as_ref().is_some_and(|r| !r.ok))
         .count();
     let last = s.last_poll().map_or_else(
-        || "never".to_string(),
+        || "none yet".to_string(),
         |t| format!("{} ago", age(app.now, t)),
     );
     let (crit, warn) = app.status_counts();
+    let bold = theme.bar().add_modifier(ratatui::style::Modifier::BOLD);
     let mut spans = vec![
-        Span::styled(
-            " watchfloor ",
-            theme.bar().add_modifier(ratatui::style::Modifier::BOLD),
-        ),
+        Span::styled(" watchfloor ", bold),
         Span::styled(format!(" {} ", app.now.format("%H:%M:%S UTC")), theme.bar()),
     ];
     if app.mode == Mode::Attached {
         spans.push(Span::styled(" attached ", theme.bar()));
     }
-    if area.width >= COMPACT_WIDTH {
-        spans.push(Span::styled(format!(" {} ", app.config_label), theme.bar()));
-    }
-    let feeds = if failing > 0 {
-        format!(
-            " feeds {}/{} ok, {failing} FAILING ",
-            enabled - failing,
-            enabled
-        )
-    } else {
-        format!(" feeds {enabled}/{enabled} ok ")
-    };
-    spans.push(Span::styled(
-        feeds,
-        if failing > 0 {
-            theme.bar().patch(theme.error())
-        } else {
-            theme.bar()
-        },
-    ));
-    spans.push(Span::styled(format!(" polled {last} "), theme.bar()));
-    if crit + warn > 0 {
-        spans.push(Span::styled(
-            format!(" {crit} critical, {warn} warning "),
-            theme.bar(),
-        ));
-    }
+    // Paused comes early so a narrow terminal never cuts it off.
     if app.paused {
         let pending = app.pending_alerts();
+        let more = if pending > 0 {
+            format!(" ({pending} new)")
+        } else {
+            String::new()
+        };
+        spans.push(Span::styled(
+            format!(" ‖ PAUSED{more} "),
+            theme.bar().patch(theme.error()),
+        ));
+    }
+    if wide {
+        spans.push(Span::styled(format!(" {} ", app.config_label), theme.bar()));
+    }
+    if failing > 0 {
         spans.push(Span::styled(
             format!(
-                " ‖ PAUSED{} ",
-                if pending > 0 {
-                    format!(" ({pending} new)")
-                } else {
-                    String::new()
-                }
+                " feeds {}/{enabled} ok, {failing} FAILING ",
+                enabled - failing
             ),
             theme.bar().patch(theme.error()),
         ));
+    } else {
+        spans.push(Span::styled(
+            format!(" feeds {enabled}/{enabled} ok "),
+            theme.bar(),
+        ));
+    }
+    spans.push(Span::styled(format!(" polled {last} "), theme.bar()));
+    if crit + warn > 0 {
+        let counts = if wide {
+            format!(" {crit} critical, {warn} warning ")
+        } else {
+            format!(" {crit} crit {warn} warn ")
+        };
+        spans.push(Span::styled(counts, theme.bar()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.bar()), area);
 }
@@ -232,6 +229,15 @@ pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
         60..=3599 => format!("{}m", secs / 60),
         3600..=86_399 => format!("{}h", secs / 3600),
         _ => format!("{}d", secs / 86_400),
+    }
+}
+
+/// A time of day, with the date when it is not today ("15:00", "27 Nov 15:00").
+pub fn clock_time(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
+    if t.date_naive() == now.date_naive() {
+        t.format("%H:%M").to_string()
+    } else {
+        t.format("%d %b %H:%M").to_string()
     }
 }
 

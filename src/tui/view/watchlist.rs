@@ -14,12 +14,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let compact = area.width < COMPACT_WIDTH;
     if rows.is_empty() {
         let text = if app.filter.is_empty() {
-            "The watchlist is empty: add [[countries]] to the config. Alerts for other countries appear here as they arrive."
+            "The watchlist is empty: add [[countries]] to the config. Alerts for countries not on the list appear here as they arrive."
         } else {
             "No country matches the filter (Esc clears it)."
         };
         frame.render_widget(
             Paragraph::new(text)
+                .wrap(ratatui::widgets::Wrap { trim: true })
                 .style(theme.dim())
                 .block(Block::new().borders(Borders::TOP)),
             area,
@@ -36,10 +37,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut table_rows: Vec<Row> = Vec::with_capacity(rows.len() + 1);
     for (i, r) in rows.iter().enumerate() {
         if i == listed && listed > 0 {
-            table_rows.push(Row::new(vec![Cell::from(Span::styled(
-                "── not on the watchlist ──",
-                theme.dim(),
-            ))]));
+            table_rows.push(Row::new(vec![
+                Cell::from(""),
+                Cell::from(""),
+                Cell::from(Span::styled("── not listed ──", theme.dim())),
+            ]));
         }
         let mut triage = Vec::new();
         if let Some((who, _)) = &r.triage.acked {
@@ -51,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .as_ref()
             .filter(|_| r.triage.snoozed_at(app.now))
         {
-            triage.push(format!("z until {}", until.format("%d %H:%M")));
+            triage.push(format!("z until {}", super::clock_time(app.now, *until)));
         }
         if !r.triage.notes.is_empty() {
             triage.push(format!("✎{}", r.triage.notes.len()));

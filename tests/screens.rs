@@ -1,0 +1,110 @@
+//! Every view drawn on ratatui's TestBackend at 80x24 (compact) and 160x48, checked against
+//! snapshots in `tests/snapshots/`. Colour is off so the snapshots show what a NO_COLOR user
+//! reads: statuses must make sense as symbols and words alone.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use support::screen::{self, now};
+use watchfloor::config::Severity;
+use watchfloor::store::snapshot::Snapshot;
+use watchfloor::tui::app::{App, Mode};
+use watchfloor::tui::keymap::KeyMap;
+use watchfloor::tui::theme::Theme;
+use watchfloor::tui::view;
+
+fn app_with(snapshot: Snapshot, keys: &[KeyCode]) -> App {
+    let mut app = App::new(
+        KeyMap::default(),
+        Mode::Live,
+        "config/watchfloor.toml".into(),
+        "analyst".into(),
+        Some(Severity::High),
+        now(),
+    );
+    app.set_snapshot(snapshot);
+    for k in keys {
+        app.handle_key(KeyEvent::new(*k, KeyModifiers::NONE));
+    }
+    app
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| view::draw(f, app, &Theme::new(false)))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+fn check(name: &str, keys: &[KeyCode]) {
+    let app = app_with(screen::snapshot(), keys);
+    insta::assert_snapshot!(format!("{name}_80x24"), render(&app, 80, 24));
+    insta::assert_snapshot!(format!("{name}_160x48"), render(&app, 160, 48));
+}
+
+use KeyCode::{Char, Down, Enter};
+
+#[test]
+fn watchlist() {
+    check("watchlist", &[]);
+}
+
+#[test]
+fn alerts_all() {
+    check("alerts", &[Char('2')]);
+}
+
+#[test]
+fn alerts_for_one_country() {
+    check("alerts_sudan", &[Enter]);
+}
+
+#[test]
+fn detail_with_long_title_and_highlights() {
+    check("detail", &[Char('2'), Enter]);
+}
+
+#[test]
+fn detail_in_arabic() {
+    check("detail_arabic", &[Char('2'), Down, Down, Enter]);
+}
+
+#[test]
+fn feeds() {
+    check("feeds", &[Char('3')]);
+}
+
+#[test]
+fn help() {
+    check("help", &[Char('?')]);
+}
+
+#[test]
+fn snooze_prompt() {
+    check("snooze_prompt", &[Down, Char('z')]);
+}
+
+#[test]
+fn empty_watchlist() {
+    let app = app_with(
+        Snapshot {
+            at: now(),
+            ..Snapshot::default()
+        },
+        &[],
+    );
+    insta::assert_snapshot!("empty_80x24", render(&app, 80, 24));
+    insta::assert_snapshot!("empty_160x48", render(&app, 160, 48));
+}
+
+#[test]
+fn too_small_says_so() {
+    let app = app_with(screen::snapshot(), &[]);
+    let out = render(&app, 50, 10);
+    assert!(out.contains("Terminal too small: 50x10"), "{out}");
+}

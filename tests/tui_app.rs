@@ -1,0 +1,361 @@
+//! The screen's state without a terminal: key events in, state and effects out.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use chrono::Duration;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use support::screen::{self, now};
+use watchfloor::config::Severity;
+use watchfloor::event::{TriageAction, TriageTarget};
+use watchfloor::tui::app::{App, Effect, Mode, Prompt, Sort, View};
+use watchfloor::tui::keymap::KeyMap;
+
+fn app() -> App {
+    let mut app = App::new(
+        KeyMap::default(),
+        Mode::Live,
+        "test.toml".into(),
+        "analyst".into(),
+        Some(Severity::High),
+        now(),
+    );
+    app.set_snapshot(screen::snapshot());
+    app
+}
+
+fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for c in keys.chars() {
+        out.extend(app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+    out
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn codes(app: &App) -> Vec<String> {
+    app.countries().iter().map(|r| r.code.to_string()).collect()
+}
+
+#[test]
+fn watchlist_sorts_by_status_then_activity_with_unlisted_last() {
+    let mut app = app();
+    assert_eq!(codes(&app), ["SD", "ML", "MM", "NE", "CD", "NG"]);
+    press(&mut app, "s");
+    assert_eq!(app.sort, Sort::Activity);
+    press(&mut app, "ss");
+    assert_eq!(app.sort, Sort::Name);
+    assert_eq!(codes(&app), ["CD", "ML", "MM", "NE", "SD", "NG"]);
+}
+
+#[test]
+fn moving_opening_and_going_back() {
+    let mut app = app();
+    press(&mut app, "jj");
+    assert_eq!(
+        app.selected_country()
+            .map(|r| r.code.to_string())
+            .as_deref(),
+        Some("MM")
+    );
+    press(&mut app, "G");
+    assert_eq!(
+        app.selected_country()
+            .map(|r| r.code.to_string())
+            .as_deref(),
+        Some("NG")
+    );
+    press(&mut app, "gj");
+    assert_eq!(app.selected_index(), 1);
+    press(&mut app, "k");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Alerts);
+    assert_eq!(app.alerts().len(), 3, "only Sudan's alerts");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Detail);
+    assert_eq!(
+        app.selected_alert().map(|r| r.alert.id.as_str()),
+        Some("a2")
+    );
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Alerts);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Watchlist);
+    press(&mut app, "2");
+    assert_eq!(app.alerts().len(), 7, "all alerts");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.view, View::Feeds);
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.view, View::Alerts);
+    press(&mut app, "?");
+    assert_eq!(app.view, View::Help);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Alerts);
+}
+
+#[test]
+fn selection_follows_the_item_when_the_list_changes() {
+    let mut app = app();
+    press(&mut app, "j");
+    let mut snap = screen::snapshot();
+    snap.countries.swap(0, 1);
+    snap.countries[1].status = watchfloor::event::Status::Watch;
+    app.set_snapshot(snap);
+    assert_eq!(
+        app.selected_country()
+            .map(|r| r.code.to_string())
+            .as_deref(),
+        Some("ML")
+    );
+}
+
+#[test]
+fn acknowledge_snooze_and_note_produce_triage_with_who_and_when() {
+    let mut app = app();
+    // SD is acknowledged already: `a` withdraws it.
+    let e = press(&mut app, "a");
+    let [Effect::Triage(t)] = e.as_slice() else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (t.target, t.key.as_str(), t.action),
+        (TriageTarget::Country, "SD", TriageAction::Unack)
+    );
+    assert_eq!(t.who, "analyst");
+    press(&mut app, "j");
+    let e = press(&mut app, "a");
+    assert!(
+        matches!(&e[..], [Effect::Triage(t)] if t.action == TriageAction::Ack && t.key == "ML")
+    );
+
+    press(&mut app, "z");
+    assert!(matches!(app.prompt, Some(Prompt::Snooze { .. })));
+    assert_eq!(app.input, "4h", "a default is offered");
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Backspace);
+    let e = press(&mut app, "2h");
+    assert!(e.is_empty());
+    let e = key(&mut app, KeyCode::Enter);
+    let [Effect::Triage(t)] = e.as_slice() else {
+        panic!("{e:?}")
+    };
+    assert_eq!(t.action, TriageAction::Snooze);
+    assert_eq!(t.until, Some(now() + Duration::hours(2)));
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|(m, _)| m.starts_with("Snoozed ML Mali until"))
+    );
+
+    press(&mut app, "z");
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    press(&mut app, "soon");
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "a bad duration saves nothing"
+    );
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|(m, _)| m.starts_with("Not snoozed: invalid duration"))
+    );
+
+    press(&mut app, "2");
+    press(&mut app, "n");
+    press(&mut app, "called the field office");
+    let e = key(&mut app, KeyCode::Enter);
+    let [Effect::Triage(t)] = e.as_slice() else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (t.target, t.key.as_str(), t.note.as_deref()),
+        (TriageTarget::Alert, "a1", Some("called the field office"))
+    );
+    press(&mut app, "n");
+    let e = key(&mut app, KeyCode::Esc);
+    assert!(e.is_empty() && app.prompt.is_none(), "Esc cancels a prompt");
+}
+
+#[test]
+fn typing_a_filter_narrows_the_list_and_esc_clears_it() {
+    let mut app = app();
+    press(&mut app, "/mal");
+    assert_eq!(codes(&app), ["ML"]);
+    assert_eq!(app.filter, "mal");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(codes(&app), ["ML"], "Enter keeps the filter");
+    press(&mut app, "q");
+    assert!(app.quit, "keys act again after the prompt closes");
+    let mut app = self::app();
+    press(&mut app, "/xyz");
+    assert!(codes(&app).is_empty());
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(codes(&app).len(), 6);
+}
+
+#[test]
+fn pause_freezes_the_screen_and_resume_catches_up() {
+    let mut app = app();
+    press(&mut app, "p");
+    assert!(app.paused);
+    let mut snap = screen::snapshot();
+    let mut extra = screen::alert(
+        "a9",
+        Some("NE"),
+        "violence",
+        "keywords",
+        Severity::Medium,
+        "newsbrief-en",
+        "Attack in Tillabéri",
+        "",
+        0,
+        &[],
+    );
+    extra.alert.at = now();
+    snap.alerts.insert(0, extra);
+    app.set_snapshot(snap);
+    assert_eq!(app.snapshot.alerts.len(), 7, "frozen");
+    assert_eq!(app.pending_alerts(), 1);
+    press(&mut app, "p");
+    assert_eq!(app.snapshot.alerts.len(), 8);
+}
+
+#[test]
+fn the_bell_rings_for_new_alerts_at_or_above_the_setting_unless_triaged() {
+    let mut app = app();
+    let base = screen::snapshot();
+    let mut snap = base.clone();
+    snap.alerts.push(screen::alert(
+        "n1",
+        Some("SD"),
+        "atrocity-terms",
+        "keywords",
+        Severity::High,
+        "f",
+        "New massacre report",
+        "",
+        0,
+        &[],
+    ));
+    snap.alerts.push(screen::alert(
+        "n2",
+        Some("SD"),
+        "violence",
+        "keywords",
+        Severity::Medium,
+        "f",
+        "Below the bell",
+        "",
+        0,
+        &[],
+    ));
+    snap.alerts.push(screen::alert(
+        "n3",
+        Some("ML"),
+        "atrocity-terms",
+        "keywords",
+        Severity::Critical,
+        "f",
+        "Mali is snoozed",
+        "",
+        0,
+        &[],
+    ));
+    let mut acked = screen::alert(
+        "n4",
+        Some("CD"),
+        "atrocity-terms",
+        "keywords",
+        Severity::Critical,
+        "f",
+        "Acked elsewhere",
+        "",
+        0,
+        &[],
+    );
+    acked.triage.acked = Some(("other".into(), now()));
+    snap.alerts.push(acked);
+    let e = app.set_snapshot(snap.clone());
+    assert_eq!(
+        e,
+        vec![Effect::Bell {
+            summary: "HIGH Sudan: New massacre report".into()
+        }]
+    );
+    assert!(app.set_snapshot(snap).is_empty(), "an alert rings once");
+    // The first snapshot is history: nothing rings.
+    let mut fresh = App::new(
+        KeyMap::default(),
+        Mode::Live,
+        "t".into(),
+        "a".into(),
+        Some(Severity::Info),
+        now(),
+    );
+    assert!(fresh.set_snapshot(base).is_empty());
+}
+
+#[test]
+fn links_poll_now_and_attached_mode() {
+    let mut app = app();
+    press(&mut app, "2");
+    assert_eq!(
+        press(&mut app, "y"),
+        vec![Effect::CopyLink("https://news.test/a1".into())]
+    );
+    assert_eq!(
+        press(&mut app, "o"),
+        vec![Effect::OpenLink("https://news.test/a1".into())]
+    );
+    press(&mut app, "1");
+    assert!(press(&mut app, "o").is_empty(), "no link on a country");
+    press(&mut app, "3");
+    assert_eq!(
+        press(&mut app, "r"),
+        vec![Effect::PollNow("newsbrief-en".into())]
+    );
+    press(&mut app, "G");
+    assert!(
+        press(&mut app, "r").is_empty(),
+        "disabled feeds are not polled"
+    );
+    let mut attached = App::new(
+        KeyMap::default(),
+        Mode::Attached,
+        "t".into(),
+        "a".into(),
+        None,
+        now(),
+    );
+    attached.set_snapshot(screen::snapshot());
+    press(&mut attached, "3");
+    assert!(press(&mut attached, "r").is_empty());
+    assert!(
+        attached
+            .message
+            .as_ref()
+            .is_some_and(|(m, _)| m.contains("collector"))
+    );
+}
+
+#[test]
+fn remapped_keys_drive_the_same_actions() {
+    let keymap = KeyMap::new(&[
+        ("acknowledge".into(), vec!["A".into()]),
+        ("down".into(), vec!["ctrl-n".into()]),
+    ])
+    .unwrap();
+    let mut app = App::new(keymap, Mode::Live, "t".into(), "a".into(), None, now());
+    app.set_snapshot(screen::snapshot());
+    assert!(press(&mut app, "a").is_empty());
+    app.handle_key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL));
+    assert_eq!(app.selected_index(), 1);
+    assert!(matches!(&press(&mut app, "A")[..], [Effect::Triage(t)] if t.key == "ML"));
+}
