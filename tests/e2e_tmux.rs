@@ -1,0 +1,132 @@
+//! The real binary on a real terminal, driven through tmux as a person would: open the demo,
+//! wait for alerts, move, open detail, acknowledge, quit; a restart still shows the
+//! acknowledgement. Skipped (with a message) where tmux is not installed; CI installs it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn start(session: &str, command: &str) -> Self {
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                session,
+                "-x",
+                "120",
+                "-y",
+                "40",
+                command,
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux new-session failed");
+        Self {
+            session: session.to_string(),
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux")
+                .args(["send-keys", "-t", &self.session, k])
+                .status()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "waited 30 s for {what}; the screen shows:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn demo_command(data: &Path) -> String {
+    format!(
+        "env -u NO_COLOR TERM=xterm-256color {} demo --speed 40 --data {}; echo WATCHFLOOR-EXITED=$?; sleep 30",
+        env!("CARGO_BIN_EXE_watchfloor"),
+        data.display()
+    )
+}
+
+#[test]
+fn demo_on_a_real_terminal_with_triage_that_survives_a_restart() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed (CI installs it)");
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let session = format!("watchfloor-e2e-{}", std::process::id());
+    let title;
+    {
+        let t = Tmux::start(&session, &demo_command(data.path()));
+        t.wait_for("a warning on the watchlist", |s| {
+            s.contains("▲ WARN") && s.contains("Watchlist")
+        });
+        t.keys(&["2"]);
+        t.wait_for("the alert list", |s| s.contains("atrocity-terms"));
+        t.keys(&["j", "k", "Enter"]);
+        let detail = t.wait_for("the detail view", |s| {
+            s.contains("Rule ") && s.contains("Source")
+        });
+        // The detail's first body line is the alert's title.
+        title = detail.lines().nth(3).unwrap_or("").trim().to_string();
+        assert!(!title.is_empty(), "{detail}");
+        t.keys(&["a"]);
+        t.wait_for("the acknowledgement", |s| s.contains("Acked      by"));
+        t.keys(&["q"]);
+        t.wait_for("a clean exit", |s| s.contains("WATCHFLOOR-EXITED=0"));
+    }
+    let t = Tmux::start(&format!("{session}-again"), &demo_command(data.path()));
+    t.wait_for("the screen after a restart", |s| s.contains("Watchlist"));
+    t.keys(&["2"]);
+    let short: String = title.chars().take(30).collect();
+    let list = t.wait_for("the acknowledged alert in the list", |s| {
+        s.lines().any(|l| l.contains(&short) && l.contains('✓'))
+    });
+    assert!(list.contains('✓'));
+    t.keys(&["q"]);
+    t.wait_for("a clean exit", |s| s.contains("WATCHFLOOR-EXITED=0"));
+}
