@@ -124,6 +124,12 @@ pub async fn run(
     let theme = Theme::from_env();
 
     let mut terminal = ratatui::init();
+    // ratatui's hook restores the screen on a panic; mouse capture must be released too.
+    let restore = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        restore(info);
+    }));
     let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));

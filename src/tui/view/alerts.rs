@@ -26,8 +26,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
+    // Only the rows that fit are built: the list can hold hundreds of alerts and the screen
+    // redraws every second.
+    let visible = usize::from(area.height.saturating_sub(2)).max(1);
+    let selected = app.selected_index();
+    let start = selected.saturating_sub(visible - 1);
     let table_rows: Vec<Row> = rows
         .iter()
+        .skip(start)
+        .take(visible)
         .map(|r| {
             let a = &r.alert;
             let mut mark = String::new();
@@ -75,7 +82,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         widths.push(Constraint::Length(16));
     }
     widths.extend([Constraint::Length(3), Constraint::Min(10)]);
-    let mut state = TableState::default().with_selected(Some(app.selected_index()));
+    let mut state = TableState::default().with_selected(Some(selected - start));
     let title = Line::from(Span::styled(
         format!(" {} alerts ", rows.len()),
         theme.dim(),
