@@ -148,20 +148,6 @@ pub async fn run(
     )?;
     debug!(pruned, "pruned old rows");
 
-    // Alerts committed before a crash but never printed go out first.
-    let pending = store.undelivered()?;
-    if !pending.is_empty() {
-        info!(
-            count = pending.len(),
-            "delivering alerts stored before an interruption"
-        );
-        let ids: Vec<String> = pending.iter().map(|a| a.id.clone()).collect();
-        for a in pending {
-            sink.emit(&Event::Alert(a)).map_err(MonitorError::Sink)?;
-        }
-        store.mark_delivered(&ids)?;
-    }
-
     let fetcher = Fetcher::new(&config.settings)?;
     let (tx, mut rx) = mpsc::channel::<Poll>(64);
     let enabled: Vec<usize> = (0..config.feeds.len())
@@ -207,7 +193,7 @@ pub async fn run(
             poll = rx.recv() => {
                 let Some(poll) = poll else { break };
                 let events = tokio::task::block_in_place(|| process(&mut store, &mut engine, &config, &poll, clock.now()))?;
-                emit_all(&mut store, sink.as_mut(), events)?;
+                emit_all(sink.as_mut(), events)?;
                 hooks.changed();
                 reported += 1;
                 if options.once && reported >= enabled.len() {
@@ -232,13 +218,12 @@ pub async fn run(
             }
             _ = triage_tick.tick() => {
                 // Viewers write triage to the database; the collector reports it.
-                let rows = store.undelivered_triage()?;
+                // Claimed (marked delivered) before printing, so a crash never prints one twice.
+                let rows = store.claim_triage()?;
                 if !rows.is_empty() {
-                    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-                    for (_, t) in rows {
+                    for t in rows {
                         sink.emit(&Event::Triage(t)).map_err(MonitorError::Sink)?;
                     }
-                    store.mark_triage_delivered(&ids)?;
                     hooks.changed();
                 }
             }
@@ -478,18 +463,9 @@ fn process(
     Ok(events)
 }
 
-fn emit_all(
-    store: &mut Store,
-    sink: &mut dyn Sink,
-    events: Vec<Event>,
-) -> Result<(), MonitorError> {
-    let mut delivered = Vec::new();
+fn emit_all(sink: &mut dyn Sink, events: Vec<Event>) -> Result<(), MonitorError> {
     for e in &events {
         sink.emit(e).map_err(MonitorError::Sink)?;
-        if let Event::Alert(a) = e {
-            delivered.push(a.id.clone());
-        }
     }
-    store.mark_delivered(&delivered)?;
     Ok(())
 }

@@ -174,37 +174,6 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Alerts committed but not yet printed (a crash between commit and print).
-    pub fn undelivered(&self) -> Result<Vec<Alert>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT json FROM alerts WHERE delivered = 0 ORDER BY rowid")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| self.err(e))?
-            .filter_map(Result::ok)
-            .filter_map(|j| serde_json::from_str(&j).ok())
-            .collect();
-        Ok(rows)
-    }
-
-    /// Marks alerts as printed.
-    pub fn mark_delivered(&mut self, ids: &[String]) -> Result<(), StoreError> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        self.transaction(|tx| {
-            let mut stmt = tx
-                .tx
-                .prepare_cached("UPDATE alerts SET delivered = 1 WHERE id = ?1")?;
-            for id in ids {
-                stmt.execute([id])?;
-            }
-            Ok(())
-        })
-    }
-
     /// Alerts whose event time is after `since`: (country, event time, severity).
     pub fn recent_alerts(
         &self,
@@ -372,7 +341,9 @@ impl Tx<'_> {
         Ok(n > 0)
     }
 
-    /// Inserts an alert unless its id exists; true when it was new.
+    /// Inserts an alert unless its id exists; true when it was new. The alert counts as
+    /// delivered once this commits: it is printed right after, so a crash can never print it
+    /// twice (see the README on crash safety).
     pub fn insert_alert(
         &self,
         alert: &Alert,
@@ -384,7 +355,7 @@ impl Tx<'_> {
             .tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO alerts (id, at, event_time, country, severity, rule, json, delivered)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
             )?
             .execute(params![
                 alert.id,

@@ -101,47 +101,38 @@ impl Store {
         })
     }
 
-    /// Triage rows no collector has printed yet, oldest first.
-    pub fn undelivered_triage(&self) -> Result<Vec<(i64, Triage)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM triage WHERE delivered = 0 ORDER BY id LIMIT 1000"
-            ))
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?
-            .filter_map(Result::ok)
-            .filter_map(to_triage)
-            .collect();
-        Ok(rows)
-    }
-
-    /// Marks triage rows as printed.
-    pub fn mark_triage_delivered(&mut self, ids: &[i64]) -> Result<(), StoreError> {
-        if ids.is_empty() {
-            return Ok(());
-        }
+    /// Takes the triage rows no collector has printed yet (oldest first) and marks them
+    /// printed in the same transaction, so a crash between this and printing can never print
+    /// a row twice.
+    pub fn claim_triage(&mut self) -> Result<Vec<Triage>, StoreError> {
         self.transaction(|tx| {
-            let mut stmt = tx
+            let rows: Vec<(i64, Triage)> = {
+                let mut stmt = tx.tx.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM triage WHERE delivered = 0 ORDER BY id LIMIT 1000"
+                ))?;
+                stmt.query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
+                })?
+                .filter_map(Result::ok)
+                .filter_map(to_triage)
+                .collect()
+            };
+            let mut mark = tx
                 .tx
                 .prepare_cached("UPDATE triage SET delivered = 1 WHERE id = ?1")?;
-            for id in ids {
-                stmt.execute([id])?;
+            for (id, _) in &rows {
+                mark.execute([id])?;
             }
-            Ok(())
+            Ok(rows.into_iter().map(|(_, t)| t).collect())
         })
     }
 
