@@ -20,8 +20,13 @@ pub fn config_for(path: Option<&Path>, base_url: &str) -> Result<Config, ConfigE
             std::env::var(k).ok()
         })?,
     };
+    // Only the demo's own placeholder URLs (127.0.0.1 without a port) move to the demo
+    // server; feeds added with a real address (a fault server, say) are left as written.
     for feed in &mut config.feeds {
-        if let Ok(u) = url::Url::parse(&feed.url) {
+        if let Ok(u) = url::Url::parse(&feed.url)
+            && u.host_str() == Some("127.0.0.1")
+            && u.port().is_none()
+        {
             let rebased = format!("{base_url}{}", u.path());
             feed.url = rebased.clone();
             feed.url_display = rebased;

@@ -180,6 +180,17 @@ impl Fetcher {
                 elapsed: started.elapsed(),
             });
         }
+        if status.is_redirection() {
+            // Redirects the policy would not follow (to another scheme) arrive here.
+            let to = header_text(resp.headers(), header::LOCATION).unwrap_or_default();
+            return Err(fail(
+                format!(
+                    "HTTP {code}: redirect to {:?} not followed (http and https only)",
+                    text::clean(&to, 100)
+                ),
+                Some(code),
+            ));
+        }
         if !status.is_success() {
             let retry_after = if matches!(code, 429 | 503) {
                 retry_after(resp.headers())
@@ -255,6 +266,12 @@ impl Fetcher {
         }
         if e.is_redirect() {
             return format!("redirect failed: {innermost}");
+        }
+        if causes
+            .iter()
+            .any(|c| c.contains("connection closed before message completed"))
+        {
+            return format!("connection to {host} closed before the response was complete");
         }
         if e.is_connect() {
             if causes.iter().any(|c| c.contains("dns error")) {

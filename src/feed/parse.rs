@@ -68,6 +68,10 @@ pub fn parse(
             None => parse_with_feed_rs(body, feed, max_items, now)?,
         }
     } else if first == b'<' {
+        // feed-rs builds every entry in memory; cut the document after `max_items` entries so a
+        // feed of 100,000 items costs no more than one of `max_items`.
+        let capped = cap_entries(body, max_items);
+        let body: &[u8] = capped.as_deref().unwrap_or(body);
         let mut items = parse_with_feed_rs(body, feed, max_items, now)?;
         if !feed.values.is_empty() || !feed.xml_country.is_empty() {
             apply_xml_extensions(body, feed, &mut items);
@@ -97,15 +101,18 @@ fn parse_with_feed_rs(
         .id_generator(|_, _, _| String::new())
         .timestamp_parser(parse_date)
         .build();
-    let parsed = parser.parse(body).map_err(|e| {
-        let first = body.iter().find(|b| !b.is_ascii_whitespace());
-        let why = if first == Some(&b'<') {
-            diagnose_xml(body)
-        } else {
-            None
-        };
-        ParseError::Feed(why.unwrap_or_else(|| text::clean(&e.to_string(), 300)))
-    })?;
+    let parsed = match parser.parse(body) {
+        Ok(p) => p,
+        // One bad byte should not cost the whole feed: read invalid UTF-8 with replacement
+        // characters when the document says (or implies) it is UTF-8.
+        Err(_) if std::str::from_utf8(body).is_err() && declares_utf8(body) => {
+            let lossy = String::from_utf8_lossy(body);
+            parser
+                .parse(lossy.as_bytes())
+                .map_err(|e| feed_error(lossy.as_bytes(), &e))?
+        }
+        Err(e) => return Err(feed_error(body, &e)),
+    };
     Ok(parsed
         .entries
         .into_iter()
@@ -142,6 +149,67 @@ fn parse_with_feed_rs(
         .collect())
 }
 
+/// If the document holds more than `max` `<item>`/`<entry>` elements, a copy cut after the
+/// `max`-th one with the open elements closed again; `None` when it is within the cap (or not
+/// well-formed enough to cut, in which case the parser reports it).
+fn cap_entries(body: &[u8], max: usize) -> Option<Vec<u8>> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut buf = Vec::new();
+    let mut open: Vec<Vec<u8>> = Vec::new();
+    let mut seen = 0usize;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(XmlEvent::Start(e)) => open.push(e.name().as_ref().to_vec()),
+            Ok(XmlEvent::End(e)) => {
+                open.pop();
+                if matches!(e.name().local_name().as_ref(), b"item" | b"entry") {
+                    seen += 1;
+                    if seen == max {
+                        let at = usize::try_from(reader.buffer_position()).ok()?;
+                        // Anything after the cap only matters if another entry follows.
+                        let rest = body.get(at..)?;
+                        let more = rest.windows(5).any(|w| w == b"<item" || w == b"<entr");
+                        if !more {
+                            return None;
+                        }
+                        let mut out = body.get(..at)?.to_vec();
+                        for name in open.iter().rev() {
+                            out.extend_from_slice(b"</");
+                            out.extend_from_slice(name);
+                            out.push(b'>');
+                        }
+                        return Some(out);
+                    }
+                }
+            }
+            Ok(XmlEvent::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+        buf.clear();
+    }
+}
+
+fn feed_error(body: &[u8], e: &feed_rs::parser::ParseFeedError) -> ParseError {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    let why = if first == Some(&b'<') {
+        diagnose_xml(body)
+    } else {
+        None
+    };
+    ParseError::Feed(why.unwrap_or_else(|| text::clean(&e.to_string(), 300)))
+}
+
+/// Whether an XML document is UTF-8 by its prolog (no encoding declared means UTF-8).
+fn declares_utf8(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(200)]).to_ascii_lowercase();
+    match head.find("encoding=") {
+        None => true,
+        Some(i) => head[i + 9..]
+            .trim_start_matches(['"', '\''])
+            .starts_with("utf-8"),
+    }
+}
+
 /// Says what is wrong with an XML body feed-rs refused: malformed XML (with its line), an HTML
 /// page, or a root element that is not a feed.
 fn diagnose_xml(body: &[u8]) -> Option<String> {
@@ -170,6 +238,8 @@ fn diagnose_xml(body: &[u8]) -> Option<String> {
     }
     match root.as_deref() {
         Some("html") => Some("got an HTML page, not a feed".into()),
+        // A feed root: feed-rs's own message says more than we can.
+        Some("rss" | "feed" | "rdf:rdf") => None,
         Some(r)
             if !r
                 .chars()
@@ -560,6 +630,22 @@ mod tests {
         assert_eq!(items[0].published, Some(now()));
         assert_eq!(items[0].url, None);
         assert!(items[0].key.starts_with("hash:"));
+    }
+
+    #[test]
+    fn long_feeds_are_cut_after_the_cap_and_stay_valid() {
+        let items: String = (0..50)
+            .map(|i| format!("<item><title>t{i}</title><guid>g{i}</guid></item>"))
+            .collect();
+        let body = format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>c</title>{items}</channel></rss>"
+        );
+        let cut = cap_entries(body.as_bytes(), 10).expect("cut");
+        assert!(String::from_utf8_lossy(&cut).ends_with("<guid>g9</guid></item></channel></rss>"));
+        let parsed = parse(body.as_bytes(), &feed(""), 10, now()).expect("parses");
+        assert_eq!(parsed.len(), 10);
+        assert_eq!(parsed[9].title, "t9");
+        assert!(cap_entries(body.as_bytes(), 50).is_none());
     }
 
     #[test]

@@ -37,11 +37,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 let since = f
                     .failing_since
                     .map(|t| {
-                        format!(
-                            " (failing {}, {} tries)",
-                            age(app.now, t),
-                            last.map_or(0, |r| r.failures)
-                        )
+                        let n = last.map_or(0, |r| r.failures);
+                        let times = if n == 1 {
+                            "once".to_string()
+                        } else {
+                            format!("{n} times")
+                        };
+                        format!(" (failing for {}, failed {times})", age(app.now, t))
                     })
                     .unwrap_or_default();
                 format!("{err}{since}")
