@@ -125,6 +125,28 @@ async fn slow(State(state): State<Arc<ServerState>>) -> Response {
     "too late".into_response()
 }
 
+/// A feed that grows on every request: 100 items per response, 50 of them new, each one an
+/// alert for the atrocity rule. Heavy, steady ingest for crash tests.
+async fn growing(State(state): State<Arc<ServerState>>, UrlPath(name): UrlPath<String>) -> Response {
+    let n = {
+        let mut hits = state.hits.lock().unwrap();
+        let n = hits.entry(format!("/gen/{name}")).or_default();
+        *n += 1;
+        *n
+    };
+    let start = n * 50;
+    let items: String = (start..start + 100)
+        .map(|k| {
+            format!(
+                "<item><title>Massacre reported in Mali village {k}</title><link>https://gen.test/{name}/{k}</link><guid>{name}-{k}</guid><description>{}</description></item>",
+                "Witnesses described the attack. ".repeat(8)
+            )
+        })
+        .collect();
+    let body = format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>gen</title>{items}</channel></rss>");
+    ([(header::CONTENT_TYPE, "application/rss+xml")], body).into_response()
+}
+
 async fn garbage(State(state): State<Arc<ServerState>>) -> Response {
     count(&state, "/garbage".into());
     (
@@ -142,6 +164,7 @@ pub async fn start() -> TestServer {
         .route("/status/{code}", get(status))
         .route("/slow", get(slow))
         .route("/garbage", get(garbage))
+        .route("/gen/{name}", get(growing))
         .with_state(state.clone());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
         .await
