@@ -17,7 +17,10 @@ use serde_json::Value;
 
 #[test]
 fn sigkill_during_ingest_loses_no_printed_alert_and_repeats_none() {
-    let kills: usize = std::env::var("WATCHFLOOR_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
+    let kills: usize = std::env::var("WATCHFLOOR_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(support::start());
     let dir = tempfile::tempdir().unwrap();
@@ -25,7 +28,10 @@ fn sigkill_during_ingest_loses_no_printed_alert_and_repeats_none() {
         "[settings]\npoll_interval = \"300ms\"\ntimeout = \"5s\"\n\n[[countries]]\ncode = \"ML\"\n\n[[rules]]\nid = \"atrocity\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"high\"\n\n[[rules]]\nid = \"surge\"\nkind = \"count\"\nof = \"atrocity\"\nlimit = 500\nwindow = \"1h\"\nseverity = \"critical\"\n",
     );
     for f in 0..6 {
-        cfg.push_str(&format!("\n[[feeds]]\nid = \"gen-{f}\"\nurl = \"{}\"\n", server.url(&format!("/gen/g{f}"))));
+        cfg.push_str(&format!(
+            "\n[[feeds]]\nid = \"gen-{f}\"\nurl = \"{}\"\n",
+            server.url(&format!("/gen/g{f}"))
+        ));
     }
     let cfg_path = support::write_config(dir.path(), &cfg);
     let data = dir.path().join("data");
@@ -35,7 +41,9 @@ fn sigkill_during_ingest_loses_no_printed_alert_and_repeats_none() {
     // A fixed-seed generator, so a failure can be replayed.
     let mut seed: u64 = 0x5eed_1234;
     let mut next = move || {
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         seed >> 33
     };
     let started = Instant::now();
@@ -77,18 +85,40 @@ fn sigkill_during_ingest_loses_no_printed_alert_and_repeats_none() {
     let elapsed = started.elapsed();
 
     let unique: HashSet<&String> = printed.iter().collect();
-    assert_eq!(unique.len(), printed.len(), "{} alerts printed twice", printed.len() - unique.len());
+    assert_eq!(
+        unique.len(),
+        printed.len(),
+        "{} alerts printed twice",
+        printed.len() - unique.len()
+    );
     let conn = rusqlite::Connection::open(data.join("watchfloor.db")).unwrap();
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(integrity, "ok");
-    let mut stmt = conn.prepare("SELECT count(*) FROM alerts WHERE id = ?1").unwrap();
-    let missing: Vec<&String> = printed.iter().filter(|id| stmt.query_row([id], |r| r.get::<_, i64>(0)).unwrap() != 1).collect();
-    assert!(missing.is_empty(), "{} printed alerts are not in the database", missing.len());
-    let stored: i64 = conn.query_row("SELECT count(*) FROM alerts", [], |r| r.get(0)).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT count(*) FROM alerts WHERE id = ?1")
+        .unwrap();
+    let missing: Vec<&String> = printed
+        .iter()
+        .filter(|id| stmt.query_row([id], |r| r.get::<_, i64>(0)).unwrap() != 1)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} printed alerts are not in the database",
+        missing.len()
+    );
+    let stored: i64 = conn
+        .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
+        .unwrap();
     println!(
         "crash test: {kills} SIGKILLs in {:.1}s, {} alerts printed, {stored} stored, {partial_lines} cut lines, integrity ok",
         elapsed.as_secs_f64(),
         printed.len()
     );
-    assert!(printed.len() > kills * 10, "too little ingest to mean anything: {} alerts", printed.len());
+    assert!(
+        printed.len() > kills * 10,
+        "too little ingest to mean anything: {} alerts",
+        printed.len()
+    );
 }

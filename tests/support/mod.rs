@@ -127,7 +127,10 @@ async fn slow(State(state): State<Arc<ServerState>>) -> Response {
 
 /// A feed that grows on every request: 100 items per response, 50 of them new, each one an
 /// alert for the atrocity rule. Heavy, steady ingest for crash tests.
-async fn growing(State(state): State<Arc<ServerState>>, UrlPath(name): UrlPath<String>) -> Response {
+async fn growing(
+    State(state): State<Arc<ServerState>>,
+    UrlPath(name): UrlPath<String>,
+) -> Response {
     let n = {
         let mut hits = state.hits.lock().unwrap();
         let n = hits.entry(format!("/gen/{name}")).or_default();
@@ -143,7 +146,9 @@ async fn growing(State(state): State<Arc<ServerState>>, UrlPath(name): UrlPath<S
             )
         })
         .collect();
-    let body = format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>gen</title>{items}</channel></rss>");
+    let body = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>gen</title>{items}</channel></rss>"
+    );
     ([(header::CONTENT_TYPE, "application/rss+xml")], body).into_response()
 }
 
@@ -158,6 +163,11 @@ async fn garbage(State(state): State<Arc<ServerState>>) -> Response {
 
 /// Starts the server on an ephemeral loopback port.
 pub async fn start() -> TestServer {
+    start_on("127.0.0.1").await
+}
+
+/// Starts the server on an ephemeral port of a loopback address (127.0.0.0/8).
+pub async fn start_on(ip: &str) -> TestServer {
     let state = Arc::new(ServerState::default());
     let app = Router::new()
         .route("/f/{name}", get(fixture))
