@@ -176,7 +176,7 @@ pub async fn start_on(ip: &str) -> TestServer {
         .route("/garbage", get(garbage))
         .route("/gen/{name}", get(growing))
         .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+    let listener = tokio::net::TcpListener::bind((ip, 0))
         .await
         .unwrap();
     let addr = listener.local_addr().unwrap();
