@@ -10,6 +10,7 @@ pub mod event;
 pub mod feed;
 pub mod geo;
 pub mod headless;
+pub mod logging;
 pub mod monitor;
 pub mod rules;
 pub mod store;

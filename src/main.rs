@@ -79,7 +79,7 @@ fn init_logging() {
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(watchfloor::logging::Redacting(std::io::stderr))
         .with_target(false)
         .try_init();
 }
@@ -101,7 +101,7 @@ fn init_file_logging(data: &Path) {
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::sync::Mutex::new(file))
+        .with_writer(watchfloor::logging::Redacting(std::sync::Mutex::new(file)))
         .with_ansi(false)
         .try_init();
 }

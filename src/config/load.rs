@@ -41,6 +41,8 @@ pub fn load_str(
         errors: Vec::new(),
     };
     let config = v.config(raw);
+    // Whatever logs from here on, in any crate, never shows these values.
+    crate::logging::add_secrets(config.feeds.iter().flat_map(|f| f.secrets.iter()));
     if v.errors.is_empty() {
         Ok(config)
     } else {

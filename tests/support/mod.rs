@@ -176,9 +176,7 @@ pub async fn start_on(ip: &str) -> TestServer {
         .route("/garbage", get(garbage))
         .route("/gen/{name}", get(growing))
         .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind((ip, 0))
-        .await
-        .unwrap();
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let handle = tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
