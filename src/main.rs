@@ -64,6 +64,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    watchfloor::feed::parse::quiet_guarded_panics();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

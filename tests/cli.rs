@@ -58,7 +58,7 @@ fn broken_configs_name_file_line_column_and_exit_2() {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    assert!(files.len() >= 20, "broken config corpus is too small");
+    assert!(files.len() >= 30, "broken config corpus is too small");
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let expect = text

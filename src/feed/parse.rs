@@ -101,14 +101,18 @@ fn parse_with_feed_rs(
         .id_generator(|_, _, _| String::new())
         .timestamp_parser(parse_date)
         .build();
-    let parsed = match parser.parse(body) {
+    let parsed = match guarded(|| parser.parse(body))? {
         Ok(p) => p,
         // One bad byte should not cost the whole feed: read invalid UTF-8 with replacement
         // characters when the document says (or implies) it is UTF-8.
         Err(_) if std::str::from_utf8(body).is_err() && declares_utf8(body) => {
             let lossy = String::from_utf8_lossy(body);
-            parser
-                .parse(lossy.as_bytes())
+            // A fresh parser: one that panicked may hold half-built state.
+            let fresh = feed_rs::parser::Builder::new()
+                .id_generator(|_, _, _| String::new())
+                .timestamp_parser(parse_date)
+                .build();
+            guarded(|| fresh.parse(lossy.as_bytes()))?
                 .map_err(|e| feed_error(lossy.as_bytes(), &e))?
         }
         Err(e) => return Err(feed_error(body, &e)),
@@ -187,6 +191,33 @@ fn cap_entries(body: &[u8], max: usize) -> Option<Vec<u8>> {
         }
         buf.clear();
     }
+}
+
+thread_local! {
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a third-party parser so that a panic inside it (feed-rs asserts on some malformed
+/// input) becomes an error for this feed instead of taking the monitor down. The panic hook
+/// stays quiet for these: see [`quiet_guarded_panics`].
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, ParseError> {
+    GUARDED.with(|g| g.set(true));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(false));
+    out.map_err(|_| {
+        ParseError::Feed("the feed parser gave up on this document (malformed structure)".into())
+    })
+}
+
+/// Wraps the current panic hook so that panics caught by the guarded parser neither print nor
+/// trigger terminal restoration. Call after any other hook is installed (e.g. the screen's).
+pub fn quiet_guarded_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !GUARDED.with(std::cell::Cell::get) {
+            previous(info);
+        }
+    }));
 }
 
 fn feed_error(body: &[u8], e: &feed_rs::parser::ParseFeedError) -> ParseError {
@@ -660,5 +691,24 @@ mod tests {
             assert!(e.starts_with("invalid feed: "), "{e}");
             assert!(!e.contains("no root element"), "{e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_parser_becomes_a_feed_error() {
+        quiet_guarded_panics();
+        let r: Result<(), ParseError> = guarded(|| panic!("parser bug"));
+        assert_eq!(
+            r.unwrap_err().to_string(),
+            "invalid feed: the feed parser gave up on this document (malformed structure)"
+        );
+        assert!(
+            !GUARDED.with(std::cell::Cell::get),
+            "the guard is lowered after a panic"
+        );
     }
 }

@@ -130,6 +130,7 @@ pub async fn run(
         let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
         restore(info);
     }));
+    crate::feed::parse::quiet_guarded_panics();
     let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
