@@ -111,15 +111,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None | Some(Command::Attach) => {
             let attach = matches!(cli.command, Some(Command::Attach));
-            let Some(path) = config_path(cli.config.as_deref()) else {
-                return Ok(no_config());
-            };
-            let config = match config::load(&path) {
-                Ok(c) => c,
-                Err(errors) => {
-                    eprintln!("{errors}");
-                    return Ok(ExitCode::from(EXIT_CONFIG));
-                }
+            let (_, config) = match find_and_load(cli.config.as_deref()) {
+                Ok(found) => found,
+                Err(code) => return Ok(code),
             };
             let data = data_dir(cli.data.as_deref(), &config)?;
             init_file_logging(&data);
@@ -145,15 +139,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Headless { once }) => {
             init_logging();
-            let Some(path) = config_path(cli.config.as_deref()) else {
-                return Ok(no_config());
-            };
-            let config = match config::load(&path) {
-                Ok(c) => c,
-                Err(errors) => {
-                    eprintln!("{errors}");
-                    return Ok(ExitCode::from(EXIT_CONFIG));
-                }
+            let (path, config) = match find_and_load(cli.config.as_deref()) {
+                Ok(found) => found,
+                Err(code) => return Ok(code),
             };
             if !config.feeds.iter().any(|f| f.enabled) {
                 eprintln!(
@@ -176,6 +164,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_CONFIG));
             }
             run_demo(cli.config.as_deref(), cli.data.as_deref(), speed, headless)
+        }
+    }
+}
+
+/// Finds the config file and loads it; on failure prints why and gives the exit code.
+fn find_and_load(flag: Option<&Path>) -> Result<(PathBuf, Config), ExitCode> {
+    let Some(path) = config_path(flag) else {
+        return Err(no_config());
+    };
+    match config::load(&path) {
+        Ok(c) => Ok((path, c)),
+        Err(errors) => {
+            eprintln!("{errors}");
+            Err(ExitCode::from(EXIT_CONFIG))
         }
     }
 }

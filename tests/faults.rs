@@ -6,55 +6,21 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support::faults;
-use watchfloor::config;
 use watchfloor::event::{Alert, Event, FeedReport};
-use watchfloor::monitor::{self, Options, VecSink};
-use watchfloor::rules::clock::SystemClock;
-
-async fn run_once(config_text: &str) -> Vec<Event> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = support::write_config(dir.path(), config_text);
-    let config = config::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let sink = VecSink::default();
-    let events = sink.0.clone();
-    let options = Options {
-        once: true,
-        ..Options::default()
-    };
-    monitor::run(
-        Arc::new(config),
-        &dir.path().join("data"),
-        Box::new(sink),
-        Arc::new(SystemClock),
-        options,
-        monitor::Hooks::default(),
-        std::future::pending(),
-    )
-    .await
-    .unwrap();
-    events.lock().unwrap().clone()
-}
-
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_is_reported_in_words_and_nothing_escapes() {
     let server = faults::start().await;
+    let data = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let events = run_once(&faults::config_text(&server, "2s", "")).await;
+    let events = support::run_once(
+        &faults::config_text(&server, "2s", ""),
+        &data.path().join("data"),
+    )
+    .await;
     let elapsed = started.elapsed();
     assert!(
         elapsed < Duration::from_secs(20),
@@ -229,7 +195,7 @@ async fn every_fault_is_reported_in_words_and_nothing_escapes() {
         .unwrap();
     assert!(huge.title.chars().count() <= watchfloor::text::TITLE_MAX_CHARS);
 
-    let peak = peak_rss_kib();
+    let peak = support::peak_rss_kib();
     println!("peak RSS of the test process: {} MiB", peak / 1024);
     assert!(peak < 150 * 1024, "peak RSS {peak} KiB");
 }

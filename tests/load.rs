@@ -23,17 +23,6 @@ const GOOD: usize = 200;
 const HOSTILE: usize = 50;
 const INTERVAL_SECS: i64 = 3;
 
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 #[test]
 fn good_feeds_keep_their_cadence_beside_hostile_ones() {
     let secs: u64 = std::env::var("WATCHFLOOR_SOAK_SECS")
@@ -147,7 +136,7 @@ fn good_feeds_keep_their_cadence_beside_hostile_ones() {
         fewest as i64 >= expected,
         "a good feed was polled only {fewest} times in {secs}s"
     );
-    let peak = peak_rss_kib();
+    let peak = support::peak_rss_kib();
     println!(
         "load: {GOOD} good + {HOSTILE} hostile feeds for {secs}s: every good feed polled at least {fewest} times, worst gap {:.2}s; {hostile_failures} hostile failures reported; peak RSS {} MiB",
         worst.num_milliseconds() as f64 / 1000.0,

@@ -5,37 +5,7 @@
 
 mod support;
 
-use std::path::Path;
-use std::sync::Arc;
-
-use watchfloor::config;
 use watchfloor::event::{Alert, Event, FeedReport};
-use watchfloor::monitor::{self, Options, VecSink};
-use watchfloor::rules::clock::SystemClock;
-
-async fn run_once(config_text: &str, data: &Path) -> Vec<Event> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = support::write_config(dir.path(), config_text);
-    let config = config::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let sink = VecSink::default();
-    let events = sink.0.clone();
-    let options = Options {
-        once: true,
-        ..Options::default()
-    };
-    monitor::run(
-        Arc::new(config),
-        data,
-        Box::new(sink),
-        Arc::new(SystemClock),
-        options,
-        monitor::Hooks::default(),
-        std::future::pending(),
-    )
-    .await
-    .unwrap();
-    events.lock().unwrap().clone()
-}
 
 fn alerts(events: &[Event]) -> Vec<&Alert> {
     events
@@ -72,7 +42,7 @@ fn find<'a>(alerts: &[&'a Alert], rule: &str, title_part: &str) -> Vec<&'a Alert
 async fn every_source_shape_alerts_with_the_right_fields() {
     let server = support::start().await;
     let data = tempfile::tempdir().unwrap();
-    let events = run_once(&support::config_text(&server, ""), data.path()).await;
+    let events = support::run_once(&support::config_text(&server, ""), data.path()).await;
     let all = alerts(&events);
 
     // RSS: HTML stripped from the title, tagged from the text, date from RFC 822.
@@ -172,9 +142,9 @@ async fn second_poll_is_conditional_and_a_restart_repeats_nothing() {
     let server = support::start().await;
     let data = tempfile::tempdir().unwrap();
     let text = support::config_text(&server, "");
-    let first = run_once(&text, data.path()).await;
+    let first = support::run_once(&text, data.path()).await;
     assert!(!alerts(&first).is_empty());
-    let second = run_once(&text, data.path()).await;
+    let second = support::run_once(&text, data.path()).await;
     assert!(
         alerts(&second).is_empty(),
         "a restart repeated alerts: {:#?}",
@@ -214,7 +184,7 @@ url = "http://127.0.0.1:9/nothing-listens-here"
         server.url("/garbage"),
     );
     let started = std::time::Instant::now();
-    let events = run_once(&support::config_text(&server, &extra), data.path()).await;
+    let events = support::run_once(&support::config_text(&server, &extra), data.path()).await;
     assert!(
         started.elapsed() < std::time::Duration::from_secs(10),
         "a slow feed held the run up"
@@ -261,7 +231,7 @@ async fn a_revision_alerts_only_when_a_rule_newly_fires() {
     let server = support::start().await;
     let data = tempfile::tempdir().unwrap();
     let text = support::config_text(&server, "");
-    let first = run_once(&text, data.path()).await;
+    let first = support::run_once(&text, data.path()).await;
     assert_eq!(find(&alerts(&first), "quake", "").len(), 1);
 
     let original = std::fs::read_to_string(support::fixtures_dir().join("quakes.geojson")).unwrap();
@@ -271,7 +241,7 @@ async fn a_revision_alerts_only_when_a_rule_newly_fires() {
         .replace("\"mag\": 4.1", "\"mag\": 6.6")
         .replace("M 4.1 - Off", "M 6.6 - Off");
     server.set_fixture("quakes.geojson", &revised);
-    let second = run_once(&text, data.path()).await;
+    let second = support::run_once(&text, data.path()).await;
     let quakes = find(&alerts(&second), "quake", "");
     assert_eq!(quakes.len(), 1, "{quakes:#?}");
     assert!(quakes[0].title.contains("Peru"));

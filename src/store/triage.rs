@@ -87,6 +87,19 @@ fn to_triage(r: Row) -> Option<(i64, Triage)> {
     ))
 }
 
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
 const COLUMNS: &str = "id, at, who, target, key, action, until, note";
 
 impl Store {
@@ -110,21 +123,10 @@ impl Store {
                 let mut stmt = tx.tx.prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM triage WHERE delivered = 0 ORDER BY id LIMIT 1000"
                 ))?;
-                stmt.query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                    ))
-                })?
-                .filter_map(Result::ok)
-                .filter_map(to_triage)
-                .collect()
+                stmt.query_map([], read_row)?
+                    .filter_map(Result::ok)
+                    .filter_map(to_triage)
+                    .collect()
             };
             let mut mark = tx
                 .tx
@@ -146,20 +148,7 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let mut out: std::collections::HashMap<(TriageTarget, String), TriageState> =
             std::collections::HashMap::new();
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], read_row).map_err(|e| self.err(e))?;
         for (_, t) in rows.filter_map(Result::ok).filter_map(to_triage) {
             out.entry((t.target, t.key.clone())).or_default().apply(&t);
         }

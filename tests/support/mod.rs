@@ -308,3 +308,40 @@ pub fn write_config(dir: &Path, text: &str) -> PathBuf {
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// Runs the monitor in-process with `--once` semantics on a config text; returns its events.
+pub async fn run_once(config_text: &str, data: &Path) -> Vec<watchfloor::event::Event> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), config_text);
+    let config = watchfloor::config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let sink = watchfloor::monitor::VecSink::default();
+    let events = sink.0.clone();
+    let options = watchfloor::monitor::Options {
+        once: true,
+        ..Default::default()
+    };
+    watchfloor::monitor::run(
+        std::sync::Arc::new(config),
+        data,
+        Box::new(sink),
+        std::sync::Arc::new(watchfloor::rules::clock::SystemClock),
+        options,
+        watchfloor::monitor::Hooks::default(),
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    events.lock().unwrap().clone()
+}
+
+/// Peak resident memory of this process so far, in KiB (Linux).
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
