@@ -4,7 +4,10 @@
 mod error;
 mod load;
 mod raw;
+mod toml_errors;
 pub mod units;
+mod validate_feeds;
+mod validate_rules;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -3,5 +3,7 @@
 pub mod date;
 pub mod fetch;
 pub mod item;
+mod json;
 pub mod parse;
 pub mod schedule;
+mod xml;

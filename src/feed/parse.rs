@@ -2,12 +2,12 @@
 //! through JSON Pointers, and numbers from RSS/Atom extension elements (`gdacs:alertscore`).
 
 use chrono::{DateTime, Utc};
-use quick_xml::events::Event as XmlEvent;
-use serde_json::Value;
 
-use super::date::{parse_date, parse_epoch};
+use super::date::parse_date;
 use super::item::{Item, clamp_date, item_key};
-use crate::config::{FeedConfig, Format, JsonMap, ValueSpec};
+use super::json::parse_json_api;
+use super::xml::{apply_xml_extensions, cap_entries, declares_utf8, diagnose_xml};
+use crate::config::{FeedConfig, Format, ValueSpec};
 use crate::geo::{self, CodeSystem, CountryCode};
 use crate::text::{self, SHORT_MAX_CHARS, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
 
@@ -153,46 +153,6 @@ fn parse_with_feed_rs(
         .collect())
 }
 
-/// If the document holds more than `max` `<item>`/`<entry>` elements, a copy cut after the
-/// `max`-th one with the open elements closed again; `None` when it is within the cap (or not
-/// well-formed enough to cut, in which case the parser reports it).
-fn cap_entries(body: &[u8], max: usize) -> Option<Vec<u8>> {
-    let mut reader = quick_xml::Reader::from_reader(body);
-    let mut buf = Vec::new();
-    let mut open: Vec<Vec<u8>> = Vec::new();
-    let mut seen = 0usize;
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(XmlEvent::Start(e)) => open.push(e.name().as_ref().to_vec()),
-            Ok(XmlEvent::End(e)) => {
-                open.pop();
-                if matches!(e.name().local_name().as_ref(), b"item" | b"entry") {
-                    seen += 1;
-                    if seen == max {
-                        let at = usize::try_from(reader.buffer_position()).ok()?;
-                        // Anything after the cap only matters if another entry follows.
-                        let rest = body.get(at..)?;
-                        let more = rest.windows(5).any(|w| w == b"<item" || w == b"<entr");
-                        if !more {
-                            return None;
-                        }
-                        let mut out = body.get(..at)?.to_vec();
-                        for name in open.iter().rev() {
-                            out.extend_from_slice(b"</");
-                            out.extend_from_slice(name);
-                            out.push(b'>');
-                        }
-                        return Some(out);
-                    }
-                }
-            }
-            Ok(XmlEvent::Eof) | Err(_) => return None,
-            Ok(_) => {}
-        }
-        buf.clear();
-    }
-}
-
 thread_local! {
     static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -230,66 +190,6 @@ fn feed_error(body: &[u8], e: &feed_rs::parser::ParseFeedError) -> ParseError {
     ParseError::Feed(why.unwrap_or_else(|| text::clean(&e.to_string(), 300)))
 }
 
-/// Whether an XML document is UTF-8 by its prolog (no encoding declared means UTF-8).
-fn declares_utf8(body: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&body[..body.len().min(200)]).to_ascii_lowercase();
-    match head.find("encoding=") {
-        None => true,
-        Some(i) => head[i + 9..]
-            .trim_start_matches(['"', '\''])
-            .starts_with("utf-8"),
-    }
-}
-
-/// Says what is wrong with an XML body feed-rs refused: malformed XML (with its line), an HTML
-/// page, or a root element that is not a feed.
-fn diagnose_xml(body: &[u8]) -> Option<String> {
-    let mut reader = quick_xml::Reader::from_reader(body);
-    let mut buf = Vec::new();
-    let mut root: Option<String> = None;
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(XmlEvent::Start(e) | XmlEvent::Empty(e)) if root.is_none() => {
-                root = Some(String::from_utf8_lossy(e.name().as_ref()).to_lowercase());
-            }
-            Ok(XmlEvent::Eof) => break,
-            Ok(_) => {}
-            Err(e) => {
-                let at = usize::try_from(reader.error_position())
-                    .unwrap_or(0)
-                    .min(body.len());
-                let line = body[..at].iter().filter(|b| **b == b'\n').count() + 1;
-                return Some(text::clean(
-                    &format!("invalid XML at line {line}: {e}"),
-                    300,
-                ));
-            }
-        }
-        buf.clear();
-    }
-    match root.as_deref() {
-        Some("html") => Some("got an HTML page, not a feed".into()),
-        // A feed root: feed-rs's own message says more than we can.
-        Some("rss" | "feed" | "rdf:rdf") => None,
-        Some(r)
-            if !r
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, ':' | '-' | '_' | '.')) =>
-        {
-            let head = String::from_utf8_lossy(&body[..body.len().min(30)]).into_owned();
-            Some(format!(
-                "not XML (starts with {:?})",
-                text::clean(&head, 30)
-            ))
-        }
-        Some(r) => Some(text::clean(
-            &format!("<{r}> is not an RSS, RDF or Atom root element"),
-            200,
-        )),
-        None => Some("no XML element in the body".into()),
-    }
-}
-
 /// Keeps only absolute http(s) links, sanitised.
 pub fn safe_link(raw: &str) -> Option<String> {
     let cleaned = text::clean(raw, SHORT_MAX_CHARS);
@@ -297,120 +197,7 @@ pub fn safe_link(raw: &str) -> Option<String> {
     matches!(u.scheme(), "http" | "https").then(|| u.to_string())
 }
 
-/// Reads extension elements of each `<item>`/`<entry>` in document order: the configured values
-/// and countries. quick-xml resolves no entities beyond the XML built-ins and no external ones.
-fn apply_xml_extensions(body: &[u8], feed: &FeedConfig, items: &mut [Item]) {
-    let mut reader = quick_xml::Reader::from_reader(body);
-    reader.config_mut().trim_text(true);
-    let mut buf = Vec::new();
-    let mut index: Option<usize> = None;
-    let mut count = 0usize;
-    let mut current: Option<(String, Vec<(String, String)>)> = None;
-    let mut values: Vec<Vec<(String, String)>> = Vec::new();
-    // A malformed document ends the pass; feed-rs has already accepted or refused it.
-    while let Ok(ev) = reader.read_event_into(&mut buf) {
-        match ev {
-            XmlEvent::Start(e) | XmlEvent::Empty(e) if index.is_none() => {
-                let name = e.name();
-                if matches!(name.local_name().as_ref(), b"item" | b"entry") {
-                    index = Some(count);
-                    count += 1;
-                    values.push(Vec::new());
-                }
-            }
-            XmlEvent::Start(e) => {
-                let qname = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                let attrs = e
-                    .attributes()
-                    .flatten()
-                    .map(|a| {
-                        let k = String::from_utf8_lossy(a.key.as_ref()).into_owned();
-                        let v = a
-                            .unescape_value()
-                            .map(|v| v.into_owned())
-                            .unwrap_or_default();
-                        (k, v)
-                    })
-                    .collect();
-                current = Some((qname, attrs));
-                if let (Some(i), Some((q, attrs))) = (index, &current) {
-                    for (k, v) in attrs {
-                        values[i].push((format!("{q}@{k}"), v.clone()));
-                    }
-                }
-            }
-            XmlEvent::Empty(e) => {
-                if let Some(i) = index {
-                    let q = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                    for a in e.attributes().flatten() {
-                        let k = String::from_utf8_lossy(a.key.as_ref()).into_owned();
-                        let v = a
-                            .unescape_value()
-                            .map(|v| v.into_owned())
-                            .unwrap_or_default();
-                        values[i].push((format!("{q}@{k}"), v));
-                    }
-                    values[i].push((q, String::new()));
-                }
-            }
-            XmlEvent::Text(t) => {
-                if let (Some(i), Some((q, _))) = (index, &current) {
-                    let v = t.decode().map(|c| c.into_owned()).unwrap_or_default();
-                    let v = html_escape::decode_html_entities(&v).into_owned();
-                    values[i].push((q.clone(), v));
-                }
-            }
-            XmlEvent::CData(t) => {
-                if let (Some(i), Some((q, _))) = (index, &current) {
-                    values[i].push((q.clone(), String::from_utf8_lossy(&t).into_owned()));
-                }
-            }
-            XmlEvent::End(e) => {
-                if matches!(e.name().local_name().as_ref(), b"item" | b"entry") {
-                    index = None;
-                }
-                current = None;
-            }
-            XmlEvent::Eof => break,
-            _ => {}
-        }
-        buf.clear();
-        if count > items.len() + 1 {
-            break;
-        }
-    }
-    for (item, found) in items.iter_mut().zip(values) {
-        let get = |name: &str| -> Option<&str> {
-            found
-                .iter()
-                .find(|(k, _)| {
-                    k == name || (!name.contains(':') && k.rsplit(':').next() == Some(name))
-                })
-                .map(|(_, v)| v.as_str())
-        };
-        for spec in &feed.values {
-            let key = match &spec.attr {
-                Some(a) => format!("{}@{a}", spec.at),
-                None => spec.at.clone(),
-            };
-            if let Some(v) = get(&key).and_then(|raw| number_from_str(raw, spec)) {
-                item.values.push((spec.name.clone(), v));
-            }
-        }
-        for name in &feed.xml_country {
-            if let Some(raw) = get(name) {
-                item.countries
-                    .extend(countries_from_str(raw, feed.country_codes));
-            }
-            if !item.countries.is_empty() {
-                break;
-            }
-        }
-        item.countries.dedup();
-    }
-}
-
-fn countries_from_str(raw: &str, system: CodeSystem) -> Vec<CountryCode> {
+pub(super) fn countries_from_str(raw: &str, system: CodeSystem) -> Vec<CountryCode> {
     if let Some(c) = geo::lookup_in(raw, system) {
         return vec![c];
     }
@@ -422,7 +209,7 @@ fn countries_from_str(raw: &str, system: CodeSystem) -> Vec<CountryCode> {
     out
 }
 
-fn number_from_str(raw: &str, spec: &ValueSpec) -> Option<f64> {
+pub(super) fn number_from_str(raw: &str, spec: &ValueSpec) -> Option<f64> {
     let t = raw.trim();
     let lower = t.to_lowercase();
     if let Some((_, v)) = spec.map.iter().find(|(k, _)| *k == lower) {
@@ -430,135 +217,6 @@ fn number_from_str(raw: &str, spec: &ValueSpec) -> Option<f64> {
     }
     let n: f64 = t.replace(',', "").parse().ok()?;
     n.is_finite().then_some(n)
-}
-
-fn parse_json_api(
-    body: &[u8],
-    feed: &FeedConfig,
-    map: &JsonMap,
-    max_items: usize,
-    now: DateTime<Utc>,
-) -> Result<Vec<Item>, ParseError> {
-    let doc: Value = serde_json::from_slice(body).map_err(|e| ParseError::Json {
-        line: e.line(),
-        column: e.column(),
-        message: text::clean(&e.to_string(), 200),
-    })?;
-    let array = match doc.pointer(&map.items) {
-        Some(Value::Array(a)) => a,
-        other => {
-            return Err(ParseError::NotAnArray {
-                pointer: map.items.clone(),
-                found: match other {
-                    None => " (nothing there)".into(),
-                    Some(v) => format!(" (found {})", json_kind(v)),
-                },
-            });
-        }
-    };
-    let mut items = Vec::new();
-    for entry in array.iter().take(max_items) {
-        let s = |p: &Option<String>, cap: usize| -> String {
-            p.as_ref()
-                .and_then(|p| entry.pointer(p))
-                .map(|v| text::html_to_text(&scalar_text(v), cap))
-                .unwrap_or_default()
-        };
-        let title = s(&map.title, TITLE_MAX_CHARS);
-        let summary = s(&map.summary, SUMMARY_MAX_CHARS);
-        let url = map
-            .url
-            .as_ref()
-            .and_then(|p| entry.pointer(p))
-            .and_then(|v| safe_link(&scalar_text(v)));
-        let guid = s(&map.id, SHORT_MAX_CHARS);
-        let published = map
-            .published
-            .as_ref()
-            .and_then(|p| entry.pointer(p))
-            .and_then(|v| match v {
-                Value::Number(n) => n.as_f64().and_then(parse_epoch),
-                Value::String(s) => parse_date(s),
-                _ => None,
-            });
-        let mut countries = Vec::new();
-        if let Some(v) = map.country.as_ref().and_then(|p| entry.pointer(p)) {
-            json_countries(v, feed.country_codes, &mut countries);
-        }
-        countries.dedup();
-        let mut values = Vec::new();
-        for spec in &feed.values {
-            if let Some(v) = entry.pointer(&spec.at).and_then(|v| json_number(v, spec)) {
-                values.push((spec.name.clone(), v));
-            }
-        }
-        if title.is_empty() && summary.is_empty() && url.is_none() && guid.is_empty() {
-            continue;
-        }
-        items.push(Item {
-            feed: feed.id.clone(),
-            key: item_key(Some(&guid), url.as_deref(), &title, &summary),
-            title,
-            url,
-            summary,
-            published: clamp_date(published, now),
-            countries,
-            values,
-        });
-    }
-    Ok(items)
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn scalar_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn json_countries(v: &Value, system: CodeSystem, out: &mut Vec<CountryCode>) {
-    match v {
-        Value::String(s) => out.extend(countries_from_str(s, system)),
-        Value::Number(n) => out.extend(geo::lookup(&n.to_string())),
-        Value::Array(a) => {
-            for x in a.iter().take(50) {
-                json_countries(x, system, out);
-            }
-        }
-        Value::Object(o) => {
-            for k in ["iso2", "iso3", "iso", "code", "name"] {
-                if let Some(Value::String(s)) = o.get(k)
-                    && let Some(c) = geo::lookup_in(s, system)
-                {
-                    out.push(c);
-                    return;
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-fn json_number(v: &Value, spec: &ValueSpec) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64().filter(|x| x.is_finite()),
-        Value::String(s) => number_from_str(s, spec),
-        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

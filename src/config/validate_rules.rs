@@ -1,0 +1,221 @@
+//! Validation of `[[rules]]` entries.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use super::error::ConfigError;
+use super::load::{Validator, is_id, parse_severity};
+use super::raw::RawRule;
+use super::{Op, Rule, RuleKind, Severity};
+
+impl Validator<'_> {
+    pub(super) fn rule(
+        &mut self,
+        i: usize,
+        r: &RawRule,
+        feed_ids: &HashSet<String>,
+        value_names: &HashSet<&str>,
+    ) -> Option<Rule> {
+        let key = |k: &str| format!("rules[{i}].{k}");
+        let id = r.id.get_ref().clone();
+        if !is_id(&id) {
+            self.err(
+                &r.id,
+                &key("id"),
+                format!("{id:?} is not a valid id; use lowercase letters, digits and '-'"),
+            );
+        }
+        let severity = match parse_severity(r.severity.get_ref()) {
+            Some(s) => s,
+            None => {
+                let other = r.severity.get_ref();
+                self.err(
+                    &r.severity,
+                    &key("severity"),
+                    format!("unknown severity {other:?}; use info, low, medium, high or critical"),
+                );
+                Severity::Info
+            }
+        };
+        let countries = r
+            .countries
+            .iter()
+            .filter_map(|c| self.country(c, &key("countries")))
+            .collect();
+        for f in &r.feeds {
+            if !feed_ids.contains(f.get_ref()) {
+                self.err(
+                    f,
+                    &key("feeds"),
+                    format!("no feed {:?} in this config", f.get_ref()),
+                );
+            }
+        }
+        let feeds = r.feeds.iter().map(|f| f.get_ref().clone()).collect();
+        let misplaced = |this: &mut Self,
+                         present: bool,
+                         span: Option<std::ops::Range<usize>>,
+                         field: &str,
+                         kind: &str| {
+            if present {
+                let e = ConfigError::at(
+                    this.path,
+                    this.source,
+                    span.or(Some(r.kind.span())),
+                    &key(field),
+                    format!("{field} does not apply to a {kind} rule"),
+                );
+                this.errors.push(e);
+            }
+        };
+        let kind = match r.kind.get_ref().as_str() {
+            "keywords" => {
+                if r.any
+                    .iter()
+                    .all(|t| t.trim().trim_end_matches('*').trim().is_empty())
+                {
+                    self.err(
+                        &r.kind,
+                        &key("any"),
+                        "a keywords rule needs at least one term in any = [...]",
+                    );
+                }
+                misplaced(
+                    self,
+                    r.field.is_some(),
+                    r.field.as_ref().map(|f| f.span()),
+                    "field",
+                    "keywords",
+                );
+                misplaced(
+                    self,
+                    r.limit.is_some(),
+                    r.limit.as_ref().map(|f| f.span()),
+                    "limit",
+                    "keywords",
+                );
+                misplaced(
+                    self,
+                    r.of.is_some(),
+                    r.of.as_ref().map(|f| f.span()),
+                    "of",
+                    "keywords",
+                );
+                RuleKind::Keywords {
+                    any: r.any.clone(),
+                    all: r.all.clone(),
+                    not: r.not.clone(),
+                }
+            }
+            "threshold" => {
+                let Some(field) = &r.field else {
+                    self.err(
+                        &r.kind,
+                        &key("field"),
+                        "a threshold rule needs field = \"<a name from [feeds.values]>\"",
+                    );
+                    return None;
+                };
+                if !value_names.contains(field.get_ref().as_str()) {
+                    let mut known: Vec<_> = value_names.iter().copied().collect();
+                    known.sort_unstable();
+                    self.err(
+                        field,
+                        &key("field"),
+                        format!(
+                            "no feed defines a value {:?} in [feeds.values]; defined: {}",
+                            field.get_ref(),
+                            if known.is_empty() {
+                                "none".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    );
+                }
+                let op = match r.op.as_ref().map(|o| (o, o.get_ref().as_str())) {
+                    None => Op::Ge,
+                    Some((_, ">")) => Op::Gt,
+                    Some((_, ">=")) => Op::Ge,
+                    Some((_, "<")) => Op::Lt,
+                    Some((_, "<=")) => Op::Le,
+                    Some((_, "==")) => Op::Eq,
+                    Some((o, other)) => {
+                        self.err(
+                            o,
+                            &key("op"),
+                            format!("unknown operator {other:?}; use >, >=, <, <= or =="),
+                        );
+                        Op::Ge
+                    }
+                };
+                let Some(limit) = &r.limit else {
+                    self.err(
+                        &r.kind,
+                        &key("limit"),
+                        "a threshold rule needs limit = <number>",
+                    );
+                    return None;
+                };
+                let window = r
+                    .window
+                    .as_ref()
+                    .map(|_| self.duration(&r.window, &key("window"), Duration::from_secs(86400)));
+                misplaced(self, !r.any.is_empty(), None, "any", "threshold");
+                RuleKind::Threshold {
+                    field: field.get_ref().clone(),
+                    op,
+                    limit: *limit.get_ref(),
+                    window,
+                }
+            }
+            "count" => {
+                let Some(limit) = &r.limit else {
+                    self.err(
+                        &r.kind,
+                        &key("limit"),
+                        "a count rule needs limit = <whole number>",
+                    );
+                    return None;
+                };
+                let l = *limit.get_ref();
+                if l < 1.0 || l.fract() != 0.0 || l > 1e6 {
+                    self.err(
+                        limit,
+                        &key("limit"),
+                        "must be a whole number from 1 to 1000000",
+                    );
+                }
+                if r.window.is_none() {
+                    self.err(
+                        &r.kind,
+                        &key("window"),
+                        "a count rule needs window = \"24h\" (or another duration)",
+                    );
+                }
+                let window = self.duration(&r.window, &key("window"), Duration::from_secs(86400));
+                misplaced(self, !r.any.is_empty(), None, "any", "count");
+                RuleKind::Count {
+                    of: r.of.as_ref().map(|o| o.get_ref().clone()),
+                    limit: l as u32,
+                    window,
+                }
+            }
+            other => {
+                self.err(
+                    &r.kind,
+                    &key("kind"),
+                    format!("unknown rule kind {other:?}; use keywords, threshold or count"),
+                );
+                return None;
+            }
+        };
+        Some(Rule {
+            id,
+            kind,
+            severity,
+            countries,
+            feeds,
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! JSON APIs and GeoJSON read through RFC 6901 JSON Pointers.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::date::{parse_date, parse_epoch};
+use super::item::{Item, clamp_date, item_key};
+use super::parse::{ParseError, countries_from_str, number_from_str, safe_link};
+use crate::config::{FeedConfig, JsonMap, ValueSpec};
+use crate::geo::{self, CodeSystem, CountryCode};
+use crate::text::{self, SHORT_MAX_CHARS, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
+
+pub(super) fn parse_json_api(
+    body: &[u8],
+    feed: &FeedConfig,
+    map: &JsonMap,
+    max_items: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<Item>, ParseError> {
+    let doc: Value = serde_json::from_slice(body).map_err(|e| ParseError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: text::clean(&e.to_string(), 200),
+    })?;
+    let array = match doc.pointer(&map.items) {
+        Some(Value::Array(a)) => a,
+        other => {
+            return Err(ParseError::NotAnArray {
+                pointer: map.items.clone(),
+                found: match other {
+                    None => " (nothing there)".into(),
+                    Some(v) => format!(" (found {})", json_kind(v)),
+                },
+            });
+        }
+    };
+    let mut items = Vec::new();
+    for entry in array.iter().take(max_items) {
+        let s = |p: &Option<String>, cap: usize| -> String {
+            p.as_ref()
+                .and_then(|p| entry.pointer(p))
+                .map(|v| text::html_to_text(&scalar_text(v), cap))
+                .unwrap_or_default()
+        };
+        let title = s(&map.title, TITLE_MAX_CHARS);
+        let summary = s(&map.summary, SUMMARY_MAX_CHARS);
+        let url = map
+            .url
+            .as_ref()
+            .and_then(|p| entry.pointer(p))
+            .and_then(|v| safe_link(&scalar_text(v)));
+        let guid = s(&map.id, SHORT_MAX_CHARS);
+        let published = map
+            .published
+            .as_ref()
+            .and_then(|p| entry.pointer(p))
+            .and_then(|v| match v {
+                Value::Number(n) => n.as_f64().and_then(parse_epoch),
+                Value::String(s) => parse_date(s),
+                _ => None,
+            });
+        let mut countries = Vec::new();
+        if let Some(v) = map.country.as_ref().and_then(|p| entry.pointer(p)) {
+            json_countries(v, feed.country_codes, &mut countries);
+        }
+        countries.dedup();
+        let mut values = Vec::new();
+        for spec in &feed.values {
+            if let Some(v) = entry.pointer(&spec.at).and_then(|v| json_number(v, spec)) {
+                values.push((spec.name.clone(), v));
+            }
+        }
+        if title.is_empty() && summary.is_empty() && url.is_none() && guid.is_empty() {
+            continue;
+        }
+        items.push(Item {
+            feed: feed.id.clone(),
+            key: item_key(Some(&guid), url.as_deref(), &title, &summary),
+            title,
+            url,
+            summary,
+            published: clamp_date(published, now),
+            countries,
+            values,
+        });
+    }
+    Ok(items)
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn json_countries(v: &Value, system: CodeSystem, out: &mut Vec<CountryCode>) {
+    match v {
+        Value::String(s) => out.extend(countries_from_str(s, system)),
+        Value::Number(n) => out.extend(geo::lookup(&n.to_string())),
+        Value::Array(a) => {
+            for x in a.iter().take(50) {
+                json_countries(x, system, out);
+            }
+        }
+        Value::Object(o) => {
+            for k in ["iso2", "iso3", "iso", "code", "name"] {
+                if let Some(Value::String(s)) = o.get(k)
+                    && let Some(c) = geo::lookup_in(s, system)
+                {
+                    out.push(c);
+                    return;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn json_number(v: &Value, spec: &ValueSpec) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64().filter(|x| x.is_finite()),
+        Value::String(s) => number_from_str(s, spec),
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        _ => None,
+    }
+}
