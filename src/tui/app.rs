@@ -4,14 +4,14 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 
 use super::action::Action;
 use super::keymap::KeyMap;
 use crate::config::Severity;
 use crate::event::{Status, Triage, TriageAction, TriageTarget};
 use crate::geo::CountryCode;
-use crate::store::snapshot::{AlertRow, CountryRow, FeedRow, Snapshot};
+use crate::store::snapshot::{AlertRow, Snapshot};
 
 /// The views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,7 +224,7 @@ impl App {
         }
     }
 
-    fn say(&mut self, text: impl Into<String>) {
+    pub(super) fn say(&mut self, text: impl Into<String>) {
         self.message = Some((text.into(), self.now));
     }
 
@@ -307,182 +307,6 @@ impl App {
         })
     }
 
-    /// Watchlist rows in display order: listed countries, then the unlisted group.
-    pub fn countries(&self) -> Vec<&CountryRow> {
-        let needle = self.filter_for(View::Watchlist);
-        let mut rows: Vec<&CountryRow> = self
-            .snapshot
-            .countries
-            .iter()
-            .filter(|r| {
-                needle.is_empty()
-                    || contains_ci(&format!("{} {} {}", r.code, r.name, r.notes), &needle)
-            })
-            .collect();
-        let sort = self.sort;
-        rows.sort_by(|a, b| {
-            let by_activity = b
-                .alerts_24h
-                .cmp(&a.alerts_24h)
-                .then(b.newest.cmp(&a.newest));
-            let by_baseline = b
-                .baseline
-                .unwrap_or(-1.0)
-                .total_cmp(&a.baseline.unwrap_or(-1.0));
-            let primary = match sort {
-                Sort::Status => b.status.cmp(&a.status).then(by_activity).then(by_baseline),
-                Sort::Activity => by_activity.then(b.status.cmp(&a.status)),
-                Sort::Baseline => by_baseline.then(b.status.cmp(&a.status)),
-                Sort::Name => a.name.cmp(&b.name),
-            };
-            b.listed
-                .cmp(&a.listed)
-                .then(primary)
-                .then(a.name.cmp(&b.name))
-        });
-        rows
-    }
-
-    /// Alert rows for the Alerts view.
-    pub fn alerts(&self) -> Vec<&AlertRow> {
-        let needle = self.filter_for(View::Alerts);
-        self.snapshot
-            .alerts
-            .iter()
-            .filter(|r| self.alerts_country.is_none() || r.alert.country == self.alerts_country)
-            .filter(|r| {
-                needle.is_empty()
-                    || contains_ci(
-                        &format!(
-                            "{} {} {} {} {}",
-                            r.alert.title,
-                            r.alert.rule,
-                            r.alert.feed,
-                            r.alert.country.map(|c| c.to_string()).unwrap_or_default(),
-                            r.alert.country_name.as_deref().unwrap_or("")
-                        ),
-                        &needle,
-                    )
-            })
-            .collect()
-    }
-
-    /// Feed rows for the Feeds view.
-    pub fn feeds(&self) -> Vec<&FeedRow> {
-        let needle = self.filter_for(View::Feeds);
-        self.snapshot
-            .feeds
-            .iter()
-            .filter(|f| {
-                needle.is_empty()
-                    || contains_ci(
-                        &format!(
-                            "{} {} {}",
-                            f.id,
-                            f.name,
-                            f.last_error.as_deref().unwrap_or("")
-                        ),
-                        &needle,
-                    )
-            })
-            .collect()
-    }
-
-    fn filter_for(&self, view: View) -> String {
-        if self.view == view {
-            self.filter.clone()
-        } else {
-            String::new()
-        }
-    }
-
-    /// Index of the selection in the current list.
-    pub fn selected_index(&self) -> usize {
-        match self.view {
-            View::Watchlist => {
-                let rows = self.countries();
-                self.country_key
-                    .and_then(|k| rows.iter().position(|r| r.code == k))
-                    .unwrap_or(0)
-            }
-            View::Alerts => {
-                let rows = self.alerts();
-                self.alert_key
-                    .as_ref()
-                    .and_then(|k| rows.iter().position(|r| &r.alert.id == k))
-                    .unwrap_or(0)
-            }
-            View::Feeds => {
-                let rows = self.feeds();
-                self.feed_key
-                    .as_ref()
-                    .and_then(|k| rows.iter().position(|r| &r.id == k))
-                    .unwrap_or(0)
-            }
-            View::Detail | View::Help => 0,
-        }
-    }
-
-    fn list_len(&self) -> usize {
-        match self.view {
-            View::Watchlist => self.countries().len(),
-            View::Alerts => self.alerts().len(),
-            View::Feeds => self.feeds().len(),
-            View::Detail | View::Help => 0,
-        }
-    }
-
-    fn select(&mut self, index: usize) {
-        match self.view {
-            View::Watchlist => self.country_key = self.countries().get(index).map(|r| r.code),
-            View::Alerts => self.alert_key = self.alerts().get(index).map(|r| r.alert.id.clone()),
-            View::Feeds => self.feed_key = self.feeds().get(index).map(|r| r.id.clone()),
-            View::Detail | View::Help => {}
-        }
-    }
-
-    fn move_by(&mut self, delta: isize) {
-        if self.view == View::Help {
-            let max = Action::ALL.len() as isize;
-            self.help_scroll = (self.help_scroll as isize + delta).clamp(0, max) as u16;
-            return;
-        }
-        let len = self.list_len();
-        if len == 0 {
-            return;
-        }
-        let cur = self.selected_index() as isize;
-        let next = (cur + delta).clamp(0, len as isize - 1);
-        self.select(next as usize);
-    }
-
-    /// The selected country, if on the watchlist view.
-    pub fn selected_country(&self) -> Option<&CountryRow> {
-        let rows = self.countries();
-        let i = self.selected_index();
-        rows.get(i).copied()
-    }
-
-    /// The alert in focus: the Detail view's, or the Alerts view's selection.
-    pub fn selected_alert(&self) -> Option<&AlertRow> {
-        match self.view {
-            View::Detail => self
-                .alert_key
-                .as_ref()
-                .and_then(|k| self.snapshot.alerts.iter().find(|r| &r.alert.id == k)),
-            View::Alerts => {
-                let rows = self.alerts();
-                rows.get(self.selected_index()).copied()
-            }
-            _ => None,
-        }
-    }
-
-    fn selected_feed(&self) -> Option<&FeedRow> {
-        let rows = self.feeds();
-        rows.get(self.selected_index()).copied()
-    }
-
     fn switch(&mut self, view: View) {
         if self.view != view {
             self.filter.clear();
@@ -512,140 +336,6 @@ impl App {
             _ => {}
         }
         Vec::new()
-    }
-
-    fn prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('c') if ctrl => {
-                self.prompt = None;
-                self.input.clear();
-            }
-            KeyCode::Esc => {
-                if self.prompt == Some(Prompt::Filter) {
-                    self.filter.clear();
-                }
-                self.prompt = None;
-                self.input.clear();
-            }
-            KeyCode::Enter => return self.submit_prompt(),
-            KeyCode::Backspace => {
-                self.input.pop();
-                if self.prompt == Some(Prompt::Filter) {
-                    self.filter = self.input.clone();
-                }
-            }
-            KeyCode::Char(c) if !ctrl && !c.is_control() => {
-                if self.input.chars().count() < 500 {
-                    self.input.push(c);
-                }
-                if self.prompt == Some(Prompt::Filter) {
-                    self.filter = self.input.clone();
-                    self.select(0);
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn submit_prompt(&mut self) -> Vec<Effect> {
-        let prompt = self.prompt.take();
-        let input = std::mem::take(&mut self.input);
-        match prompt {
-            None | Some(Prompt::Filter) => Vec::new(),
-            Some(Prompt::Snooze { target, key, label }) => {
-                let text = input.trim();
-                if text.is_empty() || text == "0" || text == "off" {
-                    self.say(format!("Snooze of {label} ended"));
-                    return vec![Effect::Triage(self.triage(
-                        target,
-                        key,
-                        TriageAction::Unsnooze,
-                        None,
-                        None,
-                    ))];
-                }
-                match crate::config::units::parse_duration(text) {
-                    Ok(d) => {
-                        let until = self.now
-                            + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::hours(4));
-                        self.say(format!(
-                            "Snoozed {label} until {} UTC",
-                            until.format("%Y-%m-%d %H:%M")
-                        ));
-                        vec![Effect::Triage(self.triage(
-                            target,
-                            key,
-                            TriageAction::Snooze,
-                            Some(until),
-                            None,
-                        ))]
-                    }
-                    Err(e) => {
-                        self.say(format!("Not snoozed: {e}"));
-                        Vec::new()
-                    }
-                }
-            }
-            Some(Prompt::Note { target, key, label }) => {
-                let text = crate::text::clean(&input, 500);
-                if text.is_empty() {
-                    self.say("Empty note not saved");
-                    return Vec::new();
-                }
-                self.say(format!("Note added to {label}"));
-                vec![Effect::Triage(self.triage(
-                    target,
-                    key,
-                    TriageAction::Note,
-                    None,
-                    Some(text),
-                ))]
-            }
-        }
-    }
-
-    fn triage(
-        &self,
-        target: TriageTarget,
-        key: String,
-        action: TriageAction,
-        until: Option<DateTime<Utc>>,
-        note: Option<String>,
-    ) -> Triage {
-        Triage {
-            at: self.now,
-            who: self.who.clone(),
-            target,
-            key,
-            action,
-            until,
-            note,
-        }
-    }
-
-    /// The triage target in focus: the selected alert in Alerts or Detail, else the country.
-    fn target(&self) -> Option<(TriageTarget, String, String, bool)> {
-        match self.view {
-            View::Alerts | View::Detail => self.selected_alert().map(|r| {
-                (
-                    TriageTarget::Alert,
-                    r.alert.id.clone(),
-                    format!("alert \"{}\"", short(&r.alert.title, 40)),
-                    r.triage.acked.is_some(),
-                )
-            }),
-            View::Watchlist => self.selected_country().map(|r| {
-                (
-                    TriageTarget::Country,
-                    r.code.to_string(),
-                    format!("{} {}", r.code, r.name),
-                    r.triage.acked.is_some(),
-                )
-            }),
-            _ => None,
-        }
     }
 
     /// Applies a user intent.
@@ -821,10 +511,6 @@ impl App {
             .count();
         (c, w)
     }
-}
-
-fn contains_ci(haystack: &str, needle: &str) -> bool {
-    haystack.to_lowercase().contains(&needle.to_lowercase())
 }
 
 /// Cuts text to at most `max` characters with an ellipsis.

@@ -4,6 +4,8 @@
 pub mod action;
 pub mod app;
 pub mod keymap;
+mod lists;
+mod prompt;
 pub mod run;
 pub mod theme;
 pub mod view;

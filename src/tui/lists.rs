@@ -1,0 +1,188 @@
+//! The lists the views show, derived from the snapshot on every frame (filtered and sorted),
+//! and the selection in them, kept by key so it follows its row when the list changes.
+
+use super::action::Action;
+use super::app::{App, Sort, View};
+use crate::store::snapshot::{AlertRow, CountryRow, FeedRow};
+
+impl App {
+    /// Watchlist rows in display order: listed countries, then the unlisted group.
+    pub fn countries(&self) -> Vec<&CountryRow> {
+        let needle = self.filter_for(View::Watchlist);
+        let mut rows: Vec<&CountryRow> = self
+            .snapshot
+            .countries
+            .iter()
+            .filter(|r| {
+                needle.is_empty()
+                    || contains_ci(&format!("{} {} {}", r.code, r.name, r.notes), &needle)
+            })
+            .collect();
+        let sort = self.sort;
+        rows.sort_by(|a, b| {
+            let by_activity = b
+                .alerts_24h
+                .cmp(&a.alerts_24h)
+                .then(b.newest.cmp(&a.newest));
+            let by_baseline = b
+                .baseline
+                .unwrap_or(-1.0)
+                .total_cmp(&a.baseline.unwrap_or(-1.0));
+            let primary = match sort {
+                Sort::Status => b.status.cmp(&a.status).then(by_activity).then(by_baseline),
+                Sort::Activity => by_activity.then(b.status.cmp(&a.status)),
+                Sort::Baseline => by_baseline.then(b.status.cmp(&a.status)),
+                Sort::Name => a.name.cmp(&b.name),
+            };
+            b.listed
+                .cmp(&a.listed)
+                .then(primary)
+                .then(a.name.cmp(&b.name))
+        });
+        rows
+    }
+
+    /// Alert rows for the Alerts view.
+    pub fn alerts(&self) -> Vec<&AlertRow> {
+        let needle = self.filter_for(View::Alerts);
+        self.snapshot
+            .alerts
+            .iter()
+            .filter(|r| self.alerts_country.is_none() || r.alert.country == self.alerts_country)
+            .filter(|r| {
+                needle.is_empty()
+                    || contains_ci(
+                        &format!(
+                            "{} {} {} {} {}",
+                            r.alert.title,
+                            r.alert.rule,
+                            r.alert.feed,
+                            r.alert.country.map(|c| c.to_string()).unwrap_or_default(),
+                            r.alert.country_name.as_deref().unwrap_or("")
+                        ),
+                        &needle,
+                    )
+            })
+            .collect()
+    }
+
+    /// Feed rows for the Feeds view.
+    pub fn feeds(&self) -> Vec<&FeedRow> {
+        let needle = self.filter_for(View::Feeds);
+        self.snapshot
+            .feeds
+            .iter()
+            .filter(|f| {
+                needle.is_empty()
+                    || contains_ci(
+                        &format!(
+                            "{} {} {}",
+                            f.id,
+                            f.name,
+                            f.last_error.as_deref().unwrap_or("")
+                        ),
+                        &needle,
+                    )
+            })
+            .collect()
+    }
+
+    pub(super) fn filter_for(&self, view: View) -> String {
+        if self.view == view {
+            self.filter.clone()
+        } else {
+            String::new()
+        }
+    }
+
+    /// Index of the selection in the current list.
+    pub fn selected_index(&self) -> usize {
+        match self.view {
+            View::Watchlist => {
+                let rows = self.countries();
+                self.country_key
+                    .and_then(|k| rows.iter().position(|r| r.code == k))
+                    .unwrap_or(0)
+            }
+            View::Alerts => {
+                let rows = self.alerts();
+                self.alert_key
+                    .as_ref()
+                    .and_then(|k| rows.iter().position(|r| &r.alert.id == k))
+                    .unwrap_or(0)
+            }
+            View::Feeds => {
+                let rows = self.feeds();
+                self.feed_key
+                    .as_ref()
+                    .and_then(|k| rows.iter().position(|r| &r.id == k))
+                    .unwrap_or(0)
+            }
+            View::Detail | View::Help => 0,
+        }
+    }
+
+    pub(super) fn list_len(&self) -> usize {
+        match self.view {
+            View::Watchlist => self.countries().len(),
+            View::Alerts => self.alerts().len(),
+            View::Feeds => self.feeds().len(),
+            View::Detail | View::Help => 0,
+        }
+    }
+
+    pub(super) fn select(&mut self, index: usize) {
+        match self.view {
+            View::Watchlist => self.country_key = self.countries().get(index).map(|r| r.code),
+            View::Alerts => self.alert_key = self.alerts().get(index).map(|r| r.alert.id.clone()),
+            View::Feeds => self.feed_key = self.feeds().get(index).map(|r| r.id.clone()),
+            View::Detail | View::Help => {}
+        }
+    }
+
+    pub(super) fn move_by(&mut self, delta: isize) {
+        if self.view == View::Help {
+            let max = Action::ALL.len() as isize;
+            self.help_scroll = (self.help_scroll as isize + delta).clamp(0, max) as u16;
+            return;
+        }
+        let len = self.list_len();
+        if len == 0 {
+            return;
+        }
+        let cur = self.selected_index() as isize;
+        let next = (cur + delta).clamp(0, len as isize - 1);
+        self.select(next as usize);
+    }
+
+    /// The selected country, if on the watchlist view.
+    pub fn selected_country(&self) -> Option<&CountryRow> {
+        let rows = self.countries();
+        let i = self.selected_index();
+        rows.get(i).copied()
+    }
+
+    /// The alert in focus: the Detail view's, or the Alerts view's selection.
+    pub fn selected_alert(&self) -> Option<&AlertRow> {
+        match self.view {
+            View::Detail => self
+                .alert_key
+                .as_ref()
+                .and_then(|k| self.snapshot.alerts.iter().find(|r| &r.alert.id == k)),
+            View::Alerts => {
+                let rows = self.alerts();
+                rows.get(self.selected_index()).copied()
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn selected_feed(&self) -> Option<&FeedRow> {
+        let rows = self.feeds();
+        rows.get(self.selected_index()).copied()
+    }
+}
+
+fn contains_ci(haystack: &str, needle: &str) -> bool {
+    haystack.to_lowercase().contains(&needle.to_lowercase())
+}

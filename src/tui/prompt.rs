@@ -1,0 +1,144 @@
+//! Typing into the footer: the filter, a snooze duration, a note; and the triage records they
+//! produce.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::{App, Effect, Prompt, View, short};
+use crate::event::{Triage, TriageAction, TriageTarget};
+
+impl App {
+    pub(super) fn prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('c') if ctrl => {
+                self.prompt = None;
+                self.input.clear();
+            }
+            KeyCode::Esc => {
+                if self.prompt == Some(Prompt::Filter) {
+                    self.filter.clear();
+                }
+                self.prompt = None;
+                self.input.clear();
+            }
+            KeyCode::Enter => return self.submit_prompt(),
+            KeyCode::Backspace => {
+                self.input.pop();
+                if self.prompt == Some(Prompt::Filter) {
+                    self.filter = self.input.clone();
+                }
+            }
+            KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                if self.input.chars().count() < 500 {
+                    self.input.push(c);
+                }
+                if self.prompt == Some(Prompt::Filter) {
+                    self.filter = self.input.clone();
+                    self.select(0);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub(super) fn submit_prompt(&mut self) -> Vec<Effect> {
+        let prompt = self.prompt.take();
+        let input = std::mem::take(&mut self.input);
+        match prompt {
+            None | Some(Prompt::Filter) => Vec::new(),
+            Some(Prompt::Snooze { target, key, label }) => {
+                let text = input.trim();
+                if text.is_empty() || text == "0" || text == "off" {
+                    self.say(format!("Snooze of {label} ended"));
+                    return vec![Effect::Triage(self.triage(
+                        target,
+                        key,
+                        TriageAction::Unsnooze,
+                        None,
+                        None,
+                    ))];
+                }
+                match crate::config::units::parse_duration(text) {
+                    Ok(d) => {
+                        let until = self.now
+                            + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::hours(4));
+                        self.say(format!(
+                            "Snoozed {label} until {} UTC",
+                            until.format("%Y-%m-%d %H:%M")
+                        ));
+                        vec![Effect::Triage(self.triage(
+                            target,
+                            key,
+                            TriageAction::Snooze,
+                            Some(until),
+                            None,
+                        ))]
+                    }
+                    Err(e) => {
+                        self.say(format!("Not snoozed: {e}"));
+                        Vec::new()
+                    }
+                }
+            }
+            Some(Prompt::Note { target, key, label }) => {
+                let text = crate::text::clean(&input, 500);
+                if text.is_empty() {
+                    self.say("Empty note not saved");
+                    return Vec::new();
+                }
+                self.say(format!("Note added to {label}"));
+                vec![Effect::Triage(self.triage(
+                    target,
+                    key,
+                    TriageAction::Note,
+                    None,
+                    Some(text),
+                ))]
+            }
+        }
+    }
+
+    pub(super) fn triage(
+        &self,
+        target: TriageTarget,
+        key: String,
+        action: TriageAction,
+        until: Option<DateTime<Utc>>,
+        note: Option<String>,
+    ) -> Triage {
+        Triage {
+            at: self.now,
+            who: self.who.clone(),
+            target,
+            key,
+            action,
+            until,
+            note,
+        }
+    }
+
+    /// The triage target in focus: the selected alert in Alerts or Detail, else the country.
+    pub(super) fn target(&self) -> Option<(TriageTarget, String, String, bool)> {
+        match self.view {
+            View::Alerts | View::Detail => self.selected_alert().map(|r| {
+                (
+                    TriageTarget::Alert,
+                    r.alert.id.clone(),
+                    format!("alert \"{}\"", short(&r.alert.title, 40)),
+                    r.triage.acked.is_some(),
+                )
+            }),
+            View::Watchlist => self.selected_country().map(|r| {
+                (
+                    TriageTarget::Country,
+                    r.code.to_string(),
+                    format!("{} {}", r.code, r.name),
+                    r.triage.acked.is_some(),
+                )
+            }),
+            _ => None,
+        }
+    }
+}
