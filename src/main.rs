@@ -321,28 +321,29 @@ async fn shutdown_signal() {
 }
 
 fn run_headless(config: Config, data: &Path, options: Options) -> anyhow::Result<()> {
-    let rt = runtime()?;
-    rt.block_on(async {
-        let sink = Box::new(JsonLines::new(std::io::stdout()));
-        match monitor::run(
-            Arc::new(config),
-            data,
-            sink,
-            Arc::new(SystemClock),
-            options,
-            monitor::Hooks::default(),
-            shutdown_signal(),
-        )
-        .await
-        {
-            Ok(()) => Ok(()),
-            // A closed stdout (e.g. `| head`) is a normal way to stop.
-            Err(monitor::MonitorError::Sink(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
-        }
-    })
+    runtime()?.block_on(print_events(config, data, options))
+}
+
+/// The monitor with JSON lines on stdout until SIGINT/SIGTERM (or, with `once`, one round).
+async fn print_events(config: Config, data: &Path, options: Options) -> anyhow::Result<()> {
+    let sink = Box::new(JsonLines::new(std::io::stdout()));
+    let hooks = monitor::Hooks::default();
+    match monitor::run(
+        Arc::new(config),
+        data,
+        sink,
+        Arc::new(SystemClock),
+        options,
+        hooks,
+        shutdown_signal(),
+    )
+    .await
+    {
+        Ok(()) => Ok(()),
+        // A closed stdout (e.g. `| head`) is a normal way to stop.
+        Err(monitor::MonitorError::Sink(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn run_demo(
@@ -380,30 +381,14 @@ fn run_demo(
             ..Options::default()
         };
         if !headless {
-            return run_screen_with(config, data, false, Some(options)).await;
+            return run_screen(config, data, false, Some(options)).await;
         }
         eprintln!(
             "watchfloor demo: fictional feeds on {} (speed {speed}x); Ctrl-C to stop",
             server.base_url()
         );
-        let sink = Box::new(JsonLines::new(std::io::stdout()));
-        match monitor::run(
-            Arc::new(config),
-            &data,
-            sink,
-            Arc::new(SystemClock),
-            options,
-            monitor::Hooks::default(),
-            shutdown_signal(),
-        )
-        .await
-        {
-            Ok(()) => Ok(ExitCode::SUCCESS),
-            Err(monitor::MonitorError::Sink(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                Ok(ExitCode::SUCCESS)
-            }
-            Err(e) => Err(e.into()),
-        }
+        print_events(config, &data, options).await?;
+        Ok(ExitCode::SUCCESS)
     })
 }
 
@@ -416,18 +401,9 @@ impl monitor::Sink for Discard {
     }
 }
 
-async fn run_screen(
-    config: Config,
-    data: PathBuf,
-    attach: bool,
-    options: Option<Options>,
-) -> anyhow::Result<ExitCode> {
-    run_screen_with(config, data, attach, options).await
-}
-
 /// The screen, live (with a monitor polling beside it) or attached to another process's
 /// database. The monitor stops after the screen, letting in-flight writes finish.
-async fn run_screen_with(
+async fn run_screen(
     config: Config,
     data: PathBuf,
     attach: bool,
