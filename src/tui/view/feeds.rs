@@ -3,9 +3,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, TableState};
 
-use super::{COMPACT_WIDTH, age, selected_row, until};
+use super::{COMPACT_WIDTH, age, list_table, until};
 use crate::tui::app::{App, short};
 use crate::tui::theme::Theme;
 
@@ -117,9 +117,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.dim()
         },
     ));
-    let table = Table::new(table_rows, widths)
-        .header(Row::new(header).style(theme.title()))
-        .row_highlight_style(selected_row(theme))
-        .block(Block::new().borders(Borders::TOP).title(title));
-    frame.render_stateful_widget(table, area, &mut state);
+    frame.render_stateful_widget(
+        list_table(table_rows, widths, header, title, theme),
+        area,
+        &mut state,
+    );
 }

@@ -9,7 +9,6 @@ mod watchlist;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -266,7 +265,17 @@ pub fn sparkline(daily: &[u32; 7]) -> String {
         .collect()
 }
 
-/// A style for selected rows that keeps the row's own colours readable.
-pub fn selected_row(theme: &Theme) -> Style {
-    theme.selected()
+/// A list view's table: bold header, the selected row reversed, a rule with a title on top.
+pub fn list_table<'a>(
+    rows: Vec<ratatui::widgets::Row<'a>>,
+    widths: Vec<Constraint>,
+    header: Vec<&'a str>,
+    title: Line<'a>,
+    theme: &Theme,
+) -> ratatui::widgets::Table<'a> {
+    use ratatui::widgets::{Block, Borders, Row, Table};
+    Table::new(rows, widths)
+        .header(Row::new(header).style(theme.title()))
+        .row_highlight_style(theme.selected())
+        .block(Block::new().borders(Borders::TOP).title(title))
 }
