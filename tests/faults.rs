@@ -171,16 +171,15 @@ async fn every_fault_is_reported_in_words_and_nothing_escapes() {
         .iter()
         .filter(|a| a.feed.contains("escapes") || a.feed.contains("bidi"))
     {
-        assert!(
-            !a.title
+        for text in [&a.title, &a.summary] {
+            let bad = text
                 .chars()
-                .any(|c| c.is_control() || watchfloor::text::is_forbidden(c)),
-            "{:?}",
-            a.title
-        );
+                .any(|c| c.is_control() || watchfloor::text::is_forbidden(c));
+            assert!(!bad, "{text:?}");
+        }
     }
     for a in alerts.iter().filter(|a| a.feed == "fault-escapes") {
-        println!("escaped: {:?}", a.title);
+        println!("escaped: {:?} / {:?}", a.title, a.summary);
     }
     assert_eq!(
         alerts.iter().filter(|a| a.feed == "fault-escapes").count(),

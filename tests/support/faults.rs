@@ -401,14 +401,18 @@ async fn serve(path: &str) -> Response {
                 .collect::<String>()),
             "application/rss+xml",
         ),
-        "/escapes" => typed(
-            rss(&ESCAPES
+        "/escapes" => {
+            // The same sequences in titles and in summaries.
+            let items: String = ESCAPES
                 .iter()
                 .enumerate()
-                .map(|(i, t)| item("escapes", i, &html_escape::encode_text(t)))
-                .collect::<String>()),
-            "application/rss+xml",
-        ),
+                .map(|(i, t)| {
+                    let t = html_escape::encode_text(t);
+                    format!("<item><title>{t}</title><description>Summary: {t}</description><link>https://fault.test/escapes/{i}</link><guid>escapes-{i}</guid></item>\n")
+                })
+                .collect();
+            typed(rss(&items), "application/rss+xml")
+        }
         "/bidi" => typed(
             rss(&[
                 item("bidi", 1, "Mass\u{200B}acre in Dar\u{200D}fur"),
