@@ -20,9 +20,29 @@ impl<W: Write + Send> JsonLines<W> {
 
 impl<W: Write + Send> Sink for JsonLines<W> {
     fn emit(&mut self, event: &Event) -> std::io::Result<()> {
-        let mut line = event.to_json_line();
-        line.push('\n');
-        self.out.write_all(line.as_bytes())?;
-        self.out.flush()
+        self.emit_batch(std::slice::from_ref(event), &mut |_| Ok(()))
+    }
+
+    /// Every line is encoded first; then each is claimed and written in one call. A line of at
+    /// most `PIPE_BUF` (4 KiB) bytes reaches a pipe whole or not at all.
+    fn emit_batch(
+        &mut self,
+        events: &[Event],
+        claim: &mut dyn FnMut(usize) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let lines: Vec<String> = events
+            .iter()
+            .map(|e| {
+                let mut line = e.to_json_line();
+                line.push('\n');
+                line
+            })
+            .collect();
+        for (i, line) in lines.iter().enumerate() {
+            claim(i)?;
+            self.out.write_all(line.as_bytes())?;
+            self.out.flush()?;
+        }
+        Ok(())
     }
 }

@@ -19,12 +19,28 @@ use crate::feed::item::Item;
 use crate::feed::{parse, schedule};
 use crate::rules::clock::Clock;
 use crate::rules::engine::Engine;
+use crate::store::cursor::Cursor;
 use crate::store::{Seen, Store, StoreError};
 
 /// Where events go.
 pub trait Sink: Send {
     /// Delivers one event. An error stops the monitor (e.g. stdout closed).
     fn emit(&mut self, event: &Event) -> std::io::Result<()>;
+
+    /// Delivers the events of one committed poll, calling `claim(i)` (which records event `i`
+    /// as delivered) immediately before handing over event `i`. Sinks should do all their
+    /// preparation first, so the gap between a claim and its delivery is as short as it can be.
+    fn emit_batch(
+        &mut self,
+        events: &[Event],
+        claim: &mut dyn FnMut(usize) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        for (i, e) in events.iter().enumerate() {
+            claim(i)?;
+            self.emit(e)?;
+        }
+        Ok(())
+    }
 }
 
 /// Collects events in memory (tests, and consumers that batch).
@@ -56,6 +72,14 @@ pub enum MonitorError {
     /// The sink failed.
     #[error("writing events: {0}")]
     Sink(std::io::Error),
+    /// The delivery cursor could not be written.
+    #[error("delivery cursor {path}: {source}")]
+    Cursor {
+        /// The cursor file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
 }
 
 /// Ways for a screen to follow and steer a running monitor.
@@ -148,6 +172,28 @@ pub async fn run(
     )?;
     debug!(pruned, "pruned old rows");
 
+    // Alerts committed but not handed to the sink before an interruption go out first.
+    let mut cursor =
+        Cursor::open(data_dir, || store.last_alert_row().unwrap_or(0)).map_err(|source| {
+            MonitorError::Cursor {
+                path: data_dir.join(crate::store::cursor::CURSOR_FILE),
+                source,
+            }
+        })?;
+    loop {
+        let pending = store.alerts_after(cursor.get())?;
+        if pending.is_empty() {
+            break;
+        }
+        info!(
+            count = pending.len(),
+            "delivering alerts stored before an interruption"
+        );
+        let rows: Vec<Option<i64>> = pending.iter().map(|(row, _)| Some(*row)).collect();
+        let events: Vec<Event> = pending.into_iter().map(|(_, a)| Event::Alert(a)).collect();
+        deliver(sink.as_mut(), &mut cursor, &events, &rows)?;
+    }
+
     let fetcher = Fetcher::new(&config.settings)?;
     let (tx, mut rx) = mpsc::channel::<Poll>(64);
     let enabled: Vec<usize> = (0..config.feeds.len())
@@ -192,8 +238,8 @@ pub async fn run(
             }
             poll = rx.recv() => {
                 let Some(poll) = poll else { break };
-                let events = tokio::task::block_in_place(|| process(&mut store, &mut engine, &config, &poll, clock.now()))?;
-                emit_all(sink.as_mut(), events)?;
+                let (events, rows) = tokio::task::block_in_place(|| process(&mut store, &mut engine, &config, &poll, clock.now()))?;
+                deliver(sink.as_mut(), &mut cursor, &events, &rows)?;
                 hooks.changed();
                 reported += 1;
                 if options.once && reported >= enabled.len() {
@@ -237,6 +283,31 @@ pub async fn run(
     }
     tasks.abort_all();
     Ok(())
+}
+
+/// Hands a committed batch to the sink, moving the delivery cursor past each alert just before
+/// that alert's line is written: nothing is ever printed twice, and a kill anywhere before a
+/// claim (the database commit included) is replayed on restart. Only a kill between a claim
+/// and its write, two adjacent system calls, can drop one alert from the stream; it stays in
+/// the database. `rows[i]` is the row id of `events[i]` when it is an alert.
+fn deliver(
+    sink: &mut dyn Sink,
+    cursor: &mut Cursor,
+    events: &[Event],
+    rows: &[Option<i64>],
+) -> Result<(), MonitorError> {
+    let path = cursor.path().to_path_buf();
+    let mut claim_failed = false;
+    let mut claim = |i: usize| match rows.get(i).copied().flatten() {
+        Some(row) => cursor.set(row).inspect_err(|_| claim_failed = true),
+        None => Ok(()),
+    };
+    let result = sink.emit_batch(events, &mut claim);
+    match result {
+        Ok(()) => Ok(()),
+        Err(source) if claim_failed => Err(MonitorError::Cursor { path, source }),
+        Err(e) => Err(MonitorError::Sink(e)),
+    }
 }
 
 fn restore(
@@ -369,7 +440,7 @@ fn process(
     config: &Config,
     poll: &Poll,
     now: DateTime<Utc>,
-) -> Result<Vec<Event>, MonitorError> {
+) -> Result<(Vec<Event>, Vec<Option<i64>>), MonitorError> {
     let feed = &config.feeds[poll.feed];
     let mut report = FeedReport {
         at: now,
@@ -413,6 +484,7 @@ fn process(
     }
 
     let mut new_alerts: Vec<Alert> = Vec::new();
+    let mut rows: Vec<Option<i64>> = Vec::new();
     let mut statuses = Vec::new();
     let new_count = store.transaction(|tx| {
         let mut new = 0usize;
@@ -440,7 +512,8 @@ fn process(
             let event_time = item.event_time(now);
             let mut fresh = Vec::new();
             for alert in outcome.alerts {
-                if tx.insert_alert(&alert, event_time)? {
+                if let Some(row) = tx.insert_alert(&alert, event_time)? {
+                    rows.push(Some(row));
                     fresh.push(alert);
                 }
             }
@@ -460,12 +533,6 @@ fn process(
     events.extend(new_alerts.into_iter().map(Event::Alert));
     events.extend(statuses.into_iter().map(Event::Status));
     events.push(Event::Feed(report));
-    Ok(events)
-}
-
-fn emit_all(sink: &mut dyn Sink, events: Vec<Event>) -> Result<(), MonitorError> {
-    for e in &events {
-        sink.emit(e).map_err(MonitorError::Sink)?;
-    }
-    Ok(())
+    // Alerts come first in `events`, in the order of `rows`; the rest carry no row.
+    Ok((events, rows))
 }

@@ -1,6 +1,7 @@
 //! Crash safety: a headless monitor under heavy ingest is killed with SIGKILL at arbitrary
 //! moments and restarted, again and again. Every alert it printed must be in the database, no
-//! alert may be printed twice, and the database must pass `PRAGMA integrity_check`.
+//! alert may be printed twice, every stored alert is printed in the end (the restart prints
+//! what the kill interrupted), and the database must pass `PRAGMA integrity_check`.
 //!
 //! 30 kills by default; set `WATCHFLOOR_KILLS` for a longer run.
 
@@ -83,6 +84,21 @@ fn sigkill_during_ingest_loses_no_printed_alert_and_repeats_none() {
         }
     }
     let elapsed = started.elapsed();
+    // One last clean run: it prints whatever the final kill left committed but unprinted.
+    let last = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["headless", "--once", "--config"])
+        .arg(&cfg_path)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(last.status.success());
+    for line in String::from_utf8_lossy(&last.stdout).lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        if v["type"] == "alert" {
+            printed.push(v["id"].as_str().unwrap().to_string());
+        }
+    }
 
     let unique: HashSet<&String> = printed.iter().collect();
     assert_eq!(
@@ -112,9 +128,14 @@ fn sigkill_during_ingest_loses_no_printed_alert_and_repeats_none() {
         .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
         .unwrap();
     println!(
-        "crash test: {kills} SIGKILLs in {:.1}s, {} alerts printed, {stored} stored, {partial_lines} cut lines, integrity ok",
+        "crash test: {kills} SIGKILLs in {:.1}s, {} alerts printed once each, {stored} stored, {partial_lines} cut lines, integrity ok",
         elapsed.as_secs_f64(),
         printed.len()
+    );
+    assert_eq!(
+        stored as usize,
+        printed.len(),
+        "stored alerts that were never printed"
     );
     assert!(
         printed.len() > kills * 10,

@@ -2,6 +2,7 @@
 //! statuses and feed health. The schema is versioned (`PRAGMA user_version`) and migrated on
 //! open; writes happen in one transaction per feed poll.
 
+pub mod cursor;
 mod schema;
 pub mod snapshot;
 mod triage;
@@ -174,6 +175,32 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The newest alert's row id (0 when there is none).
+    pub fn last_alert_row(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT coalesce(max(rowid), 0) FROM alerts", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Alerts stored after row `after`, oldest first, with their row ids (at most 10,000).
+    pub fn alerts_after(&self, after: i64) -> Result<Vec<(i64, Alert)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT rowid, json FROM alerts WHERE rowid > ?1 ORDER BY rowid LIMIT 10000")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([after], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(|e| self.err(e))?
+            .filter_map(Result::ok)
+            .filter_map(|(id, j)| Some((id, serde_json::from_str(&j).ok()?)))
+            .collect();
+        Ok(rows)
+    }
+
     /// Alerts whose event time is after `since`: (country, event time, severity).
     pub fn recent_alerts(
         &self,
@@ -341,14 +368,13 @@ impl Tx<'_> {
         Ok(n > 0)
     }
 
-    /// Inserts an alert unless its id exists; true when it was new. The alert counts as
-    /// delivered once this commits: it is printed right after, so a crash can never print it
-    /// twice (see the README on crash safety).
+    /// Inserts an alert unless its id exists; its row id when it was new. Row ids grow, so the
+    /// delivery cursor (see [`cursor`]) can say which alerts were handed to the sink.
     pub fn insert_alert(
         &self,
         alert: &Alert,
         event_time: DateTime<Utc>,
-    ) -> Result<bool, rusqlite::Error> {
+    ) -> Result<Option<i64>, rusqlite::Error> {
         let json = serde_json::to_string(alert)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         let n = self
@@ -366,7 +392,7 @@ impl Tx<'_> {
                 alert.rule,
                 json
             ])?;
-        Ok(n == 1)
+        Ok((n == 1).then(|| self.tx.last_insert_rowid()))
     }
 
     /// Appends a windowed rule entry.
