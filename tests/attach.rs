@@ -7,7 +7,7 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -52,15 +52,7 @@ fn collector_and_two_viewers_share_alerts_and_triage() {
     let cfg_path = support::write_config(dir.path(), &support::config_text(&server, ""));
     let data = dir.path().join("data");
 
-    let mut collector = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
-        .args(["headless", "--config"])
-        .arg(&cfg_path)
-        .arg("--data")
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut collector = support::spawn_headless(&cfg_path, &data);
     let stdout = collector.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {

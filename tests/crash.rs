@@ -11,7 +11,7 @@ mod support;
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -49,15 +49,7 @@ fn sigkill_during_ingest_loses_no_printed_alert_and_repeats_none() {
     };
     let started = Instant::now();
     for _ in 0..kills {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
-            .args(["headless", "--config"])
-            .arg(&cfg_path)
-            .arg("--data")
-            .arg(&data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = support::spawn_headless(&cfg_path, &data);
         let stdout = child.stdout.take().unwrap();
         let reader = std::thread::spawn(move || {
             let mut lines = Vec::new();

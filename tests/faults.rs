@@ -37,16 +37,7 @@ async fn every_fault_is_reported_in_words_and_nothing_escapes() {
             })
             .unwrap_or_else(|| panic!("no feed event for {path}"))
     };
-    let alerts: Vec<&Alert> = events
-        .iter()
-        .filter_map(|e| {
-            if let Event::Alert(a) = e {
-                Some(a)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let alerts: Vec<&Alert> = support::alerts(&events);
     let mut table = Vec::new();
     for f in faults::FAULTS {
         let r = report(f.path);

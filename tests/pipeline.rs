@@ -7,19 +7,6 @@ mod support;
 
 use watchfloor::event::{Alert, Event, FeedReport};
 
-fn alerts(events: &[Event]) -> Vec<&Alert> {
-    events
-        .iter()
-        .filter_map(|e| {
-            if let Event::Alert(a) = e {
-                Some(a)
-            } else {
-                None
-            }
-        })
-        .collect()
-}
-
 fn feed<'a>(events: &'a [Event], id: &str) -> &'a FeedReport {
     events
         .iter()
@@ -43,7 +30,7 @@ async fn every_source_shape_alerts_with_the_right_fields() {
     let server = support::start().await;
     let data = tempfile::tempdir().unwrap();
     let events = support::run_once(&support::config_text(&server, ""), data.path()).await;
-    let all = alerts(&events);
+    let all = support::alerts(&events);
 
     // RSS: HTML stripped from the title, tagged from the text, date from RFC 822.
     let mali = find(&all, "atrocity", "Mali massacre");
@@ -143,12 +130,12 @@ async fn second_poll_is_conditional_and_a_restart_repeats_nothing() {
     let data = tempfile::tempdir().unwrap();
     let text = support::config_text(&server, "");
     let first = support::run_once(&text, data.path()).await;
-    assert!(!alerts(&first).is_empty());
+    assert!(!support::alerts(&first).is_empty());
     let second = support::run_once(&text, data.path()).await;
     assert!(
-        alerts(&second).is_empty(),
+        support::alerts(&second).is_empty(),
         "a restart repeated alerts: {:#?}",
-        alerts(&second)
+        support::alerts(&second)
     );
     let wire = feed(&second, "wire");
     assert!(wire.ok && wire.not_modified, "{wire:?}");
@@ -222,7 +209,7 @@ url = "http://127.0.0.1:9/nothing-listens-here"
         assert_eq!(f.failures, 1);
     }
 
-    assert!(!find(&alerts(&events), "atrocity", "Ethnic cleansing").is_empty());
+    assert!(!find(&support::alerts(&events), "atrocity", "Ethnic cleansing").is_empty());
     assert!(feed(&events, "wire").ok);
 }
 
@@ -232,7 +219,7 @@ async fn a_revision_alerts_only_when_a_rule_newly_fires() {
     let data = tempfile::tempdir().unwrap();
     let text = support::config_text(&server, "");
     let first = support::run_once(&text, data.path()).await;
-    assert_eq!(find(&alerts(&first), "quake", "").len(), 1);
+    assert_eq!(find(&support::alerts(&first), "quake", "").len(), 1);
 
     let original = std::fs::read_to_string(support::fixtures_dir().join("quakes.geojson")).unwrap();
     let revised = original
@@ -242,7 +229,7 @@ async fn a_revision_alerts_only_when_a_rule_newly_fires() {
         .replace("M 4.1 - Off", "M 6.6 - Off");
     server.set_fixture("quakes.geojson", &revised);
     let second = support::run_once(&text, data.path()).await;
-    let quakes = find(&alerts(&second), "quake", "");
+    let quakes = find(&support::alerts(&second), "quake", "");
     assert_eq!(quakes.len(), 1, "{quakes:#?}");
     assert!(quakes[0].title.contains("Peru"));
     assert_eq!(quakes[0].value, Some(6.6));

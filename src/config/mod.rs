@@ -37,11 +37,6 @@ pub struct Config {
 }
 
 impl Config {
-    /// The watchlist entry for a country, if listed.
-    pub fn watch(&self, code: CountryCode) -> Option<&WatchCountry> {
-        self.countries.iter().find(|c| c.code == code)
-    }
-
     /// The config file's directory (relative paths in the config resolve against it).
     pub fn dir(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new("."))

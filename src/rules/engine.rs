@@ -212,21 +212,6 @@ impl Engine {
         self.status.get(&country).copied().unwrap_or_default()
     }
 
-    /// Countries whose status is known.
-    pub fn statuses(&self) -> impl Iterator<Item = (CountryCode, Status)> + '_ {
-        self.status.iter().map(|(c, s)| (*c, *s))
-    }
-
-    /// Countries the item is about: what the source says, else what the tagger finds.
-    pub fn countries_of(&mut self, item: &Item) -> Vec<CountryCode> {
-        self.scan(item);
-        if item.countries.is_empty() {
-            self.hits.countries.clone()
-        } else {
-            item.countries.clone()
-        }
-    }
-
     fn scan(&mut self, item: &Item) {
         self.matcher.scan_into(
             &[&item.title, &item.summary],

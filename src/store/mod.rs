@@ -118,11 +118,6 @@ impl Store {
         Ok(Self { conn, path })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
@@ -278,13 +273,6 @@ impl Store {
     pub fn data_version(&self) -> Result<i64, StoreError> {
         self.conn
             .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
-    }
-
-    /// Number of alerts stored.
-    pub fn alert_count(&self) -> Result<i64, StoreError> {
-        self.conn
-            .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
             .map_err(|e| self.err(e))
     }
 

@@ -345,3 +345,27 @@ pub fn peak_rss_kib() -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// The alerts among some events.
+pub fn alerts(events: &[watchfloor::event::Event]) -> Vec<&watchfloor::event::Alert> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            watchfloor::event::Event::Alert(a) => Some(a),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Starts `watchfloor headless` on a config and data directory, stdout piped, stderr dropped.
+pub fn spawn_headless(config: &Path, data: &Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["headless", "--config"])
+        .arg(config)
+        .arg("--data")
+        .arg(data)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}

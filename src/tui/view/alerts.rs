@@ -29,7 +29,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Only the rows that fit are built: the list can hold hundreds of alerts and the screen
     // redraws every second.
     let visible = usize::from(area.height.saturating_sub(2)).max(1);
-    let selected = app.selected_index();
+    // Selection by key, resolved against the rows already built for this frame.
+    let selected = app
+        .alert_key
+        .as_ref()
+        .and_then(|k| rows.iter().position(|r| &r.alert.id == k))
+        .unwrap_or(0);
     let start = selected.saturating_sub(visible - 1);
     let table_rows: Vec<Row> = rows
         .iter()

@@ -104,7 +104,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         widths.extend([Constraint::Length(5), Constraint::Length(7)]);
     }
     widths.extend([Constraint::Length(7), Constraint::Min(10)]);
-    let mut state = TableState::default().with_selected(Some(app.selected_index()));
+    let mut state = TableState::default().with_selected(Some(
+        app.feed_key
+            .as_ref()
+            .and_then(|k| rows.iter().position(|r| &r.id == k))
+            .unwrap_or(0),
+    ));
     let failing = rows
         .iter()
         .filter(|f| f.enabled && f.last.as_ref().is_some_and(|r| !r.ok))

@@ -97,7 +97,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(6),
         Constraint::Min(8),
     ]);
-    let selected = app.selected_index();
+    let selected = app
+        .country_key
+        .and_then(|k| rows.iter().position(|r| r.code == k))
+        .unwrap_or(0);
     let display_index = if listed > 0 && selected >= listed {
         selected + 1
     } else {
