@@ -1,5 +1,9 @@
 //! The one contract between the engine and its consumers: every fact watchfloor reports is an
-//! [`Event`], and its JSON form (schema version 1) is the headless output.
+//! [`Event`], and its JSON form (schema version 2) is the headless output.
+//!
+//! Version 2: every line carries `seq` (the event's position in the database's outbox, growing
+//! by one or more per event and never reused) and `truncated`; every timestamp is RFC 3339 in
+//! UTC with milliseconds; every documented field is always present (`null` when it has no value).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,7 +12,7 @@ use crate::config::Severity;
 use crate::geo::CountryCode;
 
 /// Schema version of the JSON form.
-pub const SCHEMA_VERSION: u8 = 1;
+pub const SCHEMA_VERSION: u8 = 2;
 
 /// A country's status, ordered from calm to critical.
 #[derive(
@@ -61,6 +65,7 @@ pub struct Alert {
     /// Stable identity: the same alert always has the same id.
     pub id: String,
     /// When it was raised.
+    #[serde(with = "crate::time::rfc3339")]
     pub at: DateTime<Utc>,
     /// The country it is about, if any.
     pub country: Option<CountryCode>,
@@ -81,6 +86,7 @@ pub struct Alert {
     /// Item link.
     pub url: Option<String>,
     /// Item publication time.
+    #[serde(default, with = "crate::time::rfc3339_opt")]
     pub published: Option<DateTime<Utc>>,
     /// Terms that matched (keyword rules), as written in the rule.
     pub matched: Vec<String>,
@@ -91,7 +97,7 @@ pub struct Alert {
     /// The rule's limit.
     pub limit: Option<f64>,
     /// Comparison (threshold rules).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub op: Option<String>,
     /// Item key within its feed.
     #[serde(default)]
@@ -105,6 +111,7 @@ pub struct Alert {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusChange {
     /// When.
+    #[serde(with = "crate::time::rfc3339")]
     pub at: DateTime<Utc>,
     /// Which country.
     pub country: CountryCode,
@@ -123,6 +130,7 @@ pub struct StatusChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeedReport {
     /// When the poll finished.
+    #[serde(with = "crate::time::rfc3339")]
     pub at: DateTime<Utc>,
     /// Feed id.
     pub feed: String,
@@ -141,7 +149,7 @@ pub struct FeedReport {
     /// How long the poll took.
     pub ms: u64,
     /// When the next poll is due.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "crate::time::rfc3339_opt")]
     pub next_poll: Option<DateTime<Utc>>,
     /// Consecutive failures so far.
     #[serde(default)]
@@ -201,6 +209,7 @@ impl TriageAction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Triage {
     /// When.
+    #[serde(with = "crate::time::rfc3339")]
     pub at: DateTime<Utc>,
     /// Who (the OS user name).
     pub who: String,
@@ -211,11 +220,28 @@ pub struct Triage {
     /// What was done.
     pub action: TriageAction,
     /// Snooze end.
-    #[serde(default)]
+    #[serde(default, with = "crate::time::rfc3339_opt")]
     pub until: Option<DateTime<Utc>>,
     /// Note text.
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// The collector's own storage: a write that failed (a full disk, a lock held too long) and
+/// its recovery. Failing reports are appended once the store accepts writes again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoreReport {
+    /// When this report was made.
+    #[serde(with = "crate::time::rfc3339")]
+    pub at: DateTime<Utc>,
+    /// Whether writes succeed now.
+    pub ok: bool,
+    /// Since when writes had failed.
+    #[serde(default, with = "crate::time::rfc3339_opt")]
+    pub since: Option<DateTime<Utc>>,
+    /// The last error, in words.
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 /// Everything watchfloor reports.
@@ -232,53 +258,168 @@ pub enum Event {
     Feed(FeedReport),
     /// An analyst acknowledged, snoozed or noted something.
     Triage(Triage),
+    /// The collector's storage failed or recovered.
+    Store(StoreReport),
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
-    v: u8,
-    #[serde(flatten)]
-    event: &'a Event,
-}
+/// Longest line written, newline included: at most `PIPE_BUF`, so a line reaches a pipe whole
+/// or not at all.
+pub const MAX_LINE: usize = 4096;
 
 impl Event {
-    /// The event as one line of JSON (schema version 1), without the newline.
-    pub fn to_json_line(&self) -> String {
-        serde_json::to_string(&Envelope {
-            v: SCHEMA_VERSION,
-            event: self,
-        })
-        // Serialising these plain types cannot fail; fall back to a valid line regardless.
-        .unwrap_or_else(|e| {
-            format!(
-                "{{\"v\":1,\"type\":\"error\",\"error\":{:?}}}",
-                e.to_string()
-            )
-        })
+    /// The kind, as the `type` field names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Alert(_) => "alert",
+            Self::Status(_) => "status",
+            Self::Feed(_) => "feed",
+            Self::Triage(_) => "triage",
+            Self::Store(_) => "store",
+        }
     }
+
+    /// The event's JSON object without the envelope (`{"type":...}`): what the outbox stores.
+    pub fn body(&self) -> String {
+        // Serialising these plain types cannot fail; fall back to a valid object regardless.
+        serde_json::to_string(self)
+            .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"error\":{:?}}}", e.to_string()))
+    }
+
+    /// Reads an outbox body back (also the version 1 form of an alert, which had no `type`).
+    pub fn from_body(body: &str) -> Option<Self> {
+        serde_json::from_str(body)
+            .ok()
+            .or_else(|| serde_json::from_str::<Alert>(body).ok().map(Self::Alert))
+    }
+
+    /// The event as it is printed, without the newline; see [`line`].
+    pub fn to_json_line(&self, seq: i64) -> String {
+        line(seq, &self.body())
+    }
+
+    /// Shortens the free text that can make a line long, a step at a time; false when nothing
+    /// is left to cut.
+    fn shorten(&mut self, step: usize) -> bool {
+        fn cut(s: &mut String, keep: usize) -> bool {
+            if s.chars().count() <= keep {
+                return false;
+            }
+            *s = s.chars().take(keep).collect::<String>() + "…";
+            true
+        }
+        fn cut_opt(s: &mut Option<String>, keep: usize) -> bool {
+            s.as_mut().is_some_and(|s| cut(s, keep))
+        }
+        match (self, step) {
+            (Self::Alert(a), 0) => cut(&mut a.summary, 200),
+            (Self::Alert(a), 1) => {
+                let summary = cut(&mut a.summary, 0);
+                let matched = a.matched.len() > 5;
+                a.matched.truncate(5);
+                let terms = a.matched.iter_mut().fold(false, |any, m| cut(m, 40) | any);
+                summary | matched | terms
+            }
+            (Self::Alert(a), 2) => cut(&mut a.title, 300) | cut_opt(&mut a.url, 500),
+            (Self::Alert(a), 3) => {
+                a.matched.clear();
+                cut(&mut a.title, 100) | cut_opt(&mut a.url, 200)
+            }
+            (Self::Triage(t), 0) => cut_opt(&mut t.note, 1000),
+            (Self::Triage(t), 1) => cut_opt(&mut t.note, 100),
+            (Self::Feed(f), 0) => cut_opt(&mut f.error, 1000),
+            (Self::Feed(f), 1) => cut_opt(&mut f.error, 100),
+            (Self::Status(s), 0) => cut(&mut s.reason, 1000),
+            (Self::Status(s), 1) => cut(&mut s.reason, 100),
+            (Self::Store(s), 0) => cut_opt(&mut s.error, 200),
+            _ => false,
+        }
+    }
+}
+
+/// One JSON line (without the newline) from an outbox body: the envelope (`v`, `seq`,
+/// `truncated`) and the body's fields. A line that would pass [`MAX_LINE`] is cut: the summary
+/// first, then the matched terms, then the title and link, and marked `"truncated": true`; the
+/// database keeps the whole text.
+pub fn line(seq: i64, body: &str) -> String {
+    let plain = envelope(seq, false, body);
+    if plain.len() < MAX_LINE {
+        return plain;
+    }
+    let Some(mut event) = Event::from_body(body) else {
+        return envelope(seq, true, r#"{"type":"error","error":"unreadable event"}"#);
+    };
+    for step in 0..4 {
+        if event.shorten(step) {
+            let out = envelope(seq, true, &event.body());
+            if out.len() < MAX_LINE {
+                return out;
+            }
+        }
+    }
+    // Only pathological bodies get here (thousands of ids); keep the envelope and the kind.
+    envelope(
+        seq,
+        true,
+        &format!(
+            r#"{{"type":{:?},"error":"event too long to print"}}"#,
+            event.kind()
+        ),
+    )
+}
+
+fn envelope(seq: i64, truncated: bool, body: &str) -> String {
+    let fields = body
+        .strip_prefix('{')
+        .map(|rest| {
+            if rest.starts_with('}') {
+                rest.to_string()
+            } else {
+                format!(",{rest}")
+            }
+        })
+        .unwrap_or_else(|| "}".into());
+    format!(r#"{{"v":{SCHEMA_VERSION},"seq":{seq},"truncated":{truncated}{fields}"#)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn json_line_has_version_and_type() {
-        let e = Event::Status(StatusChange {
+    fn status() -> Event {
+        Event::Status(StatusChange {
             at: DateTime::from_timestamp(0, 0).unwrap_or_default(),
             country: crate::geo::lookup("SD").expect("SD exists"),
             country_name: "Sudan".into(),
             from: Status::Watch,
             to: Status::Critical,
             reason: "r".into(),
-        });
-        let line = e.to_json_line();
+        })
+    }
+
+    #[test]
+    fn json_line_has_version_seq_and_type() {
+        let line = status().to_json_line(42);
         assert!(
             line.starts_with(
-                r#"{"v":1,"type":"status","at":"1970-01-01T00:00:00Z","country":"SD""#
+                r#"{"v":2,"seq":42,"truncated":false,"type":"status","at":"1970-01-01T00:00:00.000Z","country":"SD""#
             ),
             "{line}"
         );
         assert!(line.contains(r#""from":"watch","to":"critical""#));
+        let back: Event = serde_json::from_str(&line).expect("reads back");
+        assert_eq!(back, status());
+    }
+
+    #[test]
+    fn long_lines_are_cut_and_marked() {
+        let mut e = status();
+        if let Event::Status(s) = &mut e {
+            s.reason = "x".repeat(10_000);
+        }
+        let line = e.to_json_line(7);
+        assert!(line.len() < MAX_LINE, "{}", line.len());
+        let v: serde_json::Value = serde_json::from_str(&line).expect("valid JSON");
+        assert_eq!(v["truncated"], true);
+        assert_eq!(v["seq"], 7);
     }
 }

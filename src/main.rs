@@ -8,8 +8,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use watchfloor::config::{self, Config};
-use watchfloor::headless::JsonLines;
-use watchfloor::monitor::{self, Options};
+use watchfloor::monitor::{self, MonitorState, Options};
+use watchfloor::outputs::JsonLines;
 use watchfloor::rules::clock::SystemClock;
 
 /// A terminal watchlist for atrocity and crisis early warning.
@@ -331,7 +331,7 @@ async fn print_events(config: Config, data: &Path, options: Options) -> anyhow::
     match monitor::run(
         Arc::new(config),
         data,
-        sink,
+        Some(sink),
         Arc::new(SystemClock),
         options,
         hooks,
@@ -341,7 +341,7 @@ async fn print_events(config: Config, data: &Path, options: Options) -> anyhow::
     {
         Ok(()) => Ok(()),
         // A closed stdout (e.g. `| head`) is a normal way to stop.
-        Err(monitor::MonitorError::Sink(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) if e.is_broken_pipe() => Ok(()),
         Err(e) => Err(e.into()),
     }
 }
@@ -392,15 +392,6 @@ fn run_demo(
     })
 }
 
-/// Discards events: the screen reads everything from the database.
-struct Discard;
-
-impl monitor::Sink for Discard {
-    fn emit(&mut self, _: &watchfloor::event::Event) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The screen, live (with a monitor polling beside it) or attached to another process's
 /// database. The monitor stops after the screen, letting in-flight writes finish.
 async fn run_screen(
@@ -409,9 +400,17 @@ async fn run_screen(
     attach: bool,
     options: Option<Options>,
 ) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
     use watchfloor::tui::app::Mode;
+    if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
+        eprintln!(
+            "watchfloor: the screen needs a terminal, and standard input or output is not one; run `watchfloor headless` for JSON lines, or `ssh -t` to get a terminal over SSH"
+        );
+        return Ok(ExitCode::from(EXIT_CONFIG));
+    }
     let config = Arc::new(config);
     if attach {
+        wait_for_database(&data).await?;
         watchfloor::tui::run::run(
             config,
             &data,
@@ -430,6 +429,11 @@ async fn run_screen(
         return Ok(ExitCode::from(EXIT_CONFIG));
     }
     let hooks = monitor::Hooks::for_config(&config);
+    let mut state = hooks
+        .state
+        .as_ref()
+        .map(|s| s.subscribe())
+        .context("monitor state channel")?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let monitor_task = tokio::spawn({
         let config = config.clone();
@@ -443,7 +447,7 @@ async fn run_screen(
             monitor::run(
                 config,
                 &data,
-                Box::new(Discard),
+                None,
                 Arc::new(SystemClock),
                 options,
                 hooks,
@@ -452,24 +456,68 @@ async fn run_screen(
             .await
         }
     });
-    // The monitor opens (and migrates) the database before the screen reads it.
-    let store_ready = data.join(watchfloor::store::DB_FILE);
-    for _ in 0..100 {
-        if store_ready.is_file() || monitor_task.is_finished() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // The screen draws only once the monitor has opened (and migrated) the store, or says why
+    // it could not.
+    let ready = state
+        .wait_for(|s| !matches!(s, MonitorState::Starting))
+        .await
+        .map(|s| s.clone());
+    if !matches!(
+        ready,
+        Ok(MonitorState::Running | MonitorState::StoreFailing(_))
+    ) {
+        let monitored = monitor_task
+            .await
+            .context("the monitor task stopped unexpectedly")?;
+        monitored?;
+        anyhow::bail!("the monitor stopped before the screen opened");
     }
-    let screen = if monitor_task.is_finished() {
-        Ok(())
-    } else {
-        watchfloor::tui::run::run(config, &data, Mode::Live, hooks, shutdown_signal()).await
-    };
+    let screen =
+        watchfloor::tui::run::run(config, &data, Mode::Live, hooks, shutdown_signal()).await;
     let _ = stop_tx.send(());
     let monitored = monitor_task
         .await
         .context("the monitor task stopped unexpectedly")?;
     screen?;
-    monitored?;
+    // The screen showed why the monitor stopped; quitting after that is a normal exit.
+    if let Err(e) = monitored {
+        tracing::warn!("monitor: {e}");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long `attach` waits for a collector to create the database.
+const ATTACH_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Waits until the database in `data` exists and opens (a collector starting at the same
+/// moment may still be creating it).
+async fn wait_for_database(data: &Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let mut said = false;
+    loop {
+        let dir = data.to_path_buf();
+        let opened = tokio::task::spawn_blocking(move || {
+            watchfloor::store::SqliteStore::open_existing(&dir).map(drop)
+        })
+        .await
+        .context("opening the database")?;
+        match opened {
+            Ok(()) => return Ok(()),
+            Err(e @ watchfloor::store::StoreError::Missing { .. }) => {
+                if started.elapsed() > ATTACH_WAIT {
+                    return Err(e.into());
+                }
+                if !said {
+                    eprintln!(
+                        "watchfloor: waiting up to {}s for a collector to create {}",
+                        ATTACH_WAIT.as_secs(),
+                        data.join(watchfloor::store::DB_FILE).display()
+                    );
+                    said = true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }

@@ -1,65 +1,50 @@
-//! Wires feeds → engine → store → sink. One task per feed polls on its own schedule (so a slow
-//! feed delays nobody); one loop owns the engine and the database, processes each poll in a
-//! single transaction, and only then emits its events, so a printed alert is always stored.
+//! Wires feeds → engine → store → outputs, and supervises them. One task per feed polls on its
+//! own schedule (a panic inside one becomes that feed's error, and it polls again at its next
+//! interval); one loop owns the engine and the store and commits every poll that is waiting in
+//! one transaction, appending its events to the outbox; consumers such as standard output read
+//! the outbox on threads of their own, so a slow reader never holds up collection.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc;
+use futures_util::FutureExt;
+use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
 use crate::config::{Config, FeedConfig, RuleKind};
-use crate::event::{Alert, Event, FeedReport};
-use crate::feed::fetch::{Fetcher, Validators};
+use crate::event::{Event, FeedReport, StoreReport};
+use crate::feed::fetch::{Fetched, Fetcher, Validators};
 use crate::feed::item::Item;
 use crate::feed::{parse, schedule};
+use crate::outputs::{Delivery, DeliveryError, LineSink, Stop};
 use crate::rules::clock::Clock;
 use crate::rules::engine::Engine;
-use crate::store::cursor::Cursor;
-use crate::store::{Seen, Store, StoreError};
+use crate::store::cursor::CURSOR_FILE;
+use crate::store::lock::{DataLock, LockError};
+use crate::store::{Heartbeat, Seen, SqliteStore, Store, StoreError, StoreTx};
 
-/// Where events go.
-pub trait Sink: Send {
-    /// Delivers one event. An error stops the monitor (e.g. stdout closed).
-    fn emit(&mut self, event: &Event) -> std::io::Result<()>;
-
-    /// Delivers the events of one committed poll, calling `claim(i)` (which records event `i`
-    /// as delivered) immediately before handing over event `i`. Sinks should do all their
-    /// preparation first, so the gap between a claim and its delivery is as short as it can be.
-    fn emit_batch(
-        &mut self,
-        events: &[Event],
-        claim: &mut dyn FnMut(usize) -> std::io::Result<()>,
-    ) -> std::io::Result<()> {
-        for (i, e) in events.iter().enumerate() {
-            claim(i)?;
-            self.emit(e)?;
-        }
-        Ok(())
-    }
-}
-
-/// Collects events in memory (tests, and consumers that batch).
-#[derive(Debug, Default, Clone)]
-pub struct VecSink(pub Arc<std::sync::Mutex<Vec<Event>>>);
-
-impl Sink for VecSink {
-    fn emit(&mut self, event: &Event) -> std::io::Result<()> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(event.clone());
-        Ok(())
-    }
-}
+/// How often the collector writes its heartbeat.
+pub const HEARTBEAT: Duration = Duration::from_secs(5);
+/// How long shutdown waits for a consumer that is blocked writing.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+/// Polls committed in one transaction at most.
+const BATCH_POLLS: usize = 64;
+/// The standard output consumer's name in the outbox.
+pub const STDOUT: &str = "stdout";
+/// Consumers this build knows; any other recorded in the store is retired at start.
+const KNOWN_CONSUMERS: &[&str] = &[STDOUT];
 
 /// Why the monitor could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum MonitorError {
+    /// Another collector owns the data directory.
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -69,17 +54,31 @@ pub enum MonitorError {
     /// The rules could not be compiled.
     #[error("compiling rules: {0}")]
     Rules(#[from] aho_corasick::BuildError),
-    /// The sink failed.
-    #[error("writing events: {0}")]
-    Sink(std::io::Error),
-    /// The delivery cursor could not be written.
-    #[error("delivery cursor {path}: {source}")]
-    Cursor {
-        /// The cursor file.
-        path: std::path::PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    /// Delivery to an output failed.
+    #[error(transparent)]
+    Delivery(Arc<DeliveryError>),
+}
+
+impl MonitorError {
+    /// Whether the error is the reader of standard output going away (`| head`), a normal way
+    /// to stop.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Self::Delivery(d) if matches!(&**d, DeliveryError::Sink(e) if e.kind() == std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+/// What a screen knows of the monitor running beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum MonitorState {
+    /// Opening the store.
+    #[default]
+    Starting,
+    /// The store is open and feeds are polled.
+    Running,
+    /// Writes to the store fail; collection goes on and retries.
+    StoreFailing(String),
+    /// The monitor stopped, with why.
+    Stopped(String),
 }
 
 /// Ways for a screen to follow and steer a running monitor.
@@ -89,6 +88,8 @@ pub struct Hooks {
     pub changed: Option<Arc<tokio::sync::Notify>>,
     /// Per feed id: notify to poll that feed now.
     pub poll_now: HashMap<String, Arc<tokio::sync::Notify>>,
+    /// The monitor's state, as it changes.
+    pub state: Option<Arc<watch::Sender<MonitorState>>>,
 }
 
 impl Hooks {
@@ -101,12 +102,19 @@ impl Hooks {
                 .iter()
                 .map(|f| (f.id.clone(), Arc::new(tokio::sync::Notify::new())))
                 .collect(),
+            state: Some(Arc::new(watch::channel(MonitorState::Starting).0)),
         }
     }
 
     fn changed(&self) {
         if let Some(n) = &self.changed {
             n.notify_waiters();
+        }
+    }
+
+    fn set_state(&self, s: MonitorState) {
+        if let Some(tx) = &self.state {
+            tx.send_replace(s);
         }
     }
 }
@@ -132,186 +140,299 @@ impl Default for Options {
     }
 }
 
+type PollResult =
+    Result<(Fetched, Result<Vec<Item>, parse::ParseError>), crate::feed::fetch::FetchError>;
+
 struct Poll {
     feed: usize,
-    result: Result<
-        (
-            crate::feed::fetch::Fetched,
-            Result<Vec<Item>, parse::ParseError>,
-        ),
-        crate::feed::fetch::FetchError,
-    >,
+    result: PollResult,
     next_poll: DateTime<Utc>,
     failures: u32,
 }
 
-/// Runs the monitor until `shutdown` resolves (or, with `once`, until every feed has reported).
+/// Per feed: set when a poll's results could not be stored, so the next fetch is a full one.
+type Refetch = Arc<Vec<AtomicBool>>;
+
+/// Runs the monitor until `shutdown` resolves (or, with `once`, until every feed has reported
+/// and every event is written). With a `sink`, events are written to it as JSON lines by the
+/// standard output consumer.
 pub async fn run(
     config: Arc<Config>,
     data_dir: &Path,
-    mut sink: Box<dyn Sink>,
+    sink: Option<Box<dyn LineSink>>,
     clock: Arc<dyn Clock>,
     options: Options,
     hooks: Hooks,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), MonitorError> {
-    std::fs::create_dir_all(data_dir).map_err(|e| {
-        MonitorError::Store(StoreError::Sqlite {
-            path: data_dir.to_path_buf(),
-            source: rusqlite::Error::InvalidPath(
-                format!("cannot create data directory: {e}").into(),
-            ),
-        })
-    })?;
-    let mut store = Store::open(data_dir)?;
-    let mut engine = Engine::new(&config)?;
-    let now = clock.now();
-    restore(&store, &mut engine, &config, now)?;
-    let pruned = store.prune(
-        now - chrono::Duration::from_std(config.settings.retain).unwrap_or(chrono::Duration::MAX),
-    )?;
-    debug!(pruned, "pruned old rows");
+    let result = run_inner(config, data_dir, sink, clock, options, &hooks, shutdown).await;
+    hooks.set_state(MonitorState::Stopped(match &result {
+        Ok(()) => "stopped".into(),
+        Err(e) => e.to_string(),
+    }));
+    hooks.changed();
+    result
+}
 
-    // Alerts committed but not handed to the sink before an interruption go out first.
-    let mut cursor =
-        Cursor::open(data_dir, || store.last_alert_row().unwrap_or(0)).map_err(|source| {
-            MonitorError::Cursor {
-                path: data_dir.join(crate::store::cursor::CURSOR_FILE),
-                source,
-            }
-        })?;
-    loop {
-        let pending = store.alerts_after(cursor.get())?;
-        if pending.is_empty() {
-            break;
-        }
-        info!(
-            count = pending.len(),
-            "delivering alerts stored before an interruption"
-        );
-        let rows: Vec<Option<i64>> = pending.iter().map(|(row, _)| Some(*row)).collect();
-        let events: Vec<Event> = pending.into_iter().map(|(_, a)| Event::Alert(a)).collect();
-        deliver(sink.as_mut(), &mut cursor, &events, &rows)?;
+#[allow(clippy::too_many_lines)]
+async fn run_inner(
+    config: Arc<Config>,
+    data_dir: &Path,
+    sink: Option<Box<dyn LineSink>>,
+    clock: Arc<dyn Clock>,
+    options: Options,
+    hooks: &Hooks,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), MonitorError> {
+    std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Directory {
+        path: data_dir.to_path_buf(),
+        message: format!("cannot create it: {e}"),
+    })?;
+    let _lock = DataLock::acquire(data_dir)?;
+    let mut store = tokio::task::block_in_place(|| SqliteStore::open(data_dir))?;
+    let started = clock.now();
+    for gone in store.retire_consumers(KNOWN_CONSUMERS)? {
+        info!("consumer {gone:?} is no longer configured; its position is forgotten");
     }
+    let mut engine = Engine::new(&config)?;
+    restore(&store, &mut engine, &config, started)?;
+    let pruned = store.prune(crate::time::before(started, config.settings.retain))?;
+    debug!(pruned, "pruned old rows");
+    beat(&mut store, started, started);
+    hooks.set_state(MonitorState::Running);
+    hooks.changed();
+
+    let mut delivery = match sink {
+        Some(sink) => Some(
+            Delivery::start(data_dir, STDOUT, CURSOR_FILE, sink)
+                .map_err(|e| MonitorError::Delivery(Arc::new(e)))?,
+        ),
+        None => None,
+    };
 
     let fetcher = Fetcher::new(&config.settings)?;
-    let (tx, mut rx) = mpsc::channel::<Poll>(64);
+    // Parsed polls wait here; bounded so that queued bodies stay inside the memory figure.
+    let (tx, mut rx) = mpsc::channel::<Poll>(config.settings.concurrency.clamp(4, 64));
     let enabled: Vec<usize> = (0..config.feeds.len())
         .filter(|&i| config.feeds[i].enabled)
         .collect();
+    let refetch: Refetch = Arc::new(
+        (0..config.feeds.len())
+            .map(|_| AtomicBool::new(false))
+            .collect(),
+    );
     let mut tasks = tokio::task::JoinSet::new();
     for &i in &enabled {
         let feed = config.feeds[i].clone();
-        let validators = store.validators(&feed.id)?;
         let failures = store.failures(&feed.id)?;
-        tasks.spawn(poll_feed(
-            i,
-            feed,
-            fetcher.clone(),
-            tx.clone(),
-            clock.clone(),
-            options.clone(),
-            config.settings.max_items,
-            validators,
+        let validators = store.validators(&feed.id)?;
+        tasks.spawn(poll_feed(PollTask {
+            index: i,
+            fetcher: fetcher.clone(),
+            tx: tx.clone(),
+            clock: clock.clone(),
+            options: options.clone(),
+            max_items: config.settings.max_items,
             failures,
-            hooks.poll_now.get(&config.feeds[i].id).cloned(),
-        ));
+            validators,
+            poll_now: hooks.poll_now.get(&feed.id).cloned(),
+            refetch: refetch.clone(),
+            feed,
+        }));
     }
     drop(tx);
 
     let mut reported = 0usize;
+    let mut health = StoreHealth::default();
     let mut tick = tokio::time::interval(Duration::from_secs(15));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut prune_tick = tokio::time::interval(Duration::from_secs(3600));
-    let mut triage_tick = tokio::time::interval(Duration::from_secs(1));
-    triage_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    prune_tick.reset();
     tokio::pin!(shutdown);
-    if options.once && enabled.is_empty() {
-        return Ok(());
-    }
-    loop {
-        tokio::select! {
-            biased;
-            () = &mut shutdown => {
-                info!("shutting down");
-                break;
-            }
-            poll = rx.recv() => {
-                let Some(poll) = poll else { break };
-                let (events, rows) = tokio::task::block_in_place(|| process(&mut store, &mut engine, &config, &poll, clock.now()))?;
-                deliver(sink.as_mut(), &mut cursor, &events, &rows)?;
-                hooks.changed();
-                reported += 1;
-                if options.once && reported >= enabled.len() {
-                    break;
+    let mut interrupted = false;
+    let all_reported = |n: usize| options.once && n >= enabled.len();
+    let outcome: Result<(), MonitorError> = 'run: {
+        if all_reported(0) {
+            break 'run Ok(());
+        }
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut shutdown => {
+                    info!("shutting down");
+                    interrupted = true;
+                    break 'run Ok(());
                 }
-            }
-            _ = tick.tick() => {
-                let now = clock.now();
-                let changes = engine.tick(now);
-                if !changes.is_empty() {
-                    store.transaction(|tx| {
-                        for c in &changes {
-                            tx.set_status(c.country, c.to, now)?;
+                r = stopped(&mut delivery) => {
+                    break 'run r.map_err(MonitorError::Delivery);
+                }
+                poll = rx.recv() => {
+                    let Some(poll) = poll else { break 'run Ok(()) };
+                    let mut polls = vec![poll];
+                    while polls.len() < BATCH_POLLS {
+                        match rx.try_recv() {
+                            Ok(p) => polls.push(p),
+                            Err(_) => break,
                         }
-                        Ok(())
-                    })?;
-                    for c in changes {
-                        sink.emit(&Event::Status(c)).map_err(MonitorError::Sink)?;
                     }
-                    hooks.changed();
-                }
-            }
-            _ = triage_tick.tick() => {
-                // Viewers write triage to the database; the collector reports it.
-                // Claimed (marked delivered) before printing, so a crash never prints one twice.
-                let rows = store.claim_triage()?;
-                if !rows.is_empty() {
-                    for t in rows {
-                        sink.emit(&Event::Triage(t)).map_err(MonitorError::Sink)?;
+                    let now = clock.now();
+                    let written = tokio::task::block_in_place(|| {
+                        store.write(|tx| {
+                            for poll in &polls {
+                                process(tx, &mut engine, &config, poll, now)?;
+                            }
+                            health.recovered(tx, now)
+                        })
+                    });
+                    if let Err(e) = written {
+                        // Nothing of these polls is stored: fetch their feeds whole again, and
+                        // rebuild the engine from what is stored so nothing counts twice.
+                        for p in &polls {
+                            refetch[p.feed].store(true, Ordering::Relaxed);
+                        }
+                        engine = Engine::new(&config)?;
+                        if let Err(e) = restore(&store, &mut engine, &config, now) {
+                            warn!("reloading rule state: {e}");
+                        }
+                        health.failed(&e, now, hooks);
+                    } else if health.failing.is_none() {
+                        hooks.set_state(MonitorState::Running);
                     }
+                    reported += polls.len();
+                    wake(&delivery);
                     hooks.changed();
+                    if all_reported(reported) {
+                        break 'run Ok(());
+                    }
                 }
-            }
-            _ = prune_tick.tick() => {
-                let cutoff = clock.now() - chrono::Duration::from_std(config.settings.retain).unwrap_or(chrono::Duration::MAX);
-                if let Err(e) = store.prune(cutoff) {
-                    warn!("pruning failed: {e}");
+                _ = tick.tick() => {
+                    let now = clock.now();
+                    let changes = engine.tick(now);
+                    if !changes.is_empty() {
+                        let written = tokio::task::block_in_place(|| store.write(|tx| {
+                            for c in &changes {
+                                tx.set_status(c.country, c.to, now)?;
+                                tx.append(&Event::Status(c.clone()))?;
+                            }
+                            Ok(())
+                        }));
+                        if let Err(e) = written {
+                            // The engine moves on; the status is recomputed and stored next tick.
+                            health.failed(&e, now, hooks);
+                        }
+                        wake(&delivery);
+                        hooks.changed();
+                    }
+                }
+                _ = heartbeat.tick() => {
+                    tokio::task::block_in_place(|| beat(&mut store, started, clock.now()));
+                }
+                _ = prune_tick.tick() => {
+                    let cutoff = crate::time::before(clock.now(), config.settings.retain);
+                    if let Err(e) = tokio::task::block_in_place(|| store.prune(cutoff)) {
+                        warn!("pruning failed: {e}");
+                    }
                 }
             }
         }
-    }
+    };
     tasks.abort_all();
-    Ok(())
+    if let Some(d) = delivery.take() {
+        let how = if options.once && !interrupted {
+            Stop::Drain
+        } else {
+            Stop::Now
+        };
+        let interrupt = async {
+            if !interrupted {
+                (&mut shutdown).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        match d.finish(how, SHUTDOWN_GRACE, interrupt).await {
+            Some(Err(e)) if outcome.is_ok() => return Err(MonitorError::Delivery(e)),
+            Some(_) => {}
+            None => warn!(
+                "standard output is not being read; undelivered events stay in the outbox for the next start"
+            ),
+        }
+    }
+    outcome
 }
 
-/// Hands a committed batch to the sink, moving the delivery cursor past each alert just before
-/// that alert's line is written: nothing is ever printed twice, and a kill anywhere before a
-/// claim (the database commit included) is replayed on restart. Only a kill between a claim
-/// and its write, two adjacent system calls, can drop one alert from the stream; it stays in
-/// the database. `rows[i]` is the row id of `events[i]` when it is an alert.
-fn deliver(
-    sink: &mut dyn Sink,
-    cursor: &mut Cursor,
-    events: &[Event],
-    rows: &[Option<i64>],
-) -> Result<(), MonitorError> {
-    let path = cursor.path().to_path_buf();
-    let mut claim_failed = false;
-    let mut claim = |i: usize| match rows.get(i).copied().flatten() {
-        Some(row) => cursor.set(row).inspect_err(|_| claim_failed = true),
-        None => Ok(()),
+async fn stopped(delivery: &mut Option<Delivery>) -> Result<(), Arc<DeliveryError>> {
+    match delivery {
+        Some(d) => d.stopped().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn wake(delivery: &Option<Delivery>) {
+    if let Some(d) = delivery {
+        d.wake();
+    }
+}
+
+fn beat(store: &mut SqliteStore, started: DateTime<Utc>, now: DateTime<Utc>) {
+    let beat = Heartbeat {
+        at: now,
+        started,
+        pid: std::process::id(),
+        host: crate::store::lock::hostname(),
     };
-    let result = sink.emit_batch(events, &mut claim);
-    match result {
-        Ok(()) => Ok(()),
-        Err(source) if claim_failed => Err(MonitorError::Cursor { path, source }),
-        Err(e) => Err(MonitorError::Sink(e)),
+    if let Err(e) = store.heartbeat(&beat) {
+        warn!("writing the heartbeat: {e}");
+    }
+}
+
+/// Whether writes to the store fail, since when and why; reported once it recovers.
+#[derive(Debug, Default)]
+struct StoreHealth {
+    failing: Option<(DateTime<Utc>, String)>,
+}
+
+impl StoreHealth {
+    fn failed(&mut self, e: &StoreError, now: DateTime<Utc>, hooks: &Hooks) {
+        let why = if e.is_full() {
+            format!("disk full: {e}")
+        } else {
+            e.to_string()
+        };
+        if self.failing.is_none() {
+            warn!("storing polls failed; collection goes on and retries: {why}");
+        }
+        let since = self.failing.as_ref().map_or(now, |(s, _)| *s);
+        self.failing = Some((since, why.clone()));
+        hooks.set_state(MonitorState::StoreFailing(why));
+    }
+
+    /// Inside a transaction that is about to commit: the failure and the recovery as events.
+    fn recovered(&mut self, tx: &mut impl StoreTx, now: DateTime<Utc>) -> Result<(), StoreError> {
+        if let Some((since, why)) = &self.failing {
+            tx.append(&Event::Store(StoreReport {
+                at: *since,
+                ok: false,
+                since: Some(*since),
+                error: Some(why.clone()),
+            }))?;
+            tx.append(&Event::Store(StoreReport {
+                at: now,
+                ok: true,
+                since: Some(*since),
+                error: Some(why.clone()),
+            }))?;
+            info!("storing polls works again");
+            self.failing = None;
+        }
+        Ok(())
     }
 }
 
 fn restore(
-    store: &Store,
+    store: &impl Store,
     engine: &mut Engine,
     config: &Config,
     now: DateTime<Utc>,
@@ -326,11 +447,10 @@ fn restore(
         })
         .max()
         .unwrap_or_default();
-    let since = |d: Duration| now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
-    for e in store.window_entries(since(longest))? {
+    for e in store.window_entries(crate::time::before(now, longest))? {
         engine.restore_window_entry(&e);
     }
-    for (c, t, s) in store.recent_alerts(since(config.settings.window))? {
+    for (c, t, s) in store.recent_alerts(crate::time::before(now, config.settings.window))? {
         engine.restore_alert(c, t, s);
     }
     for (c, s) in store.statuses()? {
@@ -340,8 +460,7 @@ fn restore(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn poll_feed(
+struct PollTask {
     index: usize,
     feed: FeedConfig,
     fetcher: Fetcher,
@@ -349,10 +468,28 @@ async fn poll_feed(
     clock: Arc<dyn Clock>,
     options: Options,
     max_items: usize,
-    mut validators: Validators,
-    mut failures: u32,
+    failures: u32,
+    validators: Validators,
     poll_now: Option<Arc<tokio::sync::Notify>>,
-) {
+    refetch: Refetch,
+}
+
+/// One feed's loop: fetch (conditionally, with the validators of the last full response),
+/// parse, hand over, sleep.
+async fn poll_feed(task: PollTask) {
+    let PollTask {
+        index,
+        feed,
+        fetcher,
+        tx,
+        clock,
+        options,
+        max_items,
+        mut failures,
+        mut validators,
+        poll_now,
+        refetch,
+    } = task;
     let interval = feed
         .interval
         .div_f64(options.speed.max(1.0))
@@ -372,27 +509,35 @@ async fn poll_feed(
             }
             None => tokio::time::sleep(delay).await,
         }
-        let result = fetcher.fetch(&feed, &validators).await;
-        let result = match result {
-            Ok(mut fetched) => {
-                let parsed = match fetched.body.take() {
-                    None => Ok(Vec::new()),
-                    Some(body) => {
-                        let feed2 = feed.clone();
-                        let now = clock.now();
-                        let r = tokio::task::spawn_blocking(move || {
-                            parse::parse(&body, &feed2, max_items, now)
-                        })
-                        .await;
-                        r.unwrap_or_else(|e| {
-                            Err(parse::ParseError::Feed(format!("parser stopped: {e}")))
-                        })
-                    }
-                };
-                Ok((fetched, parsed))
-            }
-            Err(e) => Err(e),
-        };
+        if refetch[index].swap(false, Ordering::Relaxed) {
+            validators = Validators::default();
+        }
+        // A panic anywhere in fetching or parsing is this feed's error, not the end of its loop.
+        let attempt = std::panic::AssertUnwindSafe(fetch_and_parse(
+            &fetcher,
+            &feed,
+            &validators,
+            &clock,
+            max_items,
+        ))
+        .catch_unwind()
+        .await;
+        let result = attempt.unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".into());
+            Err(crate::feed::fetch::FetchError {
+                message: format!(
+                    "internal error while polling: {}",
+                    crate::text::clean(&why, 200)
+                ),
+                status: None,
+                retry_after: None,
+                elapsed: Duration::ZERO,
+            })
+        });
         let (ok, retry_after, max_age) = match &result {
             Ok((f, Ok(_))) => (true, None, f.max_age),
             Ok((_, Err(_))) => (false, None, None),
@@ -415,32 +560,48 @@ async fn poll_feed(
                 delay = delay.div_f64(options.speed).max(Duration::from_millis(200));
             }
         }
-        let next_poll = clock.now() + chrono::Duration::from_std(delay).unwrap_or_default();
-        if tx
-            .send(Poll {
-                feed: index,
-                result,
-                next_poll,
-                failures,
-            })
-            .await
-            .is_err()
-        {
-            return;
-        }
-        if options.once {
+        let next_poll = crate::time::after(clock.now(), delay);
+        let poll = Poll {
+            feed: index,
+            result,
+            next_poll,
+            failures,
+        };
+        if tx.send(poll).await.is_err() || options.once {
             return;
         }
     }
 }
 
+async fn fetch_and_parse(
+    fetcher: &Fetcher,
+    feed: &FeedConfig,
+    validators: &Validators,
+    clock: &Arc<dyn Clock>,
+    max_items: usize,
+) -> PollResult {
+    let mut fetched = fetcher.fetch(feed, validators).await?;
+    let parsed = match fetched.body.take() {
+        None => Ok(Vec::new()),
+        Some(body) => {
+            let feed = feed.clone();
+            let now = clock.now();
+            tokio::task::spawn_blocking(move || parse::parse(&body, &feed, max_items, now))
+                .await
+                .unwrap_or_else(|e| Err(parse::ParseError::Feed(format!("parser stopped: {e}"))))
+        }
+    };
+    Ok((fetched, parsed))
+}
+
+/// Stores one poll and appends its events, inside the caller's transaction.
 fn process(
-    store: &mut Store,
+    tx: &mut impl StoreTx,
     engine: &mut Engine,
     config: &Config,
     poll: &Poll,
     now: DateTime<Utc>,
-) -> Result<(Vec<Event>, Vec<Option<i64>>), MonitorError> {
+) -> Result<(), StoreError> {
     let feed = &config.feeds[poll.feed];
     let mut report = FeedReport {
         at: now,
@@ -483,56 +644,45 @@ fn process(
         info!(feed = %feed.id, "poll failed: {err}");
     }
 
-    let mut new_alerts: Vec<Alert> = Vec::new();
-    let mut rows: Vec<Option<i64>> = Vec::new();
-    let mut statuses = Vec::new();
-    let new_count = store.transaction(|tx| {
-        let mut new = 0usize;
-        if report.not_modified {
-            // Unchanged content is still present: keep its items from being pruned, or they
-            // would come back as new (and alert again) on the next full response.
-            tx.touch_feed_items(&feed.id, now)?;
-        }
-        for item in items {
-            let seen = tx.upsert_item(item, now)?;
-            match seen {
-                Seen::Same => continue,
-                Seen::New => {
-                    new += 1;
-                    if tx.carried_elsewhere(item)? {
-                        continue;
-                    }
-                }
-                Seen::Revised => {}
-            }
-            let outcome = engine.process(item, now, seen == Seen::Revised);
-            for e in &outcome.window_entries {
-                tx.insert_window_entry(e)?;
-            }
-            let event_time = item.event_time(now);
-            let mut fresh = Vec::new();
-            for alert in outcome.alerts {
-                if let Some(row) = tx.insert_alert(&alert, event_time)? {
-                    rows.push(Some(row));
-                    fresh.push(alert);
+    if report.not_modified {
+        // The items of the last full response are still present: keep them from being pruned,
+        // or they would come back as new (and alert again) on the next full response.
+        report.items = tx.touch_unchanged(&feed.id, now)?;
+    }
+    let mut new = 0usize;
+    let mut alerts = 0usize;
+    for item in items {
+        let seen = tx.upsert_item(item, now)?;
+        match seen {
+            Seen::Same => continue,
+            Seen::New => {
+                new += 1;
+                if tx.carried_elsewhere(item)? {
+                    continue;
                 }
             }
-            for change in engine.record(&fresh, event_time, now) {
-                tx.set_status(change.country, change.to, now)?;
-                statuses.push(change);
-            }
-            new_alerts.extend(fresh);
+            Seen::Revised => {}
         }
-        report.new = new;
-        tx.record_feed(&report, validators)?;
-        Ok(new)
-    })?;
-    debug!(feed = %feed.id, items = report.items, new = new_count, alerts = new_alerts.len(), "processed poll");
-
-    let mut events: Vec<Event> = Vec::with_capacity(new_alerts.len() + statuses.len() + 1);
-    events.extend(new_alerts.into_iter().map(Event::Alert));
-    events.extend(statuses.into_iter().map(Event::Status));
-    events.push(Event::Feed(report));
-    // Alerts come first in `events`, in the order of `rows`; the rest carry no row.
-    Ok((events, rows))
+        let outcome = engine.process(item, now, seen == Seen::Revised);
+        for e in &outcome.window_entries {
+            tx.insert_window_entry(e)?;
+        }
+        let event_time = item.event_time(now);
+        let mut fresh = Vec::new();
+        for alert in outcome.alerts {
+            if tx.insert_alert(&alert, event_time)? {
+                fresh.push(alert);
+            }
+        }
+        alerts += fresh.len();
+        for change in engine.record(&fresh, event_time, now) {
+            tx.set_status(change.country, change.to, now)?;
+            tx.append(&Event::Status(change))?;
+        }
+    }
+    report.new = new;
+    tx.record_feed(&report, validators)?;
+    debug!(feed = %feed.id, items = report.items, new, alerts, "processed poll");
+    tx.append(&Event::Feed(report))?;
+    Ok(())
 }

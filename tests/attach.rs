@@ -15,7 +15,7 @@ use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
 use watchfloor::config;
-use watchfloor::store::Store;
+use watchfloor::store::{SqliteStore, Store};
 use watchfloor::tui::app::{App, Effect, Mode};
 use watchfloor::tui::keymap::KeyMap;
 
@@ -69,7 +69,7 @@ fn collector_and_two_viewers_share_alerts_and_triage() {
 
     // Viewer one sees the collector's alert in its snapshot, as the attached screen would.
     let config = config::load(&cfg_path).unwrap();
-    let viewer_one = Store::open_existing(&data).unwrap();
+    let viewer_one = SqliteStore::open_existing(&data).unwrap();
     let mut app = App::new(
         KeyMap::default(),
         Mode::Attached,
@@ -93,19 +93,20 @@ fn collector_and_two_viewers_share_alerts_and_triage() {
     let [Effect::Triage(t)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    let mut writer = Store::open_existing(&data).unwrap();
+    let mut writer = SqliteStore::open_existing(&data).unwrap();
     writer.record_triage(t).unwrap();
 
     // The collector reports it.
     let triage = wait_for(&rx, "the triage event", |v| v["type"] == "triage");
-    assert_eq!(triage["v"], 1);
+    assert_eq!(triage["v"], 2);
+    assert!(triage["seq"].as_i64().unwrap() > printed["seq"].as_i64().unwrap());
     assert_eq!(triage["key"], id.as_str());
     assert_eq!(triage["action"], "ack");
     assert_eq!(triage["target"], "alert");
     assert_eq!(triage["who"], "viewer-one");
 
     // Viewer two, on its own connection, sees the acknowledgement.
-    let viewer_two = Store::open_existing(&data).unwrap();
+    let viewer_two = SqliteStore::open_existing(&data).unwrap();
     let snap = viewer_two.snapshot(&config, Utc::now()).unwrap();
     let row = snap.alerts.iter().find(|r| r.alert.id == id).unwrap();
     assert_eq!(
@@ -127,7 +128,9 @@ fn collector_and_two_viewers_share_alerts_and_triage() {
 #[test]
 fn attach_without_a_database_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let err = Store::open_existing(dir.path()).unwrap_err().to_string();
+    let err = SqliteStore::open_existing(dir.path())
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("start `watchfloor headless --data DIR` first"),
         "{err}"

@@ -169,7 +169,7 @@ fn headless_once_prints_each_feed_and_alerts_then_exits_0() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
-    assert!(events.iter().all(|e| e["v"] == 1));
+    assert!(events.iter().all(|e| e["v"] == 2));
     let feeds: Vec<&str> = events
         .iter()
         .filter(|e| e["type"] == "feed")
@@ -334,7 +334,7 @@ fn sigterm_and_sigint_stop_headless_cleanly() {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         // Wait for the first poll to be processed.
         let first = lines.next().unwrap().unwrap();
-        assert!(first.contains("\"v\":1"), "{first}");
+        assert!(first.contains("\"v\":2"), "{first}");
         let status = Command::new("kill")
             .arg(signal)
             .arg(child.id().to_string())

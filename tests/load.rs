@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 use support::faults;
 use watchfloor::config;
 use watchfloor::event::Event;
-use watchfloor::monitor::{self, Options, VecSink};
+use watchfloor::monitor::{self, Options};
+use watchfloor::outputs::VecSink;
 use watchfloor::rules::clock::SystemClock;
 
 const GOOD: usize = 200;
@@ -93,7 +94,7 @@ fn good_feeds_keep_their_cadence_beside_hostile_ones() {
             monitor::run(
                 Arc::new(config),
                 &dir.path().join("data"),
-                Box::new(sink),
+                Some(Box::new(sink)),
                 Arc::new(SystemClock),
                 Options::default(),
                 monitor::Hooks::default(),

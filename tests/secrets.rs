@@ -11,7 +11,7 @@ use chrono::Utc;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use watchfloor::config;
-use watchfloor::store::Store;
+use watchfloor::store::{SqliteStore, Store};
 use watchfloor::tui::app::{App, Mode};
 use watchfloor::tui::keymap::KeyMap;
 use watchfloor::tui::theme::Theme;
@@ -114,7 +114,7 @@ url = "http://${{WF_TEST_SECRET}}.invalid/feed"
         (k == "WF_TEST_SECRET").then(|| SECRET.to_string())
     })
     .unwrap();
-    let store = Store::open_existing(&data).unwrap();
+    let store = SqliteStore::open_existing(&data).unwrap();
     let mut app = App::new(
         KeyMap::default(),
         Mode::Attached,

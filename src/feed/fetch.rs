@@ -109,15 +109,17 @@ impl Fetcher {
             .clone()
     }
 
-    /// Fetches a feed, waiting for a global and a per-host slot first.
+    /// Fetches a feed, waiting for a per-host slot and then a global one. The host slot comes
+    /// first: a task queued behind a busy host must not sit on a global slot that fetches to
+    /// other hosts could use.
     pub async fn fetch(
         &self,
         feed: &FeedConfig,
         validators: &Validators,
     ) -> Result<Fetched, FetchError> {
         let host = self.host_semaphore(&feed.url);
-        let _global = self.global.acquire().await;
         let _host = host.acquire().await;
+        let _global = self.global.acquire().await;
         let started = Instant::now();
         let result = self.fetch_inner(feed, validators, started).await;
         result.map_err(|mut e| {

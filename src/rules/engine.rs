@@ -394,7 +394,9 @@ impl Engine {
         let Some(w) = self.windows.get_mut(&key) else {
             return (false, 0.0);
         };
-        let cutoff = now - window;
+        let cutoff = now
+            .checked_sub_signed(window)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         while w.entries.front().is_some_and(|(t, _)| *t <= cutoff) {
             w.entries.pop_front();
         }
@@ -457,7 +459,11 @@ impl Engine {
             let Some(country) = alert.country else {
                 continue;
             };
-            if event_time > now - self.status_window {
+            if event_time
+                > now
+                    .checked_sub_signed(self.status_window)
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC)
+            {
                 self.recent
                     .entry(country)
                     .or_default()
@@ -521,7 +527,9 @@ impl Engine {
         now: DateTime<Utc>,
         reason: String,
     ) -> Option<StatusChange> {
-        let cutoff = now - self.status_window;
+        let cutoff = now
+            .checked_sub_signed(self.status_window)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let recent = self.recent.entry(country).or_default();
         recent.retain(|(t, _)| *t > cutoff);
         let to = recent

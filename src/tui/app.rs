@@ -180,6 +180,8 @@ pub struct App {
     pub who: String,
     /// First line shown on the help screen.
     pub help_scroll: u16,
+    /// A warning shown across the screen until it no longer holds (the collector stopped).
+    pub banner: Option<String>,
 }
 
 impl App {
@@ -221,6 +223,7 @@ impl App {
             primed: false,
             who,
             help_scroll: 0,
+            banner: None,
         }
     }
 

@@ -21,9 +21,9 @@ use super::keymap::KeyMap;
 use super::theme::Theme;
 use super::view;
 use crate::config::Config;
-use crate::monitor::Hooks;
+use crate::monitor::{Hooks, MonitorState};
 use crate::store::snapshot::Snapshot;
-use crate::store::{Store, StoreError};
+use crate::store::{SqliteStore, Store, StoreError};
 
 /// Why the screen stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +42,7 @@ const CHANGE_CHECK: Duration = Duration::from_millis(500);
 /// Reads snapshots whenever the database changes (our monitor's notification, or a commit by
 /// any other connection seen through `PRAGMA data_version`), at most one read at a time.
 async fn loader(
-    mut store: Store,
+    mut store: SqliteStore,
     config: Arc<Config>,
     changed: Arc<Notify>,
     tx: watch::Sender<Snapshot>,
@@ -99,11 +99,12 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), TuiError> {
     let reader = match mode {
-        Mode::Attached => Store::open_existing(data_dir)?,
-        Mode::Live => Store::open(data_dir)?,
+        Mode::Attached => SqliteStore::open_existing(data_dir)?,
+        Mode::Live => SqliteStore::open(data_dir)?,
     };
     let writer_dir: PathBuf = data_dir.to_path_buf();
-    let mut writer = Some(Store::open(&writer_dir)?);
+    let mut writer = Some(SqliteStore::open(&writer_dir)?);
+    let mut monitor_state = hooks.state.as_ref().map(|s| s.subscribe());
     let changed = hooks
         .changed
         .clone()
@@ -163,6 +164,15 @@ pub async fn run(
                 app.set_snapshot(snap)
             }
             _ = tick.tick() => { app.tick(Utc::now()); dirty = true; Vec::new() }
+            state = monitor_changed(&mut monitor_state) => {
+                app.banner = match state {
+                    MonitorState::Starting | MonitorState::Running => None,
+                    MonitorState::StoreFailing(why) => Some(format!("Collection goes on but is not being stored: {why}")),
+                    MonitorState::Stopped(why) => Some(format!("Collector stopped: {why}. Nothing new will appear; press q to quit.")),
+                };
+                dirty = true;
+                Vec::new()
+            }
         };
         for effect in effects {
             perform(effect, &mut writer, &hooks, &changed, &config, &mut app).await;
@@ -177,9 +187,21 @@ pub async fn run(
     result
 }
 
+/// The monitor's next state; never resolves when there is no monitor (attached) or it is gone.
+async fn monitor_changed(rx: &mut Option<watch::Receiver<MonitorState>>) -> MonitorState {
+    let Some(r) = rx else {
+        return std::future::pending().await;
+    };
+    if r.changed().await.is_err() {
+        *rx = None;
+        return std::future::pending().await;
+    }
+    r.borrow_and_update().clone()
+}
+
 async fn perform(
     effect: Effect,
-    writer: &mut Option<Store>,
+    writer: &mut Option<SqliteStore>,
     hooks: &Hooks,
     changed: &Arc<Notify>,
     config: &Config,
@@ -272,7 +294,7 @@ fn open_link(url: &str) -> Result<(), String> {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .map(|_| ())
+        .map(reap)
         .map_err(|e| format!("Could not run {opener}: {e}"))
 }
 
@@ -285,5 +307,13 @@ fn notify(summary: &str) {
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .spawn();
+        .spawn()
+        .map(reap);
+}
+
+/// Waits for a child on a thread of its own, so it never lingers as a zombie.
+fn reap(mut child: std::process::Child) {
+    let _ = std::thread::Builder::new()
+        .name("reap".into())
+        .spawn(move || child.wait());
 }

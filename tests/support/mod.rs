@@ -314,7 +314,7 @@ pub async fn run_once(config_text: &str, data: &Path) -> Vec<watchfloor::event::
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path(), config_text);
     let config = watchfloor::config::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let sink = watchfloor::monitor::VecSink::default();
+    let sink = watchfloor::outputs::VecSink::default();
     let events = sink.0.clone();
     let options = watchfloor::monitor::Options {
         once: true,
@@ -323,7 +323,7 @@ pub async fn run_once(config_text: &str, data: &Path) -> Vec<watchfloor::event::
     watchfloor::monitor::run(
         std::sync::Arc::new(config),
         data,
-        Box::new(sink),
+        Some(Box::new(sink)),
         std::sync::Arc::new(watchfloor::rules::clock::SystemClock),
         options,
         watchfloor::monitor::Hooks::default(),

@@ -41,14 +41,21 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(msg).alignment(Alignment::Center), line);
         return;
     }
-    let [header, tabs, body, footer] = Layout::vertical([
+    let [header, banner, tabs, body, footer] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(u16::from(app.banner.is_some())),
         Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
     .areas(area);
     draw_header(frame, header, app, theme);
+    if let Some(text) = &app.banner {
+        frame.render_widget(
+            Paragraph::new(format!(" ▲ {text}")).style(theme.bar().patch(theme.error())),
+            banner,
+        );
+    }
     draw_tabs(frame, tabs, app, theme);
     match app.view {
         View::Watchlist => watchlist::draw(frame, body, app, theme),

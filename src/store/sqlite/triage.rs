@@ -2,9 +2,8 @@
 //! a country or alert is derived from its rows in order.
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 
-use super::{Store, StoreError, from_ts, ts};
+use super::{SqliteStore, StoreError, from_ts};
 use crate::event::{Triage, TriageAction, TriageTarget};
 
 /// The triage state of one country or alert.
@@ -102,42 +101,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 
 const COLUMNS: &str = "id, at, who, target, key, action, until, note";
 
-impl Store {
-    /// Saves a triage action; the collector prints it as an event.
-    pub fn record_triage(&mut self, t: &Triage) -> Result<(), StoreError> {
-        self.transaction(|tx| {
-            tx.tx.execute(
-                "INSERT INTO triage (at, who, target, key, action, until, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![ts(t.at), t.who, t.target.as_str(), t.key, t.action.as_str(), t.until.map(ts), t.note],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// Takes the triage rows no collector has printed yet (oldest first) and marks them
-    /// printed in the same transaction, so a crash between this and printing can never print
-    /// a row twice.
-    pub fn claim_triage(&mut self) -> Result<Vec<Triage>, StoreError> {
-        self.transaction(|tx| {
-            let rows: Vec<(i64, Triage)> = {
-                let mut stmt = tx.tx.prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM triage WHERE delivered = 0 ORDER BY id LIMIT 1000"
-                ))?;
-                stmt.query_map([], read_row)?
-                    .filter_map(Result::ok)
-                    .filter_map(to_triage)
-                    .collect()
-            };
-            let mut mark = tx
-                .tx
-                .prepare_cached("UPDATE triage SET delivered = 1 WHERE id = ?1")?;
-            for (id, _) in &rows {
-                mark.execute([id])?;
-            }
-            Ok(rows.into_iter().map(|(_, t)| t).collect())
-        })
-    }
-
+impl SqliteStore {
     /// Every triage row, oldest first, folded into states per (target, key).
     pub fn triage_states(
         &self,

@@ -1,11 +1,7 @@
 //! Schema versions and migrations. Each migration moves `user_version` up by one; a database
 //! from a newer version is refused rather than damaged.
 
-use std::path::Path;
-
-use rusqlite::Connection;
-
-use super::StoreError;
+use rusqlite::{Connection, TransactionBehavior};
 
 const MIGRATIONS: &[&str] = &[
     // 1: the first schema.
@@ -74,36 +70,58 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX triage_target ON triage (target, key);
      CREATE INDEX triage_undelivered ON triage (delivered) WHERE delivered = 0;",
+    // 3: the outbox every consumer reads (alerts point at their row instead of a second copy),
+    // consumer positions, the database's identity and the collector's heartbeat. Triage that
+    // no collector had printed yet moves into the outbox; `delivered` columns are no longer read.
+    "CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+     );
+     INSERT INTO meta (key, value) VALUES ('id', lower(hex(randomblob(16))));
+     CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        alert INTEGER,
+        body TEXT
+     );
+     CREATE INDEX outbox_at ON outbox (at);
+     ALTER TABLE feeds ADD COLUMN last_full INTEGER;
+     CREATE TABLE consumers (
+        name TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        at INTEGER NOT NULL
+     );
+     INSERT INTO outbox (at, kind, body)
+        SELECT at * 1000, 'triage', json_object(
+            'type', 'triage',
+            'at', strftime('%Y-%m-%dT%H:%M:%fZ', at, 'unixepoch'),
+            'who', who, 'target', target, 'key', key, 'action', action,
+            'until', CASE WHEN until IS NULL THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', until, 'unixepoch') END,
+            'note', note)
+        FROM triage WHERE delivered = 0 ORDER BY id;
+     UPDATE triage SET delivered = 1 WHERE delivered = 0;
+     DROP INDEX alerts_undelivered;",
 ];
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
-pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let err = |source| StoreError::Sqlite {
-        path: path.to_path_buf(),
-        source,
-    };
-    let found: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(err)?;
-    if found > VERSION {
-        return Err(StoreError::TooNew {
-            path: path.to_path_buf(),
-            found,
-            supported: VERSION,
-        });
+/// Brings the schema up to [`VERSION`]. Each step runs in an IMMEDIATE transaction that reads
+/// the version inside it, so processes opening a new database at once migrate it exactly once.
+/// `Ok(Some(v))` when the file has version `v`, newer than this build: it is left untouched.
+pub fn migrate(conn: &mut Connection) -> Result<Option<i64>, rusqlite::Error> {
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > VERSION {
+            return Ok(Some(found));
+        }
+        let Some(sql) = usize::try_from(found).ok().and_then(|i| MIGRATIONS.get(i)) else {
+            return Ok(None);
+        };
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", found + 1)?;
+        tx.commit()?;
     }
-    for (i, sql) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(found).unwrap_or(0))
-    {
-        let tx = conn.transaction().map_err(err)?;
-        tx.execute_batch(sql).map_err(err)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)
-            .map_err(err)?;
-        tx.commit().map_err(err)?;
-    }
-    Ok(())
 }

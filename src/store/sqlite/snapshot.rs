@@ -6,10 +6,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::triage::TriageState;
-use super::{Store, StoreError, from_ts, ts};
+use super::{SqliteStore, StoreError, from_ts, ts};
 use crate::config::Config;
+use crate::event::Event;
 use crate::event::{Alert, FeedReport, Status, TriageTarget};
 use crate::geo::{self, CountryCode};
+use crate::store::Store;
 
 /// A row of the feeds table: last report, last success, failing since, last error.
 type FeedsRow = (Option<String>, Option<i64>, Option<i64>, Option<String>);
@@ -101,13 +103,22 @@ impl Snapshot {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Reads a snapshot for the screen.
-    pub fn snapshot(&self, config: &Config, now: DateTime<Utc>) -> Result<Snapshot, StoreError> {
+    pub(super) fn read_snapshot(
+        &self,
+        config: &Config,
+        now: DateTime<Utc>,
+    ) -> Result<Snapshot, StoreError> {
         let triage = self.triage_states()?;
-        let window =
-            chrono::Duration::from_std(config.settings.window).unwrap_or(chrono::Duration::days(3));
-        let since = now - window.max(chrono::Duration::days(7));
+        let window = crate::time::delta(config.settings.window);
+        let since = crate::time::before(
+            now,
+            config
+                .settings
+                .window
+                .max(std::time::Duration::from_secs(7 * 86_400)),
+        );
 
         let mut rows: HashMap<CountryCode, CountryRow> = HashMap::new();
         let new_row = |code: CountryCode, listed: bool| CountryRow {
@@ -196,7 +207,7 @@ impl Store {
                 .query_map([MAX_ALERTS as i64], |r| r.get::<_, String>(0))
                 .map_err(|e| self.err(e))?;
             for json in list.filter_map(Result::ok) {
-                let Ok(alert) = serde_json::from_str::<Alert>(&json) else {
+                let Some(Event::Alert(alert)) = Event::from_body(&json) else {
                     continue;
                 };
                 let also_in = also

@@ -1,0 +1,372 @@
+//! The [`Store`] on one SQLite file in WAL mode. Every write transaction begins IMMEDIATE (so a
+//! busy database makes a writer wait instead of failing at once) and is retried with backoff
+//! within a bounded time. `synchronous = FULL`: a commit is on disk before any of its events is
+//! printed, so a `seq` a consumer has seen is never handed out again, even after a power loss.
+
+pub mod schema;
+pub mod snapshot;
+pub mod triage;
+mod tx;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{
+    DB_FILE, Heartbeat, OutboxRow, RecentAlert, Store, StoreError, Triage, snapshot::Snapshot,
+};
+use crate::config::Config;
+use crate::event::Status;
+use crate::feed::fetch::Validators;
+use crate::geo::{self, CountryCode};
+use crate::rules::engine::WindowEntry;
+
+pub use tx::SqliteTx;
+
+/// How long one attempt waits for another writer (SQLite's busy handler).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a write keeps retrying a busy database before giving up.
+const WRITE_PATIENCE: Duration = Duration::from_secs(30);
+/// Outbox events kept when no consumer is registered, so one that joins sees recent history.
+const UNCONSUMED_KEEP: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// The database.
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    id: String,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn from_ts(s: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(s, 0).unwrap_or_default()
+}
+
+/// Runs `step` until it succeeds, fails with something other than a busy database, or the
+/// patience runs out; the wait between attempts grows from 10 ms to 500 ms.
+fn retry_busy<T>(
+    mut step: impl FnMut() -> Result<T, rusqlite::Error>,
+) -> Result<T, rusqlite::Error> {
+    let started = Instant::now();
+    let mut wait = Duration::from_millis(10);
+    loop {
+        match step() {
+            Err(rusqlite::Error::SqliteFailure(e, m))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                if started.elapsed() > WRITE_PATIENCE {
+                    return Err(rusqlite::Error::SqliteFailure(e, m));
+                }
+                tracing::debug!("database busy; retrying in {wait:?}");
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_millis(500));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Rolls back a transaction that did not commit (an error or a panic inside it), so the
+/// connection can begin the next one.
+struct OpenTx<'c> {
+    conn: &'c Connection,
+    done: bool,
+}
+
+impl Drop for OpenTx<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Opens an existing database in `dir` without creating one (for viewers that attach to a
+    /// running collector).
+    pub fn open_existing(dir: &Path) -> Result<Self, StoreError> {
+        let path = dir.join(DB_FILE);
+        if !path.is_file() {
+            return Err(StoreError::Missing { path });
+        }
+        Self::open(dir)
+    }
+
+    /// Opens (creating and migrating) the database in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let path = dir.join(DB_FILE);
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let mut conn = Connection::open(&path).map_err(err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        // Switching to WAL takes a lock of its own; several processes may open a new file at once.
+        retry_busy(|| {
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = FULL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA cache_size = -16384;
+                 PRAGMA wal_autocheckpoint = 4000;",
+            )
+        })
+        .map_err(err)?;
+        if let Some(found) = retry_busy(|| schema::migrate(&mut conn)).map_err(err)? {
+            return Err(StoreError::TooNew {
+                path,
+                found,
+                supported: schema::VERSION,
+            });
+        }
+        let id: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'id'", [], |r| r.get(0))
+            .map_err(err)?;
+        Ok(Self { conn, path, id })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Upgrades a version 1 delivery cursor (the highest alert row printed): alerts stored after
+    /// it go into the outbox to be printed, once. Returns where consumer `name` starts: the
+    /// beginning of the outbox, which held only unprinted events when the schema was migrated.
+    pub fn import_legacy_cursor(&mut self, name: &str, row: i64) -> Result<i64, StoreError> {
+        self.write(|tx| tx.import_legacy(name, row))
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    type Tx<'t> = SqliteTx<'t>;
+
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self::Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        // Only BEGIN can meet another writer: once it succeeds this connection holds the
+        // write lock until COMMIT, so `f` runs once.
+        let conn = &self.conn;
+        retry_busy(|| conn.execute_batch("BEGIN IMMEDIATE")).map_err(err)?;
+        let mut open = OpenTx { conn, done: false };
+        let out = f(&mut SqliteTx::new(conn, &path))?;
+        conn.execute_batch("COMMIT").map_err(err)?;
+        open.done = true;
+        Ok(out)
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn validators(&self, feed: &str) -> Result<Validators, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT etag, last_modified FROM feeds WHERE id = ?1",
+                [feed],
+                |r| {
+                    Ok(Validators {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.err(e))
+    }
+
+    fn failures(&self, feed: &str) -> Result<u32, StoreError> {
+        self.conn
+            .query_row("SELECT failures FROM feeds WHERE id = ?1", [feed], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.err(e))
+    }
+
+    fn window_entries(&self, since: DateTime<Utc>) -> Result<Vec<WindowEntry>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT rule, country, at, value FROM window_entries WHERE at > ?1 ORDER BY at",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([ts(since)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, f64>(3)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?
+            .filter_map(Result::ok)
+            .filter_map(|(rule, c, at, value)| {
+                Some(WindowEntry {
+                    rule,
+                    country: geo::lookup(&c)?,
+                    at: from_ts(at),
+                    value,
+                })
+            })
+            .collect();
+        Ok(rows)
+    }
+
+    fn recent_alerts(&self, since: DateTime<Utc>) -> Result<Vec<RecentAlert>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT country, event_time, severity FROM alerts WHERE event_time > ?1 AND country IS NOT NULL")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([ts(since)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?
+            .filter_map(Result::ok)
+            .filter_map(|(c, t, s)| {
+                let sev = serde_json::from_value(serde_json::Value::String(s)).ok()?;
+                Some((geo::lookup(&c)?, from_ts(t), sev))
+            })
+            .collect();
+        Ok(rows)
+    }
+
+    fn statuses(&self) -> Result<Vec<(CountryCode, Status)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT country, status FROM statuses")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.err(e))?
+            .filter_map(Result::ok)
+            .filter_map(|(c, s)| Some((geo::lookup(&c)?, Status::parse(&s)?)))
+            .collect();
+        Ok(rows)
+    }
+
+    fn prune(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let t = ts(before);
+        let unconsumed = crate::time::millis(Utc::now() - UNCONSUMED_KEEP);
+        self.write(|tx| tx.prune(t, crate::time::millis(before), unconsumed))
+    }
+
+    fn heartbeat(&mut self, beat: &Heartbeat) -> Result<(), StoreError> {
+        let json = serde_json::to_string(beat).unwrap_or_default();
+        self.write(|tx| tx.set_meta("heartbeat", &json))
+    }
+
+    fn last_heartbeat(&self) -> Result<Option<Heartbeat>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'heartbeat'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
+    fn outbox_after(&self, seq: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT o.seq, coalesce(o.body, a.json) FROM outbox o
+                 LEFT JOIN alerts a ON o.alert IS NOT NULL AND a.rowid = o.alert
+                 WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![seq, limit as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, body) = row.map_err(|e| self.err(e))?;
+            // An alert pruned before delivery leaves nothing to print; its seq is skipped.
+            if let Some(body) = body {
+                out.push(OutboxRow { seq, body });
+            }
+        }
+        Ok(out)
+    }
+
+    fn last_seq(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    fn consumer(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row("SELECT seq FROM consumers WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    fn set_consumer(&mut self, name: &str, seq: i64) -> Result<(), StoreError> {
+        self.write(|tx| tx.set_consumer(name, seq))
+    }
+
+    fn retire_consumers(&mut self, keep: &[&str]) -> Result<Vec<String>, StoreError> {
+        self.write(|tx| tx.retire_consumers(keep))
+    }
+
+    fn record_triage(&mut self, t: &Triage) -> Result<(), StoreError> {
+        self.write(|tx| tx.record_triage(t))
+    }
+
+    fn snapshot(&self, config: &Config, now: DateTime<Utc>) -> Result<Snapshot, StoreError> {
+        self.read_snapshot(config, now)
+    }
+
+    fn data_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+}

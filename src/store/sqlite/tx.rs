@@ -1,0 +1,319 @@
+//! Writes inside one SQLite transaction.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::ts;
+use crate::event::{Alert, Event, FeedReport, Status, Triage};
+use crate::feed::fetch::Validators;
+use crate::feed::item::Item;
+use crate::geo::CountryCode;
+use crate::rules::engine::WindowEntry;
+use crate::store::{Seen, StoreError, StoreTx};
+
+/// One open write transaction.
+pub struct SqliteTx<'t> {
+    tx: &'t Connection,
+    path: &'t Path,
+}
+
+fn json_err(e: serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+}
+
+impl<'t> SqliteTx<'t> {
+    pub(super) fn new(tx: &'t Connection, path: &'t Path) -> Self {
+        Self { tx, path }
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn run<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StoreError> {
+        f(self.tx).map_err(|e| self.err(e))
+    }
+
+    fn push(&self, kind: &str, alert: Option<i64>, body: Option<&str>) -> Result<i64, StoreError> {
+        self.run(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO outbox (at, kind, alert, body) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![crate::time::millis(Utc::now()), kind, alert, body])?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    pub(super) fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.run(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([key, value])
+            .map(drop)
+        })
+    }
+
+    pub(super) fn set_consumer(&mut self, name: &str, seq: i64) -> Result<(), StoreError> {
+        self.run(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO consumers (name, seq, at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(name) DO UPDATE SET seq = max(seq, excluded.seq), at = excluded.at",
+            )?
+            .execute(params![name, seq, crate::time::millis(Utc::now())])
+            .map(drop)
+        })
+    }
+
+    pub(super) fn retire_consumers(&mut self, keep: &[&str]) -> Result<Vec<String>, StoreError> {
+        self.run(|tx| {
+            let names: Vec<String> = tx
+                .prepare("SELECT name FROM consumers ORDER BY name")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let gone: Vec<String> = names
+                .into_iter()
+                .filter(|n| !keep.contains(&n.as_str()))
+                .collect();
+            for n in &gone {
+                tx.execute("DELETE FROM consumers WHERE name = ?1", [n])?;
+            }
+            Ok(gone)
+        })
+    }
+
+    pub(super) fn import_legacy(&mut self, name: &str, row: i64) -> Result<i64, StoreError> {
+        let done: Option<String> = self.run(|tx| {
+            tx.query_row(
+                "SELECT value FROM meta WHERE key = 'legacy_cursor'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+        })?;
+        if done.is_some() {
+            let seq: Option<i64> = self.run(|tx| {
+                tx.query_row("SELECT seq FROM consumers WHERE name = ?1", [name], |r| {
+                    r.get(0)
+                })
+                .optional()
+            })?;
+            return Ok(seq.unwrap_or(0));
+        }
+        self.run(|tx| {
+            tx.execute(
+                "INSERT INTO outbox (at, kind, alert)
+                 SELECT at * 1000, 'alert', rowid FROM alerts WHERE rowid > ?1 ORDER BY rowid",
+                [row],
+            )
+            .map(drop)
+        })?;
+        self.set_meta("legacy_cursor", &row.to_string())?;
+        self.set_consumer(name, 0)?;
+        Ok(0)
+    }
+
+    pub(super) fn record_triage(&mut self, t: &Triage) -> Result<(), StoreError> {
+        self.run(|tx| {
+            tx.execute(
+                "INSERT INTO triage (at, who, target, key, action, until, note, delivered)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
+                params![
+                    ts(t.at),
+                    t.who,
+                    t.target.as_str(),
+                    t.key,
+                    t.action.as_str(),
+                    t.until.map(ts),
+                    t.note
+                ],
+            )
+            .map(drop)
+        })?;
+        self.append(&Event::Triage(t.clone())).map(drop)
+    }
+
+    /// Deletes rows older than the cut-offs (seconds for the tables, milliseconds for the
+    /// outbox), and outbox events every registered consumer has passed; with no consumer, those
+    /// older than `unconsumed_ms`.
+    pub(super) fn prune(
+        &mut self,
+        before: i64,
+        before_ms: i64,
+        unconsumed_ms: i64,
+    ) -> Result<usize, StoreError> {
+        self.run(|tx| {
+            let mut n = tx.execute("DELETE FROM items WHERE last_seen < ?1", [before])?;
+            n += tx.execute("DELETE FROM alerts WHERE at < ?1", [before])?;
+            n += tx.execute("DELETE FROM window_entries WHERE at < ?1", [before])?;
+            n += tx.execute("DELETE FROM outbox WHERE at < ?1", [before_ms])?;
+            let slowest: Option<i64> =
+                tx.query_row("SELECT min(seq) FROM consumers", [], |r| r.get(0))?;
+            n += match slowest {
+                Some(seq) => tx.execute("DELETE FROM outbox WHERE seq <= ?1", [seq])?,
+                None => tx.execute("DELETE FROM outbox WHERE at < ?1", [unconsumed_ms])?,
+            };
+            Ok(n)
+        })
+    }
+}
+
+impl StoreTx for SqliteTx<'_> {
+    fn upsert_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
+        let hash = item.content_hash();
+        self.run(|tx| {
+            let old: Option<String> = tx
+                .prepare_cached("SELECT hash FROM items WHERE feed = ?1 AND key = ?2")?
+                .query_row(params![item.feed, item.key], |r| r.get(0))
+                .optional()?;
+            let countries: Vec<&str> = item.countries.iter().map(|c| c.as_str()).collect();
+            match old {
+                Some(h) if h == hash => {
+                    tx.prepare_cached("UPDATE items SET last_seen = ?3 WHERE feed = ?1 AND key = ?2")?
+                        .execute(params![item.feed, item.key, ts(now)])?;
+                    Ok(Seen::Same)
+                }
+                Some(_) => {
+                    tx.prepare_cached(
+                        "UPDATE items SET hash = ?3, title = ?4, url = ?5, summary = ?6, published = ?7, last_seen = ?8, countries = ?9
+                         WHERE feed = ?1 AND key = ?2",
+                    )?
+                    .execute(params![item.feed, item.key, hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
+                    Ok(Seen::Revised)
+                }
+                None => {
+                    tx.prepare_cached(
+                        "INSERT INTO items (feed, key, identity, hash, title, url, summary, published, first_seen, last_seen, countries)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+                    )?
+                    .execute(params![item.feed, item.key, item.identity(), hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
+                    Ok(Seen::New)
+                }
+            }
+        })
+    }
+
+    fn touch_unchanged(&mut self, feed: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        // Every item of a full response was stamped with its time, which `last_full` keeps.
+        self.run(|tx| {
+            tx.prepare_cached(
+                "UPDATE items SET last_seen = ?2 WHERE feed = ?1
+                 AND last_seen >= (SELECT last_full FROM feeds WHERE id = ?1)",
+            )?
+            .execute(params![feed, ts(now)])
+        })
+    }
+
+    fn carried_elsewhere(&mut self, item: &Item) -> Result<bool, StoreError> {
+        self.run(|tx| {
+            let n: i64 = tx
+                .prepare_cached(
+                    "SELECT count(*) FROM items WHERE identity = ?1 AND NOT (feed = ?2 AND key = ?3)",
+                )?
+                .query_row(params![item.identity(), item.feed, item.key], |r| r.get(0))?;
+            Ok(n > 0)
+        })
+    }
+
+    fn insert_alert(
+        &mut self,
+        alert: &Alert,
+        event_time: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        // The alert's event body is stored once, here; its outbox row points at it.
+        let body = Event::Alert(alert.clone()).body();
+        let row = self.run(|tx| {
+            let n = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO alerts (id, at, event_time, country, severity, rule, json, delivered)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
+                )?
+                .execute(params![
+                    alert.id,
+                    ts(alert.at),
+                    ts(event_time),
+                    alert.country.map(|c| c.to_string()),
+                    alert.severity.as_str(),
+                    alert.rule,
+                    body
+                ])?;
+            Ok((n == 1).then(|| tx.last_insert_rowid()))
+        })?;
+        match row {
+            Some(row) => self.push("alert", Some(row), None).map(|_| true),
+            None => Ok(false),
+        }
+    }
+
+    fn insert_window_entry(&mut self, e: &WindowEntry) -> Result<(), StoreError> {
+        self.run(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO window_entries (rule, country, at, value) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![e.rule, e.country.as_str(), ts(e.at), e.value])
+            .map(drop)
+        })
+    }
+
+    fn set_status(
+        &mut self,
+        country: CountryCode,
+        status: Status,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.run(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO statuses (country, status, since) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(country) DO UPDATE SET status = excluded.status, since = excluded.since",
+            )?
+            .execute(params![country.as_str(), status.as_str(), ts(at)])
+            .map(drop)
+        })
+    }
+
+    fn record_feed(
+        &mut self,
+        report: &FeedReport,
+        validators: Option<&Validators>,
+    ) -> Result<(), StoreError> {
+        self.run(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO feeds (id, failures) VALUES (?1, 0) ON CONFLICT(id) DO NOTHING",
+            )?
+            .execute([&report.feed])?;
+            if let Some(v) = validators {
+                tx.prepare_cached("UPDATE feeds SET etag = ?2, last_modified = ?3 WHERE id = ?1")?
+                    .execute(params![report.feed, v.etag, v.last_modified])?;
+            }
+            let report_json = serde_json::to_string(report).map_err(json_err)?;
+            if report.ok && !report.not_modified {
+                tx.prepare_cached("UPDATE feeds SET last_full = ?2 WHERE id = ?1")?
+                    .execute(params![report.feed, ts(report.at)])?;
+            }
+            if report.ok {
+                tx.prepare_cached("UPDATE feeds SET failures = 0, failing_since = NULL, last_ok = ?2, last_report = ?3 WHERE id = ?1")?
+                    .execute(params![report.feed, ts(report.at), report_json])?;
+            } else {
+                tx.prepare_cached(
+                    "UPDATE feeds SET failures = ?2, failing_since = coalesce(failing_since, ?3), last_error = ?4, last_report = ?5 WHERE id = ?1",
+                )?
+                .execute(params![report.feed, report.failures, ts(report.at), report.error, report_json])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn append(&mut self, event: &Event) -> Result<i64, StoreError> {
+        let body = event.body();
+        self.push(event.kind(), None, Some(&body))
+    }
+}
