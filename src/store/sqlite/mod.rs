@@ -25,8 +25,22 @@ use crate::rules::engine::WindowEntry;
 
 pub use tx::SqliteTx;
 
-/// How long one attempt waits for another writer (SQLite's busy handler).
+/// How long one attempt waits for another writer (the busy handler).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a waiting writer looks again. SQLite's own handler backs off to 100 ms sleeps,
+/// which a busy collector's short gaps between transactions can starve indefinitely; a short
+/// fixed step finds the gaps.
+const BUSY_STEP: Duration = Duration::from_millis(2);
+
+/// The busy handler: wait a step and try again, until [`BUSY_TIMEOUT`] has passed.
+fn busy_wait(attempts: i32) -> bool {
+    let limit = (BUSY_TIMEOUT.as_millis() / BUSY_STEP.as_millis()) as i32;
+    if attempts >= limit {
+        return false;
+    }
+    std::thread::sleep(BUSY_STEP);
+    true
+}
 /// How long a write keeps retrying a busy database before giving up.
 const WRITE_PATIENCE: Duration = Duration::from_secs(30);
 /// Outbox events kept when no consumer is registered, so one that joins sees recent history.
@@ -116,7 +130,7 @@ impl SqliteStore {
             source,
         };
         let mut conn = Connection::open(&path).map_err(err)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        conn.busy_handler(Some(busy_wait)).map_err(err)?;
         // Switching to WAL takes a lock of its own; several processes may open a new file at once.
         retry_busy(|| {
             conn.execute_batch(
