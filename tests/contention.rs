@@ -94,7 +94,12 @@ fn viewer_writes_never_stop_a_busy_collector() {
     let stored: i64 = conn
         .query_row("SELECT count(*) FROM triage", [], |r| r.get(0))
         .unwrap();
-    println!("contention: {secs}s, {attempted} viewer writes, {stored} stored, {polls} polls printed");
+    println!(
+        "contention: {secs}s, {attempted} viewer writes, {stored} stored, {polls} polls printed"
+    );
     assert_eq!(stored as usize, attempted, "viewer writes lost");
-    assert!(polls as u64 >= secs * 8, "the collector fell behind: {polls} polls");
+    assert!(
+        polls as u64 >= secs * 8,
+        "the collector fell behind: {polls} polls"
+    );
 }

@@ -76,12 +76,7 @@ fn tmux_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-const BAD: [&str; 4] = [
-    "already exists",
-    "database is locked",
-    "schema",
-    "panicked",
-];
+const BAD: [&str; 4] = ["already exists", "database is locked", "schema", "panicked"];
 
 #[test]
 fn twenty_processes_at_once_one_collector_every_screen_opens() {
@@ -164,7 +159,10 @@ fn twenty_processes_at_once_one_collector_every_screen_opens() {
     // Exactly one collector runs; every other was refused with the lock message.
     std::thread::sleep(Duration::from_secs(1));
     let live = tmux.screen("live");
-    assert!(!BAD.iter().any(|b| live.contains(b)), "live screen:\n{live}");
+    assert!(
+        !BAD.iter().any(|b| live.contains(b)),
+        "live screen:\n{live}"
+    );
     let live_runs = !live.contains("[exited");
     if !live_runs {
         assert!(live.contains("already running"), "live screen:\n{live}");

@@ -47,6 +47,8 @@ pub fn load_str(
     if v.errors.is_empty() {
         Ok(config)
     } else {
+        // In the order they appear in the file; errors with no place come last.
+        v.errors.sort_by_key(|e| (e.line == 0, e.line, e.column));
         Err(ConfigErrors(v.errors))
     }
 }
@@ -70,18 +72,36 @@ impl Validator<'_> {
         self.errors.push(e);
     }
 
+    /// A duration, at most `max` (every duration has a documented maximum, so no arithmetic on
+    /// dates can overflow and no typo such as "300000y" is taken at its word).
     pub(super) fn duration(
         &mut self,
         v: &Option<S<String>>,
         key: &str,
         default: Duration,
+        max: Duration,
     ) -> Duration {
         match v {
             None => default,
-            Some(s) => parse_duration(s.get_ref()).unwrap_or_else(|m| {
-                self.err(s, key, m);
-                default
-            }),
+            Some(s) => match parse_duration(s.get_ref()) {
+                Ok(d) if d <= max => d,
+                Ok(_) => {
+                    self.err(
+                        s,
+                        key,
+                        format!(
+                            "{:?} is longer than the maximum of {}",
+                            s.get_ref(),
+                            super::units::fmt_duration(max)
+                        ),
+                    );
+                    default
+                }
+                Err(m) => {
+                    self.err(s, key, m);
+                    default
+                }
+            },
         }
     }
 
@@ -268,6 +288,36 @@ impl Validator<'_> {
             }
         }
 
+        // History must outlive every window, or restarts would forget what a window counts.
+        let longest = rules
+            .iter()
+            .filter_map(|r| match &r.kind {
+                RuleKind::Count { window, .. } => Some((*window, r.id.as_str())),
+                RuleKind::Threshold { window, .. } => window.map(|w| (w, r.id.as_str())),
+                RuleKind::Keywords { .. } => None,
+            })
+            .chain(std::iter::once((settings.window, "settings.window")))
+            .max_by_key(|(w, _)| *w);
+        if let Some((window, whose)) = longest
+            && settings.retain < window
+        {
+            let span = raw
+                .settings
+                .as_ref()
+                .and_then(|s| s.get_ref().retain.as_ref().map(|r| r.span()));
+            self.errors.push(ConfigError::at(
+                self.path,
+                self.source,
+                span,
+                "settings.retain",
+                format!(
+                    "{} is shorter than the longest window ({} of {whose}); keep history at least that long",
+                    super::units::fmt_duration(settings.retain),
+                    super::units::fmt_duration(window)
+                ),
+            ));
+        }
+
         let mut keys = Vec::new();
         for (action, spec) in &raw.keys {
             let list = match spec.get_ref() {
@@ -304,13 +354,25 @@ impl Validator<'_> {
                 &s.poll_interval,
                 "settings.poll_interval",
                 Duration::from_secs(600),
+                limits::INTERVAL,
             ),
-            window: self.duration(&s.window, "settings.window", Duration::from_secs(72 * 3600)),
-            timeout: self.duration(&s.timeout, "settings.timeout", Duration::from_secs(30)),
+            window: self.duration(
+                &s.window,
+                "settings.window",
+                Duration::from_secs(72 * 3600),
+                limits::WINDOW,
+            ),
+            timeout: self.duration(
+                &s.timeout,
+                "settings.timeout",
+                Duration::from_secs(30),
+                limits::TIMEOUT,
+            ),
             connect_timeout: self.duration(
                 &s.connect_timeout,
                 "settings.connect_timeout",
                 Duration::from_secs(10),
+                limits::TIMEOUT,
             ),
             max_body,
             user_agent: s
@@ -322,6 +384,7 @@ impl Validator<'_> {
                 &s.retain,
                 "settings.retain",
                 Duration::from_secs(90 * 86400),
+                limits::RETAIN,
             ),
             data_dir: s.data_dir.as_ref().map(|d| PathBuf::from(d.get_ref())),
             max_items: self.count(&s.max_items, "settings.max_items", 1000, 100_000),
@@ -341,6 +404,21 @@ impl Validator<'_> {
             notify: s.notify.unwrap_or(false),
         }
     }
+}
+
+/// The longest value each kind of duration may take.
+pub mod limits {
+    use std::time::Duration;
+
+    const DAY: u64 = 86_400;
+    /// Poll intervals.
+    pub const INTERVAL: Duration = Duration::from_secs(7 * DAY);
+    /// The status window and rule windows.
+    pub const WINDOW: Duration = Duration::from_secs(365 * DAY);
+    /// Request and connect timeouts.
+    pub const TIMEOUT: Duration = Duration::from_secs(600);
+    /// How long history is kept.
+    pub const RETAIN: Duration = Duration::from_secs(10 * 365 * DAY);
 }
 
 pub(super) fn parse_severity(s: &str) -> Option<Severity> {
@@ -418,6 +496,22 @@ mod tests {
         );
         check("[[feeds]]\nid = \"a\"\nenabled = false\nurl = \"https://x.test/?k=${UNSET}\"\n")
             .expect("disabled feed may keep unset placeholders");
+    }
+
+    #[test]
+    fn every_error_is_reported_in_line_order() {
+        let e = check("[[rules]]\nid = \"k\"\nkind = \"keywords\"\nany = [\"x\"]\nwindow = \"1h\"\nseverity = \"loud\"\n\n[settings]\nretain = \"9999999d\"\n")
+            .unwrap_err();
+        let lines: Vec<usize> = e
+            .lines()
+            .map(|l| {
+                l.split(':')
+                    .nth(1)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0)
+            })
+            .collect();
+        assert_eq!(lines, [5, 6, 9], "{e}");
     }
 
     #[test]

@@ -23,11 +23,36 @@ pub struct RawConfig {
     pub keys: BTreeMap<String, S<RawKeys>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum RawKeys {
     One(String),
     Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for RawKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key such as \"q\" or \"ctrl-q\", or a list of keys such as [\"q\", \"ctrl-q\"]")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawKeys, E> {
+                Ok(RawKeys::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawKeys, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = seq.next_element::<String>()? {
+                    out.push(k);
+                }
+                Ok(RawKeys::Many(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -97,11 +122,32 @@ pub struct RawXml {
     pub country: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum RawValue {
     At(String),
     Full(RawValueTable),
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "where to read the value: a JSON Pointer or element name as a string (\"/fatalities\", \"gdacs:alertscore\"), or a table { at = \"...\", attr = \"...\", map = { word = number } }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawValue, E> {
+                Ok(RawValue::At(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawValue, A::Error> {
+                RawValueTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawValue::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,12 +164,9 @@ pub struct RawValueTable {
 pub struct RawRule {
     pub id: S<String>,
     pub kind: S<String>,
-    #[serde(default)]
-    pub any: Vec<String>,
-    #[serde(default)]
-    pub all: Vec<String>,
-    #[serde(default)]
-    pub not: Vec<String>,
+    pub any: Option<S<Vec<String>>>,
+    pub all: Option<S<Vec<String>>>,
+    pub not: Option<S<Vec<String>>>,
     pub field: Option<S<String>>,
     pub op: Option<S<String>>,
     pub limit: Option<S<f64>>,

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 /// Parses a humantime duration; zero is refused.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim()).map_err(|e| {
-        format!("invalid duration {s:?} ({e}); write e.g. \"90s\", \"10m\", \"72h\", \"7d\"")
+    let d = humantime::parse_duration(s.trim()).map_err(|_| {
+        format!("invalid duration {s:?}: write a number and a unit, e.g. \"90s\", \"10m\", \"72h\", \"7d\"")
     })?;
     if d.is_zero() {
         return Err(format!("duration {s:?} must be greater than zero"));

@@ -173,7 +173,12 @@ impl Validator<'_> {
             url_display: crate::text::clean(f.url.get_ref(), 2000),
             url,
             format,
-            interval: self.duration(&f.interval, &key("interval"), settings.poll_interval),
+            interval: self.duration(
+                &f.interval,
+                &key("interval"),
+                settings.poll_interval,
+                super::load::limits::INTERVAL,
+            ),
             country,
             country_codes,
             headers,

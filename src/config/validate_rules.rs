@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::error::ConfigError;
 use super::load::{Validator, is_id, parse_severity};
-use super::raw::RawRule;
+use super::raw::{RawRule, S};
 use super::{Op, Rule, RuleKind, Severity};
 
 impl Validator<'_> {
@@ -52,25 +52,47 @@ impl Validator<'_> {
             }
         }
         let feeds = r.feeds.iter().map(|f| f.get_ref().clone()).collect();
-        let misplaced = |this: &mut Self,
-                         present: bool,
-                         span: Option<std::ops::Range<usize>>,
-                         field: &str,
-                         kind: &str| {
-            if present {
+        // Keys that mean nothing to this kind of rule are errors, not silently ignored.
+        let kind_name = r.kind.get_ref().as_str();
+        let present: [(&str, Option<std::ops::Range<usize>>); 8] = [
+            ("any", r.any.as_ref().map(|v| v.span())),
+            ("all", r.all.as_ref().map(|v| v.span())),
+            ("not", r.not.as_ref().map(|v| v.span())),
+            ("field", r.field.as_ref().map(|v| v.span())),
+            ("op", r.op.as_ref().map(|v| v.span())),
+            ("limit", r.limit.as_ref().map(|v| v.span())),
+            ("window", r.window.as_ref().map(|v| v.span())),
+            ("of", r.of.as_ref().map(|v| v.span())),
+        ];
+        let applies: &[&str] = match kind_name {
+            "keywords" => &["any", "all", "not"],
+            "threshold" => &["field", "op", "limit", "window"],
+            "count" => &["of", "limit", "window"],
+            _ => &["any", "all", "not", "field", "op", "limit", "window", "of"],
+        };
+        for (field, span) in present {
+            if let Some(span) = span
+                && !applies.contains(&field)
+            {
                 let e = ConfigError::at(
-                    this.path,
-                    this.source,
-                    span.or(Some(r.kind.span())),
+                    self.path,
+                    self.source,
+                    Some(span),
                     &key(field),
-                    format!("{field} does not apply to a {kind} rule"),
+                    format!(
+                        "{field} does not apply to a {kind_name} rule (it takes {})",
+                        applies.join(", ")
+                    ),
                 );
-                this.errors.push(e);
+                self.errors.push(e);
             }
+        }
+        let terms = |v: &Option<S<Vec<String>>>| {
+            v.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default()
         };
         let kind = match r.kind.get_ref().as_str() {
             "keywords" => {
-                if r.any
+                if terms(&r.any)
                     .iter()
                     .all(|t| t.trim().trim_end_matches('*').trim().is_empty())
                 {
@@ -80,31 +102,10 @@ impl Validator<'_> {
                         "a keywords rule needs at least one term in any = [...]",
                     );
                 }
-                misplaced(
-                    self,
-                    r.field.is_some(),
-                    r.field.as_ref().map(|f| f.span()),
-                    "field",
-                    "keywords",
-                );
-                misplaced(
-                    self,
-                    r.limit.is_some(),
-                    r.limit.as_ref().map(|f| f.span()),
-                    "limit",
-                    "keywords",
-                );
-                misplaced(
-                    self,
-                    r.of.is_some(),
-                    r.of.as_ref().map(|f| f.span()),
-                    "of",
-                    "keywords",
-                );
                 RuleKind::Keywords {
-                    any: r.any.clone(),
-                    all: r.all.clone(),
-                    not: r.not.clone(),
+                    any: terms(&r.any),
+                    all: terms(&r.all),
+                    not: terms(&r.not),
                 }
             }
             "threshold" => {
@@ -157,11 +158,14 @@ impl Validator<'_> {
                     );
                     return None;
                 };
-                let window = r
-                    .window
-                    .as_ref()
-                    .map(|_| self.duration(&r.window, &key("window"), Duration::from_secs(86400)));
-                misplaced(self, !r.any.is_empty(), None, "any", "threshold");
+                let window = r.window.as_ref().map(|_| {
+                    self.duration(
+                        &r.window,
+                        &key("window"),
+                        Duration::from_secs(86400),
+                        super::load::limits::WINDOW,
+                    )
+                });
                 RuleKind::Threshold {
                     field: field.get_ref().clone(),
                     op,
@@ -193,8 +197,12 @@ impl Validator<'_> {
                         "a count rule needs window = \"24h\" (or another duration)",
                     );
                 }
-                let window = self.duration(&r.window, &key("window"), Duration::from_secs(86400));
-                misplaced(self, !r.any.is_empty(), None, "any", "count");
+                let window = self.duration(
+                    &r.window,
+                    &key("window"),
+                    Duration::from_secs(86400),
+                    super::load::limits::WINDOW,
+                );
                 RuleKind::Count {
                     of: r.of.as_ref().map(|o| o.get_ref().clone()),
                     limit: l as u32,
