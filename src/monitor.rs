@@ -368,9 +368,18 @@ async fn run_inner(
     outcome
 }
 
-/// The pause after a commit that took `took`: a quarter of it, at least 5 ms, at most 250 ms.
+/// Commits start at most this often: polls arriving in between share one transaction (one
+/// fsync, each page written once), at the cost of at most this much delay before an alert
+/// is printed.
+const COMMIT_EVERY: Duration = Duration::from_millis(100);
+
+/// The pause after a commit that took `took`: the rest of [`COMMIT_EVERY`], and at least a
+/// quarter of the commit's own time (at most 250 ms), so other writers always find a gap.
 fn commit_gap(took: Duration) -> Duration {
-    (took / 4).clamp(Duration::from_millis(5), Duration::from_millis(250))
+    COMMIT_EVERY
+        .saturating_sub(took)
+        .max(took / 4)
+        .clamp(Duration::from_millis(5), Duration::from_millis(250))
 }
 
 async fn stopped(delivery: &mut Option<Delivery>) -> Result<(), Arc<DeliveryError>> {

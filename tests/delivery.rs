@@ -206,10 +206,17 @@ fn long_lines_are_cut_to_a_pipe_write_and_marked() {
     );
     // The database keeps the whole text.
     let conn = rusqlite::Connection::open(data.join("watchfloor.db")).unwrap();
-    let json: String = conn
-        .query_row("SELECT json FROM alerts", [], |r| r.get(0))
+    let (title, text): (String, String) = conn
+        .query_row("SELECT title, summary FROM items", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
-    assert!(json.len() > 4096, "{}", json.len());
+    assert!(
+        title.len() + text.len() > 4096,
+        "{}",
+        title.len() + text.len()
+    );
+    assert!(text.len() > alert["summary"].as_str().unwrap().len());
 }
 
 #[test]

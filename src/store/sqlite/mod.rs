@@ -46,6 +46,17 @@ const WRITE_PATIENCE: Duration = Duration::from_secs(30);
 /// Outbox events kept when no consumer is registered, so one that joins sees recent history.
 const UNCONSUMED_KEEP: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
+/// An alert's event body as stored, with its item's text put back (see
+/// [`tx::SqliteTx::insert_alert`]); rows from schema 2 carry their own text and keep it. Needs
+/// `alerts a LEFT JOIN items i ON i.feed = a.feed AND i.key = a.item`.
+pub(crate) const ALERT_BODY: &str = "CASE WHEN i.feed IS NULL THEN a.json ELSE json_set(a.json,
+    '$.title', i.title, '$.url', i.url, '$.summary', i.summary,
+    '$.published', strftime('%Y-%m-%dT%H:%M:%fZ', i.published, 'unixepoch')) END";
+
+/// The join [`ALERT_BODY`] reads from.
+pub(crate) const ALERT_ITEM_JOIN: &str =
+    "LEFT JOIN items i ON a.feed IS NOT NULL AND i.feed = a.feed AND i.key = a.item";
+
 /// The database.
 pub struct SqliteStore {
     conn: Connection,
@@ -321,11 +332,12 @@ impl Store for SqliteStore {
     fn outbox_after(&self, seq: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT o.seq, coalesce(o.body, a.json) FROM outbox o
+            .prepare_cached(&format!(
+                "SELECT o.seq, coalesce(o.body, {ALERT_BODY}) FROM outbox o
                  LEFT JOIN alerts a ON o.alert IS NOT NULL AND a.rowid = o.alert
-                 WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2",
-            )
+                 {ALERT_ITEM_JOIN}
+                 WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![seq, limit as i64], |r| {

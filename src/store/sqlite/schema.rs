@@ -70,7 +70,8 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX triage_target ON triage (target, key);
      CREATE INDEX triage_undelivered ON triage (delivered) WHERE delivered = 0;",
-    // 3: the outbox every consumer reads (alerts point at their row instead of a second copy),
+    // 3: the outbox every consumer reads (alerts point at their row instead of a second copy,
+    // and an alert's text is its item's, joined when read: `feed` and `item` name the item),
     // consumer positions, the database's identity and the collector's heartbeat. Triage that
     // no collector had printed yet moves into the outbox; `delivered` columns are no longer read.
     "CREATE TABLE meta (
@@ -87,6 +88,8 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX outbox_at ON outbox (at);
      ALTER TABLE feeds ADD COLUMN last_full INTEGER;
+     ALTER TABLE alerts ADD COLUMN feed TEXT;
+     ALTER TABLE alerts ADD COLUMN item TEXT;
      CREATE TABLE consumers (
         name TEXT PRIMARY KEY,
         seq INTEGER NOT NULL,

@@ -194,7 +194,11 @@ impl SqliteStore {
         {
             let mut stmt = self
                 .conn
-                .prepare_cached("SELECT json FROM alerts ORDER BY at DESC, rowid DESC LIMIT ?1")
+                .prepare_cached(&format!(
+                    "SELECT {} FROM alerts a {} ORDER BY a.at DESC, a.rowid DESC LIMIT ?1",
+                    super::ALERT_BODY,
+                    super::ALERT_ITEM_JOIN
+                ))
                 .map_err(|e| self.err(e))?;
             let mut also = self
                 .conn

@@ -229,13 +229,21 @@ impl StoreTx for SqliteTx<'_> {
         alert: &Alert,
         event_time: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        // The alert's event body is stored once, here; its outbox row points at it.
-        let body = Event::Alert(alert.clone()).body();
+        // The alert's event body is stored once, here, without the item's text (the item row
+        // holds it and reads join it back); its outbox row points at it.
+        let slim = Alert {
+            title: String::new(),
+            url: None,
+            summary: String::new(),
+            published: None,
+            ..alert.clone()
+        };
+        let body = Event::Alert(slim).body();
         let row = self.run(|tx| {
             let n = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO alerts (id, at, event_time, country, severity, rule, json, delivered)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
+                    "INSERT OR IGNORE INTO alerts (id, at, event_time, country, severity, rule, json, delivered, feed, item)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9)",
                 )?
                 .execute(params![
                     alert.id,
@@ -244,7 +252,9 @@ impl StoreTx for SqliteTx<'_> {
                     alert.country.map(|c| c.to_string()),
                     alert.severity.as_str(),
                     alert.rule,
-                    body
+                    body,
+                    alert.feed,
+                    alert.item
                 ])?;
             Ok((n == 1).then(|| tx.last_insert_rowid()))
         })?;
