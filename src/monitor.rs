@@ -310,7 +310,7 @@ async fn run_inner(
                     // Leave the write lock free for a moment, so a viewer's triage gets in even
                     // when polls arrive faster than they are stored; polls arriving meanwhile
                     // are committed together in the next transaction.
-                    tokio::time::sleep(commit_gap(began.elapsed())).await;
+                    tokio::time::sleep(commit_gap(began.elapsed(), !rx.is_empty())).await;
                 }
                 _ = tick.tick() => {
                     let now = clock.now();
@@ -373,13 +373,17 @@ async fn run_inner(
 /// is printed.
 const COMMIT_EVERY: Duration = Duration::from_millis(100);
 
-/// The pause after a commit that took `took`: the rest of [`COMMIT_EVERY`], and at least a
-/// quarter of the commit's own time (at most 250 ms), so other writers always find a gap.
-fn commit_gap(took: Duration) -> Duration {
-    COMMIT_EVERY
-        .saturating_sub(took)
-        .max(took / 4)
-        .clamp(Duration::from_millis(5), Duration::from_millis(250))
+/// The pause after a commit that took `took`: the rest of [`COMMIT_EVERY`] while polls trickle
+/// in, and a quarter of the commit's own time when they are queued (at least 2 ms, at most
+/// 250 ms), so other writers always find a gap and a backlog is never made to wait.
+fn commit_gap(took: Duration, backlog: bool) -> Duration {
+    let rest = if backlog {
+        Duration::ZERO
+    } else {
+        COMMIT_EVERY.saturating_sub(took)
+    };
+    rest.max(took / 4)
+        .clamp(Duration::from_millis(2), Duration::from_millis(250))
 }
 
 async fn stopped(delivery: &mut Option<Delivery>) -> Result<(), Arc<DeliveryError>> {

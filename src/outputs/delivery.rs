@@ -78,6 +78,8 @@ impl Delivery {
         sink: Box<dyn LineSink>,
     ) -> Result<Self, DeliveryError> {
         let mut store = SqliteStore::open(dir)?;
+        // It reads only the newest rows, which are in the operating system's cache anyway.
+        store.set_cache_kib(256)?;
         let path = dir.join(cursor_file);
         let cursor = open_cursor(&mut store, name, &path)?;
         store.set_consumer(name, cursor.get())?;

@@ -148,7 +148,7 @@ impl SqliteStore {
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = FULL;
                  PRAGMA foreign_keys = ON;
-                 PRAGMA cache_size = -16384;
+                 PRAGMA cache_size = -2048;
                  PRAGMA wal_autocheckpoint = 4000;",
             )
         })
@@ -164,6 +164,14 @@ impl SqliteStore {
             .query_row("SELECT value FROM meta WHERE key = 'id'", [], |r| r.get(0))
             .map_err(err)?;
         Ok(Self { conn, path, id })
+    }
+
+    /// Limits this connection's page cache to `kib` KiB (a reader that only follows the newest
+    /// rows needs little).
+    pub fn set_cache_kib(&self, kib: u32) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(&format!("PRAGMA cache_size = -{kib};"))
+            .map_err(|e| self.err(e))
     }
 
     /// The database file.
