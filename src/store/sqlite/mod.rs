@@ -356,9 +356,18 @@ impl Store for SqliteStore {
         for row in rows {
             let (seq, body) = row.map_err(|e| self.err(e))?;
             // An alert pruned before delivery leaves nothing to print; its seq is skipped.
-            if let Some(body) = body {
-                out.push(OutboxRow { seq, body });
-            }
+            let Some(body) = body else { continue };
+            // Alerts stored by schema 2 are in the version 1 form (no type, times without
+            // milliseconds): printed in the current form.
+            let body = if body.starts_with(r#"{"type":"#) {
+                body
+            } else {
+                match crate::event::Event::from_body(&body) {
+                    Some(e) => e.body(),
+                    None => continue,
+                }
+            };
+            out.push(OutboxRow { seq, body });
         }
         Ok(out)
     }
