@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 fn demo_for(data: &std::path::Path, secs: u64) -> Vec<Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+    let child = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
         .args(["demo", "--headless", "--data"])
         .arg(data)
         .stdout(Stdio::piped())
