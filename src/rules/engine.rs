@@ -74,6 +74,16 @@ pub struct Outcome {
     pub window_entries: Vec<WindowEntry>,
 }
 
+/// The newest event time seen for each severity (indexed by [`Severity`] order).
+type Newest = [Option<DateTime<Utc>>; 5];
+
+fn note(newest: &mut Newest, severity: Severity, at: DateTime<Utc>) {
+    let slot = &mut newest[severity as usize];
+    if slot.is_none_or(|t| t < at) {
+        *slot = Some(at);
+    }
+}
+
 /// The rule engine.
 pub struct Engine {
     matcher: Matcher,
@@ -82,8 +92,9 @@ pub struct Engine {
     listed: HashMap<CountryCode, ()>,
     status_window: chrono::Duration,
     windows: HashMap<(usize, CountryCode), WindowState>,
-    /// Recorded alerts per country inside the status window: (event time, severity).
-    recent: HashMap<CountryCode, VecDeque<(DateTime<Utc>, Severity)>>,
+    /// Per country, the newest event time of an alert of each severity: all a status needs,
+    /// in constant space however many alerts the window holds.
+    recent: HashMap<CountryCode, Newest>,
     status: HashMap<CountryCode, Status>,
     scratch: Scratch,
     hits: Hits,
@@ -181,10 +192,11 @@ impl Engine {
         event_time: DateTime<Utc>,
         severity: Severity,
     ) {
-        self.recent
-            .entry(country)
-            .or_default()
-            .push_back((event_time, severity));
+        note(
+            self.recent.entry(country).or_default(),
+            severity,
+            event_time,
+        );
     }
 
     /// Restores the last known status of a country.
@@ -194,9 +206,6 @@ impl Engine {
 
     /// After restoring, settle windows so rules already above their limit do not fire again.
     pub fn settle(&mut self, now: DateTime<Utc>) {
-        for recent in self.recent.values_mut() {
-            recent.make_contiguous().sort_by_key(|(t, _)| *t);
-        }
         let keys: Vec<_> = self.windows.keys().copied().collect();
         for key in keys {
             let (limit_ok, _) = self.window_value(key, now);
@@ -464,10 +473,11 @@ impl Engine {
                     .checked_sub_signed(self.status_window)
                     .unwrap_or(DateTime::<Utc>::MIN_UTC)
             {
-                self.recent
-                    .entry(country)
-                    .or_default()
-                    .push_back((event_time, alert.severity));
+                note(
+                    self.recent.entry(country).or_default(),
+                    alert.severity,
+                    event_time,
+                );
             }
             match touched.iter_mut().find(|(c, _)| *c == country) {
                 Some(slot) if slot.1.severity < alert.severity => slot.1 = alert,
@@ -531,13 +541,19 @@ impl Engine {
             .checked_sub_signed(self.status_window)
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let recent = self.recent.entry(country).or_default();
-        recent.retain(|(t, _)| *t > cutoff);
-        let to = recent
+        for slot in recent.iter_mut() {
+            if slot.is_some_and(|t| t <= cutoff) {
+                *slot = None;
+            }
+        }
+        let to = Severity::ALL
             .iter()
-            .map(|(_, s)| Status::from_severity(*s))
+            .zip(recent.iter())
+            .filter(|(_, t)| t.is_some())
+            .map(|(s, _)| Status::from_severity(*s))
             .max()
             .unwrap_or(Status::Quiet);
-        if recent.is_empty() {
+        if recent.iter().all(Option::is_none) {
             self.recent.remove(&country);
         }
         let from = self.status.get(&country).copied().unwrap_or_default();

@@ -147,7 +147,8 @@ pub trait Store: Send {
     /// Window entries newer than `since`.
     fn window_entries(&self, since: DateTime<Utc>) -> Result<Vec<WindowEntry>, StoreError>;
 
-    /// Alerts with a country whose event time is after `since`.
+    /// For each country and severity with alerts whose event time is after `since`, the
+    /// newest event time.
     fn recent_alerts(&self, since: DateTime<Utc>) -> Result<Vec<RecentAlert>, StoreError>;
 
     /// Last known status per country.

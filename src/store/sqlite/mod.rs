@@ -281,7 +281,10 @@ impl Store for SqliteStore {
     fn recent_alerts(&self, since: DateTime<Utc>) -> Result<Vec<RecentAlert>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT country, event_time, severity FROM alerts WHERE event_time > ?1 AND country IS NOT NULL")
+            .prepare(
+                "SELECT country, max(event_time), severity FROM alerts
+                 WHERE event_time > ?1 AND country IS NOT NULL GROUP BY country, severity",
+            )
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([ts(since)], |r| {
