@@ -457,10 +457,12 @@ async fn run_screen(
         let hooks = hooks.clone();
         let options = options.unwrap_or_default();
         async move {
+            use futures_util::FutureExt;
             let stop = async {
                 let _ = stop_rx.await;
             };
-            monitor::run(
+            let state = hooks.state.clone();
+            let run = monitor::run(
                 config,
                 &data,
                 None,
@@ -468,8 +470,26 @@ async fn run_screen(
                 options,
                 hooks,
                 stop,
-            )
-            .await
+            );
+            // A panic in the monitor must reach the screen as a banner, not leave it
+            // showing a picture that no longer moves.
+            match std::panic::AssertUnwindSafe(run).catch_unwind().await {
+                Ok(result) => result,
+                Err(panic) => {
+                    let why = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown cause".into());
+                    if let Some(s) = state {
+                        s.send_replace(MonitorState::Stopped(format!(
+                            "internal error: {}",
+                            watchfloor::text::clean(&why, 200)
+                        )));
+                    }
+                    Ok(())
+                }
+            }
         }
     });
     // The screen draws only once the monitor has opened (and migrated) the store, or says why

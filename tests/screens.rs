@@ -108,3 +108,19 @@ fn too_small_says_so() {
     let out = render(&app, 50, 10);
     assert!(out.contains("Terminal too small: 50x10"), "{out}");
 }
+
+#[test]
+fn a_stopped_collector_is_shown_across_the_screen_and_q_still_quits() {
+    let mut app = app_with(screen::snapshot(), &[]);
+    app.banner =
+        Some("Collector stopped: database full. Nothing new will appear; press q to quit.".into());
+    let screen = render(&app, 80, 24);
+    let second_line = screen.lines().nth(1).unwrap();
+    assert!(
+        second_line.contains("Collector stopped: database full"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("collector_stopped_80x24", screen);
+    app.handle_key(KeyEvent::new(Char('q'), KeyModifiers::NONE));
+    assert!(app.quit);
+}
