@@ -361,3 +361,27 @@ fn sigterm_and_sigint_stop_headless_cleanly() {
         assert_eq!(check, "ok");
     }
 }
+
+#[test]
+fn the_screen_without_a_terminal_says_so_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [vec!["demo"], vec!["attach"]] {
+        let out = watchfloor()
+            .args(&args)
+            .arg("--data")
+            .arg(dir.path())
+            .args(["--config", "config/demo.toml"])
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("the screen needs a terminal")
+                && stderr.contains("watchfloor headless"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
