@@ -22,15 +22,7 @@ fn viewer_writes_never_stop_a_busy_collector() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(support::start());
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = String::from(
-        "[settings]\npoll_interval = \"200ms\"\ntimeout = \"5s\"\n\n[[rules]]\nid = \"atrocity\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"high\"\n",
-    );
-    for f in 0..8 {
-        cfg.push_str(&format!(
-            "\n[[feeds]]\nid = \"gen-{f}\"\nurl = \"{}\"\n",
-            server.url(&format!("/gen/c{f}"))
-        ));
-    }
+    let cfg = support::generator_config(&server, "c", 8, "200ms", "");
     let cfg = support::write_config(dir.path(), &cfg);
     let data = dir.path().join("data");
     let mut collector = support::spawn_headless(&cfg, &data);

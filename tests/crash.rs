@@ -12,7 +12,6 @@ mod support;
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -26,15 +25,13 @@ fn sigkill_with_a_slow_reader_loses_nothing_and_repeats_at_most_one_line_per_kil
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(support::start());
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = String::from(
-        "[settings]\npoll_interval = \"300ms\"\ntimeout = \"5s\"\n\n[[countries]]\ncode = \"ML\"\n\n[[rules]]\nid = \"atrocity\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"high\"\n\n[[rules]]\nid = \"surge\"\nkind = \"count\"\nof = \"atrocity\"\nlimit = 500\nwindow = \"1h\"\nseverity = \"critical\"\n",
+    let cfg = support::generator_config(
+        &server,
+        "g",
+        6,
+        "300ms",
+        "\n[[countries]]\ncode = \"ML\"\n\n[[rules]]\nid = \"surge\"\nkind = \"count\"\nof = \"atrocity\"\nlimit = 500\nwindow = \"1h\"\nseverity = \"critical\"\n",
     );
-    for f in 0..6 {
-        cfg.push_str(&format!(
-            "\n[[feeds]]\nid = \"gen-{f}\"\nurl = \"{}\"\n",
-            server.url(&format!("/gen/g{f}"))
-        ));
-    }
     let cfg_path = support::write_config(dir.path(), &cfg);
     let data = dir.path().join("data");
 
@@ -83,13 +80,7 @@ fn sigkill_with_a_slow_reader_loses_nothing_and_repeats_at_most_one_line_per_kil
     }
     let elapsed = started.elapsed();
     // One last clean run: it prints whatever the final kill left committed but unprinted.
-    let last = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
-        .args(["headless", "--once", "--config"])
-        .arg(&cfg_path)
-        .arg("--data")
-        .arg(&data)
-        .output()
-        .unwrap();
+    let last = support::headless_once(&cfg_path, &data);
     assert!(last.status.success());
     for line in String::from_utf8_lossy(&last.stdout).lines() {
         let v: Value = serde_json::from_str(line).unwrap();

@@ -40,25 +40,15 @@ fn last_seq(data: &std::path::Path) -> i64 {
     .unwrap()
 }
 
-fn generator_config(server: &support::TestServer, feeds: usize) -> String {
-    let mut cfg = String::from(
-        "[settings]\npoll_interval = \"300ms\"\ntimeout = \"5s\"\n\n[[countries]]\ncode = \"ML\"\n\n[[rules]]\nid = \"atrocity\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"high\"\n",
-    );
-    for f in 0..feeds {
-        cfg.push_str(&format!(
-            "\n[[feeds]]\nid = \"gen-{f}\"\nurl = \"{}\"\n",
-            server.url(&format!("/gen/d{f}"))
-        ));
-    }
-    cfg
-}
-
 #[test]
 fn shutdown_is_honoured_while_stdout_is_blocked_and_nothing_is_lost() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(support::start());
     let dir = tempfile::tempdir().unwrap();
-    let cfg = support::write_config(dir.path(), &generator_config(&server, 4));
+    let cfg = support::write_config(
+        dir.path(),
+        &support::generator_config(&server, "d", 4, "300ms", ""),
+    );
     let data = dir.path().join("data");
 
     // Nobody reads: the pipe fills within a poll or two and the writer blocks.
@@ -96,13 +86,7 @@ fn shutdown_is_honoured_while_stdout_is_blocked_and_nothing_is_lost() {
     assert!(!first.is_empty());
 
     // The next start prints what the blocked one could not.
-    let out = bin()
-        .args(["headless", "--once", "--config"])
-        .arg(&cfg)
-        .arg("--data")
-        .arg(&data)
-        .output()
-        .unwrap();
+    let out = support::headless_once(&cfg, &data);
     assert!(out.status.success());
     let second = lines(&out.stdout);
     let printed: BTreeSet<i64> = seqs(&first).into_iter().chain(seqs(&second)).collect();
@@ -125,15 +109,7 @@ fn deleting_the_database_but_keeping_the_cursor_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
     let data = dir.path().join("data");
-    let run = || {
-        bin()
-            .args(["headless", "--once", "--config"])
-            .arg(&cfg)
-            .arg("--data")
-            .arg(&data)
-            .output()
-            .unwrap()
-    };
+    let run = || support::headless_once(&cfg, &data);
     let first = run();
     assert!(first.status.success());
     let before = lines(&first.stdout);
@@ -178,13 +154,7 @@ fn long_lines_are_cut_to_a_pipe_write_and_marked() {
     );
     let cfg = support::write_config(dir.path(), &cfg);
     let data = dir.path().join("data");
-    let out = bin()
-        .args(["headless", "--once", "--config"])
-        .arg(&cfg)
-        .arg("--data")
-        .arg(&data)
-        .output()
-        .unwrap();
+    let out = support::headless_once(&cfg, &data);
     assert!(out.status.success());
     for l in String::from_utf8_lossy(&out.stdout).lines() {
         assert!(l.len() < 4096, "a line of {} bytes", l.len());

@@ -74,15 +74,7 @@ fn a_full_disk_is_reported_survived_and_loses_nothing() {
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(support::start());
-    let mut cfg = String::from(
-        "[settings]\npoll_interval = \"300ms\"\ntimeout = \"5s\"\n\n[[rules]]\nid = \"atrocity\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"high\"\n",
-    );
-    for f in 0..4 {
-        cfg.push_str(&format!(
-            "\n[[feeds]]\nid = \"gen-{f}\"\nurl = \"{}\"\n",
-            server.url(&format!("/gen/full{f}"))
-        ));
-    }
+    let cfg = support::generator_config(&server, "full", 4, "300ms", "");
     let cfg = support::write_config(dir.path(), &cfg);
     let mut child = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
         .args(["headless", "--config"])

@@ -369,3 +369,35 @@ pub fn spawn_headless(config: &Path, data: &Path) -> std::process::Child {
         .spawn()
         .unwrap()
 }
+
+/// A config of `feeds` growing feeds (`/gen/{prefix}0`, `/gen/{prefix}1`, ...) polled every
+/// `interval`, with a keyword rule every generated item hits; `extra` goes before the feeds.
+pub fn generator_config(
+    server: &TestServer,
+    prefix: &str,
+    feeds: usize,
+    interval: &str,
+    extra: &str,
+) -> String {
+    let mut cfg = format!(
+        "[settings]\npoll_interval = \"{interval}\"\ntimeout = \"5s\"\n\n[[rules]]\nid = \"atrocity\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"high\"\n{extra}\n"
+    );
+    for f in 0..feeds {
+        cfg.push_str(&format!(
+            "\n[[feeds]]\nid = \"gen-{f}\"\nurl = \"{}\"\n",
+            server.url(&format!("/gen/{prefix}{f}"))
+        ));
+    }
+    cfg
+}
+
+/// Runs `watchfloor headless --once` on a config and data directory to the end.
+pub fn headless_once(config: &Path, data: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["headless", "--once", "--config"])
+        .arg(config)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap()
+}
