@@ -248,6 +248,8 @@ async fn run_inner(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut outbox_tick = tokio::time::interval(Duration::from_secs(60));
+    outbox_tick.reset();
     let mut prune_tick = tokio::time::interval(Duration::from_secs(3600));
     prune_tick.reset();
     tokio::pin!(shutdown);
@@ -333,6 +335,11 @@ async fn run_inner(
                 }
                 _ = heartbeat.tick() => {
                     tokio::task::block_in_place(|| beat(&mut store, started, clock.now()));
+                }
+                _ = outbox_tick.tick() => {
+                    if let Err(e) = tokio::task::block_in_place(|| store.prune_outbox()) {
+                        warn!("pruning the outbox failed: {e}");
+                    }
                 }
                 _ = prune_tick.tick() => {
                     let cutoff = crate::time::before(clock.now(), config.settings.retain);

@@ -157,6 +157,10 @@ pub trait Store: Send {
     /// Deletes what is older than `before`, and outbox events every consumer has passed.
     fn prune(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError>;
 
+    /// Deletes outbox events every consumer has passed (cheap; run often, so the outbox stays
+    /// a short queue).
+    fn prune_outbox(&mut self) -> Result<usize, StoreError>;
+
     /// Records the collector's heartbeat.
     fn heartbeat(&mut self, beat: &Heartbeat) -> Result<(), StoreError>;
 

@@ -209,10 +209,12 @@ impl Store for SqliteStore {
         // Only BEGIN can meet another writer: once it succeeds this connection holds the
         // write lock until COMMIT, so `f` runs once.
         let conn = &self.conn;
-        retry_busy(|| conn.execute_batch("BEGIN IMMEDIATE")).map_err(err)?;
+        retry_busy(|| conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])).map_err(err)?;
         let mut open = OpenTx { conn, done: false };
         let out = f(&mut SqliteTx::new(conn, &path))?;
-        conn.execute_batch("COMMIT").map_err(err)?;
+        conn.prepare_cached("COMMIT")
+            .and_then(|mut s| s.execute([]))
+            .map_err(err)?;
         open.done = true;
         Ok(out)
     }
@@ -322,6 +324,11 @@ impl Store for SqliteStore {
         let t = ts(before);
         let unconsumed = crate::time::millis(Utc::now() - UNCONSUMED_KEEP);
         self.write(|tx| tx.prune(t, crate::time::millis(before), unconsumed))
+    }
+
+    fn prune_outbox(&mut self) -> Result<usize, StoreError> {
+        let unconsumed = crate::time::millis(Utc::now() - UNCONSUMED_KEEP);
+        self.write(|tx| tx.prune_outbox(unconsumed))
     }
 
     fn heartbeat(&mut self, beat: &Heartbeat) -> Result<(), StoreError> {

@@ -142,6 +142,19 @@ impl<'t> SqliteTx<'t> {
         self.append(&Event::Triage(t.clone())).map(drop)
     }
 
+    /// Deletes outbox events every registered consumer has passed (with no consumer, those
+    /// older than `unconsumed_ms`).
+    pub(super) fn prune_outbox(&mut self, unconsumed_ms: i64) -> Result<usize, StoreError> {
+        self.run(|tx| {
+            let slowest: Option<i64> =
+                tx.query_row("SELECT min(seq) FROM consumers", [], |r| r.get(0))?;
+            match slowest {
+                Some(seq) => tx.execute("DELETE FROM outbox WHERE seq <= ?1", [seq]),
+                None => tx.execute("DELETE FROM outbox WHERE at < ?1", [unconsumed_ms]),
+            }
+        })
+    }
+
     /// Deletes rows older than the cut-offs (seconds for the tables, milliseconds for the
     /// outbox), and outbox events every registered consumer has passed; with no consumer, those
     /// older than `unconsumed_ms`.
@@ -151,19 +164,14 @@ impl<'t> SqliteTx<'t> {
         before_ms: i64,
         unconsumed_ms: i64,
     ) -> Result<usize, StoreError> {
-        self.run(|tx| {
+        let n = self.run(|tx| {
             let mut n = tx.execute("DELETE FROM items WHERE last_seen < ?1", [before])?;
             n += tx.execute("DELETE FROM alerts WHERE at < ?1", [before])?;
             n += tx.execute("DELETE FROM window_entries WHERE at < ?1", [before])?;
             n += tx.execute("DELETE FROM outbox WHERE at < ?1", [before_ms])?;
-            let slowest: Option<i64> =
-                tx.query_row("SELECT min(seq) FROM consumers", [], |r| r.get(0))?;
-            n += match slowest {
-                Some(seq) => tx.execute("DELETE FROM outbox WHERE seq <= ?1", [seq])?,
-                None => tx.execute("DELETE FROM outbox WHERE at < ?1", [unconsumed_ms])?,
-            };
             Ok(n)
-        })
+        })?;
+        Ok(n + self.prune_outbox(unconsumed_ms)?)
     }
 }
 
@@ -229,8 +237,8 @@ impl StoreTx for SqliteTx<'_> {
         alert: &Alert,
         event_time: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        // The alert's event body is stored once, here, without the item's text (the item row
-        // holds it and reads join it back); its outbox row points at it.
+        // The alert is kept without the item's text (the item row holds it and reads join it
+        // back).
         let slim = Alert {
             title: String::new(),
             url: None,
@@ -239,7 +247,7 @@ impl StoreTx for SqliteTx<'_> {
             ..alert.clone()
         };
         let body = Event::Alert(slim).body();
-        let row = self.run(|tx| {
+        let inserted = self.run(|tx| {
             let n = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO alerts (id, at, event_time, country, severity, rule, json, delivered, feed, item)
@@ -256,12 +264,15 @@ impl StoreTx for SqliteTx<'_> {
                     alert.feed,
                     alert.item
                 ])?;
-            Ok((n == 1).then(|| tx.last_insert_rowid()))
+            Ok(n == 1)
         })?;
-        match row {
-            Some(row) => self.push("alert", Some(row), None).map(|_| true),
-            None => Ok(false),
+        if !inserted {
+            return Ok(false);
         }
+        // Until it is delivered and pruned, the outbox keeps the whole event, so a consumer
+        // reads it without a join; afterwards the slim row and the item hold it.
+        let full = Event::Alert(alert.clone()).body();
+        self.push("alert", None, Some(&full)).map(|_| true)
     }
 
     fn insert_window_entry(&mut self, e: &WindowEntry) -> Result<(), StoreError> {
