@@ -78,7 +78,14 @@ fn collector_and_two_viewers_share_alerts_and_triage() {
         None,
         Utc::now(),
     );
-    app.set_snapshot(viewer_one.snapshot(&config, Utc::now()).unwrap());
+    let first = viewer_one.snapshot(&config, Utc::now()).unwrap();
+    let beat = first.heartbeat.clone().expect("the collector's heartbeat");
+    assert_eq!(beat.pid, collector.id());
+    assert!(
+        Utc::now() - beat.at < chrono::TimeDelta::seconds(10),
+        "{beat:?}"
+    );
+    app.set_snapshot(first);
     assert!(
         app.snapshot.alerts.iter().any(|r| r.alert.id == id),
         "the viewer does not see the alert"

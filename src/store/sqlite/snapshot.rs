@@ -91,6 +91,8 @@ pub struct Snapshot {
     pub alerts: Vec<AlertRow>,
     /// Every configured feed.
     pub feeds: Vec<FeedRow>,
+    /// The collector's last heartbeat, if one was ever written.
+    pub heartbeat: Option<crate::store::Heartbeat>,
 }
 
 impl Snapshot {
@@ -263,6 +265,7 @@ impl SqliteStore {
             }
         }
         Ok(Snapshot {
+            heartbeat: self.last_heartbeat()?,
             at: now,
             countries,
             alerts,
