@@ -142,6 +142,10 @@ pub struct FeedReport {
     pub items: usize,
     /// Items not seen before.
     pub new: usize,
+    /// Of the new items, those published longer ago than the feed's `max_age`: stored and
+    /// counted in windows, but raising no alert.
+    #[serde(default)]
+    pub old: usize,
     /// The server said 304 Not Modified.
     pub not_modified: bool,
     /// What went wrong, in words.

@@ -640,6 +640,7 @@ fn process(
         http_status: None,
         items: 0,
         new: 0,
+        old: 0,
         not_modified: false,
         error: None,
         ms: 0,
@@ -694,6 +695,9 @@ fn process(
             Seen::Revised => {}
         }
         let outcome = engine.process(item, now, seen == Seen::Revised);
+        if outcome.too_old && seen == Seen::New {
+            report.old += 1;
+        }
         for e in &outcome.window_entries {
             tx.insert_window_entry(e)?;
         }

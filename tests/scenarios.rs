@@ -75,6 +75,12 @@ enum Step {
         title: &'static str,
         fatalities: Option<f64>,
     },
+    /// An item published this many days ago arrives now.
+    Old {
+        id: &'static str,
+        title: &'static str,
+        days: i64,
+    },
     /// The clock moves on (hours), then the engine ticks.
     Wait(i64),
 }
@@ -103,18 +109,19 @@ fn play(steps: &[(Step, Expect)]) {
         let mut alerts = Vec::new();
         let mut statuses = Vec::new();
         match step {
-            Step::Item {
-                id,
-                title,
-                fatalities,
-            } => {
+            Step::Item { id, title, .. } | Step::Old { id, title, .. } => {
+                let (fatalities, published) = match step {
+                    Step::Item { fatalities, .. } => (*fatalities, now),
+                    Step::Old { days, .. } => (None, now - Duration::days(*days)),
+                    Step::Wait(_) => unreachable!(),
+                };
                 let item = Item {
                     feed: "f".into(),
                     key: item_key(Some(id), None, title, ""),
                     title: title.to_string(),
                     url: None,
                     summary: String::new(),
-                    published: Some(now),
+                    published: Some(published),
                     countries: Vec::new(),
                     values: fatalities
                         .map(|f| vec![("fatalities".to_string(), f)])
@@ -384,4 +391,44 @@ fn restored_state_does_not_fire_again() {
         "{:?}",
         out.alerts
     );
+}
+
+#[test]
+fn items_older_than_max_age_raise_no_alert_but_fresh_ones_do() {
+    play(&[
+        (
+            Step::Old {
+                id: "o1",
+                title: "Massacre reported in Darfur",
+                days: 8,
+            },
+            NONE,
+        ),
+        (
+            Step::Old {
+                id: "o2",
+                title: "Attack on civilians near Gao, Mali",
+                days: 30,
+            },
+            NONE,
+        ),
+        (
+            Step::Old {
+                id: "o3",
+                title: "Massacre reported near Gao, Mali",
+                days: 6,
+            },
+            Expect {
+                alerts: &["atrocity:ML"],
+                statuses: &[],
+            },
+        ),
+        (
+            item("n1", "Massacre reported in Darfur again"),
+            Expect {
+                alerts: &["atrocity:SD"],
+                statuses: &["SD:quiet>warning"],
+            },
+        ),
+    ]);
 }

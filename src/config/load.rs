@@ -402,6 +402,12 @@ impl Validator<'_> {
                 },
             },
             notify: s.notify.unwrap_or(false),
+            max_age: self.duration(
+                &s.max_age,
+                "settings.max_age",
+                Duration::from_secs(7 * 86_400),
+                limits::RETAIN,
+            ),
         }
     }
 }

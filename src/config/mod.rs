@@ -72,6 +72,8 @@ pub struct Settings {
     pub bell: Option<Severity>,
     /// Also send a desktop notification where one is available.
     pub notify: bool,
+    /// Items published longer ago than this are stored and counted, but raise no alert.
+    pub max_age: Duration,
 }
 
 /// One `[[countries]]` entry.
@@ -132,6 +134,8 @@ pub struct FeedConfig {
     pub values: Vec<ValueSpec>,
     /// Secret strings (interpolated values) to redact from anything shown.
     pub secrets: Vec<String>,
+    /// This feed's `max_age` (else the settings').
+    pub max_age: Duration,
 }
 
 /// `[feeds.json]`: RFC 6901 JSON Pointers into a JSON API response.

@@ -71,6 +71,7 @@ pub struct RawSettings {
     pub per_host: Option<S<i64>>,
     pub bell: Option<S<String>>,
     pub notify: Option<bool>,
+    pub max_age: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +102,7 @@ pub struct RawFeed {
     pub xml: Option<S<RawXml>>,
     #[serde(default)]
     pub values: BTreeMap<String, S<RawValue>>,
+    pub max_age: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -164,6 +164,12 @@ impl Validator<'_> {
             .as_ref()
             .and_then(|c| self.country(c, &key("country")));
         FeedConfig {
+            max_age: self.duration(
+                &f.max_age,
+                &key("max_age"),
+                settings.max_age,
+                super::load::limits::RETAIN,
+            ),
             name: f
                 .name
                 .clone()

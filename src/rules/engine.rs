@@ -72,6 +72,9 @@ pub struct Outcome {
     pub alerts: Vec<Alert>,
     /// Entries added to windowed rules, to persist.
     pub window_entries: Vec<WindowEntry>,
+    /// The item was published longer ago than its feed's `max_age`: it counts in windows but
+    /// raised no alert.
+    pub too_old: bool,
 }
 
 /// The newest event time seen for each severity (indexed by [`Severity`] order).
@@ -91,6 +94,9 @@ pub struct Engine {
     compiled: Vec<Compiled>,
     listed: HashMap<CountryCode, ()>,
     status_window: chrono::Duration,
+    /// Per feed id, the age past which an item raises no alert.
+    max_age: HashMap<String, chrono::Duration>,
+    default_max_age: chrono::Duration,
     windows: HashMap<(usize, CountryCode), WindowState>,
     /// Per country, the newest event time of an alert of each severity: all a status needs,
     /// in constant space however many alerts the window holds.
@@ -164,6 +170,12 @@ impl Engine {
             compiled,
             listed: config.countries.iter().map(|c| (c.code, ())).collect(),
             status_window: dur(config.settings.window),
+            max_age: config
+                .feeds
+                .iter()
+                .map(|f| (f.id.clone(), dur(f.max_age)))
+                .collect(),
+            default_max_age: dur(config.settings.max_age),
             windows: HashMap::new(),
             recent: HashMap::new(),
             status: HashMap::new(),
@@ -241,7 +253,18 @@ impl Engine {
             vec![None]
         };
         let event_time = item.event_time(now);
-        let mut out = Outcome::default();
+        let max_age = self
+            .max_age
+            .get(&item.feed)
+            .copied()
+            .unwrap_or(self.default_max_age);
+        let too_old = item
+            .published
+            .is_some_and(|p| now.signed_duration_since(p) > max_age);
+        let mut out = Outcome {
+            too_old,
+            ..Outcome::default()
+        };
         let mut fired = vec![false; self.rules.len()];
 
         for (ri, rule) in self.rules.iter().enumerate() {
@@ -286,6 +309,10 @@ impl Engine {
                 Compiled::WindowSum { .. } | Compiled::Count { .. } => continue,
             };
             fired[ri] = true;
+            if too_old {
+                // Old news still counts toward windows (through `fired`), but alerts no one.
+                continue;
+            }
             for country in countries.iter().copied() {
                 if !rule.countries.is_empty()
                     && !country.is_some_and(|c| rule.countries.contains(&c))
@@ -356,6 +383,10 @@ impl Engine {
                 let Some(w) = self.windows.get_mut(&(ri, country)) else {
                     continue;
                 };
+                if too_old {
+                    // The window is fed; a crossing waits for fresh evidence.
+                    continue;
+                }
                 if above && !w.crossed {
                     w.crossed = true;
                     let rule = &self.rules[ri];

@@ -114,6 +114,7 @@ fn report(
         http_status: status,
         items,
         new: if ok { 2 } else { 0 },
+        old: 0,
         not_modified: false,
         error: error.map(str::to_string),
         ms: 412,
