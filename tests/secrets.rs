@@ -25,6 +25,8 @@ fn secrets_stay_out_of_events_logs_check_and_screen() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = format!(
         r#"
+[settings]
+max_age = "3650d"
 [[countries]]
 code = "ML"
 [[rules]]
