@@ -99,6 +99,12 @@ pub struct Alert {
     /// Comparison (threshold rules).
     #[serde(default)]
     pub op: Option<String>,
+    /// What the value was compared with (spike rules: the history's mean per slot).
+    #[serde(default)]
+    pub expected: Option<f64>,
+    /// Why the rule fired, in words (windowed and spike rules).
+    #[serde(default)]
+    pub explanation: Option<String>,
     /// Item key within its feed.
     #[serde(default)]
     pub item: String,

@@ -278,6 +278,20 @@ fn summary(c: &Config) -> String {
                 ),
                 None => format!("{field} {} {limit}", op.as_str()),
             },
+            config::RuleKind::Spike {
+                of,
+                slot,
+                history,
+                factor,
+                min,
+            } => format!(
+                "{} per {} vs {factor}x the mean per {} over {}, at least {min}",
+                of.as_deref()
+                    .map_or("items".to_string(), |o| format!("hits of {o}")),
+                config::units::fmt_duration(*slot),
+                config::units::fmt_duration(*slot),
+                config::units::fmt_duration(*history)
+            ),
             config::RuleKind::Count { of, limit, window } => format!(
                 "{limit} {} in {}",
                 of.as_deref()

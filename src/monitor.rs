@@ -16,7 +16,7 @@ use futures_util::FutureExt;
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
-use crate::config::{Config, FeedConfig, RuleKind};
+use crate::config::{Config, FeedConfig};
 use crate::event::{Event, FeedReport, StoreReport};
 use crate::feed::fetch::{Fetched, Fetcher, Validators};
 use crate::feed::item::Item;
@@ -470,11 +470,7 @@ fn restore(
     let longest = config
         .rules
         .iter()
-        .filter_map(|r| match &r.kind {
-            RuleKind::Count { window, .. } => Some(*window),
-            RuleKind::Threshold { window, .. } => *window,
-            RuleKind::Keywords { .. } => None,
-        })
+        .filter_map(|r| r.kind.lookback())
         .max()
         .unwrap_or_default();
     for e in store.window_entries(crate::time::before(now, longest))? {

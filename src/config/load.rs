@@ -276,11 +276,14 @@ impl Validator<'_> {
                             ),
                         );
                     }
-                    Some(t) if t.get_ref().kind.get_ref() == "count" => {
+                    Some(t) if matches!(t.get_ref().kind.get_ref().as_str(), "count" | "spike") => {
                         self.err(
                             of,
                             &format!("rules[{i}].of"),
-                            "cannot count another count rule",
+                            format!(
+                                "cannot count the hits of another {} rule; name a keywords or threshold rule",
+                                t.get_ref().kind.get_ref()
+                            ),
                         );
                     }
                     _ => {}
@@ -291,11 +294,7 @@ impl Validator<'_> {
         // History must outlive every window, or restarts would forget what a window counts.
         let longest = rules
             .iter()
-            .filter_map(|r| match &r.kind {
-                RuleKind::Count { window, .. } => Some((*window, r.id.as_str())),
-                RuleKind::Threshold { window, .. } => window.map(|w| (w, r.id.as_str())),
-                RuleKind::Keywords { .. } => None,
-            })
+            .filter_map(|r| r.kind.lookback().map(|w| (w, r.id.as_str())))
             .chain(std::iter::once((settings.window, "settings.window")))
             .max_by_key(|(w, _)| *w);
         if let Some((window, whose)) = longest

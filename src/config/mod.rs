@@ -286,6 +286,19 @@ pub enum RuleKind {
         /// The window.
         window: Duration,
     },
+    /// A country's recent count (items, or another rule's hits) against its own history.
+    Spike {
+        /// Count only hits of this rule.
+        of: Option<String>,
+        /// The recent window.
+        slot: Duration,
+        /// The slots before the recent one that it is compared with.
+        history: Duration,
+        /// Fires when the recent count reaches this many times the history's mean per slot ...
+        factor: f64,
+        /// ... and at least this many.
+        min: u32,
+    },
 }
 
 impl RuleKind {
@@ -295,6 +308,17 @@ impl RuleKind {
             Self::Keywords { .. } => "keywords",
             Self::Threshold { .. } => "threshold",
             Self::Count { .. } => "count",
+            Self::Spike { .. } => "spike",
+        }
+    }
+
+    /// How far back the rule looks, for rules that keep a window.
+    pub fn lookback(&self) -> Option<Duration> {
+        match self {
+            Self::Count { window, .. } => Some(*window),
+            Self::Threshold { window, .. } => *window,
+            Self::Spike { slot, history, .. } => Some(slot.saturating_add(*history)),
+            Self::Keywords { .. } => None,
         }
     }
 }

@@ -174,6 +174,10 @@ pub struct RawRule {
     pub limit: Option<S<f64>>,
     pub window: Option<S<String>>,
     pub of: Option<S<String>>,
+    pub slot: Option<S<String>>,
+    pub history: Option<S<String>>,
+    pub factor: Option<S<f64>>,
+    pub min: Option<S<i64>>,
     pub severity: S<String>,
     #[serde(default)]
     pub countries: Vec<S<String>>,

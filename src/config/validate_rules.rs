@@ -54,7 +54,7 @@ impl Validator<'_> {
         let feeds = r.feeds.iter().map(|f| f.get_ref().clone()).collect();
         // Keys that mean nothing to this kind of rule are errors, not silently ignored.
         let kind_name = r.kind.get_ref().as_str();
-        let present: [(&str, Option<std::ops::Range<usize>>); 8] = [
+        let present: [(&str, Option<std::ops::Range<usize>>); 12] = [
             ("any", r.any.as_ref().map(|v| v.span())),
             ("all", r.all.as_ref().map(|v| v.span())),
             ("not", r.not.as_ref().map(|v| v.span())),
@@ -63,12 +63,20 @@ impl Validator<'_> {
             ("limit", r.limit.as_ref().map(|v| v.span())),
             ("window", r.window.as_ref().map(|v| v.span())),
             ("of", r.of.as_ref().map(|v| v.span())),
+            ("slot", r.slot.as_ref().map(|v| v.span())),
+            ("history", r.history.as_ref().map(|v| v.span())),
+            ("factor", r.factor.as_ref().map(|v| v.span())),
+            ("min", r.min.as_ref().map(|v| v.span())),
         ];
         let applies: &[&str] = match kind_name {
             "keywords" => &["any", "all", "not"],
             "threshold" => &["field", "op", "limit", "window"],
             "count" => &["of", "limit", "window"],
-            _ => &["any", "all", "not", "field", "op", "limit", "window", "of"],
+            "spike" => &["of", "slot", "history", "factor", "min"],
+            _ => &[
+                "any", "all", "not", "field", "op", "limit", "window", "of", "slot", "history",
+                "factor", "min",
+            ],
         };
         for (field, span) in present {
             if let Some(span) = span
@@ -209,11 +217,60 @@ impl Validator<'_> {
                     window,
                 }
             }
+            "spike" => {
+                let slot = self.duration(
+                    &r.slot,
+                    &key("slot"),
+                    Duration::from_secs(6 * 3600),
+                    super::load::limits::INTERVAL,
+                );
+                let history = self.duration(
+                    &r.history,
+                    &key("history"),
+                    Duration::from_secs(28 * 86_400),
+                    super::load::limits::WINDOW,
+                );
+                if history < slot * 2 {
+                    let span = r.history.as_ref().map_or(r.kind.span(), |h| h.span());
+                    self.errors.push(ConfigError::at(
+                        self.path,
+                        self.source,
+                        Some(span),
+                        &key("history"),
+                        "must be at least two slots long, or there is nothing to compare with",
+                    ));
+                }
+                let factor = match &r.factor {
+                    None => 3.0,
+                    Some(f) if (1.0..=1000.0).contains(f.get_ref()) => *f.get_ref(),
+                    Some(f) => {
+                        self.err(f, &key("factor"), "must be a number from 1 to 1000");
+                        3.0
+                    }
+                };
+                let min = match &r.min {
+                    None => 5,
+                    Some(m) => match u32::try_from(*m.get_ref()) {
+                        Ok(n) if (1..=1_000_000).contains(&n) => n,
+                        _ => {
+                            self.err(m, &key("min"), "must be a whole number from 1 to 1000000");
+                            5
+                        }
+                    },
+                };
+                RuleKind::Spike {
+                    of: r.of.as_ref().map(|o| o.get_ref().clone()),
+                    slot,
+                    history,
+                    factor,
+                    min,
+                }
+            }
             other => {
                 self.err(
                     &r.kind,
                     &key("kind"),
-                    format!("unknown rule kind {other:?}; use keywords, threshold or count"),
+                    format!("unknown rule kind {other:?}; use keywords, threshold, count or spike"),
                 );
                 return None;
             }

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::matcher::{Hits, Matcher, MatcherBuilder, Scratch, TermId};
+use super::spike::{Spike, SpikeState};
 use crate::config::{Config, Op, Rule, RuleKind, Severity};
 use crate::event::{Alert, Status, StatusChange};
 use crate::feed::item::{Item, hex16};
@@ -42,6 +43,10 @@ enum Compiled {
         of: Option<usize>,
         limit: u32,
         window: chrono::Duration,
+    },
+    Spike {
+        of: Option<usize>,
+        spike: Spike,
     },
 }
 
@@ -98,6 +103,7 @@ pub struct Engine {
     max_age: HashMap<String, chrono::Duration>,
     default_max_age: chrono::Duration,
     windows: HashMap<(usize, CountryCode), WindowState>,
+    spikes: HashMap<(usize, CountryCode), SpikeState>,
     /// Per country, the newest event time of an alert of each severity: all a status needs,
     /// in constant space however many alerts the window holds.
     recent: HashMap<CountryCode, Newest>,
@@ -162,6 +168,16 @@ impl Engine {
                     limit: *limit,
                     window: dur(*window),
                 },
+                RuleKind::Spike {
+                    of,
+                    slot,
+                    history,
+                    factor,
+                    min,
+                } => Compiled::Spike {
+                    of: of.as_ref().and_then(|o| ids.iter().position(|i| i == o)),
+                    spike: Spike::new(*slot, *history, *factor, *min),
+                },
             });
         }
         Ok(Self {
@@ -177,6 +193,7 @@ impl Engine {
                 .collect(),
             default_max_age: dur(config.settings.max_age),
             windows: HashMap::new(),
+            spikes: HashMap::new(),
             recent: HashMap::new(),
             status: HashMap::new(),
             scratch: Scratch::default(),
@@ -192,6 +209,10 @@ impl Engine {
     /// Restores a windowed rule's entry from the store (no alert is raised).
     pub fn restore_window_entry(&mut self, e: &WindowEntry) {
         if let Some(i) = self.rules.iter().position(|r| r.id == e.rule) {
+            if let Compiled::Spike { spike, .. } = &self.compiled[i] {
+                spike.record(self.spikes.entry((i, e.country)).or_default(), e.at);
+                return;
+            }
             let w = self.windows.entry((i, e.country)).or_default();
             w.entries.push_back((e.at, e.value));
         }
@@ -218,6 +239,11 @@ impl Engine {
 
     /// After restoring, settle windows so rules already above their limit do not fire again.
     pub fn settle(&mut self, now: DateTime<Utc>) {
+        for (&(ri, _), state) in &mut self.spikes {
+            if let Compiled::Spike { spike, .. } = &self.compiled[ri] {
+                state.crossed = spike.read(state, now).above();
+            }
+        }
         let keys: Vec<_> = self.windows.keys().copied().collect();
         for key in keys {
             let (limit_ok, _) = self.window_value(key, now);
@@ -306,7 +332,9 @@ impl Engine {
                         Some(field.clone()),
                     )
                 }
-                Compiled::WindowSum { .. } | Compiled::Count { .. } => continue,
+                Compiled::WindowSum { .. } | Compiled::Count { .. } | Compiled::Spike { .. } => {
+                    continue;
+                }
             };
             fired[ri] = true;
             if too_old {
@@ -347,6 +375,13 @@ impl Engine {
         for ri in 0..self.rules.len() {
             let rule = &self.rules[ri];
             if !rule.feeds.is_empty() && !rule.feeds.contains(&item.feed) {
+                continue;
+            }
+            if let Compiled::Spike { of, .. } = &self.compiled[ri] {
+                if of.is_some_and(|o| !fired[o]) {
+                    continue;
+                }
+                self.spike(ri, &countries, item, event_time, now, too_old, &mut out);
                 continue;
             }
             let (value, field) = match &self.compiled[ri] {
@@ -395,11 +430,21 @@ impl Engine {
                         Some(country),
                         &format!("window:{}", event_time.timestamp()),
                     );
-                    let (limit, op) = match &self.compiled[ri] {
-                        Compiled::Count { limit, .. } => (f64::from(*limit), Some(Op::Ge)),
-                        Compiled::WindowSum { limit, op, .. } => (*limit, Some(*op)),
+                    let (limit, op, window) = match &self.compiled[ri] {
+                        Compiled::Count { limit, window, .. } => {
+                            (f64::from(*limit), Some(Op::Ge), *window)
+                        }
+                        Compiled::WindowSum {
+                            limit, op, window, ..
+                        } => (*limit, Some(*op), *window),
                         _ => continue,
                     };
+                    let explanation = format!(
+                        "{total} {} in {} ({} {limit})",
+                        field.as_deref().unwrap_or("items"),
+                        crate::config::units::fmt_duration(window.to_std().unwrap_or_default()),
+                        op.map_or(">=", Op::as_str)
+                    );
                     let mut a = self.alert(
                         rule,
                         id,
@@ -413,6 +458,7 @@ impl Engine {
                         op,
                     );
                     a.item = item.key.clone();
+                    a.explanation = Some(explanation);
                     out.alerts.push(a);
                 } else if !above {
                     w.crossed = false;
@@ -420,6 +466,71 @@ impl Engine {
             }
         }
         out
+    }
+
+    /// Counts an item for spike rule `ri` in each of its countries, and raises an alert where the
+    /// recent count crosses the threshold.
+    #[allow(clippy::too_many_arguments)]
+    fn spike(
+        &mut self,
+        ri: usize,
+        countries: &[Option<CountryCode>],
+        item: &Item,
+        event_time: DateTime<Utc>,
+        now: DateTime<Utc>,
+        too_old: bool,
+        out: &mut Outcome,
+    ) {
+        let Compiled::Spike { spike, .. } = &self.compiled[ri] else {
+            return;
+        };
+        let rule = &self.rules[ri];
+        for country in countries.iter().flatten().copied() {
+            if !rule.countries.is_empty() && !rule.countries.contains(&country) {
+                continue;
+            }
+            out.window_entries.push(WindowEntry {
+                rule: rule.id.clone(),
+                country,
+                at: event_time,
+                value: 1.0,
+            });
+            let reading = {
+                let state = self.spikes.entry((ri, country)).or_default();
+                spike.record(state, event_time);
+                let reading = spike.read(state, now);
+                if !reading.above() {
+                    state.crossed = false;
+                    continue;
+                }
+                if state.crossed || too_old {
+                    continue;
+                }
+                state.crossed = true;
+                reading
+            };
+            let id = alert_id(
+                &rule.id,
+                Some(country),
+                &format!("spike:{}", event_time.timestamp()),
+            );
+            let mut a = self.alert(
+                rule,
+                id,
+                Some(country),
+                item,
+                now,
+                Vec::new(),
+                None,
+                Some(f64::from(reading.recent)),
+                Some(reading.threshold.ceil()),
+                Some(Op::Ge),
+            );
+            a.expected = Some((reading.mean * 100.0).round() / 100.0);
+            a.explanation = Some(spike.explain(&reading));
+            a.item = item.key.clone();
+            out.alerts.push(a);
+        }
     }
 
     /// (above the limit, current total) for a windowed rule, after dropping expired entries.
@@ -483,6 +594,8 @@ impl Engine {
             op: op.map(|o| o.as_str().to_string()),
             item: item.key.clone(),
             summary: item.summary.clone(),
+            expected: None,
+            explanation: None,
         }
     }
 
@@ -532,6 +645,16 @@ impl Engine {
 
     /// Expires old alerts and windows; returns the status changes that causes.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<StatusChange> {
+        // A spike ends when items stop: re-arm it once the recent count falls below.
+        let compiled = &self.compiled;
+        self.spikes.retain(|&(ri, _), state| {
+            if let Compiled::Spike { spike, .. } = &compiled[ri]
+                && !spike.read(state, now).above()
+            {
+                state.crossed = false;
+            }
+            state.crossed || !state.is_empty()
+        });
         let keys: Vec<_> = self.windows.keys().copied().collect();
         for key in keys {
             let (above, _) = self.window_value(key, now);

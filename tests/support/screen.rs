@@ -76,6 +76,8 @@ pub fn alert(
             op: None,
             item: format!("id:{id}"),
             summary: summary.to_string(),
+            expected: None,
+            explanation: None,
         },
         triage: TriageState::default(),
         also_in: Vec::new(),

@@ -1,0 +1,229 @@
+//! The spike rule: a country's count in the recent slot against its own history.
+//!
+//! Counts are kept in buckets of a twenty-fourth of a slot (so the recent window slides in
+//! small steps and memory is bounded by the history's length, not its volume). The history is
+//! cut into the slots before the recent one; the rule fires when the recent count reaches the
+//! largest of `min`, `factor` times the history's mean per slot (the EU JRC's method), and the
+//! mean plus three standard deviations of the per-slot counts (so a country whose reports come
+//! in bursts needs a bigger burst). A country with no history compares with `min` alone.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// Buckets per slot.
+const BUCKETS_PER_SLOT: i64 = 24;
+/// Standard deviations above the mean a recent count must also reach.
+const SPREAD: f64 = 3.0;
+
+/// A compiled spike rule.
+#[derive(Debug, Clone)]
+pub struct Spike {
+    bucket_secs: i64,
+    slots: i64,
+    factor: f64,
+    min: u32,
+    slot: TimeDelta,
+    history: TimeDelta,
+}
+
+/// One country's counts for one spike rule.
+#[derive(Debug, Default)]
+pub struct SpikeState {
+    buckets: BTreeMap<i64, u32>,
+    /// Fired, waiting to fall below the threshold before it can fire again.
+    pub crossed: bool,
+}
+
+impl SpikeState {
+    /// Whether nothing is counted.
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty()
+    }
+}
+
+/// What a spike rule sees at one moment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    /// Count in the recent slot.
+    pub recent: u32,
+    /// Mean count per slot over the history.
+    pub mean: f64,
+    /// Standard deviation of the per-slot counts over the history.
+    pub spread: f64,
+    /// What the recent count must reach.
+    pub threshold: f64,
+}
+
+impl Reading {
+    /// Whether the recent count reaches the threshold.
+    pub fn above(&self) -> bool {
+        f64::from(self.recent) >= self.threshold
+    }
+}
+
+impl Spike {
+    /// A rule comparing the last `slot` with the `history` before it.
+    pub fn new(
+        slot: std::time::Duration,
+        history: std::time::Duration,
+        factor: f64,
+        min: u32,
+    ) -> Self {
+        let slot_secs = i64::try_from(slot.as_secs())
+            .unwrap_or(i64::MAX)
+            .max(BUCKETS_PER_SLOT);
+        let history_secs = i64::try_from(history.as_secs()).unwrap_or(i64::MAX);
+        let bucket_secs = slot_secs / BUCKETS_PER_SLOT;
+        Self {
+            bucket_secs,
+            slots: (history_secs / slot_secs).max(1),
+            factor,
+            min,
+            slot: crate::time::delta(slot),
+            history: crate::time::delta(history),
+        }
+    }
+
+    fn bucket(&self, t: DateTime<Utc>) -> i64 {
+        t.timestamp().div_euclid(self.bucket_secs)
+    }
+
+    /// Counts one event at `t`.
+    pub fn record(&self, state: &mut SpikeState, t: DateTime<Utc>) {
+        *state.buckets.entry(self.bucket(t)).or_default() += 1;
+    }
+
+    /// The reading at `now`, forgetting what has left the history.
+    pub fn read(&self, state: &mut SpikeState, now: DateTime<Utc>) -> Reading {
+        let newest = self.bucket(now);
+        let span = BUCKETS_PER_SLOT;
+        // Slot k (0 = recent) holds buckets (newest - span*(k+1), newest - span*k].
+        let oldest = newest - span * (self.slots + 1) + 1;
+        state.buckets = state.buckets.split_off(&oldest);
+        let mut per_slot = vec![0u64; usize::try_from(self.slots + 1).unwrap_or(1)];
+        for (&b, &n) in &state.buckets {
+            let k = usize::try_from((newest - b).max(0) / span).unwrap_or(usize::MAX);
+            if let Some(slot) = per_slot.get_mut(k) {
+                *slot += u64::from(n);
+            }
+        }
+        let recent = u32::try_from(per_slot[0]).unwrap_or(u32::MAX);
+        let history = &per_slot[1..];
+        let n = history.len().max(1) as f64;
+        let mean = history.iter().sum::<u64>() as f64 / n;
+        let var = history
+            .iter()
+            .map(|&c| (c as f64 - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        let spread = var.sqrt();
+        let threshold = f64::from(self.min)
+            .max(self.factor * mean)
+            .max(mean + SPREAD * spread);
+        Reading {
+            recent,
+            mean,
+            spread,
+            threshold,
+        }
+    }
+
+    /// The reading in words: "12 in 6h vs 1.4 per 6h over 28d (8.6x)".
+    pub fn explain(&self, r: &Reading) -> String {
+        let slot = crate::config::units::fmt_duration(self.slot.to_std().unwrap_or_default());
+        let history = crate::config::units::fmt_duration(self.history.to_std().unwrap_or_default());
+        let ratio = if r.mean > 0.0 {
+            format!("{:.1}x", f64::from(r.recent) / r.mean)
+        } else {
+            "no history".to_string()
+        };
+        format!(
+            "{} in {slot} vs {:.1} per {slot} over {history} ({ratio}; fires at {})",
+            r.recent,
+            r.mean,
+            r.threshold.ceil()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn at(h: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 - 1_700_000_000 % 86_400, 0).unwrap_or_default()
+            + TimeDelta::hours(h)
+    }
+
+    #[test]
+    fn recent_against_the_mean_of_earlier_slots() {
+        let s = Spike::new(
+            Duration::from_secs(6 * 3600),
+            Duration::from_secs(24 * 3600),
+            3.0,
+            5,
+        );
+        let mut st = SpikeState::default();
+        // One item in each of the four history slots, then eight in the recent one.
+        for h in [0, 6, 12, 18] {
+            s.record(&mut st, at(h) + TimeDelta::minutes(30));
+        }
+        for m in 0..8 {
+            s.record(&mut st, at(25) + TimeDelta::minutes(m));
+        }
+        let r = s.read(&mut st, at(26));
+        assert_eq!(r.recent, 8);
+        assert!((r.mean - 1.0).abs() < 1e-9, "{r:?}");
+        assert!((r.threshold - 5.0).abs() < 1e-9, "{r:?}");
+        assert!(r.above());
+        assert_eq!(
+            s.explain(&r),
+            "8 in 6h vs 1.0 per 6h over 1d (8.0x; fires at 5)"
+        );
+    }
+
+    #[test]
+    fn no_history_compares_with_the_floor() {
+        let s = Spike::new(
+            Duration::from_secs(3600),
+            Duration::from_secs(10 * 3600),
+            3.0,
+            5,
+        );
+        let mut st = SpikeState::default();
+        for m in 0..4 {
+            s.record(&mut st, at(5) + TimeDelta::minutes(m));
+        }
+        let r = s.read(&mut st, at(5) + TimeDelta::minutes(10));
+        assert_eq!((r.recent, r.mean), (4, 0.0));
+        assert!(!r.above());
+        assert!(s.explain(&r).contains("no history"));
+        // Everything leaves the window in the end: memory is bounded by time, not volume.
+        s.read(&mut st, at(48));
+        assert!(st.is_empty());
+    }
+
+    #[test]
+    fn a_bursty_history_needs_a_bigger_burst() {
+        let s = Spike::new(
+            Duration::from_secs(3600),
+            Duration::from_secs(8 * 3600),
+            2.0,
+            1,
+        );
+        let mut st = SpikeState::default();
+        // History: 0, 0, 0, 16, 0, 0, 0, 0 per hour: mean 2, spread about 5.3.
+        for m in 0..16 {
+            s.record(&mut st, at(3) + TimeDelta::minutes(m));
+        }
+        for m in 0..10 {
+            s.record(&mut st, at(8) + TimeDelta::minutes(m));
+        }
+        let r = s.read(&mut st, at(8) + TimeDelta::minutes(30));
+        assert_eq!(r.recent, 10);
+        assert!(r.threshold > 17.0, "{r:?}");
+        assert!(!r.above(), "factor x mean alone (4) would have fired");
+    }
+}
