@@ -197,6 +197,7 @@ async fn run_inner(
     let mut engine = Engine::new(&config)?;
     restore(&store, &mut engine, &config, started)?;
     let pruned = store.prune(crate::time::before(started, config.settings.retain))?;
+    Store::size_cache(&mut store)?;
     debug!(pruned, "pruned old rows");
     beat(&mut store, started, started);
     hooks.set_state(MonitorState::Running);
@@ -339,6 +340,9 @@ async fn run_inner(
                 _ = outbox_tick.tick() => {
                     if let Err(e) = tokio::task::block_in_place(|| store.prune_outbox()) {
                         warn!("pruning the outbox failed: {e}");
+                    }
+                    if let Err(e) = Store::size_cache(&mut store) {
+                        warn!("sizing the page cache: {e}");
                     }
                 }
                 _ = prune_tick.tick() => {

@@ -161,6 +161,11 @@ pub trait Store: Send {
     /// a short queue).
     fn prune_outbox(&mut self) -> Result<usize, StoreError>;
 
+    /// Sizes the writer's cache to the data it holds (a no-op where the store has no such cache).
+    fn size_cache(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Records the collector's heartbeat.
     fn heartbeat(&mut self, beat: &Heartbeat) -> Result<(), StoreError>;
 

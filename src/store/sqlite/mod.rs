@@ -166,6 +166,26 @@ impl SqliteStore {
         Ok(Self { conn, path, id })
     }
 
+    /// Sizes this connection's page cache to the database: a sixteenth of the file, between
+    /// 2 MiB and 64 MiB. Index inserts land on random pages of ever larger indexes; a cache that
+    /// grows with them keeps those reads in memory, while a new or small database costs little.
+    /// Returns the cache size in KiB.
+    pub fn size_cache(&self) -> Result<u32, StoreError> {
+        let bytes: i64 = self
+            .conn
+            .query_row(
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        let kib = u32::try_from(bytes / 16 / 1024)
+            .unwrap_or(u32::MAX)
+            .clamp(2 * 1024, 64 * 1024);
+        self.set_cache_kib(kib)?;
+        Ok(kib)
+    }
+
     /// Limits this connection's page cache to `kib` KiB (a reader that only follows the newest
     /// rows needs little).
     pub fn set_cache_kib(&self, kib: u32) -> Result<(), StoreError> {
@@ -324,6 +344,10 @@ impl Store for SqliteStore {
         let t = ts(before);
         let unconsumed = crate::time::millis(Utc::now() - UNCONSUMED_KEEP);
         self.write(|tx| tx.prune(t, crate::time::millis(before), unconsumed))
+    }
+
+    fn size_cache(&mut self) -> Result<(), StoreError> {
+        SqliteStore::size_cache(self).map(drop)
     }
 
     fn prune_outbox(&mut self) -> Result<usize, StoreError> {
