@@ -178,33 +178,35 @@ impl<'t> SqliteTx<'t> {
 impl StoreTx for SqliteTx<'_> {
     fn upsert_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
         let hash = item.content_hash();
+        let countries: Vec<&str> = item.countries.iter().map(|c| c.as_str()).collect();
         self.run(|tx| {
-            let old: Option<String> = tx
+            // Most items a poll brings are new or unchanged: try the insert first.
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO items (feed, key, identity, hash, title, url, summary, published, first_seen, last_seen, countries)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10) ON CONFLICT(feed, key) DO NOTHING",
+                )?
+                .execute(params![item.feed, item.key, item.identity(), hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
+            if inserted == 1 {
+                return Ok(Seen::New);
+            }
+            // The insert met the row, so it is there.
+            let old: String = tx
                 .prepare_cached("SELECT hash FROM items WHERE feed = ?1 AND key = ?2")?
-                .query_row(params![item.feed, item.key], |r| r.get(0))
-                .optional()?;
-            let countries: Vec<&str> = item.countries.iter().map(|c| c.as_str()).collect();
+                .query_row(params![item.feed, item.key], |r| r.get(0))?;
             match old {
-                Some(h) if h == hash => {
+                h if h == hash => {
                     tx.prepare_cached("UPDATE items SET last_seen = ?3 WHERE feed = ?1 AND key = ?2")?
                         .execute(params![item.feed, item.key, ts(now)])?;
                     Ok(Seen::Same)
                 }
-                Some(_) => {
+                _ => {
                     tx.prepare_cached(
                         "UPDATE items SET hash = ?3, title = ?4, url = ?5, summary = ?6, published = ?7, last_seen = ?8, countries = ?9
                          WHERE feed = ?1 AND key = ?2",
                     )?
                     .execute(params![item.feed, item.key, hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
                     Ok(Seen::Revised)
-                }
-                None => {
-                    tx.prepare_cached(
-                        "INSERT INTO items (feed, key, identity, hash, title, url, summary, published, first_seen, last_seen, countries)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
-                    )?
-                    .execute(params![item.feed, item.key, item.identity(), hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
-                    Ok(Seen::New)
                 }
             }
         })
@@ -306,30 +308,36 @@ impl StoreTx for SqliteTx<'_> {
         report: &FeedReport,
         validators: Option<&Validators>,
     ) -> Result<(), StoreError> {
+        let report_json = serde_json::to_string(report).map_err(|e| self.err(json_err(e)))?;
+        // One statement per poll: the feed's row is created or updated in place.
         self.run(|tx| {
             tx.prepare_cached(
-                "INSERT INTO feeds (id, failures) VALUES (?1, 0) ON CONFLICT(id) DO NOTHING",
+                "INSERT INTO feeds (id, failures, etag, last_modified, last_full, failing_since, last_ok, last_error, last_report)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT(id) DO UPDATE SET
+                    failures = excluded.failures,
+                    etag = CASE WHEN ?10 THEN excluded.etag ELSE etag END,
+                    last_modified = CASE WHEN ?10 THEN excluded.last_modified ELSE last_modified END,
+                    last_full = coalesce(excluded.last_full, last_full),
+                    failing_since = CASE WHEN ?11 THEN NULL ELSE coalesce(failing_since, excluded.failing_since) END,
+                    last_ok = coalesce(excluded.last_ok, last_ok),
+                    last_error = coalesce(excluded.last_error, last_error),
+                    last_report = excluded.last_report",
             )?
-            .execute([&report.feed])?;
-            if let Some(v) = validators {
-                tx.prepare_cached("UPDATE feeds SET etag = ?2, last_modified = ?3 WHERE id = ?1")?
-                    .execute(params![report.feed, v.etag, v.last_modified])?;
-            }
-            let report_json = serde_json::to_string(report).map_err(json_err)?;
-            if report.ok && !report.not_modified {
-                tx.prepare_cached("UPDATE feeds SET last_full = ?2 WHERE id = ?1")?
-                    .execute(params![report.feed, ts(report.at)])?;
-            }
-            if report.ok {
-                tx.prepare_cached("UPDATE feeds SET failures = 0, failing_since = NULL, last_ok = ?2, last_report = ?3 WHERE id = ?1")?
-                    .execute(params![report.feed, ts(report.at), report_json])?;
-            } else {
-                tx.prepare_cached(
-                    "UPDATE feeds SET failures = ?2, failing_since = coalesce(failing_since, ?3), last_error = ?4, last_report = ?5 WHERE id = ?1",
-                )?
-                .execute(params![report.feed, report.failures, ts(report.at), report.error, report_json])?;
-            }
-            Ok(())
+            .execute(params![
+                report.feed,
+                if report.ok { 0 } else { report.failures },
+                validators.and_then(|v| v.etag.as_deref()),
+                validators.and_then(|v| v.last_modified.as_deref()),
+                (report.ok && !report.not_modified).then(|| ts(report.at)),
+                (!report.ok).then(|| ts(report.at)),
+                report.ok.then(|| ts(report.at)),
+                if report.ok { None } else { report.error.as_deref() },
+                report_json,
+                validators.is_some(),
+                report.ok,
+            ])
+            .map(drop)
         })
     }
 
