@@ -32,6 +32,8 @@ use crate::store::{Heartbeat, Seen, SqliteStore, Store, StoreError, StoreTx};
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
 /// How long shutdown waits for a consumer that is blocked writing.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+/// Bodies up to this size are parsed on the poll's own task.
+const INLINE_PARSE: usize = 64 * 1024;
 /// Polls committed in one transaction at most.
 const BATCH_POLLS: usize = 64;
 /// The standard output consumer's name in the outbox.
@@ -613,6 +615,11 @@ async fn fetch_and_parse(
     let mut fetched = fetcher.fetch(feed, validators).await?;
     let parsed = match fetched.body.take() {
         None => Ok(Vec::new()),
+        // A typical response parses in well under a millisecond: on the spot. A large one goes
+        // to a blocking thread so it never stalls other feeds' tasks.
+        Some(body) if body.len() <= INLINE_PARSE => {
+            parse::parse(&body, feed, max_items, clock.now())
+        }
         Some(body) => {
             let feed = feed.clone();
             let now = clock.now();

@@ -166,7 +166,7 @@ impl SqliteStore {
         Ok(Self { conn, path, id })
     }
 
-    /// Sizes this connection's page cache to the database: a sixteenth of the file, between
+    /// Sizes this connection's page cache to the database: an eighth of the file, between
     /// 2 MiB and 64 MiB. Index inserts land on random pages of ever larger indexes; a cache that
     /// grows with them keeps those reads in memory, while a new or small database costs little.
     /// Returns the cache size in KiB.
@@ -179,7 +179,7 @@ impl SqliteStore {
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))?;
-        let kib = u32::try_from(bytes / 16 / 1024)
+        let kib = u32::try_from(bytes / 8 / 1024)
             .unwrap_or(u32::MAX)
             .clamp(2 * 1024, 64 * 1024);
         self.set_cache_kib(kib)?;
