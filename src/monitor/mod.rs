@@ -4,6 +4,10 @@
 //! one transaction, appending its events to the outbox; consumers such as standard output read
 //! the outbox on threads of their own, so a slow reader never holds up collection.
 
+mod health;
+mod ingest;
+mod poll;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::Path;
@@ -12,28 +16,26 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures_util::FutureExt;
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
-use crate::config::{Config, FeedConfig};
-use crate::event::{Event, FeedReport, StoreReport};
-use crate::feed::fetch::{Fetched, Fetcher, Validators};
-use crate::feed::item::Item;
-use crate::feed::{parse, schedule};
+use self::health::StoreHealth;
+use self::ingest::{process, restore};
+use self::poll::{Poll, PollTask, Refetch, poll_feed};
+use crate::config::Config;
+use crate::event::Event;
+use crate::feed::fetch::Fetcher;
 use crate::outputs::{Delivery, DeliveryError, LineSink, Stop};
 use crate::rules::clock::Clock;
 use crate::rules::engine::Engine;
 use crate::store::cursor::CURSOR_FILE;
 use crate::store::lock::{DataLock, LockError};
-use crate::store::{Heartbeat, Seen, SqliteStore, Store, StoreError, StoreTx};
+use crate::store::{Heartbeat, SqliteStore, Store, StoreError, StoreTx};
 
 /// How often the collector writes its heartbeat.
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
 /// How long shutdown waits for a consumer that is blocked writing.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
-/// Bodies up to this size are parsed on the poll's own task.
-const INLINE_PARSE: usize = 64 * 1024;
 /// Polls committed in one transaction at most.
 const BATCH_POLLS: usize = 64;
 /// The standard output consumer's name in the outbox.
@@ -141,19 +143,6 @@ impl Default for Options {
         }
     }
 }
-
-type PollResult =
-    Result<(Fetched, Result<Vec<Item>, parse::ParseError>), crate::feed::fetch::FetchError>;
-
-struct Poll {
-    feed: usize,
-    result: PollResult,
-    next_poll: DateTime<Utc>,
-    failures: u32,
-}
-
-/// Per feed: set when a poll's results could not be stored, so the next fetch is a full one.
-type Refetch = Arc<Vec<AtomicBool>>;
 
 /// Runs the monitor until `shutdown` resolves (or, with `once`, until every feed has reported
 /// and every event is written). With a `sink`, events are written to it as JSON lines by the
@@ -422,308 +411,4 @@ fn beat(store: &mut SqliteStore, started: DateTime<Utc>, now: DateTime<Utc>) {
     if let Err(e) = store.heartbeat(&beat) {
         warn!("writing the heartbeat: {e}");
     }
-}
-
-/// Whether writes to the store fail, since when and why; reported once it recovers.
-#[derive(Debug, Default)]
-struct StoreHealth {
-    failing: Option<(DateTime<Utc>, String)>,
-}
-
-impl StoreHealth {
-    fn failed(&mut self, e: &StoreError, now: DateTime<Utc>, hooks: &Hooks) {
-        let why = if e.is_full() {
-            format!("disk full: {e}")
-        } else {
-            e.to_string()
-        };
-        if self.failing.is_none() {
-            warn!("storing polls failed; collection goes on and retries: {why}");
-        }
-        let since = self.failing.as_ref().map_or(now, |(s, _)| *s);
-        self.failing = Some((since, why.clone()));
-        hooks.set_state(MonitorState::StoreFailing(why));
-    }
-
-    /// Inside a transaction that is about to commit: the failure and the recovery as events.
-    fn recovered(&mut self, tx: &mut impl StoreTx, now: DateTime<Utc>) -> Result<(), StoreError> {
-        if let Some((since, why)) = &self.failing {
-            tx.append(&Event::Store(StoreReport {
-                at: *since,
-                ok: false,
-                since: Some(*since),
-                error: Some(why.clone()),
-            }))?;
-            tx.append(&Event::Store(StoreReport {
-                at: now,
-                ok: true,
-                since: Some(*since),
-                error: Some(why.clone()),
-            }))?;
-            info!("storing polls works again");
-            self.failing = None;
-        }
-        Ok(())
-    }
-}
-
-fn restore(
-    store: &impl Store,
-    engine: &mut Engine,
-    config: &Config,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let longest = config
-        .rules
-        .iter()
-        .filter_map(|r| r.kind.lookback())
-        .max()
-        .unwrap_or_default();
-    for e in store.window_entries(crate::time::before(now, longest))? {
-        engine.restore_window_entry(&e);
-    }
-    for (c, t, s) in store.recent_alerts(crate::time::before(now, config.settings.window))? {
-        engine.restore_alert(c, t, s);
-    }
-    for (c, s) in store.statuses()? {
-        engine.restore_status(c, s);
-    }
-    engine.settle(now);
-    Ok(())
-}
-
-struct PollTask {
-    index: usize,
-    feed: FeedConfig,
-    fetcher: Fetcher,
-    tx: mpsc::Sender<Poll>,
-    clock: Arc<dyn Clock>,
-    options: Options,
-    max_items: usize,
-    failures: u32,
-    validators: Validators,
-    poll_now: Option<Arc<tokio::sync::Notify>>,
-    refetch: Refetch,
-}
-
-/// One feed's loop: fetch (conditionally, with the validators of the last full response),
-/// parse, hand over, sleep.
-async fn poll_feed(task: PollTask) {
-    let PollTask {
-        index,
-        feed,
-        fetcher,
-        tx,
-        clock,
-        options,
-        max_items,
-        mut failures,
-        mut validators,
-        poll_now,
-        refetch,
-    } = task;
-    let interval = feed
-        .interval
-        .div_f64(options.speed.max(1.0))
-        .max(Duration::from_millis(200));
-    let mut delay = if options.once {
-        Duration::ZERO
-    } else {
-        schedule::first_delay(&feed.id, interval, options.spread)
-    };
-    loop {
-        match &poll_now {
-            Some(now) => {
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    () = now.notified() => {}
-                }
-            }
-            None => tokio::time::sleep(delay).await,
-        }
-        if refetch[index].swap(false, Ordering::Relaxed) {
-            validators = Validators::default();
-        }
-        // A panic anywhere in fetching or parsing is this feed's error, not the end of its loop.
-        let attempt = std::panic::AssertUnwindSafe(fetch_and_parse(
-            &fetcher,
-            &feed,
-            &validators,
-            &clock,
-            max_items,
-        ))
-        .catch_unwind()
-        .await;
-        let result = attempt.unwrap_or_else(|panic| {
-            let why = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown cause".into());
-            Err(crate::feed::fetch::FetchError {
-                message: format!(
-                    "internal error while polling: {}",
-                    crate::text::clean(&why, 200)
-                ),
-                status: None,
-                retry_after: None,
-                elapsed: Duration::ZERO,
-            })
-        });
-        let (ok, retry_after, max_age) = match &result {
-            Ok((f, Ok(_))) => (true, None, f.max_age),
-            Ok((_, Err(_))) => (false, None, None),
-            Err(e) => (false, e.retry_after, None),
-        };
-        if ok {
-            failures = 0;
-            if let Ok((f, _)) = &result {
-                validators = f.validators.clone();
-            }
-            delay = schedule::after_success(interval, max_age);
-        } else {
-            failures += 1;
-            // A body we could not read must be fetched whole next time.
-            if matches!(&result, Ok((_, Err(_)))) {
-                validators = Validators::default();
-            }
-            delay = schedule::after_failure(interval, failures, retry_after);
-            if options.speed > 1.0 {
-                delay = delay.div_f64(options.speed).max(Duration::from_millis(200));
-            }
-        }
-        let next_poll = crate::time::after(clock.now(), delay);
-        let poll = Poll {
-            feed: index,
-            result,
-            next_poll,
-            failures,
-        };
-        if tx.send(poll).await.is_err() || options.once {
-            return;
-        }
-    }
-}
-
-async fn fetch_and_parse(
-    fetcher: &Fetcher,
-    feed: &FeedConfig,
-    validators: &Validators,
-    clock: &Arc<dyn Clock>,
-    max_items: usize,
-) -> PollResult {
-    let mut fetched = fetcher.fetch(feed, validators).await?;
-    let parsed = match fetched.body.take() {
-        None => Ok(Vec::new()),
-        // A typical response parses in well under a millisecond: on the spot. A large one goes
-        // to a blocking thread so it never stalls other feeds' tasks.
-        Some(body) if body.len() <= INLINE_PARSE => {
-            parse::parse(&body, feed, max_items, clock.now())
-        }
-        Some(body) => {
-            let feed = feed.clone();
-            let now = clock.now();
-            tokio::task::spawn_blocking(move || parse::parse(&body, &feed, max_items, now))
-                .await
-                .unwrap_or_else(|e| Err(parse::ParseError::Feed(format!("parser stopped: {e}"))))
-        }
-    };
-    Ok((fetched, parsed))
-}
-
-/// Stores one poll and appends its events, inside the caller's transaction.
-fn process(
-    tx: &mut impl StoreTx,
-    engine: &mut Engine,
-    config: &Config,
-    poll: &Poll,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let feed = &config.feeds[poll.feed];
-    let mut report = FeedReport {
-        at: now,
-        feed: feed.id.clone(),
-        ok: false,
-        http_status: None,
-        items: 0,
-        new: 0,
-        old: 0,
-        not_modified: false,
-        error: None,
-        ms: 0,
-        next_poll: Some(poll.next_poll),
-        failures: poll.failures,
-    };
-    let mut items: &[Item] = &[];
-    let mut validators = None;
-    match &poll.result {
-        Ok((fetched, parsed)) => {
-            report.http_status = Some(fetched.status);
-            report.ms = fetched.elapsed.as_millis() as u64;
-            report.not_modified = fetched.status == 304;
-            match parsed {
-                Ok(list) => {
-                    report.ok = true;
-                    report.items = list.len();
-                    items = list;
-                    validators = Some(&fetched.validators);
-                }
-                Err(e) => report.error = Some(e.to_string()),
-            }
-        }
-        Err(e) => {
-            report.http_status = e.status;
-            report.ms = e.elapsed.as_millis() as u64;
-            report.error = Some(e.message.clone());
-        }
-    }
-    if let Some(err) = &report.error {
-        // The failure is an event already; the log line is for operators who ask for it.
-        info!(feed = %feed.id, "poll failed: {err}");
-    }
-
-    if report.not_modified {
-        // The items of the last full response are still present: keep them from being pruned,
-        // or they would come back as new (and alert again) on the next full response.
-        report.items = tx.touch_unchanged(&feed.id, now)?;
-    }
-    let mut new = 0usize;
-    let mut alerts = 0usize;
-    for item in items {
-        let seen = tx.upsert_item(item, now)?;
-        match seen {
-            Seen::Same => continue,
-            Seen::New => {
-                new += 1;
-                if tx.carried_elsewhere(item)? {
-                    continue;
-                }
-            }
-            Seen::Revised => {}
-        }
-        let outcome = engine.process(item, now, seen == Seen::Revised);
-        if outcome.too_old && seen == Seen::New {
-            report.old += 1;
-        }
-        for e in &outcome.window_entries {
-            tx.insert_window_entry(e)?;
-        }
-        let event_time = item.event_time(now);
-        let mut fresh = Vec::new();
-        for alert in outcome.alerts {
-            if tx.insert_alert(&alert, event_time)? {
-                fresh.push(alert);
-            }
-        }
-        alerts += fresh.len();
-        for change in engine.record(&fresh, event_time, now) {
-            tx.set_status(change.country, change.to, now)?;
-            tx.append(&Event::Status(change))?;
-        }
-    }
-    report.new = new;
-    tx.record_feed(&report, validators)?;
-    debug!(feed = %feed.id, items = report.items, new, alerts, "processed poll");
-    tx.append(&Event::Feed(report))?;
-    Ok(())
 }

@@ -1,0 +1,136 @@
+//! Storing a poll: items upserted, the engine run over the new and revised ones, alerts,
+//! window entries and status changes written, and every event appended to the outbox, all
+//! inside the caller's transaction. And the engine's state rebuilt from the store.
+
+use chrono::{DateTime, Utc};
+use tracing::{debug, info};
+
+use super::poll::Poll;
+use crate::config::Config;
+use crate::event::{Event, FeedReport};
+use crate::feed::item::Item;
+use crate::rules::engine::Engine;
+use crate::store::{Seen, Store, StoreError, StoreTx};
+
+/// Rebuilds the engine's windows, recent alerts and statuses from the store.
+pub(super) fn restore(
+    store: &impl Store,
+    engine: &mut Engine,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let longest = config
+        .rules
+        .iter()
+        .filter_map(|r| r.kind.lookback())
+        .max()
+        .unwrap_or_default();
+    for e in store.window_entries(crate::time::before(now, longest))? {
+        engine.restore_window_entry(&e);
+    }
+    for (c, t, s) in store.recent_alerts(crate::time::before(now, config.settings.window))? {
+        engine.restore_alert(c, t, s);
+    }
+    for (c, s) in store.statuses()? {
+        engine.restore_status(c, s);
+    }
+    engine.settle(now);
+    Ok(())
+}
+
+/// Stores one poll and appends its events, inside the caller's transaction.
+pub(super) fn process(
+    tx: &mut impl StoreTx,
+    engine: &mut Engine,
+    config: &Config,
+    poll: &Poll,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let feed = &config.feeds[poll.feed];
+    let mut report = FeedReport {
+        at: now,
+        feed: feed.id.clone(),
+        ok: false,
+        http_status: None,
+        items: 0,
+        new: 0,
+        old: 0,
+        not_modified: false,
+        error: None,
+        ms: 0,
+        next_poll: Some(poll.next_poll),
+        failures: poll.failures,
+    };
+    let mut items: &[Item] = &[];
+    let mut validators = None;
+    match &poll.result {
+        Ok((fetched, parsed)) => {
+            report.http_status = Some(fetched.status);
+            report.ms = fetched.elapsed.as_millis() as u64;
+            report.not_modified = fetched.status == 304;
+            match parsed {
+                Ok(list) => {
+                    report.ok = true;
+                    report.items = list.len();
+                    items = list;
+                    validators = Some(&fetched.validators);
+                }
+                Err(e) => report.error = Some(e.to_string()),
+            }
+        }
+        Err(e) => {
+            report.http_status = e.status;
+            report.ms = e.elapsed.as_millis() as u64;
+            report.error = Some(e.message.clone());
+        }
+    }
+    if let Some(err) = &report.error {
+        // The failure is an event already; the log line is for operators who ask for it.
+        info!(feed = %feed.id, "poll failed: {err}");
+    }
+
+    if report.not_modified {
+        // The items of the last full response are still present: keep them from being pruned,
+        // or they would come back as new (and alert again) on the next full response.
+        report.items = tx.touch_unchanged(&feed.id, now)?;
+    }
+    let mut new = 0usize;
+    let mut alerts = 0usize;
+    for item in items {
+        let seen = tx.upsert_item(item, now)?;
+        match seen {
+            Seen::Same => continue,
+            Seen::New => {
+                new += 1;
+                if tx.carried_elsewhere(item)? {
+                    continue;
+                }
+            }
+            Seen::Revised => {}
+        }
+        let outcome = engine.process(item, now, seen == Seen::Revised);
+        if outcome.too_old && seen == Seen::New {
+            report.old += 1;
+        }
+        for e in &outcome.window_entries {
+            tx.insert_window_entry(e)?;
+        }
+        let event_time = item.event_time(now);
+        let mut fresh = Vec::new();
+        for alert in outcome.alerts {
+            if tx.insert_alert(&alert, event_time)? {
+                fresh.push(alert);
+            }
+        }
+        alerts += fresh.len();
+        for change in engine.record(&fresh, event_time, now) {
+            tx.set_status(change.country, change.to, now)?;
+            tx.append(&Event::Status(change))?;
+        }
+    }
+    report.new = new;
+    tx.record_feed(&report, validators)?;
+    debug!(feed = %feed.id, items = report.items, new, alerts, "processed poll");
+    tx.append(&Event::Feed(report))?;
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! One task per feed: fetch (conditionally), parse, hand the poll to the monitor, sleep until
+//! the next poll. A panic while fetching or parsing is that poll's error, not the end of the
+//! feed's loop.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
+use tokio::sync::mpsc;
+
+use super::Options;
+use crate::config::FeedConfig;
+use crate::feed::fetch::{Fetched, Fetcher, Validators};
+use crate::feed::item::Item;
+use crate::feed::{parse, schedule};
+use crate::rules::clock::Clock;
+
+/// Bodies up to this size are parsed on the poll's own task.
+const INLINE_PARSE: usize = 64 * 1024;
+pub(super) type PollResult =
+    Result<(Fetched, Result<Vec<Item>, parse::ParseError>), crate::feed::fetch::FetchError>;
+
+/// One poll's outcome, handed to the monitor.
+pub(super) struct Poll {
+    pub(super) feed: usize,
+    pub(super) result: PollResult,
+    pub(super) next_poll: DateTime<Utc>,
+    pub(super) failures: u32,
+}
+
+/// Per feed: set when a poll's results could not be stored, so the next fetch is a full one.
+pub(super) type Refetch = Arc<Vec<AtomicBool>>;
+
+/// What a feed's loop needs.
+pub(super) struct PollTask {
+    pub(super) index: usize,
+    pub(super) feed: FeedConfig,
+    pub(super) fetcher: Fetcher,
+    pub(super) tx: mpsc::Sender<Poll>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) options: Options,
+    pub(super) max_items: usize,
+    pub(super) failures: u32,
+    pub(super) validators: Validators,
+    pub(super) poll_now: Option<Arc<tokio::sync::Notify>>,
+    pub(super) refetch: Refetch,
+}
+
+/// One feed's loop: fetch (conditionally, with the validators of the last full response),
+/// parse, hand over, sleep.
+pub(super) async fn poll_feed(task: PollTask) {
+    let PollTask {
+        index,
+        feed,
+        fetcher,
+        tx,
+        clock,
+        options,
+        max_items,
+        mut failures,
+        mut validators,
+        poll_now,
+        refetch,
+    } = task;
+    let interval = feed
+        .interval
+        .div_f64(options.speed.max(1.0))
+        .max(Duration::from_millis(200));
+    let mut delay = if options.once {
+        Duration::ZERO
+    } else {
+        schedule::first_delay(&feed.id, interval, options.spread)
+    };
+    loop {
+        match &poll_now {
+            Some(now) => {
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = now.notified() => {}
+                }
+            }
+            None => tokio::time::sleep(delay).await,
+        }
+        if refetch[index].swap(false, Ordering::Relaxed) {
+            validators = Validators::default();
+        }
+        // A panic anywhere in fetching or parsing is this feed's error, not the end of its loop.
+        let attempt = std::panic::AssertUnwindSafe(fetch_and_parse(
+            &fetcher,
+            &feed,
+            &validators,
+            &clock,
+            max_items,
+        ))
+        .catch_unwind()
+        .await;
+        let result = attempt.unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".into());
+            Err(crate::feed::fetch::FetchError {
+                message: format!(
+                    "internal error while polling: {}",
+                    crate::text::clean(&why, 200)
+                ),
+                status: None,
+                retry_after: None,
+                elapsed: Duration::ZERO,
+            })
+        });
+        let (ok, retry_after, max_age) = match &result {
+            Ok((f, Ok(_))) => (true, None, f.max_age),
+            Ok((_, Err(_))) => (false, None, None),
+            Err(e) => (false, e.retry_after, None),
+        };
+        if ok {
+            failures = 0;
+            if let Ok((f, _)) = &result {
+                validators = f.validators.clone();
+            }
+            delay = schedule::after_success(interval, max_age);
+        } else {
+            failures += 1;
+            // A body we could not read must be fetched whole next time.
+            if matches!(&result, Ok((_, Err(_)))) {
+                validators = Validators::default();
+            }
+            delay = schedule::after_failure(interval, failures, retry_after);
+            if options.speed > 1.0 {
+                delay = delay.div_f64(options.speed).max(Duration::from_millis(200));
+            }
+        }
+        let next_poll = crate::time::after(clock.now(), delay);
+        let poll = Poll {
+            feed: index,
+            result,
+            next_poll,
+            failures,
+        };
+        if tx.send(poll).await.is_err() || options.once {
+            return;
+        }
+    }
+}
+
+async fn fetch_and_parse(
+    fetcher: &Fetcher,
+    feed: &FeedConfig,
+    validators: &Validators,
+    clock: &Arc<dyn Clock>,
+    max_items: usize,
+) -> PollResult {
+    let mut fetched = fetcher.fetch(feed, validators).await?;
+    let parsed = match fetched.body.take() {
+        None => Ok(Vec::new()),
+        // A typical response parses in well under a millisecond: on the spot. A large one goes
+        // to a blocking thread so it never stalls other feeds' tasks.
+        Some(body) if body.len() <= INLINE_PARSE => {
+            parse::parse(&body, feed, max_items, clock.now())
+        }
+        Some(body) => {
+            let feed = feed.clone();
+            let now = clock.now();
+            tokio::task::spawn_blocking(move || parse::parse(&body, &feed, max_items, now))
+                .await
+                .unwrap_or_else(|e| Err(parse::ParseError::Feed(format!("parser stopped: {e}"))))
+        }
+    };
+    Ok((fetched, parsed))
+}
