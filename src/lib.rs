@@ -12,6 +12,7 @@ pub mod geo;
 pub mod logging;
 pub mod monitor;
 pub mod outputs;
+pub mod replay;
 pub mod rules;
 pub mod store;
 pub mod text;

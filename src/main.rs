@@ -38,6 +38,14 @@ enum Command {
     Check,
     /// Open the screen over the database of a `watchfloor headless` already running.
     Attach,
+    /// Run the pipeline over recorded payloads (files named after feed ids, directories of
+    /// them, or a `DIR/FEED/YYYYMMDDTHHMMSSZ.gz` archive) with the clock taken from the items,
+    /// in a throw-away store: the events that would have fired on stdout, a table on stderr.
+    Replay {
+        /// Files or directories to replay.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
     /// Run against a built-in demo feed server on loopback; needs no network.
     Demo {
         /// Print JSON lines instead of opening the screen.
@@ -170,6 +178,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             run_headless(config, &data, options)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Replay { paths }) => {
+            init_logging();
+            let (_, config) = match find_and_load(cli.config.as_deref()) {
+                Ok(found) => found,
+                Err(code) => return Ok(code),
+            };
+            replay(&config, &paths)
         }
         Some(Command::Demo { headless, speed }) => {
             if !(speed.is_finite() && (0.1..=10_000.0).contains(&speed)) {
@@ -315,6 +331,37 @@ fn summary(c: &Config) -> String {
         codes.join(" ")
     );
     s
+}
+
+fn replay(config: &Config, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let inputs = match watchfloor::replay::inputs(config, paths) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("watchfloor: {e}");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("watchfloor-replay-")
+        .tempdir()
+        .context("creating a temporary store")?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut failed = None;
+    let summary = watchfloor::replay::run(config, &inputs, dir.path(), &mut |line| {
+        if failed.is_none()
+            && let Err(e) = writeln!(out, "{line}")
+        {
+            failed = Some(e);
+        }
+    })?;
+    match failed.map_or_else(|| out.flush(), Err) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.context("writing events")?,
+    }
+    eprint!("{}", summary.table());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -94,14 +94,41 @@ pub(super) fn process(
         // or they would come back as new (and alert again) on the next full response.
         report.items = tx.touch_unchanged(&feed.id, now)?;
     }
-    let mut new = 0usize;
-    let mut alerts = 0usize;
+    let counts = ingest_items(tx, engine, items, now)?;
+    report.new = counts.new;
+    report.old = counts.old;
+    tx.record_feed(&report, validators)?;
+    debug!(feed = %feed.id, items = report.items, new = counts.new, alerts = counts.alerts, "processed poll");
+    tx.append(&Event::Feed(report))?;
+    Ok(())
+}
+
+/// What [`ingest_items`] found.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Ingested {
+    /// Items not seen before.
+    pub new: usize,
+    /// Of those, items older than their feed's `max_age`.
+    pub old: usize,
+    /// Alerts raised.
+    pub alerts: usize,
+}
+
+/// Stores items seen at `now`, runs the engine over the new and revised ones, and writes their
+/// alerts, window entries and status changes, with events, inside the caller's transaction.
+pub fn ingest_items(
+    tx: &mut impl StoreTx,
+    engine: &mut Engine,
+    items: &[Item],
+    now: DateTime<Utc>,
+) -> Result<Ingested, StoreError> {
+    let mut counts = Ingested::default();
     for item in items {
         let seen = tx.upsert_item(item, now)?;
         match seen {
             Seen::Same => continue,
             Seen::New => {
-                new += 1;
+                counts.new += 1;
                 if tx.carried_elsewhere(item)? {
                     continue;
                 }
@@ -110,7 +137,7 @@ pub(super) fn process(
         }
         let outcome = engine.process(item, now, seen == Seen::Revised);
         if outcome.too_old && seen == Seen::New {
-            report.old += 1;
+            counts.old += 1;
         }
         for e in &outcome.window_entries {
             tx.insert_window_entry(e)?;
@@ -122,15 +149,11 @@ pub(super) fn process(
                 fresh.push(alert);
             }
         }
-        alerts += fresh.len();
+        counts.alerts += fresh.len();
         for change in engine.record(&fresh, event_time, now) {
             tx.set_status(change.country, change.to, now)?;
             tx.append(&Event::Status(change))?;
         }
     }
-    report.new = new;
-    tx.record_feed(&report, validators)?;
-    debug!(feed = %feed.id, items = report.items, new, alerts, "processed poll");
-    tx.append(&Event::Feed(report))?;
-    Ok(())
+    Ok(counts)
 }

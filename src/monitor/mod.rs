@@ -5,7 +5,7 @@
 //! the outbox on threads of their own, so a slow reader never holds up collection.
 
 mod health;
-mod ingest;
+pub mod ingest;
 mod poll;
 
 use std::collections::HashMap;

@@ -1,0 +1,274 @@
+//! Replay: the whole pipeline (parse, tag, rules, store) over recorded payloads, with the clock
+//! taken from the items, in a throw-away store. An analyst tunes a rule on last month's data
+//! before it goes live, and sees exactly the alerts it would have raised.
+//!
+//! Inputs are files named after the feed they belong to (`gdacs.xml`, `reliefweb.json`), a
+//! directory of such files, or an archive directory laid out as `DIR/FEED/YYYYMMDDTHHMMSSZ.gz`
+//! (one gzip file per poll, the time of the poll in its name).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use crate::config::{Config, FeedConfig};
+use crate::event::{self, Event};
+use crate::feed::item::Item;
+use crate::feed::parse;
+use crate::monitor::ingest::ingest_items;
+use crate::rules::engine::Engine;
+use crate::store::{SqliteStore, Store, StoreError, StoreTx};
+
+/// How often the replayed clock lets the engine tick (so statuses and spikes can end).
+const TICK: chrono::TimeDelta = chrono::TimeDelta::seconds(15);
+
+/// Why a replay could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// An input could not be read.
+    #[error("{path}: {message}")]
+    Input {
+        /// The file or directory.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The throw-away store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The rules could not be compiled.
+    #[error("compiling rules: {0}")]
+    Rules(#[from] aho_corasick::BuildError),
+}
+
+/// One recorded payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// Index of its feed in the config.
+    pub feed: usize,
+    /// The file.
+    pub path: PathBuf,
+    /// When it was fetched, for archive files.
+    pub fetched: Option<DateTime<Utc>>,
+}
+
+/// What a replay produced.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Items read.
+    pub items: usize,
+    /// Payloads read.
+    pub payloads: usize,
+    /// Alerts per (rule, country or "-").
+    pub alerts: BTreeMap<(String, String), usize>,
+    /// Payloads that could not be parsed, with why.
+    pub failed: Vec<String>,
+}
+
+/// Finds the payloads in `paths`.
+pub fn inputs(config: &Config, paths: &[PathBuf]) -> Result<Vec<Input>, ReplayError> {
+    let mut out = Vec::new();
+    for p in paths {
+        collect(config, p, &mut out)?;
+    }
+    // Archive files first by fetch time; files without one keep their order, before them.
+    out.sort_by_key(|i| i.fetched);
+    Ok(out)
+}
+
+fn feed_index(config: &Config, id: &str) -> Option<usize> {
+    config.feeds.iter().position(|f| f.id == id)
+}
+
+fn unknown(config: &Config, path: &Path, id: &str) -> ReplayError {
+    let known: Vec<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();
+    ReplayError::Input {
+        path: path.to_path_buf(),
+        message: format!(
+            "no feed {id:?} in the config; name files after a feed id ({})",
+            known.join(", ")
+        ),
+    }
+}
+
+fn collect(config: &Config, path: &Path, out: &mut Vec<Input>) -> Result<(), ReplayError> {
+    let io = |e: std::io::Error| ReplayError::Input {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_file() {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let stem = name.split('.').next().unwrap_or_default();
+        // An archive file: DIR/FEED/20250101T000000Z.gz (its sidecars are not payloads).
+        if let Some(fetched) = archive_time(stem) {
+            if !name.ends_with(".gz") {
+                return Ok(());
+            }
+            let feed_id = path
+                .parent()
+                .and_then(Path::file_name)
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let feed = feed_index(config, feed_id).ok_or_else(|| unknown(config, path, feed_id))?;
+            out.push(Input {
+                feed,
+                path: path.to_path_buf(),
+                fetched: Some(fetched),
+            });
+            return Ok(());
+        }
+        let feed = feed_index(config, stem).ok_or_else(|| unknown(config, path, stem))?;
+        out.push(Input {
+            feed,
+            path: path.to_path_buf(),
+            fetched: None,
+        });
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(io)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            // Hidden files are not payloads.
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            !name.starts_with('.')
+        })
+        .collect();
+    entries.sort();
+    for e in entries {
+        collect(config, &e, out)?;
+    }
+    Ok(())
+}
+
+fn archive_time(stem: &str) -> Option<DateTime<Utc>> {
+    NaiveDateTime::parse_from_str(stem, "%Y%m%dT%H%M%SZ")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// Reads a payload, gunzipping `.gz` files, at most `max` bytes.
+fn read(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut body = Vec::new();
+    let gz = path.extension().is_some_and(|e| e == "gz");
+    let reader: Box<dyn Read> = if gz {
+        Box::new(flate2::read::GzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    reader
+        .take(max + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| e.to_string())?;
+    if body.len() as u64 > max {
+        return Err(format!("larger than max_body ({max} bytes)"));
+    }
+    Ok(body)
+}
+
+/// Replays `inputs` through a fresh store in `dir`; events go to `out` as JSON lines, in the
+/// order they would have been printed.
+pub fn run(
+    config: &Config,
+    inputs: &[Input],
+    dir: &Path,
+    out: &mut dyn FnMut(&str),
+) -> Result<Summary, ReplayError> {
+    let mut summary = Summary::default();
+    let started = Utc::now();
+    // Every item with the time it happened: its published time, else when it was fetched.
+    let mut timeline: Vec<(DateTime<Utc>, Item)> = Vec::new();
+    for input in inputs {
+        let feed: &FeedConfig = &config.feeds[input.feed];
+        let seen = input.fetched.unwrap_or(started);
+        let body = match read(&input.path, config.settings.max_body) {
+            Ok(b) => b,
+            Err(why) => {
+                summary
+                    .failed
+                    .push(format!("{}: {why}", input.path.display()));
+                continue;
+            }
+        };
+        summary.payloads += 1;
+        match parse::parse(&body, feed, config.settings.max_items, seen) {
+            Ok(items) => {
+                for item in items {
+                    timeline.push((item.event_time(seen), item));
+                }
+            }
+            Err(e) => summary
+                .failed
+                .push(format!("{}: {e}", input.path.display())),
+        }
+    }
+    timeline.sort_by_key(|(t, _)| *t);
+    summary.items = timeline.len();
+
+    let mut store = SqliteStore::open(dir)?;
+    let mut engine = Engine::new(config)?;
+    let mut last_tick: Option<DateTime<Utc>> = None;
+    let mut printed = 0i64;
+    for chunk in timeline.chunk_by(|a, b| a.0 == b.0) {
+        let now = chunk[0].0;
+        let items: Vec<Item> = chunk.iter().map(|(_, i)| i.clone()).collect();
+        let changes = match last_tick {
+            Some(t) if now - t >= TICK => {
+                last_tick = Some(now);
+                engine.tick(now)
+            }
+            None => {
+                last_tick = Some(now);
+                Vec::new()
+            }
+            Some(_) => Vec::new(),
+        };
+        store.write(|tx| {
+            for c in &changes {
+                tx.set_status(c.country, c.to, now)?;
+                tx.append(&Event::Status(c.clone()))?;
+            }
+            ingest_items(tx, &mut engine, &items, now).map(drop)
+        })?;
+        for row in store.outbox_after(printed, 10_000)? {
+            printed = row.seq;
+            if let Some(Event::Alert(a)) = Event::from_body(&row.body) {
+                let country = a.country.map_or_else(|| "-".to_string(), |c| c.to_string());
+                *summary.alerts.entry((a.rule, country)).or_default() += 1;
+            }
+            out(&event::line(row.seq, &row.body));
+        }
+    }
+    Ok(summary)
+}
+
+impl Summary {
+    /// The table of alerts per rule and country, for a person.
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let total: usize = self.alerts.values().sum();
+        let _ = writeln!(
+            s,
+            "replay: {} payloads, {} items, {total} alerts",
+            self.payloads, self.items
+        );
+        if !self.alerts.is_empty() {
+            let _ = writeln!(s, "  {:<28} {:<8} {:>7}", "rule", "country", "alerts");
+            for ((rule, country), n) in &self.alerts {
+                let _ = writeln!(s, "  {rule:<28} {country:<8} {n:>7}");
+            }
+        }
+        for f in &self.failed {
+            let _ = writeln!(s, "  not read: {f}");
+        }
+        s
+    }
+}
