@@ -33,6 +33,10 @@ enum Command {
         /// Poll every enabled feed once, print the events, and exit.
         #[arg(long)]
         once: bool,
+        /// Keep every response body in DIR/FEED/TIME.gz for `watchfloor replay`
+        /// (at most settings.archive_max, oldest removed first).
+        #[arg(long, value_name = "DIR")]
+        archive: Option<PathBuf>,
     },
     /// Load and validate the config, print a summary; exit 2 if it has errors.
     Check,
@@ -158,7 +162,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Some(Command::Headless { once }) => {
+        Some(Command::Headless { once, archive }) => {
             init_logging();
             let (path, config) = match find_and_load(cli.config.as_deref()) {
                 Ok(found) => found,
@@ -172,11 +176,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_CONFIG));
             }
             let data = data_dir(cli.data.as_deref(), &config)?;
+            let archive = match archive {
+                Some(dir) => Some(
+                    watchfloor::feed::archive::Archive::start(&dir, config.settings.archive_max)
+                        .with_context(|| format!("archive directory {}", dir.display()))?,
+                ),
+                None => None,
+            };
+            let archived = archive.as_ref().map(|a| a.writer());
             let options = Options {
                 once,
+                archive,
                 ..Options::default()
             };
             run_headless(config, &data, options)?;
+            if let Some(w) = archived {
+                w.wait();
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Replay { paths }) => {

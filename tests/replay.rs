@@ -132,3 +132,63 @@ fn replay_reads_an_archive_and_names_strays() {
         "{stderr}"
     );
 }
+
+#[test]
+fn headless_archive_replays_to_the_same_alerts() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    let archive = dir.path().join("archive");
+    let live = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["headless", "--once", "--config"])
+        .arg(&cfg)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .arg("--archive")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(live.status.success());
+    let bodies: Vec<_> = walk(&archive)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "gz"))
+        .collect();
+    assert_eq!(bodies.len(), 6, "{bodies:?}");
+    let sidecar = std::fs::read_to_string(bodies[0].with_extension("json")).unwrap();
+    let meta: Value = serde_json::from_str(sidecar.trim()).unwrap();
+    assert_eq!(meta["status"], 200);
+    assert!(
+        meta["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["replay", "--config"])
+        .arg(&cfg)
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(alerts(&out.stdout), alerts(&live.stdout));
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}

@@ -341,6 +341,13 @@ impl Validator<'_> {
     }
 
     fn settings(&mut self, s: &RawSettings) -> Settings {
+        let archive_max = match &s.archive_max {
+            None => 2_000_000_000,
+            Some(v) => parse_size(v.get_ref()).unwrap_or_else(|m| {
+                self.err(v, "settings.archive_max", m);
+                2_000_000_000
+            }),
+        };
         let max_body = match &s.max_body {
             None => 10 * 1024 * 1024,
             Some(v) => parse_size(v.get_ref()).unwrap_or_else(|m| {
@@ -401,6 +408,7 @@ impl Validator<'_> {
                 },
             },
             notify: s.notify.unwrap_or(false),
+            archive_max,
             max_age: self.duration(
                 &s.max_age,
                 "settings.max_age",

@@ -74,6 +74,8 @@ pub struct Settings {
     pub notify: bool,
     /// Items published longer ago than this are stored and counted, but raise no alert.
     pub max_age: Duration,
+    /// Most bytes `headless --archive` keeps.
+    pub archive_max: u64,
 }
 
 /// One `[[countries]]` entry.

@@ -72,6 +72,7 @@ pub struct RawSettings {
     pub bell: Option<S<String>>,
     pub notify: Option<bool>,
     pub max_age: Option<S<String>>,
+    pub archive_max: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

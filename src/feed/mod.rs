@@ -1,5 +1,6 @@
 //! Feeds: scheduling, fetching, parsing, and the [`item::Item`]s they yield.
 
+pub mod archive;
 pub mod date;
 pub mod fetch;
 pub mod item;

@@ -132,6 +132,8 @@ pub struct Options {
     pub spread: Duration,
     /// Divide every feed's interval by this (the demo's speed).
     pub speed: f64,
+    /// Keep every response body here (`headless --archive`).
+    pub archive: Option<crate::feed::archive::Archive>,
 }
 
 impl Default for Options {
@@ -140,6 +142,7 @@ impl Default for Options {
             once: false,
             spread: Duration::from_secs(10),
             speed: 1.0,
+            archive: None,
         }
     }
 }

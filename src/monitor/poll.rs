@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use super::Options;
 use crate::config::FeedConfig;
+use crate::feed::archive::{Archive, Meta, Record};
 use crate::feed::fetch::{Fetched, Fetcher, Validators};
 use crate::feed::item::Item;
 use crate::feed::{parse, schedule};
@@ -93,6 +94,7 @@ pub(super) async fn poll_feed(task: PollTask) {
             &validators,
             &clock,
             max_items,
+            options.archive.as_ref(),
         ))
         .catch_unwind()
         .await;
@@ -153,8 +155,22 @@ async fn fetch_and_parse(
     validators: &Validators,
     clock: &Arc<dyn Clock>,
     max_items: usize,
+    archive: Option<&Archive>,
 ) -> PollResult {
     let mut fetched = fetcher.fetch(feed, validators).await?;
+    if let (Some(archive), Some(body)) = (archive, &fetched.body) {
+        archive.keep(Record {
+            feed: feed.id.clone(),
+            at: clock.now(),
+            body: body.clone(),
+            meta: Meta {
+                url: feed.url_display.clone(),
+                status: fetched.status,
+                etag: fetched.validators.etag.clone(),
+                last_modified: fetched.validators.last_modified.clone(),
+            },
+        });
+    }
     let parsed = match fetched.body.take() {
         None => Ok(Vec::new()),
         // A typical response parses in well under a millisecond: on the spot. A large one goes
