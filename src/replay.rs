@@ -20,6 +20,8 @@ use crate::monitor::ingest::ingest_items;
 use crate::rules::engine::Engine;
 use crate::store::{SqliteStore, Store, StoreError, StoreTx};
 
+/// Moments of the replayed timeline stored per transaction.
+const BATCH: usize = 2_000;
 /// How often the replayed clock lets the engine tick (so statuses and spikes can end).
 const TICK: chrono::TimeDelta = chrono::TimeDelta::seconds(15);
 
@@ -213,31 +215,37 @@ pub fn run(
     summary.items = timeline.len();
 
     let mut store = SqliteStore::open(dir)?;
+    // A throw-away store: nothing needs to survive a crash.
+    store.set_throwaway()?;
     let mut engine = Engine::new(config)?;
     let mut last_tick: Option<DateTime<Utc>> = None;
     let mut printed = 0i64;
-    for chunk in timeline.chunk_by(|a, b| a.0 == b.0) {
-        let now = chunk[0].0;
-        let items: Vec<Item> = chunk.iter().map(|(_, i)| i.clone()).collect();
-        let changes = match last_tick {
-            Some(t) if now - t >= TICK => {
-                last_tick = Some(now);
-                engine.tick(now)
-            }
-            None => {
-                last_tick = Some(now);
-                Vec::new()
-            }
-            Some(_) => Vec::new(),
-        };
+    let chunks: Vec<&[(DateTime<Utc>, Item)]> = timeline.chunk_by(|a, b| a.0 == b.0).collect();
+    for batch in chunks.chunks(BATCH) {
         store.write(|tx| {
-            for c in &changes {
-                tx.set_status(c.country, c.to, now)?;
-                tx.append(&Event::Status(c.clone()))?;
+            for chunk in batch {
+                let now = chunk[0].0;
+                let changes = match last_tick {
+                    Some(t) if now - t >= TICK => {
+                        last_tick = Some(now);
+                        engine.tick(now)
+                    }
+                    None => {
+                        last_tick = Some(now);
+                        Vec::new()
+                    }
+                    Some(_) => Vec::new(),
+                };
+                for c in &changes {
+                    tx.set_status(c.country, c.to, now)?;
+                    tx.append(&Event::Status(c.clone()))?;
+                }
+                let items: Vec<Item> = chunk.iter().map(|(_, i)| i.clone()).collect();
+                ingest_items(tx, &mut engine, &items, now)?;
             }
-            ingest_items(tx, &mut engine, &items, now).map(drop)
+            Ok(())
         })?;
-        for row in store.outbox_after(printed, 10_000)? {
+        for row in store.outbox_after(printed, usize::MAX >> 1)? {
             printed = row.seq;
             if let Some(Event::Alert(a)) = Event::from_body(&row.body) {
                 let country = a.country.map_or_else(|| "-".to_string(), |c| c.to_string());

@@ -186,6 +186,13 @@ impl SqliteStore {
         Ok(kib)
     }
 
+    /// For a store that is thrown away afterwards (replay): no fsync, a larger cache.
+    pub fn set_throwaway(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;")
+            .map_err(|e| self.err(e))
+    }
+
     /// Limits this connection's page cache to `kib` KiB (a reader that only follows the newest
     /// rows needs little).
     pub fn set_cache_kib(&self, kib: u32) -> Result<(), StoreError> {
