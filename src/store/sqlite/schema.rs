@@ -88,6 +88,7 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX outbox_at ON outbox (at);
      ALTER TABLE feeds ADD COLUMN last_full INTEGER;
+     CREATE INDEX items_feed_seen ON items (feed, last_seen);
      ALTER TABLE alerts ADD COLUMN feed TEXT;
      ALTER TABLE alerts ADD COLUMN item TEXT;
      CREATE TABLE consumers (

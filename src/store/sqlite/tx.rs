@@ -213,7 +213,8 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn touch_unchanged(&mut self, feed: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        // Every item of a full response was stamped with its time, which `last_full` keeps.
+        // Every item of a full response was stamped with its time, which `last_full` keeps; the
+        // (feed, last_seen) index makes this read only those, not the feed's whole history.
         self.run(|tx| {
             tx.prepare_cached(
                 "UPDATE items SET last_seen = ?2 WHERE feed = ?1
