@@ -11,9 +11,20 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+/// The demo, keeping history long enough that the fixture's rows (written on 2026-11-27) are
+/// never pruned as too old, whenever the test runs.
 fn demo_for(data: &std::path::Path, secs: u64) -> Vec<Value> {
+    let demo = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml"),
+    )
+    .unwrap();
+    assert!(demo.contains("retain = \"7d\""));
+    let cfg = data.join("demo-long-retain.toml");
+    std::fs::write(&cfg, demo.replace("retain = \"7d\"", "retain = \"3650d\"")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
-        .args(["demo", "--headless", "--data"])
+        .args(["demo", "--headless", "--config"])
+        .arg(&cfg)
+        .arg("--data")
         .arg(data)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

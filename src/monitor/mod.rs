@@ -188,6 +188,15 @@ async fn run_inner(
     for gone in store.retire_consumers(KNOWN_CONSUMERS)? {
         info!("consumer {gone:?} is no longer configured; its position is forgotten");
     }
+    // Consumers register their positions before anything is pruned, so nothing they have not
+    // passed is removed.
+    let mut delivery = match sink {
+        Some(sink) => Some(
+            Delivery::start(data_dir, STDOUT, CURSOR_FILE, sink)
+                .map_err(|e| MonitorError::Delivery(Arc::new(e)))?,
+        ),
+        None => None,
+    };
     let mut engine = Engine::new(&config)?;
     restore(&store, &mut engine, &config, started)?;
     let pruned = store.prune(crate::time::before(started, config.settings.retain))?;
@@ -196,14 +205,6 @@ async fn run_inner(
     beat(&mut store, started, started);
     hooks.set_state(MonitorState::Running);
     hooks.changed();
-
-    let mut delivery = match sink {
-        Some(sink) => Some(
-            Delivery::start(data_dir, STDOUT, CURSOR_FILE, sink)
-                .map_err(|e| MonitorError::Delivery(Arc::new(e)))?,
-        ),
-        None => None,
-    };
 
     let fetcher = Fetcher::new(&config.settings)?;
     // Parsed polls wait here; bounded so that queued bodies stay inside the memory figure.
