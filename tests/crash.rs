@@ -18,10 +18,7 @@ use serde_json::Value;
 
 #[test]
 fn sigkill_with_a_slow_reader_loses_nothing_and_repeats_at_most_one_line_per_kill() {
-    let kills: usize = std::env::var("WATCHFLOOR_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(30);
+    let kills: usize = support::knob("WATCHFLOOR_KILLS", 30);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(support::start());
     let dir = tempfile::tempdir().unwrap();

@@ -403,3 +403,11 @@ pub fn headless_once(config: &Path, data: &Path) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// A test knob from the environment (a longer run), else its default.
+pub fn knob<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
