@@ -8,24 +8,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/feeds.rs"]
+mod feeds;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 const FEEDS: usize = 200;
 const PER_FEED: usize = 1_000;
-const PLACES: [&str; 10] = [
-    "Mali",
-    "Sudan",
-    "Myanmar",
-    "Burkina Faso",
-    "Haiti",
-    "South Sudan",
-    "Niger",
-    "Ethiopia",
-    "Nigeria",
-    "Benin",
-];
 const WORDS: [&str; 6] = [
     "clashes", "massacre", "floods", "protests", "attack", "talks",
 ];
@@ -55,7 +46,7 @@ fn main() {
                 rss,
                 "<item><title>Reports of {} near a village in {} ({n})</title><link>https://bench.test/{f}/{k}</link><guid>b-{n}</guid><pubDate>{date}</pubDate><description>Local sources said the situation remained tense; residents fled toward the district capital and aid groups reported people missing. Officials promised an inquiry as the area stayed under curfew.</description></item>",
                 WORDS[n % WORDS.len()],
-                PLACES[n % PLACES.len()]
+                feeds::PLACES[n % feeds::PLACES.len()]
             );
         }
         rss.push_str("</channel></rss>");

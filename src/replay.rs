@@ -213,6 +213,15 @@ pub fn run(
     }
     timeline.sort_by_key(|(t, _)| *t);
     summary.items = timeline.len();
+    // Items in time order beside their times, so each moment's items are a slice, not a copy.
+    let (times, items): (Vec<DateTime<Utc>>, Vec<Item>) = timeline.into_iter().unzip();
+    let mut moments: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, t) in times.iter().enumerate() {
+        match moments.last_mut() {
+            Some(m) if times[m.start] == *t => m.end = i + 1,
+            _ => moments.push(i..i + 1),
+        }
+    }
 
     let mut store = SqliteStore::open(dir)?;
     // A throw-away store: nothing needs to survive a crash.
@@ -220,11 +229,10 @@ pub fn run(
     let mut engine = Engine::new(config)?;
     let mut last_tick: Option<DateTime<Utc>> = None;
     let mut printed = 0i64;
-    let chunks: Vec<&[(DateTime<Utc>, Item)]> = timeline.chunk_by(|a, b| a.0 == b.0).collect();
-    for batch in chunks.chunks(BATCH) {
+    for batch in moments.chunks(BATCH) {
         store.write(|tx| {
-            for chunk in batch {
-                let now = chunk[0].0;
+            for moment in batch {
+                let now = times[moment.start];
                 let changes = match last_tick {
                     Some(t) if now - t >= TICK => {
                         last_tick = Some(now);
@@ -240,8 +248,7 @@ pub fn run(
                     tx.set_status(c.country, c.to, now)?;
                     tx.append(&Event::Status(c.clone()))?;
                 }
-                let items: Vec<Item> = chunk.iter().map(|(_, i)| i.clone()).collect();
-                ingest_items(tx, &mut engine, &items, now)?;
+                ingest_items(tx, &mut engine, &items[moment.clone()], now)?;
             }
             Ok(())
         })?;

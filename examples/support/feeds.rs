@@ -36,7 +36,8 @@ struct Spec {
     epoch: i64,
 }
 
-const PLACES: [&str; 8] = [
+/// Countries the generated items are about.
+pub const PLACES: [&str; 8] = [
     "Mali",
     "Sudan",
     "Myanmar",

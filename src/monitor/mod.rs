@@ -116,9 +116,14 @@ impl Hooks {
         }
     }
 
+    /// Publishes a new state; watchers (a screen, which redraws) hear only of changes.
     fn set_state(&self, s: MonitorState) {
         if let Some(tx) = &self.state {
-            tx.send_replace(s);
+            tx.send_if_modified(|old| {
+                let changed = *old != s;
+                *old = s;
+                changed
+            });
         }
     }
 }
@@ -202,7 +207,14 @@ async fn run_inner(
     let pruned = store.prune(crate::time::before(started, config.settings.retain))?;
     Store::size_cache(&mut store)?;
     debug!(pruned, "pruned old rows");
-    beat(&mut store, started, started);
+    // Who we are is read once; each beat only moves the time.
+    let mut sign = Heartbeat {
+        at: started,
+        started,
+        pid: std::process::id(),
+        host: crate::store::lock::hostname(),
+    };
+    beat(&mut store, &mut sign, started);
     hooks.set_state(MonitorState::Running);
     hooks.changed();
 
@@ -330,7 +342,7 @@ async fn run_inner(
                     }
                 }
                 _ = heartbeat.tick() => {
-                    tokio::task::block_in_place(|| beat(&mut store, started, clock.now()));
+                    tokio::task::block_in_place(|| beat(&mut store, &mut sign, clock.now()));
                 }
                 _ = outbox_tick.tick() => {
                     if let Err(e) = tokio::task::block_in_place(|| store.prune_outbox()) {
@@ -405,14 +417,9 @@ fn wake(delivery: &Option<Delivery>) {
     }
 }
 
-fn beat(store: &mut SqliteStore, started: DateTime<Utc>, now: DateTime<Utc>) {
-    let beat = Heartbeat {
-        at: now,
-        started,
-        pid: std::process::id(),
-        host: crate::store::lock::hostname(),
-    };
-    if let Err(e) = store.heartbeat(&beat) {
+fn beat(store: &mut SqliteStore, sign: &mut Heartbeat, now: DateTime<Utc>) {
+    sign.at = now;
+    if let Err(e) = store.heartbeat(sign) {
         warn!("writing the heartbeat: {e}");
     }
 }

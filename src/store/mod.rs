@@ -76,12 +76,6 @@ impl StoreError {
         matches!(self, Self::Sqlite { source: rusqlite::Error::SqliteFailure(e, _), .. }
             if e.code == rusqlite::ErrorCode::DiskFull)
     }
-
-    /// Whether another connection held the write lock for longer than we waited.
-    pub fn is_busy(&self) -> bool {
-        matches!(self, Self::Sqlite { source: rusqlite::Error::SqliteFailure(e, _), .. }
-            if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
-    }
 }
 
 /// What the store knows of an item.
@@ -174,9 +168,6 @@ pub trait Store: Send {
 
     /// Outbox events after `seq`, oldest first, at most `limit`.
     fn outbox_after(&self, seq: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError>;
-
-    /// The highest sequence number handed out so far (0 for a new outbox).
-    fn last_seq(&self) -> Result<i64, StoreError>;
 
     /// A consumer's recorded position, if it has one.
     fn consumer(&self, name: &str) -> Result<Option<i64>, StoreError>;

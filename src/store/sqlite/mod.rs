@@ -201,11 +201,6 @@ impl SqliteStore {
             .map_err(|e| self.err(e))
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Upgrades a version 1 delivery cursor (the highest alert row printed): alerts stored after
     /// it go into the outbox to be printed, once. Returns where consumer `name` starts: the
     /// beginning of the outbox, which held only unprinted events when the schema was migrated.
@@ -411,16 +406,6 @@ impl Store for SqliteStore {
             out.push(OutboxRow { seq, body });
         }
         Ok(out)
-    }
-
-    fn last_seq(&self) -> Result<i64, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))
     }
 
     fn consumer(&self, name: &str) -> Result<Option<i64>, StoreError> {
