@@ -72,6 +72,17 @@ fn viewer_writes_never_stop_a_busy_collector() {
         collector.try_wait().unwrap().is_none(),
         "the collector stopped under contention"
     );
+    // A steady stream of polls must not starve the collector's timers.
+    let beat = SqliteStore::open_existing(&data)
+        .unwrap()
+        .last_heartbeat()
+        .unwrap()
+        .expect("a heartbeat");
+    let age = Utc::now() - beat.at;
+    assert!(
+        age < chrono::TimeDelta::from_std(watchfloor::monitor::HEARTBEAT * 2).unwrap(),
+        "the heartbeat is {age} old under load"
+    );
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &collector.id().to_string()])
         .status();

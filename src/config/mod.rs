@@ -210,6 +210,11 @@ impl Severity {
             Self::Critical => "critical",
         }
     }
+
+    /// Reads the lowercase name back.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
 }
 
 /// Comparison operators for threshold rules.

@@ -278,6 +278,44 @@ async fn run_inner(
                 r = stopped(&mut delivery) => {
                     break 'run r.map_err(MonitorError::Delivery);
                 }
+                // The timers come before the polls: they are rare, and a steady stream of
+                // polls must never starve the heartbeat or the pruning.
+                _ = tick.tick() => {
+                    let now = clock.now();
+                    let changes = engine.tick(now);
+                    if !changes.is_empty() {
+                        let written = tokio::task::block_in_place(|| store.write(|tx| {
+                            for c in &changes {
+                                tx.set_status(c.country, c.to, now)?;
+                                tx.append(&Event::Status(c.clone()))?;
+                            }
+                            Ok(())
+                        }));
+                        if let Err(e) = written {
+                            // The engine moves on; the status is recomputed and stored next tick.
+                            health.failed(&e, now, hooks);
+                        }
+                        wake(&delivery);
+                        hooks.changed();
+                    }
+                }
+                _ = heartbeat.tick() => {
+                    tokio::task::block_in_place(|| beat(&mut store, &mut sign, clock.now()));
+                }
+                _ = outbox_tick.tick() => {
+                    if let Err(e) = tokio::task::block_in_place(|| store.prune_outbox()) {
+                        warn!("pruning the outbox failed: {e}");
+                    }
+                    if let Err(e) = Store::size_cache(&mut store) {
+                        warn!("sizing the page cache: {e}");
+                    }
+                }
+                _ = prune_tick.tick() => {
+                    let cutoff = crate::time::before(clock.now(), config.settings.retain);
+                    if let Err(e) = tokio::task::block_in_place(|| store.prune(cutoff)) {
+                        warn!("pruning failed: {e}");
+                    }
+                }
                 poll = rx.recv() => {
                     let Some(poll) = poll else { break 'run Ok(()) };
                     let mut polls = vec![poll];
@@ -320,43 +358,8 @@ async fn run_inner(
                     // Leave the write lock free for a moment, so a viewer's triage gets in even
                     // when polls arrive faster than they are stored; polls arriving meanwhile
                     // are committed together in the next transaction.
-                    tokio::time::sleep(commit_gap(began.elapsed(), !rx.is_empty())).await;
-                }
-                _ = tick.tick() => {
-                    let now = clock.now();
-                    let changes = engine.tick(now);
-                    if !changes.is_empty() {
-                        let written = tokio::task::block_in_place(|| store.write(|tx| {
-                            for c in &changes {
-                                tx.set_status(c.country, c.to, now)?;
-                                tx.append(&Event::Status(c.clone()))?;
-                            }
-                            Ok(())
-                        }));
-                        if let Err(e) = written {
-                            // The engine moves on; the status is recomputed and stored next tick.
-                            health.failed(&e, now, hooks);
-                        }
-                        wake(&delivery);
-                        hooks.changed();
-                    }
-                }
-                _ = heartbeat.tick() => {
-                    tokio::task::block_in_place(|| beat(&mut store, &mut sign, clock.now()));
-                }
-                _ = outbox_tick.tick() => {
-                    if let Err(e) = tokio::task::block_in_place(|| store.prune_outbox()) {
-                        warn!("pruning the outbox failed: {e}");
-                    }
-                    if let Err(e) = Store::size_cache(&mut store) {
-                        warn!("sizing the page cache: {e}");
-                    }
-                }
-                _ = prune_tick.tick() => {
-                    let cutoff = crate::time::before(clock.now(), config.settings.retain);
-                    if let Err(e) = tokio::task::block_in_place(|| store.prune(cutoff)) {
-                        warn!("pruning failed: {e}");
-                    }
+                    let gap = commit_gap(began.elapsed(), rx.capacity() == 0);
+                    settle(&rx, gap).await;
                 }
             }
         }
@@ -389,11 +392,11 @@ async fn run_inner(
 /// Commits start at most this often: polls arriving in between share one transaction (one
 /// fsync, each page written once), at the cost of at most this much delay before an alert
 /// is printed.
-const COMMIT_EVERY: Duration = Duration::from_millis(100);
+const COMMIT_EVERY: Duration = Duration::from_millis(250);
 
 /// The pause after a commit that took `took`: the rest of [`COMMIT_EVERY`] while polls trickle
-/// in, and a quarter of the commit's own time when they are queued (at least 2 ms, at most
-/// 250 ms), so other writers always find a gap and a backlog is never made to wait.
+/// in, and a quarter of the commit's own time when the poll queue is full (at least 2 ms, at
+/// most 250 ms), so other writers always find a gap and a backlog is never made to wait.
 fn commit_gap(took: Duration, backlog: bool) -> Duration {
     let rest = if backlog {
         Duration::ZERO
@@ -402,6 +405,19 @@ fn commit_gap(took: Duration, backlog: bool) -> Duration {
     };
     rest.max(took / 4)
         .clamp(Duration::from_millis(2), Duration::from_millis(250))
+}
+
+/// Waits `gap`, or less once the poll queue fills (the fetchers would otherwise wait on it).
+async fn settle<T>(rx: &mpsc::Receiver<T>, gap: Duration) {
+    const LOOK: Duration = Duration::from_millis(20);
+    let until = tokio::time::Instant::now() + gap;
+    loop {
+        let now = tokio::time::Instant::now();
+        if now >= until || rx.capacity() == 0 {
+            return;
+        }
+        tokio::time::sleep((until - now).min(LOOK)).await;
+    }
 }
 
 async fn stopped(delivery: &mut Option<Delivery>) -> Result<(), Arc<DeliveryError>> {

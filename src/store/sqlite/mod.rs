@@ -3,6 +3,7 @@
 //! within a bounded time. `synchronous = FULL`: a commit is on disk before any of its events is
 //! printed, so a `seq` a consumer has seen is never handed out again, even after a power loss.
 
+mod alerts;
 pub mod schema;
 pub mod snapshot;
 pub mod triage;
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 
 use super::{
     DB_FILE, Heartbeat, OutboxRow, RecentAlert, Store, StoreError, Triage, snapshot::Snapshot,
@@ -45,17 +46,6 @@ fn busy_wait(attempts: i32) -> bool {
 const WRITE_PATIENCE: Duration = Duration::from_secs(30);
 /// Outbox events kept when no consumer is registered, so one that joins sees recent history.
 const UNCONSUMED_KEEP: chrono::TimeDelta = chrono::TimeDelta::hours(1);
-
-/// An alert's event body as stored, with its item's text put back (see
-/// [`tx::SqliteTx::insert_alert`]); rows from schema 2 carry their own text and keep it. Needs
-/// `alerts a LEFT JOIN items i ON i.feed = a.feed AND i.key = a.item`.
-pub(crate) const ALERT_BODY: &str = "CASE WHEN i.feed IS NULL THEN a.json ELSE json_set(a.json,
-    '$.title', i.title, '$.url', i.url, '$.summary', i.summary,
-    '$.published', strftime('%Y-%m-%dT%H:%M:%fZ', i.published, 'unixepoch')) END";
-
-/// The join [`ALERT_BODY`] reads from.
-pub(crate) const ALERT_ITEM_JOIN: &str =
-    "LEFT JOIN items i ON a.feed IS NOT NULL AND i.feed = a.feed AND i.key = a.item";
 
 /// The database.
 pub struct SqliteStore {
@@ -321,7 +311,7 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))?
             .filter_map(Result::ok)
             .filter_map(|(c, t, s)| {
-                let sev = serde_json::from_value(serde_json::Value::String(s)).ok()?;
+                let sev = crate::config::Severity::parse(&s)?;
                 Some((geo::lookup(&c)?, from_ts(t), sev))
             })
             .collect();
@@ -377,31 +367,32 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT o.seq, coalesce(o.body, {ALERT_BODY}) FROM outbox o
+                "SELECT o.seq, o.body, {} FROM outbox o
                  LEFT JOIN alerts a ON o.alert IS NOT NULL AND a.rowid = o.alert
-                 {ALERT_ITEM_JOIN}
-                 WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2"
+                 {} WHERE o.seq > ?1 ORDER BY o.seq LIMIT {limit}",
+                alerts::COLUMNS,
+                alerts::JOIN
             ))
             .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![seq, limit as i64], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
-            })
+        let mut rows = stmt
+            // The limit is part of the text: a bound LIMIT makes SQLite plan the statement
+            // again at every call.
+            .query([seq])
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        for row in rows {
-            let (seq, body) = row.map_err(|e| self.err(e))?;
-            // An alert pruned before delivery leaves nothing to print; its seq is skipped.
-            let Some(body) = body else { continue };
-            // Alerts stored by schema 2 are in the version 1 form (no type, times without
-            // milliseconds): printed in the current form.
-            let body = if body.starts_with(r#"{"type":"#) {
-                body
-            } else {
-                match crate::event::Event::from_body(&body) {
-                    Some(e) => e.body(),
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let seq: i64 = r.get(0).map_err(|e| self.err(e))?;
+            let body = match r.get::<_, Option<String>>(1).map_err(|e| self.err(e))? {
+                Some(body) => body,
+                // An alert the outbox points at (imported from a version 1 cursor); one pruned
+                // before delivery leaves nothing to print, and its seq is skipped.
+                None => match r.get::<_, Option<String>>(2).map_err(|e| self.err(e))? {
                     None => continue,
-                }
+                    Some(_) => match alerts::from_row(r, 2).map_err(|e| self.err(e))? {
+                        Some(a) => crate::event::Event::Alert(a).body(),
+                        None => continue,
+                    },
+                },
             };
             out.push(OutboxRow { seq, body });
         }

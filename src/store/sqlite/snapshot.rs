@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use super::triage::TriageState;
 use super::{SqliteStore, StoreError, from_ts, ts};
 use crate::config::Config;
-use crate::event::Event;
 use crate::event::{Alert, FeedReport, Status, TriageTarget};
 use crate::geo::{self, CountryCode};
 use crate::store::Store;
@@ -197,9 +196,9 @@ impl SqliteStore {
             let mut stmt = self
                 .conn
                 .prepare_cached(&format!(
-                    "SELECT {} FROM alerts a {} ORDER BY a.at DESC, a.rowid DESC LIMIT ?1",
-                    super::ALERT_BODY,
-                    super::ALERT_ITEM_JOIN
+                    "SELECT {} FROM alerts a {} ORDER BY a.at DESC, a.rowid DESC LIMIT {MAX_ALERTS}",
+                    super::alerts::COLUMNS,
+                    super::alerts::JOIN
                 ))
                 .map_err(|e| self.err(e))?;
             let mut also = self
@@ -210,12 +209,9 @@ impl SqliteStore {
                 )
                 .map_err(|e| self.err(e))?;
             let list = stmt
-                .query_map([MAX_ALERTS as i64], |r| r.get::<_, String>(0))
+                .query_map([], |r| super::alerts::from_row(r, 0))
                 .map_err(|e| self.err(e))?;
-            for json in list.filter_map(Result::ok) {
-                let Some(Event::Alert(alert)) = Event::from_body(&json) else {
-                    continue;
-                };
+            for alert in list.filter_map(Result::ok).flatten() {
                 let also_in = also
                     .query_map([&alert.feed, &alert.item], |r| r.get::<_, String>(0))
                     .map_err(|e| self.err(e))?

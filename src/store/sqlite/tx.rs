@@ -165,7 +165,11 @@ impl<'t> SqliteTx<'t> {
         unconsumed_ms: i64,
     ) -> Result<usize, StoreError> {
         let n = self.run(|tx| {
-            let mut n = tx.execute("DELETE FROM items WHERE last_seen < ?1", [before])?;
+            // Feed by feed, through items_feed_seen (every feed that stored an item has a row).
+            let mut n = tx.execute(
+                "DELETE FROM items WHERE feed IN (SELECT id FROM feeds) AND last_seen < ?1",
+                [before],
+            )?;
             n += tx.execute("DELETE FROM alerts WHERE at < ?1", [before])?;
             n += tx.execute("DELETE FROM window_entries WHERE at < ?1", [before])?;
             n += tx.execute("DELETE FROM outbox WHERE at < ?1", [before_ms])?;
@@ -240,35 +244,7 @@ impl StoreTx for SqliteTx<'_> {
         alert: &Alert,
         event_time: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        // The alert is kept without the item's text (the item row holds it and reads join it
-        // back).
-        let slim = Alert {
-            title: String::new(),
-            url: None,
-            summary: String::new(),
-            published: None,
-            ..alert.clone()
-        };
-        let body = Event::Alert(slim).body();
-        let inserted = self.run(|tx| {
-            let n = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO alerts (id, at, event_time, country, severity, rule, json, delivered, feed, item)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9)",
-                )?
-                .execute(params![
-                    alert.id,
-                    ts(alert.at),
-                    ts(event_time),
-                    alert.country.map(|c| c.to_string()),
-                    alert.severity.as_str(),
-                    alert.rule,
-                    body,
-                    alert.feed,
-                    alert.item
-                ])?;
-            Ok(n == 1)
-        })?;
+        let inserted = self.run(|tx| super::alerts::insert(tx, alert, event_time))?;
         if !inserted {
             return Ok(false);
         }
