@@ -254,6 +254,24 @@ pub struct StoreReport {
     pub error: Option<String>,
 }
 
+/// A condition an alert reported has ended (a silent feed or country spoke again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resolved {
+    /// When it ended.
+    #[serde(with = "crate::time::rfc3339")]
+    pub at: DateTime<Utc>,
+    /// The id of the alert that reported it.
+    pub id: String,
+    /// The rule that raised that alert.
+    pub rule: String,
+    /// The feed it was about, if any.
+    pub feed: Option<String>,
+    /// The country it was about, if any.
+    pub country: Option<CountryCode>,
+    /// What ended it, in words.
+    pub reason: String,
+}
+
 /// Everything watchfloor reports.
 // Alerts are the common case; boxing them would add an allocation per alert for nothing.
 #[allow(clippy::large_enum_variant)]
@@ -270,6 +288,8 @@ pub enum Event {
     Triage(Triage),
     /// The collector's storage failed or recovered.
     Store(StoreReport),
+    /// What an alert reported has ended.
+    Resolved(Resolved),
 }
 
 /// Longest line written, newline included: at most `PIPE_BUF`, so a line reaches a pipe whole
@@ -285,6 +305,7 @@ impl Event {
             Self::Feed(_) => "feed",
             Self::Triage(_) => "triage",
             Self::Store(_) => "store",
+            Self::Resolved(_) => "resolved",
         }
     }
 

@@ -330,6 +330,17 @@ fn summary(c: &Config) -> String {
                     .map_or("items".to_string(), |o| format!("hits of {o}")),
                 config::units::fmt_duration(*window)
             ),
+            config::RuleKind::Silence { scope, after } => format!(
+                "{} quiet for {}",
+                match scope {
+                    config::SilenceScope::Feed => "a feed",
+                    config::SilenceScope::Country => "a watched country",
+                },
+                match after {
+                    config::After::Auto => "longer than it usually is".to_string(),
+                    config::After::Fixed(d) => config::units::fmt_duration(*d),
+                }
+            ),
         };
         let _ = writeln!(
             s,

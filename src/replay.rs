@@ -16,9 +16,9 @@ use crate::config::{Config, FeedConfig};
 use crate::event::{self, Event};
 use crate::feed::item::Item;
 use crate::feed::parse;
-use crate::monitor::ingest::ingest_items;
+use crate::monitor::ingest::{ingest_items, tick};
 use crate::rules::engine::Engine;
-use crate::store::{SqliteStore, Store, StoreError, StoreTx};
+use crate::store::{SqliteStore, Store, StoreError};
 
 /// Moments of the replayed timeline stored per transaction.
 const BATCH: usize = 2_000;
@@ -233,20 +233,13 @@ pub fn run(
         store.write(|tx| {
             for moment in batch {
                 let now = times[moment.start];
-                let changes = match last_tick {
-                    Some(t) if now - t >= TICK => {
+                match last_tick {
+                    Some(t) if now - t < TICK => {}
+                    Some(_) => {
                         last_tick = Some(now);
-                        engine.tick(now)
+                        tick(tx, &mut engine, now)?;
                     }
-                    None => {
-                        last_tick = Some(now);
-                        Vec::new()
-                    }
-                    Some(_) => Vec::new(),
-                };
-                for c in &changes {
-                    tx.set_status(c.country, c.to, now)?;
-                    tx.append(&Event::Status(c.clone()))?;
+                    None => last_tick = Some(now),
                 }
                 ingest_items(tx, &mut engine, &items[moment.clone()], now)?;
             }

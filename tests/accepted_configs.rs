@@ -27,7 +27,12 @@ fn duration() -> impl Strategy<Value = String> {
 
 fn rule(i: usize) -> impl Strategy<Value = String> {
     (
-        prop_oneof![Just("keywords"), Just("threshold"), Just("count")],
+        prop_oneof![
+            Just("keywords"),
+            Just("threshold"),
+            Just("count"),
+            Just("silence")
+        ],
         proptest::option::weighted(0.95, duration()),
         proptest::option::weighted(0.9, 0.0f64..2e6),
         [
@@ -53,6 +58,16 @@ fn rule(i: usize) -> impl Strategy<Value = String> {
             }
             if extra[3] && i > 0 && kind == "count" {
                 r.push_str("of = \"r0\"\n");
+            }
+            if kind == "silence" {
+                if extra[3] {
+                    r.push_str("scope = \"country\"\n");
+                }
+                match window {
+                    Some(w) => r.push_str(&format!("after = \"{w}\"\n")),
+                    None => r.push_str("after = \"auto\"\n"),
+                }
+                return r;
             }
             if let Some(w) = window.filter(|_| kind != "keywords" || extra[0]) {
                 r.push_str(&format!("window = \"{w}\"\n"));

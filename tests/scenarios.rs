@@ -151,7 +151,7 @@ fn play(steps: &[(Step, Expect)]) {
             }
             Step::Wait(hours) => {
                 clock.advance(Duration::hours(*hours));
-                for s in engine.tick(clock.now()) {
+                for s in engine.tick(clock.now()).changes {
                     statuses.push(format!(
                         "{}:{}>{}",
                         s.country,

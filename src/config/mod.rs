@@ -306,6 +306,31 @@ pub enum RuleKind {
         /// ... and at least this many.
         min: u32,
     },
+    /// A feed or a watched country that has gone quiet.
+    Silence {
+        /// What is watched for silence.
+        scope: SilenceScope,
+        /// How long a silence must last.
+        after: After,
+    },
+}
+
+/// What a silence rule watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SilenceScope {
+    /// Each feed: nothing new from it.
+    Feed,
+    /// Each watched country: no items about it.
+    Country,
+}
+
+/// How long a silence must last before a silence rule fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// Learned from each feed's or country's own gaps.
+    Auto,
+    /// A fixed duration.
+    Fixed(Duration),
 }
 
 impl RuleKind {
@@ -316,6 +341,7 @@ impl RuleKind {
             Self::Threshold { .. } => "threshold",
             Self::Count { .. } => "count",
             Self::Spike { .. } => "spike",
+            Self::Silence { .. } => "silence",
         }
     }
 
@@ -325,7 +351,8 @@ impl RuleKind {
             Self::Count { window, .. } => Some(*window),
             Self::Threshold { window, .. } => *window,
             Self::Spike { slot, history, .. } => Some(slot.saturating_add(*history)),
-            Self::Keywords { .. } => None,
+            // A silence rule keeps its own compact history (see `rules::silence`).
+            Self::Keywords { .. } | Self::Silence { .. } => None,
         }
     }
 }

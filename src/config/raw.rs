@@ -179,6 +179,8 @@ pub struct RawRule {
     pub history: Option<S<String>>,
     pub factor: Option<S<f64>>,
     pub min: Option<S<i64>>,
+    pub scope: Option<S<String>>,
+    pub after: Option<S<String>>,
     pub severity: S<String>,
     #[serde(default)]
     pub countries: Vec<S<String>>,

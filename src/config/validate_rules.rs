@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::error::ConfigError;
 use super::load::{Validator, is_id, parse_severity};
 use super::raw::{RawRule, S};
-use super::{Op, Rule, RuleKind, Severity};
+use super::{After, Op, Rule, RuleKind, Severity, SilenceScope};
 
 impl Validator<'_> {
     pub(super) fn rule(
@@ -54,7 +54,7 @@ impl Validator<'_> {
         let feeds = r.feeds.iter().map(|f| f.get_ref().clone()).collect();
         // Keys that mean nothing to this kind of rule are errors, not silently ignored.
         let kind_name = r.kind.get_ref().as_str();
-        let present: [(&str, Option<std::ops::Range<usize>>); 12] = [
+        let present: [(&str, Option<std::ops::Range<usize>>); 14] = [
             ("any", r.any.as_ref().map(|v| v.span())),
             ("all", r.all.as_ref().map(|v| v.span())),
             ("not", r.not.as_ref().map(|v| v.span())),
@@ -67,15 +67,18 @@ impl Validator<'_> {
             ("history", r.history.as_ref().map(|v| v.span())),
             ("factor", r.factor.as_ref().map(|v| v.span())),
             ("min", r.min.as_ref().map(|v| v.span())),
+            ("scope", r.scope.as_ref().map(|v| v.span())),
+            ("after", r.after.as_ref().map(|v| v.span())),
         ];
         let applies: &[&str] = match kind_name {
             "keywords" => &["any", "all", "not"],
             "threshold" => &["field", "op", "limit", "window"],
             "count" => &["of", "limit", "window"],
             "spike" => &["of", "slot", "history", "factor", "min"],
+            "silence" => &["scope", "after"],
             _ => &[
                 "any", "all", "not", "field", "op", "limit", "window", "of", "slot", "history",
-                "factor", "min",
+                "factor", "min", "scope", "after",
             ],
         };
         for (field, span) in present {
@@ -266,11 +269,37 @@ impl Validator<'_> {
                     min,
                 }
             }
+            "silence" => {
+                let scope = match r.scope.as_ref().map(|s| (s, s.get_ref().as_str())) {
+                    None | Some((_, "feed")) => SilenceScope::Feed,
+                    Some((_, "country")) => SilenceScope::Country,
+                    Some((s, other)) => {
+                        self.err(
+                            s,
+                            &key("scope"),
+                            format!("unknown scope {other:?}; use \"feed\" or \"country\""),
+                        );
+                        SilenceScope::Feed
+                    }
+                };
+                let after = match &r.after {
+                    Some(a) if a.get_ref() != "auto" => After::Fixed(self.duration(
+                        &r.after,
+                        &key("after"),
+                        Duration::from_secs(86_400),
+                        super::load::limits::WINDOW,
+                    )),
+                    _ => After::Auto,
+                };
+                RuleKind::Silence { scope, after }
+            }
             other => {
                 self.err(
                     &r.kind,
                     &key("kind"),
-                    format!("unknown rule kind {other:?}; use keywords, threshold, count or spike"),
+                    format!(
+                        "unknown rule kind {other:?}; use keywords, threshold, count, spike or silence"
+                    ),
                 );
                 return None;
             }

@@ -13,7 +13,7 @@ use crate::rules::engine::Engine;
 use crate::store::{Seen, Store, StoreError, StoreTx};
 
 /// Rebuilds the engine's windows, recent alerts and statuses from the store.
-pub(super) fn restore(
+pub fn restore(
     store: &impl Store,
     engine: &mut Engine,
     config: &Config,
@@ -33,6 +33,9 @@ pub(super) fn restore(
     }
     for (c, s) in store.statuses()? {
         engine.restore_status(c, s);
+    }
+    for r in store.silences()? {
+        engine.restore_silence(&r);
     }
     engine.settle(now);
     Ok(())
@@ -130,6 +133,9 @@ pub fn ingest_items(
             Seen::New => {
                 counts.new += 1;
                 if tx.carried_elsewhere(item)? {
+                    for r in engine.feed_heard(item, now) {
+                        tx.append(&Event::Resolved(r))?;
+                    }
                     continue;
                 }
             }
@@ -154,6 +160,37 @@ pub fn ingest_items(
             tx.set_status(change.country, change.to, now)?;
             tx.append(&Event::Status(change))?;
         }
+        for r in outcome.resolved {
+            tx.append(&Event::Resolved(r))?;
+        }
     }
     Ok(counts)
+}
+
+/// Runs the engine's clock tick at `now` inside the caller's transaction: silence alerts
+/// raised, statuses expired, and what silence rules learned saved. Returns whether anything
+/// was written for a consumer.
+pub fn tick(
+    tx: &mut impl StoreTx,
+    engine: &mut Engine,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let tick = engine.tick(now);
+    let mut fresh = Vec::new();
+    for alert in tick.alerts {
+        if tx.insert_alert(&alert, now)? {
+            fresh.push(alert);
+        }
+    }
+    let mut changes = tick.changes;
+    changes.extend(engine.record(&fresh, now, now));
+    let wrote = !fresh.is_empty() || !changes.is_empty();
+    for change in changes {
+        tx.set_status(change.country, change.to, now)?;
+        tx.append(&Event::Status(change))?;
+    }
+    for r in engine.take_silences() {
+        tx.save_silence(&r)?;
+    }
+    Ok(wrote)
 }

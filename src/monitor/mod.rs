@@ -23,14 +23,13 @@ use self::health::StoreHealth;
 use self::ingest::{process, restore};
 use self::poll::{Poll, PollTask, Refetch, poll_feed};
 use crate::config::Config;
-use crate::event::Event;
 use crate::feed::fetch::Fetcher;
 use crate::outputs::{Delivery, DeliveryError, LineSink, Stop};
 use crate::rules::clock::Clock;
 use crate::rules::engine::Engine;
 use crate::store::cursor::CURSOR_FILE;
 use crate::store::lock::{DataLock, LockError};
-use crate::store::{Heartbeat, SqliteStore, Store, StoreError, StoreTx};
+use crate::store::{Heartbeat, SqliteStore, Store, StoreError};
 
 /// How often the collector writes its heartbeat.
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
@@ -282,21 +281,18 @@ async fn run_inner(
                 // polls must never starve the heartbeat or the pruning.
                 _ = tick.tick() => {
                     let now = clock.now();
-                    let changes = engine.tick(now);
-                    if !changes.is_empty() {
-                        let written = tokio::task::block_in_place(|| store.write(|tx| {
-                            for c in &changes {
-                                tx.set_status(c.country, c.to, now)?;
-                                tx.append(&Event::Status(c.clone()))?;
-                            }
-                            Ok(())
-                        }));
-                        if let Err(e) = written {
-                            // The engine moves on; the status is recomputed and stored next tick.
-                            health.failed(&e, now, hooks);
+                    let written = tokio::task::block_in_place(|| {
+                        store.write(|tx| ingest::tick(tx, &mut engine, now))
+                    });
+                    match written {
+                        Ok(true) => {
+                            wake(&delivery);
+                            hooks.changed();
                         }
-                        wake(&delivery);
-                        hooks.changed();
+                        Ok(false) => {}
+                        // The engine moves on; statuses are recomputed and silences raised
+                        // again next tick (their ids keep them from repeating).
+                        Err(e) => health.failed(&e, now, hooks),
                     }
                 }
                 _ = heartbeat.tick() => {

@@ -12,9 +12,10 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::matcher::{Hits, Matcher, MatcherBuilder, Scratch, TermId};
+use super::silence::{self, SilenceState};
 use super::spike::{Spike, SpikeState};
-use crate::config::{Config, Op, Rule, RuleKind, Severity};
-use crate::event::{Alert, Status, StatusChange};
+use crate::config::{After, Config, Op, Rule, RuleKind, Severity, SilenceScope};
+use crate::event::{Alert, Resolved, Status, StatusChange};
 use crate::feed::item::{Item, hex16};
 use crate::geo::CountryCode;
 
@@ -48,6 +49,59 @@ enum Compiled {
         of: Option<usize>,
         spike: Spike,
     },
+    Silence {
+        scope: SilenceScope,
+        after: After,
+    },
+}
+
+/// What a silence rule watches one of.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    /// A feed, by id.
+    Feed(String),
+    /// A country.
+    Country(CountryCode),
+}
+
+impl Subject {
+    /// The form the store keeps: `feed:ID` or `country:CODE`.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Feed(f) => format!("feed:{f}"),
+            Self::Country(c) => format!("country:{c}"),
+        }
+    }
+
+    /// Reads [`Subject::key`] back.
+    pub fn parse(key: &str) -> Option<Self> {
+        match key.split_once(':')? {
+            ("feed", f) => Some(Self::Feed(f.to_string())),
+            ("country", c) => crate::geo::lookup(c).map(Self::Country),
+            _ => None,
+        }
+    }
+}
+
+/// A silence rule's state for one subject, as the store keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilenceRecord {
+    /// Rule id.
+    pub rule: String,
+    /// What it is about ([`Subject::key`]).
+    pub subject: String,
+    /// The state, as JSON.
+    pub state: String,
+}
+
+/// What the engine's clock tick produced.
+#[derive(Debug, Default)]
+pub struct Tick {
+    /// Alerts raised (silences); the caller drops those already recorded and passes the rest
+    /// to [`Engine::record`].
+    pub alerts: Vec<Alert>,
+    /// Status changes from alerts leaving the status window.
+    pub changes: Vec<StatusChange>,
 }
 
 #[derive(Debug, Default)]
@@ -80,6 +134,8 @@ pub struct Outcome {
     /// The item was published longer ago than its feed's `max_age`: it counts in windows but
     /// raised no alert.
     pub too_old: bool,
+    /// Silences the item ended.
+    pub resolved: Vec<Resolved>,
 }
 
 /// The newest event time seen for each severity (indexed by [`Severity`] order).
@@ -104,6 +160,10 @@ pub struct Engine {
     default_max_age: chrono::Duration,
     windows: HashMap<(usize, CountryCode), WindowState>,
     spikes: HashMap<(usize, CountryCode), SpikeState>,
+    /// Silence rules' subjects, each with whether it changed since it was last saved.
+    silences: HashMap<(usize, Subject), (SilenceState, bool)>,
+    /// Per feed id: its name and the shortest automatic silence (two poll intervals).
+    feeds: HashMap<String, (String, chrono::Duration)>,
     /// Per country, the newest event time of an alert of each severity: all a status needs,
     /// in constant space however many alerts the window holds.
     recent: HashMap<CountryCode, Newest>,
@@ -178,6 +238,10 @@ impl Engine {
                     of: of.as_ref().and_then(|o| ids.iter().position(|i| i == o)),
                     spike: Spike::new(*slot, *history, *factor, *min),
                 },
+                RuleKind::Silence { scope, after } => Compiled::Silence {
+                    scope: *scope,
+                    after: *after,
+                },
             });
         }
         Ok(Self {
@@ -194,6 +258,12 @@ impl Engine {
             default_max_age: dur(config.settings.max_age),
             windows: HashMap::new(),
             spikes: HashMap::new(),
+            silences: HashMap::new(),
+            feeds: config
+                .feeds
+                .iter()
+                .map(|f| (f.id.clone(), (f.name.clone(), dur(f.interval) * 2)))
+                .collect(),
             recent: HashMap::new(),
             status: HashMap::new(),
             scratch: Scratch::default(),
@@ -216,6 +286,34 @@ impl Engine {
             let w = self.windows.entry((i, e.country)).or_default();
             w.entries.push_back((e.at, e.value));
         }
+    }
+
+    /// Restores a silence rule's state for one subject.
+    pub fn restore_silence(&mut self, r: &SilenceRecord) {
+        let Some(i) = self.rules.iter().position(|x| x.id == r.rule) else {
+            return;
+        };
+        let (Some(subject), Ok(state)) =
+            (Subject::parse(&r.subject), serde_json::from_str(&r.state))
+        else {
+            return;
+        };
+        self.silences.insert((i, subject), (state, false));
+    }
+
+    /// Silence states changed since they were last taken, to save.
+    pub fn take_silences(&mut self) -> Vec<SilenceRecord> {
+        let mut out = Vec::new();
+        for ((ri, subject), (state, dirty)) in &mut self.silences {
+            if std::mem::take(dirty) {
+                out.push(SilenceRecord {
+                    rule: self.rules[*ri].id.clone(),
+                    subject: subject.key(),
+                    state: serde_json::to_string(state).unwrap_or_default(),
+                });
+            }
+        }
+        out
     }
 
     /// Restores a recorded alert (for status) and a country's last status, without events.
@@ -332,7 +430,10 @@ impl Engine {
                         Some(field.clone()),
                     )
                 }
-                Compiled::WindowSum { .. } | Compiled::Count { .. } | Compiled::Spike { .. } => {
+                Compiled::WindowSum { .. }
+                | Compiled::Count { .. }
+                | Compiled::Spike { .. }
+                | Compiled::Silence { .. } => {
                     continue;
                 }
             };
@@ -372,6 +473,7 @@ impl Engine {
         if revised {
             return out;
         }
+        self.hear(&countries, item, event_time, now, &mut out);
         for ri in 0..self.rules.len() {
             let rule = &self.rules[ri];
             if !rule.feeds.is_empty() && !rule.feeds.contains(&item.feed) {
@@ -533,6 +635,160 @@ impl Engine {
         }
     }
 
+    /// A new item ends the silence of its feed, and of each watched country it is about, for
+    /// every silence rule that covers them.
+    fn hear(
+        &mut self,
+        countries: &[Option<CountryCode>],
+        item: &Item,
+        event_time: DateTime<Utc>,
+        now: DateTime<Utc>,
+        out: &mut Outcome,
+    ) {
+        for ri in 0..self.rules.len() {
+            let Compiled::Silence { scope, .. } = &self.compiled[ri] else {
+                continue;
+            };
+            let rule = &self.rules[ri];
+            if !rule.feeds.is_empty() && !rule.feeds.contains(&item.feed) {
+                continue;
+            }
+            // A feed speaks when it brings something new; a country, when the news is about it
+            // (by the item's own time, so a backlog teaches its rhythm at once).
+            let heard: Vec<(Subject, DateTime<Utc>)> = match scope {
+                SilenceScope::Feed => vec![(Subject::Feed(item.feed.clone()), now)],
+                SilenceScope::Country => countries
+                    .iter()
+                    .flatten()
+                    .filter(|c| self.listed.contains_key(c))
+                    .filter(|c| rule.countries.is_empty() || rule.countries.contains(c))
+                    .map(|c| (Subject::Country(*c), event_time))
+                    .collect(),
+            };
+            for (subject, t) in heard {
+                self.heard(ri, subject, t, now, &item.title, &mut out.resolved);
+            }
+        }
+    }
+
+    /// A new item its feed carries but another feed brought first: its feed still spoke.
+    pub fn feed_heard(&mut self, item: &Item, now: DateTime<Utc>) -> Vec<Resolved> {
+        let mut resolved = Vec::new();
+        for ri in 0..self.rules.len() {
+            let rule = &self.rules[ri];
+            if matches!(
+                self.compiled[ri],
+                Compiled::Silence {
+                    scope: SilenceScope::Feed,
+                    ..
+                }
+            ) && (rule.feeds.is_empty() || rule.feeds.contains(&item.feed))
+            {
+                let subject = Subject::Feed(item.feed.clone());
+                self.heard(ri, subject, now, now, &item.title, &mut resolved);
+            }
+        }
+        resolved
+    }
+
+    fn heard(
+        &mut self,
+        ri: usize,
+        subject: Subject,
+        t: DateTime<Utc>,
+        now: DateTime<Utc>,
+        title: &str,
+        resolved: &mut Vec<Resolved>,
+    ) {
+        let (state, dirty) = self.silences.entry((ri, subject.clone())).or_default();
+        *dirty = true;
+        let Some(last) = state.record(t, now) else {
+            return;
+        };
+        let rule = &self.rules[ri];
+        let (feed, country, what) = match &subject {
+            Subject::Feed(f) => (Some(f.clone()), None, format!("feed {f}")),
+            Subject::Country(c) => (None, Some(*c), c.name().to_string()),
+        };
+        resolved.push(Resolved {
+            at: now,
+            id: silence_id(&rule.id, &subject, last),
+            rule: rule.id.clone(),
+            feed,
+            country,
+            reason: format!("{what} spoke again: {title}"),
+        });
+    }
+
+    /// Silence rules' alerts due at `now`.
+    fn silences_due(&mut self, now: DateTime<Utc>) -> Vec<Alert> {
+        let mut alerts = Vec::new();
+        let mut keys: Vec<(usize, Subject)> = self.silences.keys().cloned().collect();
+        keys.sort();
+        for key in keys {
+            let (ri, subject) = &key;
+            let Compiled::Silence { after, .. } = &self.compiled[*ri] else {
+                continue;
+            };
+            let (floor, name) = match subject {
+                Subject::Feed(f) => match self.feeds.get(f) {
+                    Some((name, floor)) => (*floor, name.clone()),
+                    // A feed no longer configured is not watched.
+                    None => continue,
+                },
+                Subject::Country(c) => (chrono::Duration::hours(1), c.name().to_string()),
+            };
+            let Some((state, dirty)) = self.silences.get_mut(&key) else {
+                continue;
+            };
+            let country = match subject {
+                Subject::Feed(_) => None,
+                Subject::Country(c) => Some(*c),
+            };
+            let Some((quiet, limit)) = state.check(*after, floor, country.is_some(), now) else {
+                continue;
+            };
+            *dirty = true;
+            let last = state.fired.unwrap_or_default();
+            let rule = &self.rules[*ri];
+            let (title, what) = match subject {
+                Subject::Feed(_) => (
+                    format!("Feed {name} has brought nothing new"),
+                    "nothing new".to_string(),
+                ),
+                Subject::Country(_) => (format!("No reports on {name}"), "no items".to_string()),
+            };
+            let hours = |t: chrono::Duration| (t.num_seconds() as f64 / 360.0).round() / 10.0;
+            alerts.push(Alert {
+                id: silence_id(&rule.id, subject, last),
+                at: now,
+                country,
+                country_name: country.map(|c| c.name().to_string()),
+                listed: country.is_some_and(|c| self.listed.contains_key(&c)),
+                rule: rule.id.clone(),
+                kind: rule.kind.name().to_string(),
+                severity: rule.severity,
+                feed: match subject {
+                    Subject::Feed(f) => f.clone(),
+                    Subject::Country(_) => String::new(),
+                },
+                title,
+                url: None,
+                published: None,
+                matched: Vec::new(),
+                field: Some("quiet_hours".into()),
+                value: Some(hours(quiet)),
+                limit: Some(hours(limit.after)),
+                op: Some(Op::Ge.as_str().to_string()),
+                expected: None,
+                explanation: Some(silence::explain(&what, quiet, &limit)),
+                item: String::new(),
+                summary: String::new(),
+            });
+        }
+        alerts
+    }
+
     /// (above the limit, current total) for a windowed rule, after dropping expired entries.
     fn window_value(&mut self, key: (usize, CountryCode), now: DateTime<Utc>) -> (bool, f64) {
         let (window, limit, op) = match &self.compiled[key.0] {
@@ -643,8 +899,10 @@ impl Engine {
             .collect()
     }
 
-    /// Expires old alerts and windows; returns the status changes that causes.
-    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<StatusChange> {
+    /// Expires old alerts and windows, and raises the silences due; returns those alerts and
+    /// the status changes expiry causes.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Tick {
+        let alerts = self.silences_due(now);
         // A spike ends when items stop: re-arm it once the recent count falls below.
         let compiled = &self.compiled;
         self.spikes.retain(|&(ri, _), state| {
@@ -673,7 +931,7 @@ impl Engine {
         countries.dedup();
         let window_text =
             crate::config::units::fmt_duration(self.status_window.to_std().unwrap_or_default());
-        countries
+        let changes = countries
             .into_iter()
             .filter_map(|c| {
                 self.update_status(
@@ -682,7 +940,8 @@ impl Engine {
                     format!("no higher alerts in the last {window_text}"),
                 )
             })
-            .collect()
+            .collect();
+        Tick { alerts, changes }
     }
 
     fn update_status(
@@ -735,6 +994,15 @@ fn value_of(item: &Item, field: &str) -> Option<f64> {
         .iter()
         .find(|(k, _)| k == field)
         .map(|(_, v)| *v)
+}
+
+/// The id of a silence alert: one per rule, subject and silence (named by its last arrival).
+fn silence_id(rule: &str, subject: &Subject, last: i64) -> String {
+    let country = match subject {
+        Subject::Country(c) => Some(*c),
+        Subject::Feed(_) => None,
+    };
+    alert_id(rule, country, &format!("silence:{}:{last}", subject.key()))
 }
 
 /// The stable id of an alert.

@@ -3,4 +3,5 @@
 pub mod clock;
 pub mod engine;
 pub mod matcher;
+pub mod silence;
 pub mod spike;

@@ -20,7 +20,7 @@ use crate::event::{Alert, Event, FeedReport, Status, Triage};
 use crate::feed::fetch::Validators;
 use crate::feed::item::Item;
 use crate::geo::CountryCode;
-use crate::rules::engine::WindowEntry;
+use crate::rules::engine::{SilenceRecord, WindowEntry};
 
 pub use sqlite::SqliteStore;
 pub use sqlite::snapshot;
@@ -148,6 +148,9 @@ pub trait Store: Send {
     /// Last known status per country.
     fn statuses(&self) -> Result<Vec<(CountryCode, Status)>, StoreError>;
 
+    /// What silence rules learned, per rule and subject.
+    fn silences(&self) -> Result<Vec<SilenceRecord>, StoreError>;
+
     /// Deletes what is older than `before`, and outbox events every consumer has passed.
     fn prune(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError>;
 
@@ -232,4 +235,7 @@ pub trait StoreTx {
 
     /// Appends an event (not an alert: see [`StoreTx::insert_alert`]) to the outbox.
     fn append(&mut self, event: &Event) -> Result<i64, StoreError>;
+
+    /// Saves what a silence rule learned of one subject.
+    fn save_silence(&mut self, record: &SilenceRecord) -> Result<(), StoreError>;
 }

@@ -12,7 +12,7 @@ use crate::geo;
 /// The columns [`from_row`] reads, from `alerts a` joined with its item `i` (see [`JOIN`]).
 pub(super) const COLUMNS: &str = "a.json, a.id, a.at, a.at_ms, a.country, a.listed, a.rule,
     a.kind, a.severity, a.feed, a.item, a.matched, a.field, a.value, a.lim, a.op, a.expected,
-    a.explanation, i.feed, i.title, i.url, i.summary, i.published";
+    a.explanation, i.feed, i.title, i.url, i.summary, i.published, a.title";
 
 /// The join [`COLUMNS`] reads from.
 pub(super) const JOIN: &str =
@@ -30,9 +30,9 @@ pub(super) fn insert(
         .prepare_cached(
             "INSERT OR IGNORE INTO alerts (id, at, at_ms, event_time, country, listed, rule, kind,
                 severity, feed, item, matched, field, value, lim, op, expected, explanation,
-                json, delivered)
+                title, json, delivered)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, '', 1)",
+                ?18, ?19, '', 1)",
         )?
         .execute(params![
             alert.id,
@@ -53,6 +53,8 @@ pub(super) fn insert(
             alert.op,
             alert.expected,
             alert.explanation,
+            // An alert about no item (a silence) keeps its own title.
+            alert.item.is_empty().then_some(&alert.title),
         ])?;
     Ok(n == 1)
 }
@@ -82,7 +84,7 @@ pub(super) fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<Ale
             kind: r.get::<_, Option<String>>(first + 7)?.unwrap_or_default(),
             severity,
             feed: r.get::<_, Option<String>>(first + 9)?.unwrap_or_default(),
-            title: String::new(),
+            title: r.get::<_, Option<String>>(first + 23)?.unwrap_or_default(),
             url: None,
             published: None,
             matched: r

@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::event::Status;
 use crate::feed::fetch::Validators;
 use crate::geo::{self, CountryCode};
-use crate::rules::engine::WindowEntry;
+use crate::rules::engine::{SilenceRecord, WindowEntry};
 
 pub use tx::SqliteTx;
 
@@ -329,6 +329,25 @@ impl Store for SqliteStore {
             .filter_map(Result::ok)
             .filter_map(|(c, s)| Some((geo::lookup(&c)?, Status::parse(&s)?)))
             .collect();
+        Ok(rows)
+    }
+
+    fn silences(&self) -> Result<Vec<SilenceRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT rule, subject, state FROM silence")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(SilenceRecord {
+                    rule: r.get(0)?,
+                    subject: r.get(1)?,
+                    state: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
         Ok(rows)
     }
 

@@ -107,9 +107,17 @@ const MIGRATIONS: &[&str] = &[
      UPDATE triage SET delivered = 1 WHERE delivered = 0;
      DROP INDEX alerts_undelivered;",
     // 4: an alert is a row of plain columns (`json` is '' for these; older rows keep their
-    // body), about a third of the bytes of its JSON. Items are pruned feed by feed through
-    // items_feed_seen, which makes an index on last_seen alone redundant.
-    "ALTER TABLE alerts ADD COLUMN at_ms INTEGER;
+    // body), about a third of the bytes of its JSON; `title` only for alerts about no item.
+    // Items are pruned feed by feed through items_feed_seen, which makes an index on
+    // last_seen alone redundant. Silence rules keep what they learned per feed or country.
+    "CREATE TABLE silence (
+        rule TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (rule, subject)
+     );
+     ALTER TABLE alerts ADD COLUMN title TEXT;
+     ALTER TABLE alerts ADD COLUMN at_ms INTEGER;
      ALTER TABLE alerts ADD COLUMN listed INTEGER;
      ALTER TABLE alerts ADD COLUMN kind TEXT;
      ALTER TABLE alerts ADD COLUMN matched TEXT;

@@ -10,7 +10,7 @@ use crate::event::{Alert, Event, FeedReport, Status, Triage};
 use crate::feed::fetch::Validators;
 use crate::feed::item::Item;
 use crate::geo::CountryCode;
-use crate::rules::engine::WindowEntry;
+use crate::rules::engine::{SilenceRecord, WindowEntry};
 use crate::store::{Seen, StoreError, StoreTx};
 
 /// One open write transaction.
@@ -314,6 +314,17 @@ impl StoreTx for SqliteTx<'_> {
                 validators.is_some(),
                 report.ok,
             ])
+            .map(drop)
+        })
+    }
+
+    fn save_silence(&mut self, r: &SilenceRecord) -> Result<(), StoreError> {
+        self.run(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO silence (rule, subject, state) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(rule, subject) DO UPDATE SET state = excluded.state",
+            )?
+            .execute([&r.rule, &r.subject, &r.state])
             .map(drop)
         })
     }
