@@ -39,8 +39,14 @@ impl Item {
         }
     }
 
-    /// A digest of everything a rule can see, to tell a revision from a repeat.
-    pub fn content_hash(&self) -> String {
+    /// [`Item::identity`] as a 64-bit digest, the form the store indexes.
+    pub fn identity_digest(&self) -> i64 {
+        digest64(self.identity().as_bytes())
+    }
+
+    /// A digest of everything a rule can see, to tell a revision from a repeat: the store
+    /// keeps its first 8 bytes as a blob (schema 4 on) or its first 16 as hex (before).
+    pub fn content_digest(&self) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(self.title.as_bytes());
         h.update([0]);
@@ -53,7 +59,7 @@ impl Item {
             h.update(k.as_bytes());
             h.update(v.to_le_bytes());
         }
-        hex16(&h.finalize())
+        h.finalize().into()
     }
 
     /// When the item happened as far as windows are concerned: published, else first seen.
@@ -80,6 +86,18 @@ pub fn item_key(guid: Option<&str>, link: Option<&str>, title: &str, summary: &s
 /// Clamps a date that lies in the future beyond [`FUTURE_SKEW`] to `now`.
 pub fn clamp_date(d: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     d.map(|d| if d > now + FUTURE_SKEW { now } else { d })
+}
+
+/// The first 8 bytes of the SHA-256 of `bytes`, as a signed integer (SQLite's integer type).
+pub fn digest64(bytes: &[u8]) -> i64 {
+    first8(&Sha256::digest(bytes))
+}
+
+/// The first 8 bytes of a digest as a signed integer.
+fn first8(digest: &[u8]) -> i64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(b)
 }
 
 /// The first 16 bytes of a digest as hex.

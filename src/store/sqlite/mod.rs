@@ -132,6 +132,7 @@ impl SqliteStore {
         };
         let mut conn = Connection::open(&path).map_err(err)?;
         conn.busy_handler(Some(busy_wait)).map_err(err)?;
+        schema::register_functions(&conn).map_err(err)?;
         // Switching to WAL takes a lock of its own; several processes may open a new file at once.
         retry_busy(|| {
             conn.execute_batch(

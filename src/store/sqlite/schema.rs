@@ -1,6 +1,7 @@
 //! Schema versions and migrations. Each migration moves `user_version` up by one; a database
 //! from a newer version is refused rather than damaged.
 
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, TransactionBehavior};
 
 const MIGRATIONS: &[&str] = &[
@@ -108,6 +109,8 @@ const MIGRATIONS: &[&str] = &[
      DROP INDEX alerts_undelivered;",
     // 4: an alert is a row of plain columns (`json` is '' for these; older rows keep their
     // body), about a third of the bytes of its JSON; `title` only for alerts about no item.
+    // An item's identity is kept and indexed as a 64-bit digest (`ident`), a third of the text,
+    // and new rows keep the first 8 bytes of their content hash as a blob.
     // Items are pruned feed by feed through items_feed_seen, which makes an index on
     // last_seen alone redundant. Silence rules keep what they learned per feed or country.
     "CREATE TABLE silence (
@@ -117,6 +120,10 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (rule, subject)
      );
      ALTER TABLE alerts ADD COLUMN title TEXT;
+     ALTER TABLE items ADD COLUMN ident INTEGER;
+     UPDATE items SET ident = watchfloor_digest64(identity), identity = '';
+     DROP INDEX items_identity;
+     CREATE INDEX items_ident ON items (ident);
      ALTER TABLE alerts ADD COLUMN at_ms INTEGER;
      ALTER TABLE alerts ADD COLUMN listed INTEGER;
      ALTER TABLE alerts ADD COLUMN kind TEXT;
@@ -129,6 +136,20 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE alerts ADD COLUMN explanation TEXT;
      DROP INDEX items_last_seen;",
 ];
+
+/// Registers the SQL functions migrations use: `watchfloor_digest64(text)`, the digest
+/// [`crate::feed::item::digest64`] gives.
+pub fn register_functions(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.create_scalar_function(
+        "watchfloor_digest64",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let text: String = ctx.get(0)?;
+            Ok(crate::feed::item::digest64(text.as_bytes()))
+        },
+    )
+}
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -204,7 +204,7 @@ impl SqliteStore {
             let mut also = self
                 .conn
                 .prepare_cached(
-                    "SELECT DISTINCT i2.feed FROM items i1 JOIN items i2 ON i2.identity = i1.identity
+                    "SELECT DISTINCT i2.feed FROM items i1 JOIN items i2 ON i2.ident = i1.ident
                      WHERE i1.feed = ?1 AND i1.key = ?2 AND i2.feed != ?1 LIMIT 20",
                 )
                 .map_err(|e| self.err(e))?;

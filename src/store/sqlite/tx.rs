@@ -3,12 +3,13 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::ts;
 use crate::event::{Alert, Event, FeedReport, Status, Triage};
 use crate::feed::fetch::Validators;
-use crate::feed::item::Item;
+use crate::feed::item::{Item, hex16};
 use crate::geo::CountryCode;
 use crate::rules::engine::{SilenceRecord, WindowEntry};
 use crate::store::{Seen, StoreError, StoreTx};
@@ -181,38 +182,43 @@ impl<'t> SqliteTx<'t> {
 
 impl StoreTx for SqliteTx<'_> {
     fn upsert_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
-        let hash = item.content_hash();
+        let digest = item.content_digest();
+        // A blob: the column's TEXT affinity would turn an integer into its decimal text.
+        let hash = &digest[..8];
         let countries: Vec<&str> = item.countries.iter().map(|c| c.as_str()).collect();
         self.run(|tx| {
-            // Most items a poll brings are new or unchanged: try the insert first.
+            // Most items a poll brings are new or unchanged: try the insert first. The identity
+            // is kept as its digest (`ident`), which is all the lookups need.
             let inserted = tx
                 .prepare_cached(
-                    "INSERT INTO items (feed, key, identity, hash, title, url, summary, published, first_seen, last_seen, countries)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10) ON CONFLICT(feed, key) DO NOTHING",
+                    "INSERT INTO items (feed, key, identity, ident, hash, title, url, summary, published, first_seen, last_seen, countries)
+                     VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10) ON CONFLICT(feed, key) DO NOTHING",
                 )?
-                .execute(params![item.feed, item.key, item.identity(), hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
+                .execute(params![item.feed, item.key, item.identity_digest(), hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
             if inserted == 1 {
                 return Ok(Seen::New);
             }
             // The insert met the row, so it is there.
-            let old: String = tx
+            let old: Value = tx
                 .prepare_cached("SELECT hash FROM items WHERE feed = ?1 AND key = ?2")?
                 .query_row(params![item.feed, item.key], |r| r.get(0))?;
-            match old {
-                h if h == hash => {
-                    tx.prepare_cached("UPDATE items SET last_seen = ?3 WHERE feed = ?1 AND key = ?2")?
-                        .execute(params![item.feed, item.key, ts(now)])?;
-                    Ok(Seen::Same)
-                }
-                _ => {
-                    tx.prepare_cached(
-                        "UPDATE items SET hash = ?3, title = ?4, url = ?5, summary = ?6, published = ?7, last_seen = ?8, countries = ?9
-                         WHERE feed = ?1 AND key = ?2",
-                    )?
-                    .execute(params![item.feed, item.key, hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
-                    Ok(Seen::Revised)
-                }
+            let same = match old {
+                Value::Blob(h) => h == hash,
+                // Rows stored before schema 4 keep the hex form.
+                Value::Text(h) => h == hex16(&digest),
+                _ => false,
+            };
+            if same {
+                tx.prepare_cached("UPDATE items SET last_seen = ?3 WHERE feed = ?1 AND key = ?2")?
+                    .execute(params![item.feed, item.key, ts(now)])?;
+                return Ok(Seen::Same);
             }
+            tx.prepare_cached(
+                "UPDATE items SET hash = ?3, title = ?4, url = ?5, summary = ?6, published = ?7, last_seen = ?8, countries = ?9
+                 WHERE feed = ?1 AND key = ?2",
+            )?
+            .execute(params![item.feed, item.key, hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
+            Ok(Seen::Revised)
         })
     }
 
@@ -232,9 +238,11 @@ impl StoreTx for SqliteTx<'_> {
         self.run(|tx| {
             let n: i64 = tx
                 .prepare_cached(
-                    "SELECT count(*) FROM items WHERE identity = ?1 AND NOT (feed = ?2 AND key = ?3)",
+                    "SELECT count(*) FROM items WHERE ident = ?1 AND NOT (feed = ?2 AND key = ?3)",
                 )?
-                .query_row(params![item.identity(), item.feed, item.key], |r| r.get(0))?;
+                .query_row(params![item.identity_digest(), item.feed, item.key], |r| {
+                    r.get(0)
+                })?;
             Ok(n > 0)
         })
     }
@@ -332,5 +340,78 @@ impl StoreTx for SqliteTx<'_> {
     fn append(&mut self, event: &Event) -> Result<i64, StoreError> {
         let body = event.body();
         self.push(event.kind(), None, Some(&body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use chrono::{TimeZone, Utc};
+
+    use crate::feed::item::{Item, hex16};
+    use crate::store::{Seen, SqliteStore, Store, StoreTx};
+
+    fn item(title: &str) -> Item {
+        Item {
+            feed: "wire".into(),
+            key: "id:1".into(),
+            title: title.into(),
+            url: Some("https://example.org/a?utm_source=x".into()),
+            summary: "text".into(),
+            published: None,
+            countries: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_row_from_before_schema_4_is_told_apart_from_a_revision() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(dir.path()).unwrap();
+        let now = Utc.timestamp_opt(1_790_000_000, 0).unwrap();
+        let a = item("Shelling in El Fasher");
+        // As schema 3 stored it: the identity as text, the hash as 32 hex digits.
+        store
+            .conn
+            .execute(
+                "INSERT INTO items (feed, key, identity, hash, title, summary, first_seen, last_seen)
+                 VALUES ('wire', 'id:1', ?1, ?2, ?3, 'text', 1, 1)",
+                rusqlite::params![a.identity(), hex16(&a.content_digest()), a.title],
+            )
+            .unwrap();
+        let seen =
+            |store: &mut SqliteStore, i: &Item| store.write(|tx| tx.upsert_item(i, now)).unwrap();
+        assert_eq!(seen(&mut store, &a), Seen::Same);
+        assert_eq!(
+            seen(&mut store, &item("Shelling in El Fasher, 40 dead")),
+            Seen::Revised
+        );
+        assert_eq!(
+            seen(&mut store, &item("Shelling in El Fasher, 40 dead")),
+            Seen::Same
+        );
+    }
+
+    #[test]
+    fn the_same_link_in_another_feed_is_found_by_its_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(dir.path()).unwrap();
+        let now = Utc.timestamp_opt(1_790_000_000, 0).unwrap();
+        let a = item("Shelling in El Fasher");
+        let b = Item {
+            feed: "other".into(),
+            url: Some("https://example.org/a".into()),
+            ..a.clone()
+        };
+        store
+            .write(|tx| {
+                assert_eq!(tx.upsert_item(&a, now)?, Seen::New);
+                assert!(!tx.carried_elsewhere(&a)?);
+                assert_eq!(tx.upsert_item(&b, now)?, Seen::New);
+                assert!(tx.carried_elsewhere(&b)?);
+                Ok(())
+            })
+            .unwrap();
     }
 }
