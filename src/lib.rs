@@ -15,6 +15,7 @@ pub mod outputs;
 pub mod replay;
 pub mod rules;
 pub mod store;
+pub mod story;
 pub mod text;
 pub mod time;
 pub mod tui;

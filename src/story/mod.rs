@@ -1,0 +1,376 @@
+//! Stories: items from different feeds about the same event, grouped so that a rule alerts
+//! once per story and counts the outlets that carry it.
+//!
+//! Within one script two headlines are the same story when their words, weighted by how rare
+//! each is in recent news and with names (capitalised words; transliterated names in Chinese)
+//! weighing more, overlap enough ([`similarity`], [`SAME_TEXT`]). Across scripts
+//! words cannot be compared, so two headlines are the same story only when they name the same
+//! country and share a number (a toll, a magnitude). Headlines about countries that do not
+//! overlap are never the same story. An item never joins a story its own feed already carries:
+//! a feed's templated items ("M 4.6 - 35 km SSW of Tobelo") are separate events.
+
+pub mod text;
+
+use std::collections::{HashMap, VecDeque};
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::geo::CountryCode;
+pub use text::{Features, Script};
+
+/// The [`similarity`] from which two headlines in one script are the same story.
+pub const SAME_TEXT: f64 = 0.25;
+/// Items remembered for grouping, newest first out of the way last.
+const REMEMBERED: usize = 20_000;
+/// Distinct words whose frequency is tracked; past this the counts are halved.
+const VOCABULARY: usize = 200_000;
+
+/// What grouping knows of one headline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signature {
+    /// The script most of it is in.
+    pub script: Script,
+    /// Its folded words and numbers.
+    pub features: Features,
+    /// The countries it is about (sorted).
+    pub countries: Vec<CountryCode>,
+}
+
+impl Signature {
+    /// Reads a headline about `countries`.
+    pub fn new(title: &str, countries: &[CountryCode]) -> Self {
+        let mut countries = countries.to_vec();
+        countries.sort_unstable();
+        countries.dedup();
+        Self {
+            script: text::script(title),
+            features: text::features(title),
+            countries,
+        }
+    }
+}
+
+/// How often each word appears in recent headlines, for weighting rare words above common
+/// ones. Bounded: past [`VOCABULARY`] words every count is halved and the rarest forgotten.
+#[derive(Debug, Default, Clone)]
+pub struct Frequencies {
+    docs: f64,
+    counts: HashMap<u32, f64>,
+}
+
+impl Frequencies {
+    /// Counts one headline's words.
+    pub fn add(&mut self, f: &Features) {
+        self.docs += 1.0;
+        for t in &f.tokens {
+            *self.counts.entry(*t).or_default() += 1.0;
+        }
+        if self.counts.len() > VOCABULARY {
+            self.docs /= 2.0;
+            self.counts.retain(|_, n| {
+                *n /= 2.0;
+                *n >= 1.0
+            });
+        }
+    }
+
+    /// A word's weight: rarer words weigh more.
+    pub fn weight(&self, token: u32) -> f64 {
+        let n = self.counts.get(&token).copied().unwrap_or(0.0);
+        (1.0 + (self.docs + 1.0) / (n + 1.0)).ln()
+    }
+}
+
+fn disjoint<T: Ord>(a: &[T], b: &[T]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return false,
+        }
+    }
+    true
+}
+
+/// How much more a shared name weighs than a shared word.
+const NAME_WEIGHT: f64 = 3.0;
+/// How much a shared number (a toll, a magnitude) raises the score.
+const NUMBER_BONUS: f64 = 1.5;
+
+/// How much two headlines' words overlap, from 0 (nothing) up: the weight of the words they
+/// share over the weight of the shorter headline's words, where rare words weigh more, names
+/// three times more, and a shared number raises the whole by half.
+pub fn similarity(a: &Features, b: &Features, freq: &Frequencies) -> f64 {
+    let weight = |t: u32, f: &Features| {
+        let w = freq.weight(t);
+        if f.names.binary_search(&t).is_ok() {
+            w * NAME_WEIGHT
+        } else {
+            w
+        }
+    };
+    let total = |f: &Features| f.tokens.iter().map(|t| weight(*t, f)).sum::<f64>();
+    let shorter = total(a).min(total(b));
+    if shorter == 0.0 {
+        return 0.0;
+    }
+    let (mut i, mut j, mut shared, mut words) = (0, 0, 0.0, false);
+    while i < a.tokens.len() && j < b.tokens.len() {
+        match a.tokens[i].cmp(&b.tokens[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let t = a.tokens[i];
+                shared += weight(t, a).max(weight(t, b));
+                words |= a.numbers.binary_search(&t).is_err();
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    // A number alone ("23") is not a story.
+    if !words {
+        return 0.0;
+    }
+    let mut score = shared / shorter;
+    if !disjoint(&a.numbers, &b.numbers) {
+        score *= NUMBER_BONUS;
+    }
+    score
+}
+
+/// Whether two headlines report the same story.
+pub fn same_story(a: &Signature, b: &Signature, freq: &Frequencies) -> bool {
+    if !a.countries.is_empty() && !b.countries.is_empty() && disjoint(&a.countries, &b.countries) {
+        return false;
+    }
+    if a.script == b.script && a.script != Script::Other {
+        return similarity(&a.features, &b.features, freq) >= SAME_TEXT;
+    }
+    !a.countries.is_empty()
+        && !b.countries.is_empty()
+        && !a.features.numbers.is_empty()
+        && !b.features.numbers.is_empty()
+        && !disjoint(&a.features.numbers, &b.features.numbers)
+}
+
+/// A remembered headline.
+#[derive(Debug, Clone)]
+struct Entry {
+    at: DateTime<Utc>,
+    story: i64,
+    feed: String,
+    signature: Signature,
+}
+
+/// Words shared by more remembered headlines than this say too little to look them up by.
+const COMMON: usize = 2_000;
+/// Headlines compared with a new one at most.
+const CANDIDATES: usize = 300;
+
+/// Recent headlines and the stories they belong to, with an index from each word to the
+/// headlines that have it, so a new headline is compared only with those sharing a word.
+#[derive(Debug, Default)]
+pub struct Stories {
+    entries: VecDeque<Entry>,
+    /// The number of the oldest remembered entry (entries are numbered from 0 as they come).
+    first: u64,
+    postings: HashMap<u32, VecDeque<u64>>,
+    freq: Frequencies,
+}
+
+impl Stories {
+    /// Assigns a story to an item from `feed` at `at`: the story of the most similar recent
+    /// headline within `within` from another feed, else a new story with the id `own`.
+    pub fn assign(
+        &mut self,
+        signature: Signature,
+        feed: &str,
+        at: DateTime<Utc>,
+        within: TimeDelta,
+        own: i64,
+    ) -> i64 {
+        self.freq.add(&signature.features);
+        let mut candidates: Vec<u64> = Vec::new();
+        for t in &signature.features.tokens {
+            if let Some(p) = self.postings.get(t)
+                && p.len() <= COMMON
+            {
+                candidates.extend(p.iter().rev().take(CANDIDATES).copied());
+            }
+        }
+        candidates.sort_unstable_by(|a, b| b.cmp(a));
+        candidates.dedup();
+        candidates.truncate(CANDIDATES);
+        let entries: Vec<&Entry> = candidates
+            .iter()
+            .filter_map(|n| {
+                n.checked_sub(self.first)
+                    .and_then(|i| self.entries.get(i as usize))
+            })
+            .filter(|e| (e.at - at).abs() <= within)
+            .collect();
+        // Stories this feed already carries are closed to it.
+        let carried: Vec<i64> = entries
+            .iter()
+            .filter(|e| e.feed == feed)
+            .map(|e| e.story)
+            .collect();
+        let mut best: Option<(f64, i64)> = None;
+        for e in entries {
+            if e.feed == feed || carried.contains(&e.story) {
+                continue;
+            }
+            if !same_story(&signature, &e.signature, &self.freq) {
+                continue;
+            }
+            let score = if e.signature.script == signature.script {
+                similarity(&signature.features, &e.signature.features, &self.freq)
+            } else {
+                // Agreement without words ranks below any agreement in words.
+                0.0
+            };
+            if best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, e.story));
+            }
+        }
+        let story = best.map_or(own, |(_, s)| s);
+        self.remember(signature, feed, at, story);
+        story
+    }
+
+    /// Remembers a headline already assigned to a story (on restart, from the store).
+    pub fn remember(&mut self, signature: Signature, feed: &str, at: DateTime<Utc>, story: i64) {
+        if self.entries.len() >= REMEMBERED
+            && let Some(old) = self.entries.pop_front()
+        {
+            for t in &old.signature.features.tokens {
+                if let Some(p) = self.postings.get_mut(t) {
+                    while p.front().is_some_and(|n| *n <= self.first) {
+                        p.pop_front();
+                    }
+                    if p.is_empty() {
+                        self.postings.remove(t);
+                    }
+                }
+            }
+            self.first += 1;
+        }
+        let n = self.first + self.entries.len() as u64;
+        for t in &signature.features.tokens {
+            self.postings.entry(*t).or_default().push_back(n);
+        }
+        self.entries.push_back(Entry {
+            at,
+            story,
+            feed: feed.to_string(),
+            signature,
+        });
+    }
+
+    /// Counts a headline's words without remembering it (to warm the weights on restart).
+    pub fn learn(&mut self, f: &Features) {
+        self.freq.add(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(h: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_790_000_000, 0).unwrap() + TimeDelta::hours(h)
+    }
+
+    fn assign(s: &mut Stories, title: &str, feed: &str, h: i64, own: i64) -> i64 {
+        let ng = crate::geo::lookup("NG").unwrap();
+        s.assign(
+            Signature::new(title, &[ng]),
+            feed,
+            at(h),
+            TimeDelta::hours(24),
+            own,
+        )
+    }
+
+    #[test]
+    fn outlets_join_a_story_and_a_feed_never_joins_its_own() {
+        let mut s = Stories::default();
+        // Background news, so rare words weigh more than common ones.
+        for i in 0..50 {
+            assign(
+                &mut s,
+                &format!("Officials say talks continue in the capital {i}"),
+                "x",
+                0,
+                1000 + i,
+            );
+        }
+        let first = assign(
+            &mut s,
+            "Gunmen kill 23 villagers in Nigeria's Zamfara state",
+            "a",
+            1,
+            1,
+        );
+        assert_eq!(first, 1);
+        assert_eq!(
+            assign(&mut s, "Bandits raid Zamfara village, 23 dead", "b", 2, 2),
+            1
+        );
+        // The same feed's next item is its own story, however alike.
+        assert_eq!(
+            assign(
+                &mut s,
+                "Gunmen kill 23 villagers in Nigeria's Zamfara state",
+                "a",
+                3,
+                3
+            ),
+            3
+        );
+        // Outside the window it is a new story.
+        assert_eq!(
+            assign(&mut s, "Bandits raid Zamfara village, 23 dead", "c", 40, 4),
+            4
+        );
+        // Another event is another story.
+        assert_eq!(
+            assign(
+                &mut s,
+                "Floods submerge Maiduguri after dam collapse",
+                "b",
+                3,
+                5
+            ),
+            5
+        );
+    }
+
+    #[test]
+    fn memory_is_bounded() {
+        let mut s = Stories::default();
+        for i in 0..(REMEMBERED as i64 + 500) {
+            assign(
+                &mut s,
+                &format!("Report {i} from Kano"),
+                &format!("f{}", i % 7),
+                0,
+                i,
+            );
+        }
+        assert_eq!(s.entries.len(), REMEMBERED);
+        let indexed: usize = s.postings.values().map(VecDeque::len).sum();
+        let tokens: usize = s
+            .entries
+            .iter()
+            .map(|e| e.signature.features.tokens.len())
+            .sum();
+        assert_eq!(indexed, tokens);
+    }
+}

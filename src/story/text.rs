@@ -1,0 +1,387 @@
+//! What grouping reads of a headline: its script, its word stems (character bigrams where
+//! words are not separated), and its numbers, each folded so that spelling, case, accents and
+//! digit shapes do not matter.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// The writing system a headline is mostly in. Headlines in one script are compared by their
+/// words; across scripts only by what does not depend on the language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Script {
+    /// Latin letters.
+    Latin,
+    /// Cyrillic letters.
+    Cyrillic,
+    /// Arabic letters.
+    Arabic,
+    /// Chinese, Japanese and Korean characters.
+    Cjk,
+    /// Anything else, or no letters at all.
+    Other,
+}
+
+/// A headline's folded features.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Features {
+    /// Word stems and bigrams, hashed, sorted and without repeats.
+    pub tokens: Vec<u32>,
+    /// The tokens that are names: words written with a capital letter inside a sentence (in
+    /// scripts that have capitals), hashed, sorted and without repeats.
+    pub names: Vec<u32>,
+    /// Numbers in a canonical form (separators and trailing zeros dropped, so "400,000",
+    /// "400 000" and "40万" agree), hashed, sorted and without repeats.
+    pub numbers: Vec<u32>,
+}
+
+/// Letters a stem keeps in scripts that separate words.
+const STEM: usize = 5;
+
+const STOPWORDS: &[&str] = &[
+    // English
+    "the",
+    "and",
+    "for",
+    "from",
+    "with",
+    "after",
+    "says",
+    "said",
+    "least",
+    "more",
+    "than",
+    "over",
+    "into",
+    "near",
+    "amid",
+    "its",
+    "are",
+    "was",
+    "were",
+    "has",
+    "have",
+    "who",
+    "that",
+    "this",
+    "their",
+    "they",
+    "but",
+    "not",
+    "all",
+    "out",
+    "one",
+    "two",
+    // French, Spanish, Portuguese
+    "les",
+    "des",
+    "une",
+    "dans",
+    "sur",
+    "par",
+    "pour",
+    "selon",
+    "apres",
+    "avec",
+    "qui",
+    "que",
+    "plus",
+    "moins",
+    "aux",
+    "est",
+    "sont",
+    "del",
+    "las",
+    "los",
+    "por",
+    "para",
+    "con",
+    "segun",
+    "tras",
+    "mas",
+    "uma",
+    "dos",
+    "das",
+    "pelo",
+    "pela",
+    "com",
+    "apos",
+    // Russian (folded: no diacritics)
+    "после",
+    "менее",
+    "более",
+    "для",
+    "что",
+    "это",
+    "при",
+    "как",
+    "его",
+    "они",
+    // Arabic (folded)
+    "في",
+    "من",
+    "علي",
+    "الي",
+    "عن",
+    "بعد",
+    "مع",
+    "قرب",
+    "اكثر",
+    "الاقل",
+    "التي",
+    "الذي",
+    "بين",
+    "خلال",
+    "حيث",
+];
+
+fn fold_char(c: char) -> Option<char> {
+    Some(match c {
+        // Arabic-Indic and Persian digits.
+        '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+        '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+        // Arabic letters that spelling varies on.
+        'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+        'ة' => 'ه',
+        'ى' | 'ئ' => 'ي',
+        'ؤ' => 'و',
+        'ـ' => return None,
+        'ё' => 'е',
+        // Full-width digits and Latin.
+        '\u{FF10}'..='\u{FF19}' => char::from(b'0' + (c as u32 - 0xFF10) as u8),
+        _ => c,
+    })
+}
+
+/// Lowercase, without accents or Arabic vowel marks, with digit shapes and Arabic letter
+/// variants folded.
+pub fn fold(s: &str) -> String {
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .filter_map(fold_char)
+        .collect()
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF
+        | 0x20000..=0x2FFFF)
+}
+
+fn script_of(c: char) -> Script {
+    match c as u32 {
+        _ if is_cjk(c) => Script::Cjk,
+        0x0400..=0x04FF => Script::Cyrillic,
+        0x0600..=0x06FF | 0x0750..=0x077F => Script::Arabic,
+        _ if c.is_alphabetic() && (c.is_ascii() || (0x00C0..=0x024F).contains(&(c as u32))) => {
+            Script::Latin
+        }
+        _ => Script::Other,
+    }
+}
+
+/// The script most of the letters are in.
+pub fn script(s: &str) -> Script {
+    let mut counts = [0usize; 4];
+    for c in s.chars() {
+        match script_of(c) {
+            Script::Latin => counts[0] += 1,
+            Script::Cyrillic => counts[1] += 1,
+            Script::Arabic => counts[2] += 1,
+            // A Han character carries about as much as a short word.
+            Script::Cjk => counts[3] += 3,
+            Script::Other => {}
+        }
+    }
+    let best = (0..4).max_by_key(|i| counts[*i]).unwrap_or(0);
+    if counts[best] == 0 {
+        return Script::Other;
+    }
+    [Script::Latin, Script::Cyrillic, Script::Arabic, Script::Cjk][best]
+}
+
+/// Characters Chinese uses to write foreign names by sound. A bigram of two of them is most
+/// likely part of a transliterated place or person: the names a headline turns on.
+const TRANSLITERATION: &str = "阿埃艾安奥巴拜班邦贝本比宾波伯布查达戴丹德迪蒂丁杜多厄恩法菲芬弗福伽盖甘冈戈格贡古瓜哈海汉豪赫亨胡华霍基吉加贾杰金卡凯坎康考科克肯库夸奎拉莱兰朗劳勒雷利莉林隆卢鲁伦罗洛马迈曼毛梅门蒙米明莫姆穆纳南内尼努诺帕潘佩彭皮普齐奇恰乔切钦琼萨塞桑瑟森沙善舍什斯苏索塔泰坦汤特提廷通图托瓦万旺威韦维温沃乌西希锡夏辛休雅亚扬耶伊因尤于扎泽詹兹祖佐";
+
+fn hash(s: &str) -> u32 {
+    // FNV-1a: stable across runs and builds, which story ids rely on.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// "400,000" -> "4", "6.3" -> "63", "0023" -> "23": digits only, without leading or trailing
+/// zeros. Loose on purpose: it lets reports agree across the ways languages write a number.
+fn canonical_number(w: &str) -> Option<String> {
+    let digits: String = w.chars().filter(char::is_ascii_digit).collect();
+    let d = digits.trim_start_matches('0').trim_end_matches('0');
+    (!d.is_empty()).then(|| d.to_string())
+}
+
+fn arabic_stem(w: &str) -> &str {
+    let mut w = w;
+    for p in ["وال", "بال", "كال", "فال", "لل", "ال"] {
+        if let Some(rest) = w.strip_prefix(p)
+            && rest.chars().count() >= 3
+        {
+            w = rest;
+            break;
+        }
+    }
+    if w.chars().count() >= 5
+        && let Some(rest) = w.strip_prefix(['و', 'ب', 'ل', 'ف'])
+    {
+        w = rest;
+    }
+    w
+}
+
+fn stem(w: &str, keep: usize) -> &str {
+    match w.char_indices().nth(keep) {
+        Some((i, _)) => &w[..i],
+        None => w,
+    }
+}
+
+/// Reads a headline's features.
+pub fn features(text: &str) -> Features {
+    let mut tokens = Vec::new();
+    let mut names = Vec::new();
+    let mut numbers = Vec::new();
+    let mut run: Vec<char> = Vec::new();
+    let flush = |run: &mut Vec<char>, tokens: &mut Vec<u32>, names: &mut Vec<u32>| {
+        match run.len() {
+            0 => {}
+            1 => tokens.push(hash(&run[0].to_string())),
+            _ => {
+                for pair in run.windows(2) {
+                    let h = hash(&pair.iter().collect::<String>());
+                    tokens.push(h);
+                    if pair.iter().all(|c| TRANSLITERATION.contains(*c)) {
+                        names.push(h);
+                    }
+                }
+            }
+        }
+        run.clear();
+    };
+    // A capital after the first word marks a name, unless the headline is in title case.
+    let (mut words, mut capitals) = (0usize, 0usize);
+    for (i, w) in text.unicode_words().enumerate() {
+        if i > 0 && w.starts_with(char::is_alphabetic) {
+            words += 1;
+            capitals += usize::from(w.starts_with(char::is_uppercase));
+        }
+    }
+    let title_case = capitals * 2 > words;
+    for (i, raw) in text.unicode_words().enumerate() {
+        let capital = i > 0 && !title_case && raw.starts_with(char::is_uppercase);
+        let folded = fold(raw);
+        let w = folded.as_str();
+        if w.chars().all(is_cjk) {
+            run.extend(w.chars());
+            continue;
+        }
+        flush(&mut run, &mut tokens, &mut names);
+        if w.starts_with(|c: char| c.is_ascii_digit()) {
+            // "23", "1,000", "6.3", but also "m23": a name, kept as a word below.
+            if w.chars()
+                .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+            {
+                if let Some(n) = canonical_number(w) {
+                    let h = hash(&format!("#{n}"));
+                    numbers.push(h);
+                    tokens.push(h);
+                }
+                continue;
+            }
+        }
+        if w.chars().count() < 3 || STOPWORDS.contains(&w) {
+            continue;
+        }
+        if script(w) == Script::Arabic {
+            // Arabic words change inside as well as at their ends: compare their letter
+            // triples, which keep the root's letters together more often than a prefix does.
+            let letters: Vec<char> = arabic_stem(w).chars().collect();
+            if letters.len() <= 3 {
+                tokens.push(hash(&letters.iter().collect::<String>()));
+            } else {
+                for t in letters.windows(3) {
+                    tokens.push(hash(&t.iter().collect::<String>()));
+                }
+            }
+            continue;
+        }
+        let s = stem(w, STEM);
+        if s.chars().count() >= 3 && !STOPWORDS.contains(&s) {
+            tokens.push(hash(s));
+            if capital {
+                names.push(hash(s));
+            }
+        }
+    }
+    flush(&mut run, &mut tokens, &mut names);
+    tokens.sort_unstable();
+    tokens.dedup();
+    numbers.sort_unstable();
+    numbers.dedup();
+    names.sort_unstable();
+    names.dedup();
+    Features {
+        tokens,
+        names,
+        numbers,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_makes_spellings_agree() {
+        assert_eq!(fold("Éthiopie ÉTHIOPIE"), "ethiopie ethiopie");
+        assert_eq!(fold("أحمد إلى"), "احمد الي");
+        assert_eq!(fold("٢٣ قتيلاً"), "23 قتيلا");
+        assert_eq!(fold("Ёлка"), "елка");
+    }
+
+    #[test]
+    fn scripts_are_told_apart() {
+        assert_eq!(script("Gunmen kill 23 in Zamfara"), Script::Latin);
+        assert_eq!(script("Боевики убили 23 жителей"), Script::Cyrillic);
+        assert_eq!(script("مسلحون يقتلون 23 قرويا"), Script::Arabic);
+        assert_eq!(script("武装分子袭击村庄 23名村民遇害"), Script::Cjk);
+        assert_eq!(script("2025"), Script::Other);
+    }
+
+    #[test]
+    fn numbers_agree_across_the_ways_they_are_written() {
+        let n = |s: &str| features(s).numbers;
+        assert_eq!(n("400,000 displaced"), n("400000 déplacés"));
+        assert_eq!(n("400,000 displaced"), n("40万人"));
+        assert_eq!(n("٢٣ قتيلا"), n("23 dead"));
+        assert_eq!(n("magnitude 6.3"), n("magnitude 6,3"));
+        assert!(n("M23 rebels").is_empty());
+    }
+
+    #[test]
+    fn unseparated_text_is_read_in_bigrams() {
+        let a = features("武装分子袭击村庄");
+        let b = features("村庄遭武装分子袭击");
+        let shared = a.tokens.iter().filter(|t| b.tokens.contains(t)).count();
+        assert!(shared >= 5, "{shared}");
+    }
+
+    #[test]
+    fn inflections_share_a_stem() {
+        let a = features("Militants attacked villagers");
+        let b = features("militant attacks villager");
+        assert_eq!(a.tokens, b.tokens);
+    }
+}

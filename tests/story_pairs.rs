@@ -1,0 +1,146 @@
+//! Story grouping on the labelled headlines of `tests/stories/` (written before the grouping):
+//! every pair of headlines in one language is judged same story or not, and precision and
+//! recall are reported per language, and apart for pairs across languages. Countries come from
+//! the real tagger, the word weights from the whole set (as they would from a day of news).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use watchfloor::rules::matcher::MatcherBuilder;
+use watchfloor::story::{Frequencies, Signature, same_story};
+
+struct Headline {
+    story: String,
+    lang: String,
+    hours: i64,
+    signature: Signature,
+}
+
+#[derive(Default, Debug, Clone, Copy)]
+struct Score {
+    tp: usize,
+    fp: usize,
+    fneg: usize,
+}
+
+impl Score {
+    fn precision(&self) -> f64 {
+        self.tp as f64 / (self.tp + self.fp).max(1) as f64
+    }
+    fn recall(&self) -> f64 {
+        self.tp as f64 / (self.tp + self.fneg).max(1) as f64
+    }
+}
+
+fn headlines() -> (Vec<Headline>, Frequencies) {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stories/headlines.tsv"),
+    )
+    .unwrap();
+    let matcher = MatcherBuilder::new().build().unwrap();
+    let mut freq = Frequencies::default();
+    let out: Vec<Headline> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            assert_eq!(cols.len(), 4, "{l}");
+            let countries = matcher.scan(&[cols[3]]).countries;
+            let signature = Signature::new(cols[3], &countries);
+            freq.add(&signature.features);
+            Headline {
+                story: cols[0].into(),
+                lang: cols[1].into(),
+                hours: cols[2].parse().unwrap(),
+                signature,
+            }
+        })
+        .collect();
+    (out, freq)
+}
+
+#[test]
+fn grouping_precision_and_recall_on_labelled_pairs() {
+    let (all, freq) = headlines();
+    let mut within: BTreeMap<&str, Score> = BTreeMap::new();
+    let mut across = Score::default();
+    let mut misses = Vec::new();
+    for (i, a) in all.iter().enumerate() {
+        for b in &all[i + 1..] {
+            // Every headline of an event appears within a day of its first report.
+            assert!((a.hours - b.hours).abs() <= 24 || a.story != b.story);
+            let truth = a.story == b.story;
+            let said = same_story(&a.signature, &b.signature, &freq);
+            let score = if a.lang == b.lang {
+                within.entry(a.lang.as_str()).or_default()
+            } else {
+                &mut across
+            };
+            match (truth, said) {
+                (true, true) => score.tp += 1,
+                (false, true) => {
+                    score.fp += 1;
+                    if a.lang == b.lang {
+                        misses.push(format!("  wrongly joined: {} / {}", a.story, b.story));
+                    }
+                }
+                (true, false) => score.fneg += 1,
+                (false, false) => {}
+            }
+        }
+    }
+    let mut total = Score::default();
+    for (lang, s) in &within {
+        println!(
+            "story pairs {lang}: precision {:.3}, recall {:.3} (tp {}, fp {}, fn {})",
+            s.precision(),
+            s.recall(),
+            s.tp,
+            s.fp,
+            s.fneg
+        );
+        total.tp += s.tp;
+        total.fp += s.fp;
+        total.fneg += s.fneg;
+    }
+    println!(
+        "story pairs within a language: precision {:.3}, recall {:.3} (tp {}, fp {}, fn {})",
+        total.precision(),
+        total.recall(),
+        total.tp,
+        total.fp,
+        total.fneg
+    );
+    println!(
+        "story pairs across languages: precision {:.3}, recall {:.3} (tp {}, fp {}, fn {})",
+        across.precision(),
+        across.recall(),
+        across.tp,
+        across.fp,
+        across.fneg
+    );
+    misses.sort();
+    misses.dedup();
+    for m in misses.iter().take(20) {
+        println!("{m}");
+    }
+    // The goal is 0.9 for both in every language; these floors are the figures reached so
+    // far (README, Performance), kept from slipping back while the goal is still open.
+    let floors = [
+        ("ar", 0.65, 0.65),
+        ("en", 0.9, 0.85),
+        ("fr", 0.9, 0.8),
+        ("ru", 0.8, 0.75),
+        ("zh", 0.9, 0.7),
+    ];
+    for (lang, p, r) in floors {
+        let s = within[lang];
+        assert!(
+            s.precision() >= p && s.recall() >= r,
+            "{lang}: precision {:.3} (floor {p}), recall {:.3} (floor {r})",
+            s.precision(),
+            s.recall()
+        );
+    }
+}
