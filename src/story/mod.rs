@@ -98,42 +98,63 @@ const NAME_WEIGHT: f64 = 3.0;
 /// How much a shared number (a toll, a magnitude) raises the score.
 const NUMBER_BONUS: f64 = 1.5;
 
+/// A headline's words with their weights (names weighing more), and the weights' sum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weighed {
+    weights: Vec<f32>,
+    total: f32,
+}
+
+impl Weighed {
+    /// Weighs `f`'s words by how rare they are in `freq`.
+    pub fn new(f: &Features, freq: &Frequencies) -> Self {
+        let weights: Vec<f32> = f
+            .tokens
+            .iter()
+            .map(|t| {
+                let w = freq.weight(*t);
+                (if f.names.binary_search(t).is_ok() {
+                    w * NAME_WEIGHT
+                } else {
+                    w
+                }) as f32
+            })
+            .collect();
+        let total = weights.iter().sum();
+        Self { weights, total }
+    }
+}
+
 /// How much two headlines' words overlap, from 0 (nothing) up: the weight of the words they
 /// share over the weight of the shorter headline's words, where rare words weigh more, names
-/// three times more, and a shared number raises the whole by half.
+/// three times more, and a shared number raises the whole by half. A shared number alone
+/// counts for nothing.
 pub fn similarity(a: &Features, b: &Features, freq: &Frequencies) -> f64 {
-    let weight = |t: u32, f: &Features| {
-        let w = freq.weight(t);
-        if f.names.binary_search(&t).is_ok() {
-            w * NAME_WEIGHT
-        } else {
-            w
-        }
-    };
-    let total = |f: &Features| f.tokens.iter().map(|t| weight(*t, f)).sum::<f64>();
-    let shorter = total(a).min(total(b));
-    if shorter == 0.0 {
+    overlap(a, &Weighed::new(a, freq), b, &Weighed::new(b, freq))
+}
+
+fn overlap(a: &Features, wa: &Weighed, b: &Features, wb: &Weighed) -> f64 {
+    let shorter = wa.total.min(wb.total);
+    if shorter <= 0.0 {
         return 0.0;
     }
-    let (mut i, mut j, mut shared, mut words) = (0, 0, 0.0, false);
+    let (mut i, mut j, mut shared, mut words) = (0, 0, 0.0f32, false);
     while i < a.tokens.len() && j < b.tokens.len() {
         match a.tokens[i].cmp(&b.tokens[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                let t = a.tokens[i];
-                shared += weight(t, a).max(weight(t, b));
-                words |= a.numbers.binary_search(&t).is_err();
+                shared += wa.weights[i].max(wb.weights[j]);
+                words |= a.numbers.binary_search(&a.tokens[i]).is_err();
                 i += 1;
                 j += 1;
             }
         }
     }
-    // A number alone ("23") is not a story.
     if !words {
         return 0.0;
     }
-    let mut score = shared / shorter;
+    let mut score = f64::from(shared / shorter);
     if !disjoint(&a.numbers, &b.numbers) {
         score *= NUMBER_BONUS;
     }
@@ -142,17 +163,31 @@ pub fn similarity(a: &Features, b: &Features, freq: &Frequencies) -> f64 {
 
 /// Whether two headlines report the same story.
 pub fn same_story(a: &Signature, b: &Signature, freq: &Frequencies) -> bool {
+    judge(
+        a,
+        &Weighed::new(&a.features, freq),
+        b,
+        &Weighed::new(&b.features, freq),
+    )
+    .is_some()
+}
+
+/// `Some(score)` when two headlines report the same story: their overlap within a script,
+/// 0 across scripts (where only country and number agree).
+fn judge(a: &Signature, wa: &Weighed, b: &Signature, wb: &Weighed) -> Option<f64> {
     if !a.countries.is_empty() && !b.countries.is_empty() && disjoint(&a.countries, &b.countries) {
-        return false;
+        return None;
     }
     if a.script == b.script && a.script != Script::Other {
-        return similarity(&a.features, &b.features, freq) >= SAME_TEXT;
+        let score = overlap(&a.features, wa, &b.features, wb);
+        return (score >= SAME_TEXT).then_some(score);
     }
-    !a.countries.is_empty()
+    (!a.countries.is_empty()
         && !b.countries.is_empty()
         && !a.features.numbers.is_empty()
         && !b.features.numbers.is_empty()
-        && !disjoint(&a.features.numbers, &b.features.numbers)
+        && !disjoint(&a.features.numbers, &b.features.numbers))
+    .then_some(0.0)
 }
 
 /// A remembered headline.
@@ -162,12 +197,18 @@ struct Entry {
     story: i64,
     feed: String,
     signature: Signature,
+    /// Its words' weights when it arrived (close enough later on, and far cheaper).
+    weighed: Weighed,
 }
 
 /// Words shared by more remembered headlines than this say too little to look them up by.
-const COMMON: usize = 2_000;
+const COMMON: usize = 1_000;
+/// The newest headlines looked up by one word.
+const PER_TOKEN: usize = 48;
 /// Headlines compared with a new one at most.
 const CANDIDATES: usize = 300;
+/// Headlines of one story compared with a new one at most.
+const PER_STORY: u8 = 3;
 
 /// Recent headlines and the stories they belong to, with an index from each word to the
 /// headlines that have it, so a new headline is compared only with those sharing a word.
@@ -197,7 +238,7 @@ impl Stories {
             if let Some(p) = self.postings.get(t)
                 && p.len() <= COMMON
             {
-                candidates.extend(p.iter().rev().take(CANDIDATES).copied());
+                candidates.extend(p.iter().rev().take(PER_TOKEN).copied());
             }
         }
         candidates.sort_unstable_by(|a, b| b.cmp(a));
@@ -217,31 +258,45 @@ impl Stories {
             .filter(|e| e.feed == feed)
             .map(|e| e.story)
             .collect();
+        let weighed = Weighed::new(&signature.features, &self.freq);
         let mut best: Option<(f64, i64)> = None;
+        // A story is judged by its newest few headlines, not all of them.
+        let mut judged: Vec<(i64, u8)> = Vec::new();
         for e in entries {
             if e.feed == feed || carried.contains(&e.story) {
                 continue;
             }
-            if !same_story(&signature, &e.signature, &self.freq) {
-                continue;
+            match judged.iter_mut().find(|(s, _)| *s == e.story) {
+                Some((_, n)) if *n >= PER_STORY => continue,
+                Some((_, n)) => *n += 1,
+                None => judged.push((e.story, 1)),
             }
-            let score = if e.signature.script == signature.script {
-                similarity(&signature.features, &e.signature.features, &self.freq)
-            } else {
-                // Agreement without words ranks below any agreement in words.
-                0.0
+            let Some(score) = judge(&signature, &weighed, &e.signature, &e.weighed) else {
+                continue;
             };
             if best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, e.story));
             }
         }
         let story = best.map_or(own, |(_, s)| s);
-        self.remember(signature, feed, at, story);
+        self.keep(signature, weighed, feed, at, story);
         story
     }
 
     /// Remembers a headline already assigned to a story (on restart, from the store).
     pub fn remember(&mut self, signature: Signature, feed: &str, at: DateTime<Utc>, story: i64) {
+        let weighed = Weighed::new(&signature.features, &self.freq);
+        self.keep(signature, weighed, feed, at, story);
+    }
+
+    fn keep(
+        &mut self,
+        signature: Signature,
+        weighed: Weighed,
+        feed: &str,
+        at: DateTime<Utc>,
+        story: i64,
+    ) {
         if self.entries.len() >= REMEMBERED
             && let Some(old) = self.entries.pop_front()
         {
@@ -266,6 +321,7 @@ impl Stories {
             story,
             feed: feed.to_string(),
             signature,
+            weighed,
         });
     }
 
