@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::config::{Config, FeedConfig};
-use crate::event::{self, Event};
+use crate::event;
 use crate::feed::item::Item;
 use crate::feed::parse;
 use crate::monitor::ingest::{ingest_items, tick};
@@ -21,7 +21,7 @@ use crate::rules::engine::Engine;
 use crate::store::{SqliteStore, Store, StoreError};
 
 /// Moments of the replayed timeline stored per transaction.
-const BATCH: usize = 2_000;
+const BATCH: usize = 10_000;
 /// How often the replayed clock lets the engine tick (so statuses and spikes can end).
 const TICK: chrono::TimeDelta = chrono::TimeDelta::seconds(15);
 
@@ -247,14 +247,31 @@ pub fn run(
         })?;
         for row in store.outbox_after(printed, usize::MAX >> 1)? {
             printed = row.seq;
-            if let Some(Event::Alert(a)) = Event::from_body(&row.body) {
-                let country = a.country.map_or_else(|| "-".to_string(), |c| c.to_string());
-                *summary.alerts.entry((a.rule, country)).or_default() += 1;
+            // Only the type, rule and country are needed for the table: read just those.
+            if let Ok(head) = serde_json::from_str::<Head<'_>>(&row.body)
+                && head.kind == "alert"
+            {
+                let country = head
+                    .country
+                    .map_or_else(|| "-".to_string(), |c| c.into_owned());
+                let rule = head.rule.unwrap_or_default().into_owned();
+                *summary.alerts.entry((rule, country)).or_default() += 1;
             }
             out(&event::line(row.seq, &row.body));
         }
     }
     Ok(summary)
+}
+
+/// The fields of an event the summary counts by.
+#[derive(serde::Deserialize)]
+struct Head<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    rule: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    country: Option<std::borrow::Cow<'a, str>>,
 }
 
 impl Summary {

@@ -106,9 +106,34 @@ pub struct Tick {
 
 #[derive(Debug, Default)]
 struct WindowState {
+    /// In time order, so expiry only ever takes from the front.
     entries: VecDeque<(DateTime<Utc>, f64)>,
+    /// The sum of the entries' values, kept as they come and go.
+    total: f64,
     /// Above the limit: fired, waiting to fall below before it can fire again.
     crossed: bool,
+}
+
+impl WindowState {
+    /// Adds an entry in its place in time (a backfilled item may be older than the newest).
+    fn add(&mut self, at: DateTime<Utc>, value: f64) {
+        if self.entries.len() >= MAX_WINDOW_ENTRIES {
+            self.drop_oldest();
+        }
+        let i = self.entries.partition_point(|(t, _)| *t <= at);
+        self.entries.insert(i, (at, value));
+        self.total += value;
+    }
+
+    fn drop_oldest(&mut self) {
+        if let Some((_, v)) = self.entries.pop_front() {
+            self.total -= v;
+        }
+        if self.entries.is_empty() {
+            // Whatever rounding has gathered goes with the last entry.
+            self.total = 0.0;
+        }
+    }
 }
 
 /// An entry of a windowed rule's history, for persistence.
@@ -284,7 +309,7 @@ impl Engine {
                 return;
             }
             let w = self.windows.entry((i, e.country)).or_default();
-            w.entries.push_back((e.at, e.value));
+            w.add(e.at, e.value);
         }
     }
 
@@ -346,7 +371,6 @@ impl Engine {
         for key in keys {
             let (limit_ok, _) = self.window_value(key, now);
             if let Some(w) = self.windows.get_mut(&key) {
-                w.entries.make_contiguous().sort_by_key(|(t, _)| *t);
                 w.crossed = limit_ok;
             }
         }
@@ -506,10 +530,7 @@ impl Engine {
                     continue;
                 }
                 let w = self.windows.entry((ri, country)).or_default();
-                if w.entries.len() >= MAX_WINDOW_ENTRIES {
-                    w.entries.pop_front();
-                }
-                w.entries.push_back((event_time, value));
+                w.add(event_time, value);
                 out.window_entries.push(WindowEntry {
                     rule: self.rules[ri].id.clone(),
                     country,
@@ -805,14 +826,9 @@ impl Engine {
             .checked_sub_signed(window)
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         while w.entries.front().is_some_and(|(t, _)| *t <= cutoff) {
-            w.entries.pop_front();
+            w.drop_oldest();
         }
-        let total: f64 = w
-            .entries
-            .iter()
-            .filter(|(t, _)| *t > cutoff)
-            .map(|(_, v)| v)
-            .sum();
+        let total = w.total;
         (op.holds(total, limit), total)
     }
 

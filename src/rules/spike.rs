@@ -33,6 +33,16 @@ pub struct SpikeState {
     buckets: BTreeMap<i64, u32>,
     /// Fired, waiting to fall below the threshold before it can fire again.
     pub crossed: bool,
+    /// The history's mean and spread as of a newest bucket: they change only when time moves
+    /// to a new bucket or an event lands in the history, so most readings reuse them.
+    history: Option<History>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct History {
+    newest: i64,
+    mean: f64,
+    spread: f64,
 }
 
 impl SpikeState {
@@ -91,7 +101,14 @@ impl Spike {
 
     /// Counts one event at `t`.
     pub fn record(&self, state: &mut SpikeState, t: DateTime<Utc>) {
-        *state.buckets.entry(self.bucket(t)).or_default() += 1;
+        let b = self.bucket(t);
+        *state.buckets.entry(b).or_default() += 1;
+        if state
+            .history
+            .is_some_and(|h| b <= h.newest - BUCKETS_PER_SLOT)
+        {
+            state.history = None;
+        }
     }
 
     /// The reading at `now`, forgetting what has left the history.
@@ -99,33 +116,61 @@ impl Spike {
         let newest = self.bucket(now);
         let span = BUCKETS_PER_SLOT;
         // Slot k (0 = recent) holds buckets (newest - span*(k+1), newest - span*k].
-        let oldest = newest - span * (self.slots + 1) + 1;
-        state.buckets = state.buckets.split_off(&oldest);
-        let mut per_slot = vec![0u64; usize::try_from(self.slots + 1).unwrap_or(1)];
-        for (&b, &n) in &state.buckets {
-            let k = usize::try_from((newest - b).max(0) / span).unwrap_or(usize::MAX);
-            if let Some(slot) = per_slot.get_mut(k) {
-                *slot += u64::from(n);
+        let recent: u64 = state
+            .buckets
+            .range(newest - span + 1..=newest)
+            .map(|(_, n)| u64::from(*n))
+            .sum();
+        let history = match state.history {
+            Some(h) if h.newest == newest => h,
+            _ => {
+                let h = self.history(state, newest);
+                state.history = Some(h);
+                h
             }
-        }
-        let recent = u32::try_from(per_slot[0]).unwrap_or(u32::MAX);
-        let history = &per_slot[1..];
-        let n = history.len().max(1) as f64;
-        let mean = history.iter().sum::<u64>() as f64 / n;
-        let var = history
-            .iter()
-            .map(|&c| (c as f64 - mean).powi(2))
-            .sum::<f64>()
-            / n;
-        let spread = var.sqrt();
+        };
+        let (mean, spread) = (history.mean, history.spread);
         let threshold = f64::from(self.min)
             .max(self.factor * mean)
             .max(mean + SPREAD * spread);
         Reading {
-            recent,
+            recent: u32::try_from(recent).unwrap_or(u32::MAX),
             mean,
             spread,
             threshold,
+        }
+    }
+
+    /// The mean and spread of the per-slot counts before the recent slot ending at `newest`,
+    /// after forgetting buckets older than the history.
+    fn history(&self, state: &mut SpikeState, newest: i64) -> History {
+        let span = BUCKETS_PER_SLOT;
+        let oldest = newest - span * (self.slots + 1) + 1;
+        if state
+            .buckets
+            .first_key_value()
+            .is_some_and(|(b, _)| *b < oldest)
+        {
+            state.buckets = state.buckets.split_off(&oldest);
+        }
+        let mut per_slot = vec![0u64; usize::try_from(self.slots).unwrap_or(1)];
+        for (&b, &n) in state.buckets.range(oldest..=newest - span) {
+            let k = usize::try_from((newest - b) / span - 1).unwrap_or(usize::MAX);
+            if let Some(slot) = per_slot.get_mut(k) {
+                *slot += u64::from(n);
+            }
+        }
+        let n = per_slot.len().max(1) as f64;
+        let mean = per_slot.iter().sum::<u64>() as f64 / n;
+        let var = per_slot
+            .iter()
+            .map(|&c| (c as f64 - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        History {
+            newest,
+            mean,
+            spread: var.sqrt(),
         }
     }
 

@@ -177,10 +177,13 @@ impl SqliteStore {
         Ok(kib)
     }
 
-    /// For a store that is thrown away afterwards (replay): no fsync, a larger cache.
+    /// For a store that is thrown away afterwards (replay): no journal, no fsync, a larger
+    /// cache. Nothing else may open it.
     pub fn set_throwaway(&self) -> Result<(), StoreError> {
         self.conn
-            .execute_batch("PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;")
+            .execute_batch(
+                "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;",
+            )
             .map_err(|e| self.err(e))
     }
 
