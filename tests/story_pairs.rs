@@ -125,14 +125,15 @@ fn grouping_precision_and_recall_on_labelled_pairs() {
     for m in misses.iter().take(20) {
         println!("{m}");
     }
-    // The goal is 0.9 for both in every language; these floors are the figures reached so
-    // far (README, Performance), kept from slipping back while the goal is still open.
+    // The goal is 0.9 for both in every language. Grouping favours precision (a wrong join
+    // would hide an event behind another's alert); these floors are the figures reached so
+    // far (README), kept from slipping back while the recall goal is still open.
     let floors = [
-        ("ar", 0.65, 0.65),
-        ("en", 0.9, 0.85),
-        ("fr", 0.9, 0.8),
-        ("ru", 0.8, 0.75),
-        ("zh", 0.9, 0.7),
+        ("ar", 0.9, 0.55),
+        ("en", 0.95, 0.7),
+        ("fr", 0.9, 0.55),
+        ("ru", 0.95, 0.55),
+        ("zh", 0.95, 0.5),
     ];
     for (lang, p, r) in floors {
         let s = within[lang];

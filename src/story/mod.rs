@@ -18,8 +18,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::geo::CountryCode;
 pub use text::{Features, Script};
 
-/// The [`similarity`] from which two headlines in one script are the same story.
-pub const SAME_TEXT: f64 = 0.25;
+/// The [`similarity`] from which two headlines in one script are the same story. Set for
+/// precision: a wrong join would hide one event behind another's alert, a missed join only
+/// repeats an alert.
+pub const SAME_TEXT: f64 = 0.35;
 /// Items remembered for grouping, newest first out of the way last.
 const REMEMBERED: usize = 20_000;
 /// Distinct words whose frequency is tracked; past this the counts are halved.

@@ -57,7 +57,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     severity_label(a.severity),
                     theme.severity(a.severity),
                 )),
-                Cell::from(age(app.now, a.at)),
+                // The news's age: from when it was published, when the source says.
+                Cell::from(age(app.now, a.published.map_or(a.at, |p| p.min(a.at)))),
                 Cell::from(
                     a.country
                         .map_or_else(|| "--".to_string(), |c| c.to_string()),
