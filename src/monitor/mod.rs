@@ -354,8 +354,12 @@ async fn run_inner(
                     // Leave the write lock free for a moment, so a viewer's triage gets in even
                     // when polls arrive faster than they are stored; polls arriving meanwhile
                     // are committed together in the next transaction.
-                    let gap = commit_gap(began.elapsed(), rx.capacity() == 0);
-                    settle(&rx, gap).await;
+                    // A single round (`--once`) commits as polls come: nobody else writes, and
+                    // waiting would only delay the end.
+                    if !options.once {
+                        let gap = commit_gap(began.elapsed(), rx.capacity() == 0);
+                        settle(&rx, gap).await;
+                    }
                 }
             }
         }

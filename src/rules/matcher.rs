@@ -136,7 +136,7 @@ impl MatcherBuilder {
         }
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&patterns)?;
         Ok(Matcher {
             ac,
