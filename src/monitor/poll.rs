@@ -98,6 +98,7 @@ pub(super) async fn poll_feed(task: PollTask) {
         ))
         .catch_unwind()
         .await;
+        let panicked = attempt.is_err();
         let result = attempt.unwrap_or_else(|panic| {
             let why = panic
                 .downcast_ref::<&str>()
@@ -131,8 +132,13 @@ pub(super) async fn poll_feed(task: PollTask) {
             if matches!(&result, Ok((_, Err(_)))) {
                 validators = Validators::default();
             }
-            delay = schedule::after_failure(interval, failures, retry_after);
-            if options.speed > 1.0 {
+            // A fault of our own is not the source's: no backoff, the next interval as usual.
+            delay = if panicked {
+                schedule::after_success(interval, None)
+            } else {
+                schedule::after_failure(interval, failures, retry_after)
+            };
+            if options.speed > 1.0 && !panicked {
                 delay = delay.div_f64(options.speed).max(Duration::from_millis(200));
             }
         }
@@ -149,6 +155,21 @@ pub(super) async fn poll_feed(task: PollTask) {
     }
 }
 
+/// Fault injection for the supervision test, in debug builds only: the first poll of the feed
+/// named by `WATCHFLOOR_FAULT_PANIC` panics.
+fn injected_fault(feed: &str) {
+    #[cfg(debug_assertions)]
+    {
+        static FIRED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if std::env::var("WATCHFLOOR_FAULT_PANIC").is_ok_and(|f| f == feed)
+            && !FIRED.swap(true, Ordering::SeqCst)
+        {
+            panic!("injected fault in feed {feed}");
+        }
+    }
+    let _ = feed;
+}
+
 async fn fetch_and_parse(
     fetcher: &Fetcher,
     feed: &FeedConfig,
@@ -157,6 +178,7 @@ async fn fetch_and_parse(
     max_items: usize,
     archive: Option<&Archive>,
 ) -> PollResult {
+    injected_fault(&feed.id);
     let mut fetched = fetcher.fetch(feed, validators).await?;
     if let (Some(archive), Some(body)) = (archive, &fetched.body) {
         archive.keep(Record {

@@ -649,7 +649,7 @@ impl Engine {
                 Some(reading.threshold.ceil()),
                 Some(Op::Ge),
             );
-            a.expected = Some((reading.mean * 100.0).round() / 100.0);
+            a.expected = Some((reading.expected * 100.0).round() / 100.0);
             a.explanation = Some(spike.explain(&reading));
             a.item = item.key.clone();
             out.alerts.push(a);

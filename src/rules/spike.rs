@@ -6,6 +6,12 @@
 //! largest of `min`, `factor` times the history's mean per slot (the EU JRC's method), and the
 //! mean plus three standard deviations of the per-slot counts (so a country whose reports come
 //! in bursts needs a bigger burst). A country with no history compares with `min` alone.
+//!
+//! Weekdays: news has a weekly rhythm (fewer reports at weekends, or on Fridays), so with at
+//! least two weeks of history the mean is scaled by how busy the recent slot's weekday (UTC)
+//! usually is: the history slots that end on that weekday against all of them, shrunk toward
+//! 1 when they hold little (`(sum on the weekday + mean) / ((slots on the weekday + 1) x mean)`).
+//! A Monday is compared with Mondays' level, a Sunday with Sundays'.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +21,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 const BUCKETS_PER_SLOT: i64 = 24;
 /// Standard deviations above the mean a recent count must also reach.
 const SPREAD: f64 = 3.0;
+/// History needed before weekdays are told apart: two of each.
+const WEEKDAYS_FROM: i64 = 14 * 86_400;
 
 /// A compiled spike rule.
 #[derive(Debug, Clone)]
@@ -43,6 +51,9 @@ struct History {
     newest: i64,
     mean: f64,
     spread: f64,
+    /// How busy the recent slot's weekday usually is against the mean (1 without the history
+    /// to tell).
+    weekday: f64,
 }
 
 impl SpikeState {
@@ -59,6 +70,10 @@ pub struct Reading {
     pub recent: u32,
     /// Mean count per slot over the history.
     pub mean: f64,
+    /// What the recent slot is expected to hold: the mean, scaled for its weekday.
+    pub expected: f64,
+    /// The recent slot's weekday (UTC) when it was told apart from the others.
+    pub weekday: Option<chrono::Weekday>,
     /// Standard deviation of the per-slot counts over the history.
     pub spread: f64,
     /// What the recent count must reach.
@@ -130,12 +145,17 @@ impl Spike {
             }
         };
         let (mean, spread) = (history.mean, history.spread);
+        let expected = mean * history.weekday;
         let threshold = f64::from(self.min)
-            .max(self.factor * mean)
-            .max(mean + SPREAD * spread);
+            .max(self.factor * expected)
+            .max(expected + SPREAD * spread);
+        let weekday = (self.weekday_aware() && (history.weekday - 1.0).abs() > 0.05)
+            .then(|| self.weekday_of_slot(newest, 0));
         Reading {
             recent: u32::try_from(recent).unwrap_or(u32::MAX),
             mean,
+            expected,
+            weekday,
             spread,
             threshold,
         }
@@ -167,28 +187,80 @@ impl Spike {
             .map(|&c| (c as f64 - mean).powi(2))
             .sum::<f64>()
             / n;
+        let mut weekday = 1.0;
+        if self.weekday_aware() && mean > 0.0 {
+            let today = self.weekday_of_slot(newest, 0);
+            let (mut sum, mut n) = (0u64, 0u64);
+            for (k, c) in per_slot.iter().enumerate() {
+                if self.weekday_of_slot(newest, k as i64 + 1) == today {
+                    sum += c;
+                    n += 1;
+                }
+            }
+            weekday = (sum as f64 + mean) / ((n + 1) as f64 * mean);
+        }
         History {
             newest,
             mean,
             spread: var.sqrt(),
+            weekday,
         }
     }
 
-    /// The reading in words: "12 in 6h vs 1.4 per 6h over 28d (8.6x)".
+    fn weekday_aware(&self) -> bool {
+        self.history.num_seconds() >= WEEKDAYS_FROM
+    }
+
+    /// The weekday (UTC) on which slot `k` (0 = recent) before the bucket `newest` ends: for
+    /// the recent slot, today.
+    fn weekday_of_slot(&self, newest: i64, k: i64) -> chrono::Weekday {
+        use chrono::Datelike;
+        let end = (newest - BUCKETS_PER_SLOT * k) * self.bucket_secs;
+        DateTime::from_timestamp(end, 0)
+            .unwrap_or_default()
+            .weekday()
+    }
+
+    /// The reading in words: "12 in 6h vs 1.4 per 6h over 28d (8.6x; fires at 5)", or with a
+    /// weekday told apart, "12 in 6h vs 1.9 expected on a Monday (1.4 per 6h over 28d; 6.3x;
+    /// fires at 6)".
     pub fn explain(&self, r: &Reading) -> String {
         let slot = crate::config::units::fmt_duration(self.slot.to_std().unwrap_or_default());
         let history = crate::config::units::fmt_duration(self.history.to_std().unwrap_or_default());
-        let ratio = if r.mean > 0.0 {
-            format!("{:.1}x", f64::from(r.recent) / r.mean)
+        let ratio = if r.expected > 0.0 {
+            format!("{:.1}x", f64::from(r.recent) / r.expected)
         } else {
             "no history".to_string()
         };
-        format!(
-            "{} in {slot} vs {:.1} per {slot} over {history} ({ratio}; fires at {})",
-            r.recent,
-            r.mean,
-            r.threshold.ceil()
-        )
+        match r.weekday {
+            Some(day) => format!(
+                "{} in {slot} vs {:.1} expected on a {} ({:.1} per {slot} over {history}; {ratio}; fires at {})",
+                r.recent,
+                r.expected,
+                weekday_name(day),
+                r.mean,
+                r.threshold.ceil()
+            ),
+            None => format!(
+                "{} in {slot} vs {:.1} per {slot} over {history} ({ratio}; fires at {})",
+                r.recent,
+                r.mean,
+                r.threshold.ceil()
+            ),
+        }
+    }
+}
+
+fn weekday_name(d: chrono::Weekday) -> &'static str {
+    use chrono::Weekday::*;
+    match d {
+        Mon => "Monday",
+        Tue => "Tuesday",
+        Wed => "Wednesday",
+        Thu => "Thursday",
+        Fri => "Friday",
+        Sat => "Saturday",
+        Sun => "Sunday",
     }
 }
 
@@ -248,6 +320,69 @@ mod tests {
         // Everything leaves the window in the end: memory is bounded by time, not volume.
         s.read(&mut st, at(48));
         assert!(st.is_empty());
+    }
+
+    /// Four weeks of a quiet weekend rhythm: 8 reports a day from Monday to Friday, 1 on
+    /// Saturdays and Sundays (UTC), spread over the day.
+    fn weekly(s: &Spike, st: &mut SpikeState, monday: DateTime<Utc>) {
+        for day in 0..28 {
+            let per_day = if day % 7 < 5 { 8 } else { 1 };
+            for i in 0..per_day {
+                s.record(
+                    st,
+                    monday + TimeDelta::days(day) + TimeDelta::hours(i * 24 / per_day),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_weekday_is_compared_with_its_own_level() {
+        use chrono::Datelike;
+        let s = Spike::new(
+            Duration::from_secs(6 * 3600),
+            Duration::from_secs(28 * 86_400),
+            3.0,
+            3,
+        );
+        let mut monday = at(0);
+        while monday.weekday() != chrono::Weekday::Mon {
+            monday += TimeDelta::days(1);
+        }
+        // A Sunday after four such weeks: 4 reports in the morning. Against the overall mean
+        // (about 1.5 per 6h) that is no spike at factor 3; against Sundays (0.25) it is.
+        let mut st = SpikeState::default();
+        weekly(&s, &mut st, monday - TimeDelta::days(28));
+        let sunday = monday - TimeDelta::days(1);
+        for m in 0..4 {
+            s.record(
+                &mut st,
+                sunday + TimeDelta::hours(1) + TimeDelta::minutes(m),
+            );
+        }
+        let r = s.read(&mut st, sunday + TimeDelta::hours(2));
+        assert_eq!(r.weekday, Some(chrono::Weekday::Sun), "{r:?}");
+        assert!(r.expected < r.mean / 2.0, "{r:?}");
+        assert!(r.above(), "{r:?}");
+        assert!(
+            s.explain(&r).contains("expected on a Sunday"),
+            "{}",
+            s.explain(&r)
+        );
+        // Five reports on a Monday morning: a spike against the weekend-diluted mean (fires at
+        // 4.5), not against Mondays' level (about 2 per 6h, fires at 6).
+        let mut st = SpikeState::default();
+        weekly(&s, &mut st, monday - TimeDelta::days(28));
+        for m in 0..5 {
+            s.record(
+                &mut st,
+                monday + TimeDelta::hours(1) + TimeDelta::minutes(m * 30),
+            );
+        }
+        let r = s.read(&mut st, monday + TimeDelta::hours(5));
+        assert_eq!(r.weekday, Some(chrono::Weekday::Mon), "{r:?}");
+        assert!(r.expected > r.mean, "{r:?}");
+        assert!(!r.above(), "{r:?}");
     }
 
     #[test]
