@@ -85,6 +85,8 @@ proptest! {
         let found = m.scan(&[&format!("x {word} y")]).has(id);
         prop_assert!(found);
         let inside = format!("{left}{word}");
+        // "vxx" before "vxx": the longer word itself starts with the stem, a true match.
+        prop_assume!(!inside.starts_with(&stem));
         prop_assert!(!m.scan(&[&inside]).has(id), "found inside {inside:?}");
     }
 
