@@ -399,7 +399,7 @@ impl Validator<'_> {
             bell: match &s.bell {
                 None => Some(Severity::High),
                 Some(v) if v.get_ref() == "off" => None,
-                Some(v) => match parse_severity(v.get_ref()) {
+                Some(v) => match Severity::parse(v.get_ref()) {
                     Some(sev) => Some(sev),
                     None => {
                         self.err(v, "settings.bell", format!("unknown severity {:?}; use info, low, medium, high, critical or off", v.get_ref()));
@@ -432,10 +432,6 @@ pub mod limits {
     pub const TIMEOUT: Duration = Duration::from_secs(600);
     /// How long history is kept.
     pub const RETAIN: Duration = Duration::from_secs(10 * 365 * DAY);
-}
-
-pub(super) fn parse_severity(s: &str) -> Option<Severity> {
-    Severity::ALL.into_iter().find(|x| x.as_str() == s)
 }
 
 pub(super) fn bad_escape(pointer: &str) -> Option<String> {

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use super::error::ConfigError;
-use super::load::{Validator, is_id, parse_severity};
+use super::load::{Validator, is_id};
 use super::raw::{RawRule, S};
 use super::{After, Op, Rule, RuleKind, Severity, SilenceScope};
 
@@ -25,7 +25,7 @@ impl Validator<'_> {
                 format!("{id:?} is not a valid id; use lowercase letters, digits and '-'"),
             );
         }
-        let severity = match parse_severity(r.severity.get_ref()) {
+        let severity = match Severity::parse(r.severity.get_ref()) {
             Some(s) => s,
             None => {
                 let other = r.severity.get_ref();

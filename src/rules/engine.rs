@@ -781,30 +781,17 @@ impl Engine {
             };
             let hours = |t: chrono::Duration| (t.num_seconds() as f64 / 360.0).round() / 10.0;
             alerts.push(Alert {
-                id: silence_id(&rule.id, subject, last),
-                at: now,
-                country,
-                country_name: country.map(|c| c.name().to_string()),
-                listed: country.is_some_and(|c| self.listed.contains_key(&c)),
-                rule: rule.id.clone(),
-                kind: rule.kind.name().to_string(),
-                severity: rule.severity,
                 feed: match subject {
                     Subject::Feed(f) => f.clone(),
                     Subject::Country(_) => String::new(),
                 },
                 title,
-                url: None,
-                published: None,
-                matched: Vec::new(),
                 field: Some("quiet_hours".into()),
                 value: Some(hours(quiet)),
                 limit: Some(hours(limit.after)),
                 op: Some(Op::Ge.as_str().to_string()),
-                expected: None,
                 explanation: Some(silence::explain(&what, quiet, &limit)),
-                item: String::new(),
-                summary: String::new(),
+                ..self.bare_alert(rule, silence_id(&rule.id, subject, last), country, now)
             });
         }
         alerts
@@ -847,14 +834,6 @@ impl Engine {
         op: Option<Op>,
     ) -> Alert {
         Alert {
-            id,
-            at: now,
-            country,
-            country_name: country.map(|c| c.name().to_string()),
-            listed: country.is_some_and(|c| self.listed.contains_key(&c)),
-            rule: rule.id.clone(),
-            kind: rule.kind.name().to_string(),
-            severity: rule.severity,
             feed: item.feed.clone(),
             title: item.title.clone(),
             url: item.url.clone(),
@@ -866,6 +845,38 @@ impl Engine {
             op: op.map(|o| o.as_str().to_string()),
             item: item.key.clone(),
             summary: item.summary.clone(),
+            ..self.bare_alert(rule, id, country, now)
+        }
+    }
+
+    /// An alert of `rule` about `country`, with no item, value or explanation yet.
+    fn bare_alert(
+        &self,
+        rule: &Rule,
+        id: String,
+        country: Option<CountryCode>,
+        now: DateTime<Utc>,
+    ) -> Alert {
+        Alert {
+            id,
+            at: now,
+            country,
+            country_name: country.map(|c| c.name().to_string()),
+            listed: country.is_some_and(|c| self.listed.contains_key(&c)),
+            rule: rule.id.clone(),
+            kind: rule.kind.name().to_string(),
+            severity: rule.severity,
+            feed: String::new(),
+            title: String::new(),
+            url: None,
+            published: None,
+            matched: Vec::new(),
+            field: None,
+            value: None,
+            limit: None,
+            op: None,
+            item: String::new(),
+            summary: String::new(),
             expected: None,
             explanation: None,
         }
