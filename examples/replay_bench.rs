@@ -54,6 +54,13 @@ fn main() {
     }
     let cfg_path = dir.path().join("bench.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
+    if let Ok(keep) = std::env::var("REPLAY_BENCH_KEEP") {
+        // Leaves the recorded files and config for a profiler.
+        let _ = std::fs::remove_dir_all(&keep);
+        std::fs::rename(dir.path(), &keep).unwrap();
+        println!("kept in {keep}");
+        return;
+    }
     let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/watchfloor");
     let time = dir.path().join("time.txt");
     let status = Command::new("/usr/bin/time")

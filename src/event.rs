@@ -111,6 +111,22 @@ pub struct Alert {
     /// Item summary (plain text, capped).
     #[serde(default)]
     pub summary: String,
+    /// The story the item belongs to (item rules): every outlet's report of one event shares
+    /// it, so a rule alerts once per (rule, country, story).
+    #[serde(default)]
+    pub story: Option<String>,
+    /// The distinct publishers carrying the story (registrable domains, else feed ids), in
+    /// the order they arrived; empty for alerts about no item.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// 1 when raised; one higher each time another publisher joins the story, re-sent with
+    /// the same `id` (a consumer keeps the highest revision).
+    #[serde(default = "first_revision")]
+    pub revision: u32,
+}
+
+fn first_revision() -> u32 {
+    1
 }
 
 /// A country's status changed.

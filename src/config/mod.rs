@@ -370,4 +370,28 @@ pub struct Rule {
     pub countries: Vec<CountryCode>,
     /// Only these feeds (empty: all).
     pub feeds: Vec<String>,
+    /// How many distinct publishers must carry a story before an item rule fires.
+    pub corroborate: Corroborate,
+}
+
+/// The longest `corroborate_within`: stories are grouped over at most this long.
+pub const STORY_WINDOW_MAX: Duration = Duration::from_secs(7 * 86_400);
+
+/// An item rule's demand for corroboration: `min_sources` distinct publishers carrying the
+/// story within `within` of its first report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Corroborate {
+    /// Distinct publishers needed (1: fire on the first report).
+    pub min_sources: u32,
+    /// How long after the first report a publisher still counts.
+    pub within: Duration,
+}
+
+impl Default for Corroborate {
+    fn default() -> Self {
+        Self {
+            min_sources: 1,
+            within: Duration::from_secs(86_400),
+        }
+    }
 }

@@ -181,6 +181,8 @@ pub struct RawRule {
     pub min: Option<S<i64>>,
     pub scope: Option<S<String>>,
     pub after: Option<S<String>>,
+    pub min_sources: Option<S<i64>>,
+    pub corroborate_within: Option<S<String>>,
     pub severity: S<String>,
     #[serde(default)]
     pub countries: Vec<S<String>>,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::error::ConfigError;
 use super::load::{Validator, is_id};
 use super::raw::{RawRule, S};
-use super::{After, Op, Rule, RuleKind, Severity, SilenceScope};
+use super::{After, Corroborate, Op, Rule, RuleKind, Severity, SilenceScope};
 
 impl Validator<'_> {
     pub(super) fn rule(
@@ -304,12 +304,63 @@ impl Validator<'_> {
                 return None;
             }
         };
+        let corroborate = self.corroborate(i, r, &kind);
         Some(Rule {
             id,
             kind,
             severity,
             countries,
             feeds,
+            corroborate,
         })
+    }
+
+    /// `min_sources` and `corroborate_within`, which only rules that fire per item take.
+    fn corroborate(&mut self, i: usize, r: &RawRule, kind: &RuleKind) -> Corroborate {
+        let key = |k: &str| format!("rules[{i}].{k}");
+        let per_item = matches!(
+            kind,
+            RuleKind::Keywords { .. } | RuleKind::Threshold { window: None, .. }
+        );
+        let mut out = Corroborate::default();
+        for (name, span) in [
+            ("min_sources", r.min_sources.as_ref().map(|v| v.span())),
+            (
+                "corroborate_within",
+                r.corroborate_within.as_ref().map(|v| v.span()),
+            ),
+        ] {
+            if let Some(span) = span
+                && !per_item
+            {
+                self.errors.push(ConfigError::at(
+                    self.path,
+                    self.source,
+                    Some(span),
+                    &key(name),
+                    format!(
+                        "{name} applies only to rules that fire per item (keywords, or threshold without a window)"
+                    ),
+                ));
+                return out;
+            }
+        }
+        if let Some(m) = &r.min_sources {
+            match u32::try_from(*m.get_ref()) {
+                Ok(n) if (1..=20).contains(&n) => out.min_sources = n,
+                _ => self.err(
+                    m,
+                    &key("min_sources"),
+                    "must be a whole number from 1 to 20 (distinct publishers)",
+                ),
+            }
+        }
+        out.within = self.duration(
+            &r.corroborate_within,
+            &key("corroborate_within"),
+            out.within,
+            super::STORY_WINDOW_MAX,
+        );
+        out
     }
 }

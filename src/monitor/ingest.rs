@@ -37,6 +37,16 @@ pub fn restore(
     for r in store.silences()? {
         engine.restore_silence(&r);
     }
+    let stories = engine.story_window();
+    for s in store.story_items(now - stories)? {
+        engine.restore_story(&s);
+    }
+    for r in store.corroborations(now - stories * 2)? {
+        engine.restore_corroboration(&r);
+    }
+    for a in store.story_alerts(now - stories * 2)? {
+        engine.restore_story_alert(&a);
+    }
     engine.settle(now);
     Ok(())
 }
@@ -115,6 +125,8 @@ pub struct Ingested {
     pub old: usize,
     /// Alerts raised.
     pub alerts: usize,
+    /// Alerts raised before and sent again with another publisher.
+    pub revised: usize,
 }
 
 /// Stores items seen at `now`, runs the engine over the new and revised ones, and writes their
@@ -130,15 +142,14 @@ pub fn ingest_items(
         let seen = tx.upsert_item(item, now)?;
         match seen {
             Seen::Same => continue,
-            Seen::New => {
+            Seen::Carried => {
                 counts.new += 1;
-                if tx.carried_elsewhere(item)? {
-                    for r in engine.feed_heard(item, now) {
-                        tx.append(&Event::Resolved(r))?;
-                    }
-                    continue;
+                for r in engine.feed_heard(item, now) {
+                    tx.append(&Event::Resolved(r))?;
                 }
+                continue;
             }
+            Seen::New => counts.new += 1,
             Seen::Revised => {}
         }
         let outcome = engine.process(item, now, seen == Seen::Revised);
@@ -148,9 +159,17 @@ pub fn ingest_items(
         for e in &outcome.window_entries {
             tx.insert_window_entry(e)?;
         }
+        if let Some(story) = outcome.story {
+            tx.set_item_story(&item.feed, &item.key, story)?;
+        }
         let event_time = item.event_time(now);
         let mut fresh = Vec::new();
         for alert in outcome.alerts {
+            // A later revision updates the alert raised before, unless that one is gone.
+            if alert.revision > 1 && tx.revise_alert(&alert)? {
+                counts.revised += 1;
+                continue;
+            }
             if tx.insert_alert(&alert, event_time)? {
                 fresh.push(alert);
             }
@@ -163,6 +182,10 @@ pub fn ingest_items(
         for r in outcome.resolved {
             tx.append(&Event::Resolved(r))?;
         }
+    }
+    // Once per call: items of one story in one poll change its state many times.
+    for r in engine.take_corroborations() {
+        tx.save_corroboration(&r)?;
     }
     Ok(counts)
 }

@@ -11,6 +11,7 @@ use std::collections::{HashMap, VecDeque};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use super::corroborate::{Corroborations, Heard};
 use super::matcher::{Hits, Matcher, MatcherBuilder, Scratch, TermId};
 use super::silence::{self, SilenceState};
 use super::spike::{Spike, SpikeState};
@@ -18,6 +19,10 @@ use crate::config::{After, Config, Op, Rule, RuleKind, Severity, SilenceScope};
 use crate::event::{Alert, Resolved, Status, StatusChange};
 use crate::feed::item::{Item, hex16};
 use crate::geo::CountryCode;
+use crate::store::StoryItem;
+use crate::story::{Publisher, Signature, Stories};
+
+pub use super::corroborate::CorroborationRecord;
 
 /// Most entries kept per (rule, country) window; older entries are dropped first.
 const MAX_WINDOW_ENTRIES: usize = 100_000;
@@ -161,6 +166,29 @@ pub struct Outcome {
     pub too_old: bool,
     /// Silences the item ended.
     pub resolved: Vec<Resolved>,
+    /// The story the item was filed under, when it was filed now (it hit an item rule): to
+    /// keep with the item.
+    pub story: Option<i64>,
+}
+
+/// An item rule that an item hit, before it is turned into alerts.
+struct Hit {
+    rule: usize,
+    matched: Vec<String>,
+    field: Option<String>,
+    value: Option<f64>,
+    limit: Option<f64>,
+    op: Option<Op>,
+}
+
+/// An item's own story id: the story it starts when it joins none.
+pub fn own_story(item: &Item) -> i64 {
+    crate::feed::item::digest64(format!("{}\u{0}{}", item.feed, item.key).as_bytes())
+}
+
+/// How a story id is written in alerts.
+pub fn story_text(story: i64) -> String {
+    format!("{:016x}", story as u64)
 }
 
 /// The newest event time seen for each severity (indexed by [`Severity`] order).
@@ -193,6 +221,11 @@ pub struct Engine {
     /// in constant space however many alerts the window holds.
     recent: HashMap<CountryCode, Newest>,
     status: HashMap<CountryCode, Status>,
+    /// Recent items that hit item rules, grouped into stories.
+    stories: Stories,
+    /// How long apart two reports of one story may be: the longest `corroborate_within`.
+    story_window: chrono::Duration,
+    corroborations: Corroborations,
     scratch: Scratch,
     hits: Hits,
 }
@@ -291,6 +324,14 @@ impl Engine {
                 .collect(),
             recent: HashMap::new(),
             status: HashMap::new(),
+            stories: Stories::default(),
+            story_window: config
+                .rules
+                .iter()
+                .map(|r| dur(r.corroborate.within))
+                .max()
+                .unwrap_or(chrono::Duration::days(1)),
+            corroborations: Corroborations::default(),
             scratch: Scratch::default(),
             hits: Hits::default(),
         })
@@ -414,12 +455,12 @@ impl Engine {
             ..Outcome::default()
         };
         let mut fired = vec![false; self.rules.len()];
-
+        let mut hits = Vec::new();
         for (ri, rule) in self.rules.iter().enumerate() {
             if !rule.feeds.is_empty() && !rule.feeds.contains(&item.feed) {
                 continue;
             }
-            let (matched, value, limit, op, field) = match &self.compiled[ri] {
+            let hit = match &self.compiled[ri] {
                 Compiled::Keywords { any, all, not } => {
                     let hit = any.iter().any(|t| self.hits.has(*t))
                         && all.iter().all(|t| self.hits.has(*t))
@@ -437,7 +478,14 @@ impl Engine {
                             if *n > 1 { format!("{d} ×{n}") } else { d }
                         })
                         .collect();
-                    (matched, None, None, None, None)
+                    Hit {
+                        rule: ri,
+                        matched,
+                        field: None,
+                        value: None,
+                        limit: None,
+                        op: None,
+                    }
                 }
                 Compiled::Threshold { field, op, limit } => {
                     let Some(v) = value_of(item, field) else {
@@ -446,13 +494,14 @@ impl Engine {
                     if !op.holds(v, *limit) {
                         continue;
                     }
-                    (
-                        Vec::new(),
-                        Some(v),
-                        Some(*limit),
-                        Some(*op),
-                        Some(field.clone()),
-                    )
+                    Hit {
+                        rule: ri,
+                        matched: Vec::new(),
+                        field: Some(field.clone()),
+                        value: Some(v),
+                        limit: Some(*limit),
+                        op: Some(*op),
+                    }
                 }
                 Compiled::WindowSum { .. }
                 | Compiled::Count { .. }
@@ -462,36 +511,13 @@ impl Engine {
                 }
             };
             fired[ri] = true;
-            if too_old {
-                // Old news still counts toward windows (through `fired`), but alerts no one.
-                continue;
+            // Old news still counts toward windows (through `fired`), but alerts no one.
+            if !too_old {
+                hits.push(hit);
             }
-            for country in countries.iter().copied() {
-                if !rule.countries.is_empty()
-                    && !country.is_some_and(|c| rule.countries.contains(&c))
-                {
-                    continue;
-                }
-                // Within one feed an item keeps its key across revisions; the same story from
-                // another feed never reaches the engine (the monitor drops it as a duplicate).
-                let id = alert_id(
-                    &rule.id,
-                    country,
-                    &format!("{}\u{0}{}", item.feed, item.key),
-                );
-                out.alerts.push(self.alert(
-                    rule,
-                    id,
-                    country,
-                    item,
-                    now,
-                    matched.clone(),
-                    field.clone(),
-                    value,
-                    limit,
-                    op,
-                ));
-            }
+        }
+        if !hits.is_empty() {
+            self.alert_hits(item, hits, &countries, event_time, now, &mut out);
         }
 
         if revised {
@@ -849,6 +875,140 @@ impl Engine {
         }
     }
 
+    /// Files an item that hit item rules under a story and raises, per rule and country, the
+    /// alert of that story when its publishers are enough, or its next revision when the item
+    /// brought a new publisher.
+    fn alert_hits(
+        &mut self,
+        item: &Item,
+        hits: Vec<Hit>,
+        countries: &[Option<CountryCode>],
+        event_time: DateTime<Utc>,
+        now: DateTime<Utc>,
+        out: &mut Outcome,
+    ) {
+        let own = own_story(item);
+        let story = match self.stories.story_of(own) {
+            Some(s) => s,
+            None => {
+                let tagged: Vec<CountryCode> = countries.iter().flatten().copied().collect();
+                let s = self.stories.assign(
+                    Signature::new(&item.title, &tagged),
+                    &item.feed,
+                    event_time,
+                    self.story_window,
+                    own,
+                );
+                out.story = Some(s);
+                s
+            }
+        };
+        for hit in hits {
+            let rule = &self.rules[hit.rule];
+            for country in countries.iter().copied() {
+                if !rule.countries.is_empty()
+                    && !country.is_some_and(|c| rule.countries.contains(&c))
+                {
+                    continue;
+                }
+                let publisher = Publisher::of(item.url.as_deref(), &item.feed);
+                let heard = self.corroborations.hear(
+                    (hit.rule, country, story),
+                    &rule.corroborate,
+                    publisher,
+                    event_time,
+                    now,
+                );
+                let Heard::Emit { revision, sources } = heard else {
+                    continue;
+                };
+                let id = alert_id(&rule.id, country, &format!("story:{}", story_text(story)));
+                let mut alert = self.alert(
+                    rule,
+                    id,
+                    country,
+                    item,
+                    now,
+                    hit.matched.clone(),
+                    hit.field.clone(),
+                    hit.value,
+                    hit.limit,
+                    hit.op,
+                );
+                if rule.corroborate.min_sources > 1 {
+                    alert.explanation = Some(format!(
+                        "carried by {} publishers within {}: {}",
+                        sources.len(),
+                        crate::config::units::fmt_duration(rule.corroborate.within),
+                        sources.join(", ")
+                    ));
+                }
+                alert.story = Some(story_text(story));
+                alert.sources = sources;
+                alert.revision = revision;
+                out.alerts.push(alert);
+            }
+        }
+    }
+
+    /// Files a stored item under its story again (on restart), so later reports join it.
+    pub fn restore_story(&mut self, s: &StoryItem) {
+        let Some(story) = s.story else { return };
+        let countries: Vec<CountryCode> = if s.item.countries.is_empty() {
+            self.scan(&s.item);
+            self.hits.countries.clone()
+        } else {
+            s.item.countries.clone()
+        };
+        let at = s.item.event_time(s.first_seen);
+        self.stories.remember(
+            Signature::new(&s.item.title, &countries),
+            &s.item.feed,
+            at,
+            own_story(&s.item),
+            story,
+        );
+    }
+
+    /// Restores what corroboration knows of a raised alert about a story, from the alert as
+    /// stored (restore these after [`Engine::restore_corroboration`]: they are newer).
+    pub fn restore_story_alert(&mut self, a: &Alert) {
+        let (Some(story), Some(rule)) = (
+            a.story
+                .as_deref()
+                .and_then(|s| u64::from_str_radix(s, 16).ok()),
+            self.rules.iter().position(|r| r.id == a.rule),
+        ) else {
+            return;
+        };
+        let first = a.published.map_or(a.at, |p| p.min(a.at));
+        self.corroborations.restore_raised(
+            (rule, a.country, story as i64),
+            first,
+            a.at,
+            &a.sources,
+            a.revision,
+        );
+    }
+
+    /// Restores a corroboration state from the store.
+    pub fn restore_corroboration(&mut self, r: &CorroborationRecord) {
+        if let Some(i) = self.rules.iter().position(|x| x.id == r.rule) {
+            self.corroborations.restore(i, r);
+        }
+    }
+
+    /// Corroboration states changed since they were last taken, to save.
+    pub fn take_corroborations(&mut self) -> Vec<CorroborationRecord> {
+        let rules = &self.rules;
+        self.corroborations.take(|i| rules[i].id.as_str())
+    }
+
+    /// How far back stories reach: what a restart must read again.
+    pub fn story_window(&self) -> chrono::Duration {
+        self.story_window
+    }
+
     /// An alert of `rule` about `country`, with no item, value or explanation yet.
     fn bare_alert(
         &self,
@@ -879,6 +1039,9 @@ impl Engine {
             summary: String::new(),
             expected: None,
             explanation: None,
+            story: None,
+            sources: Vec::new(),
+            revision: 1,
         }
     }
 
@@ -930,6 +1093,7 @@ impl Engine {
     /// the status changes expiry causes.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Tick {
         let alerts = self.silences_due(now);
+        self.corroborations.expire(now, self.story_window * 2);
         // A spike ends when items stop: re-arm it once the recent count falls below.
         let compiled = &self.compiled;
         self.spikes.retain(|&(ri, _), state| {

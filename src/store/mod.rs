@@ -20,7 +20,7 @@ use crate::event::{Alert, Event, FeedReport, Status, Triage};
 use crate::feed::fetch::Validators;
 use crate::feed::item::Item;
 use crate::geo::CountryCode;
-use crate::rules::engine::{SilenceRecord, WindowEntry};
+use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
 
 pub use sqlite::SqliteStore;
 pub use sqlite::snapshot;
@@ -81,8 +81,11 @@ impl StoreError {
 /// What the store knows of an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seen {
-    /// Never seen in this feed.
+    /// Never seen in this feed, nor anywhere else.
     New,
+    /// Never seen in this feed, but another feed (or another key of this one) carried the
+    /// same item first.
+    Carried,
     /// Seen with the same content.
     Same,
     /// Seen with different content: a revision.
@@ -151,6 +154,16 @@ pub trait Store: Send {
     /// What silence rules learned, per rule and subject.
     fn silences(&self) -> Result<Vec<SilenceRecord>, StoreError>;
 
+    /// Corroboration states changed after `since`.
+    fn corroborations(&self, since: DateTime<Utc>) -> Result<Vec<CorroborationRecord>, StoreError>;
+
+    /// Alerts about a story raised after `since`.
+    fn story_alerts(&self, since: DateTime<Utc>) -> Result<Vec<Alert>, StoreError>;
+
+    /// Items filed under a story (they hit an item rule) first seen after `since`, oldest
+    /// first, to rebuild story grouping.
+    fn story_items(&self, since: DateTime<Utc>) -> Result<Vec<StoryItem>, StoreError>;
+
     /// Deletes what is older than `before`, and outbox events every consumer has passed.
     fn prune(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError>;
 
@@ -204,9 +217,6 @@ pub trait StoreTx {
     /// (and only those: items that had left the feed by then may age out); how many.
     fn touch_unchanged(&mut self, feed: &str, now: DateTime<Utc>) -> Result<usize, StoreError>;
 
-    /// Whether another feed (or another key in this feed) already carried this item.
-    fn carried_elsewhere(&mut self, item: &Item) -> Result<bool, StoreError>;
-
     /// Stores an alert and appends it to the outbox, unless its id is stored already; whether
     /// it was new.
     fn insert_alert(
@@ -238,4 +248,25 @@ pub trait StoreTx {
 
     /// Saves what a silence rule learned of one subject.
     fn save_silence(&mut self, record: &SilenceRecord) -> Result<(), StoreError>;
+
+    /// Records the story an item was filed under.
+    fn set_item_story(&mut self, feed: &str, key: &str, story: i64) -> Result<(), StoreError>;
+
+    /// Records a later revision of a stored alert (its publishers and revision) and appends
+    /// the whole alert, as stored, to the outbox; false when no alert has its id.
+    fn revise_alert(&mut self, alert: &Alert) -> Result<bool, StoreError>;
+
+    /// Saves an item rule's corroboration of one story in one country.
+    fn save_corroboration(&mut self, record: &CorroborationRecord) -> Result<(), StoreError>;
+}
+
+/// A stored item as story grouping is rebuilt from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryItem {
+    /// The item as stored (without its values).
+    pub item: Item,
+    /// When it was first seen.
+    pub first_seen: DateTime<Utc>,
+    /// The story it was filed under.
+    pub story: Option<i64>,
 }

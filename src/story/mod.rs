@@ -9,6 +9,7 @@
 //! overlap are never the same story. An item never joins a story its own feed already carries:
 //! a feed's templated items ("M 4.6 - 35 km SSW of Tobelo") are separate events.
 
+pub mod publisher;
 pub mod text;
 
 use std::collections::{HashMap, VecDeque};
@@ -16,6 +17,7 @@ use std::collections::{HashMap, VecDeque};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::geo::CountryCode;
+pub use publisher::Publisher;
 pub use text::{Features, Script};
 
 /// The [`similarity`] from which two headlines in one script are the same story. Set for
@@ -140,20 +142,24 @@ fn overlap(a: &Features, wa: &Weighed, b: &Features, wb: &Weighed) -> f64 {
     if shorter <= 0.0 {
         return 0.0;
     }
-    let (mut i, mut j, mut shared, mut words) = (0, 0, 0.0f32, false);
+    let (mut i, mut j, mut shared, mut words, mut named) = (0, 0, 0.0f32, 0u32, false);
     while i < a.tokens.len() && j < b.tokens.len() {
         match a.tokens[i].cmp(&b.tokens[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
                 shared += wa.weights[i].max(wb.weights[j]);
-                words |= a.numbers.binary_search(&a.tokens[i]).is_err();
+                words += u32::from(a.numbers.binary_search(&a.tokens[i]).is_err());
+                named |= a.names.binary_search(&a.tokens[i]).is_ok()
+                    || b.names.binary_search(&a.tokens[i]).is_ok();
                 i += 1;
                 j += 1;
             }
         }
     }
-    if !words {
+    // One shared word is chance ("Massacre in Darfur", "Massacre at the border"), unless it
+    // is a name.
+    if words == 0 || (words == 1 && !named) {
         return 0.0;
     }
     let mut score = f64::from(shared / shorter);
@@ -196,6 +202,8 @@ fn judge(a: &Signature, wa: &Weighed, b: &Signature, wb: &Weighed) -> Option<f64
 #[derive(Debug, Clone)]
 struct Entry {
     at: DateTime<Utc>,
+    /// The item's own story id, which also names the item.
+    own: i64,
     story: i64,
     feed: String,
     signature: Signature,
@@ -220,6 +228,8 @@ pub struct Stories {
     /// The number of the oldest remembered entry (entries are numbered from 0 as they come).
     first: u64,
     postings: HashMap<u32, VecDeque<u64>>,
+    /// Each remembered item's entry, by its own story id.
+    by_item: HashMap<i64, u64>,
     freq: Frequencies,
 }
 
@@ -281,14 +291,30 @@ impl Stories {
             }
         }
         let story = best.map_or(own, |(_, s)| s);
-        self.keep(signature, weighed, feed, at, story);
+        self.keep(signature, weighed, feed, at, own, story);
         story
     }
 
-    /// Remembers a headline already assigned to a story (on restart, from the store).
-    pub fn remember(&mut self, signature: Signature, feed: &str, at: DateTime<Utc>, story: i64) {
+    /// The story a remembered item (named by its own story id) was assigned to.
+    pub fn story_of(&self, own: i64) -> Option<i64> {
+        let n = self.by_item.get(&own)?;
+        let e = self.entries.get(n.checked_sub(self.first)? as usize)?;
+        Some(e.story)
+    }
+
+    /// Remembers a headline already assigned to a story (on restart, from the store), and
+    /// counts its words.
+    pub fn remember(
+        &mut self,
+        signature: Signature,
+        feed: &str,
+        at: DateTime<Utc>,
+        own: i64,
+        story: i64,
+    ) {
+        self.freq.add(&signature.features);
         let weighed = Weighed::new(&signature.features, &self.freq);
-        self.keep(signature, weighed, feed, at, story);
+        self.keep(signature, weighed, feed, at, own, story);
     }
 
     fn keep(
@@ -297,11 +323,15 @@ impl Stories {
         weighed: Weighed,
         feed: &str,
         at: DateTime<Utc>,
+        own: i64,
         story: i64,
     ) {
         if self.entries.len() >= REMEMBERED
             && let Some(old) = self.entries.pop_front()
         {
+            if self.by_item.get(&old.own) == Some(&self.first) {
+                self.by_item.remove(&old.own);
+            }
             for t in &old.signature.features.tokens {
                 if let Some(p) = self.postings.get_mut(t) {
                     while p.front().is_some_and(|n| *n <= self.first) {
@@ -318,8 +348,10 @@ impl Stories {
         for t in &signature.features.tokens {
             self.postings.entry(*t).or_default().push_back(n);
         }
+        self.by_item.insert(own, n);
         self.entries.push_back(Entry {
             at,
+            own,
             story,
             feed: feed.to_string(),
             signature,

@@ -12,7 +12,8 @@ use crate::geo;
 /// The columns [`from_row`] reads, from `alerts a` joined with its item `i` (see [`JOIN`]).
 pub(super) const COLUMNS: &str = "a.json, a.id, a.at, a.at_ms, a.country, a.listed, a.rule,
     a.kind, a.severity, a.feed, a.item, a.matched, a.field, a.value, a.lim, a.op, a.expected,
-    a.explanation, i.feed, i.title, i.url, i.summary, i.published, a.title";
+    a.explanation, i.feed, i.title, i.url, i.summary, i.published, a.title, a.story, a.sources,
+    a.revision";
 
 /// The join [`COLUMNS`] reads from.
 pub(super) const JOIN: &str =
@@ -30,9 +31,9 @@ pub(super) fn insert(
         .prepare_cached(
             "INSERT OR IGNORE INTO alerts (id, at, at_ms, event_time, country, listed, rule, kind,
                 severity, feed, item, matched, field, value, lim, op, expected, explanation,
-                title, json, delivered)
+                title, story, sources, revision, json, delivered)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, '', 1)",
+                ?18, ?19, ?20, ?21, ?22, '', 1)",
         )?
         .execute(params![
             alert.id,
@@ -55,6 +56,26 @@ pub(super) fn insert(
             alert.explanation,
             // An alert about no item (a silence) keeps its own title.
             alert.item.is_empty().then_some(&alert.title),
+            alert.story,
+            sources_json(&alert.sources),
+            alert.revision,
+        ])?;
+    Ok(n == 1)
+}
+
+fn sources_json(sources: &[String]) -> Option<String> {
+    (!sources.is_empty()).then(|| serde_json::to_string(sources).unwrap_or_default())
+}
+
+/// Records a later revision of a stored alert (another publisher joined its story); false
+/// when no alert has its id.
+pub(super) fn revise(conn: &Connection, alert: &Alert) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("UPDATE alerts SET sources = ?2, revision = ?3 WHERE id = ?1")?
+        .execute(params![
+            alert.id,
+            sources_json(&alert.sources),
+            alert.revision
         ])?;
     Ok(n == 1)
 }
@@ -88,7 +109,7 @@ pub(super) fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<Ale
             url: None,
             published: None,
             matched: r
-                .get::<_, Option<String>>(11)?
+                .get::<_, Option<String>>(first + 11)?
                 .and_then(|m| serde_json::from_str(&m).ok())
                 .unwrap_or_default(),
             field: r.get(first + 12)?,
@@ -99,6 +120,9 @@ pub(super) fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<Ale
             explanation: r.get(first + 17)?,
             item: r.get::<_, Option<String>>(first + 10)?.unwrap_or_default(),
             summary: String::new(),
+            story: None,
+            sources: Vec::new(),
+            revision: 1,
         }
     } else {
         match Event::from_body(&json) {
@@ -106,6 +130,17 @@ pub(super) fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<Ale
             _ => return Ok(None),
         }
     };
+    // Story, publishers and revision live in columns for every row (a legacy body's copy is
+    // the first revision's).
+    if let Some(story) = r.get::<_, Option<String>>(first + 24)? {
+        alert.story = Some(story);
+    }
+    if let Some(sources) = r.get::<_, Option<String>>(first + 25)? {
+        alert.sources = serde_json::from_str(&sources).unwrap_or_default();
+    }
+    if let Some(revision) = r.get::<_, Option<u32>>(first + 26)? {
+        alert.revision = revision;
+    }
     // With its item still stored, the alert reads the item's text as it is now.
     if r.get::<_, Option<String>>(first + 18)?.is_some() {
         alert.title = r.get(first + 19)?;
@@ -178,6 +213,9 @@ mod tests {
             explanation: Some("40 >= 25".into()),
             item: "id:7".into(),
             summary: item.summary.clone(),
+            story: Some("00000000000000ab".into()),
+            sources: vec!["example.org".into(), "wire".into()],
+            revision: 2,
         };
         let bare = Alert {
             id: "a2".into(),
@@ -191,6 +229,9 @@ mod tests {
             op: None,
             expected: None,
             explanation: None,
+            story: None,
+            sources: vec![],
+            revision: 1,
             ..full.clone()
         };
         store

@@ -16,13 +16,15 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{
-    DB_FILE, Heartbeat, OutboxRow, RecentAlert, Store, StoreError, Triage, snapshot::Snapshot,
+    DB_FILE, Heartbeat, OutboxRow, RecentAlert, Store, StoreError, StoryItem, Triage,
+    snapshot::Snapshot,
 };
 use crate::config::Config;
-use crate::event::Status;
+use crate::event::{Alert, Status};
 use crate::feed::fetch::Validators;
+use crate::feed::item::Item;
 use crate::geo::{self, CountryCode};
-use crate::rules::engine::{SilenceRecord, WindowEntry};
+use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
 
 pub use tx::SqliteTx;
 
@@ -347,6 +349,77 @@ impl Store for SqliteStore {
                     rule: r.get(0)?,
                     subject: r.get(1)?,
                     state: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    fn corroborations(&self, since: DateTime<Utc>) -> Result<Vec<CorroborationRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT rule, country, story, at, state FROM corroboration WHERE at >= ?1")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([ts(since)], |r| {
+                Ok(CorroborationRecord {
+                    rule: r.get(0)?,
+                    country: geo::lookup(&r.get::<_, String>(1)?),
+                    story: r.get(2)?,
+                    at: from_ts(r.get(3)?),
+                    state: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    fn story_alerts(&self, since: DateTime<Utc>) -> Result<Vec<Alert>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {} FROM alerts a {} WHERE a.story IS NOT NULL AND a.at >= ?1",
+                alerts::COLUMNS,
+                alerts::JOIN
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([ts(since)], |r| alerts::from_row(r, 0))
+            .map_err(|e| self.err(e))?
+            .filter_map(Result::ok)
+            .flatten()
+            .collect();
+        Ok(rows)
+    }
+
+    fn story_items(&self, since: DateTime<Utc>) -> Result<Vec<StoryItem>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT feed, key, title, url, summary, published, first_seen, countries, story
+                 FROM items WHERE story IS NOT NULL AND first_seen >= ?1 ORDER BY first_seen, rowid",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([ts(since)], |r| {
+                let countries: String = r.get(7)?;
+                Ok(StoryItem {
+                    item: Item {
+                        feed: r.get(0)?,
+                        key: r.get(1)?,
+                        title: r.get(2)?,
+                        url: r.get(3)?,
+                        summary: r.get(4)?,
+                        published: r.get::<_, Option<i64>>(5)?.map(from_ts),
+                        countries: countries.split(',').filter_map(geo::lookup).collect(),
+                        values: Vec::new(),
+                    },
+                    first_seen: from_ts(r.get(6)?),
+                    story: r.get(8)?,
                 })
             })
             .map_err(|e| self.err(e))?

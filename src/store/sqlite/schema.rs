@@ -135,6 +135,22 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE alerts ADD COLUMN expected REAL;
      ALTER TABLE alerts ADD COLUMN explanation TEXT;
      DROP INDEX items_last_seen;",
+    // 5: stories. An item that joined another feed's story keeps its id (`story`; NULL: the
+    // item's own story). An alert carries its story, its publishers (a JSON array) and its
+    // revision. Corroboration keeps, per item rule, country and story, the publishers seen so
+    // far, so a rule that waits for a second source survives a restart.
+    "ALTER TABLE items ADD COLUMN story INTEGER;
+     ALTER TABLE alerts ADD COLUMN story TEXT;
+     ALTER TABLE alerts ADD COLUMN sources TEXT;
+     ALTER TABLE alerts ADD COLUMN revision INTEGER;
+     CREATE TABLE corroboration (
+        rule TEXT NOT NULL,
+        country TEXT NOT NULL,
+        story INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (rule, country, story)
+     );",
 ];
 
 /// Registers the SQL functions migrations use: `watchfloor_digest64(text)`, the digest

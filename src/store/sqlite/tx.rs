@@ -11,7 +11,7 @@ use crate::event::{Alert, Event, FeedReport, Status, Triage};
 use crate::feed::fetch::Validators;
 use crate::feed::item::{Item, hex16};
 use crate::geo::CountryCode;
-use crate::rules::engine::{SilenceRecord, WindowEntry};
+use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
 use crate::store::{Seen, StoreError, StoreTx};
 
 /// One open write transaction.
@@ -173,6 +173,7 @@ impl<'t> SqliteTx<'t> {
             )?;
             n += tx.execute("DELETE FROM alerts WHERE at < ?1", [before])?;
             n += tx.execute("DELETE FROM window_entries WHERE at < ?1", [before])?;
+            n += tx.execute("DELETE FROM corroboration WHERE at < ?1", [before])?;
             n += tx.execute("DELETE FROM outbox WHERE at < ?1", [before_ms])?;
             Ok(n)
         })?;
@@ -186,6 +187,7 @@ impl StoreTx for SqliteTx<'_> {
         // A blob: the column's TEXT affinity would turn an integer into its decimal text.
         let hash = &digest[..8];
         let countries: Vec<&str> = item.countries.iter().map(|c| c.as_str()).collect();
+        let ident = item.identity_digest();
         self.run(|tx| {
             // Most items a poll brings are new or unchanged: try the insert first. The identity
             // is kept as its digest (`ident`), which is all the lookups need.
@@ -194,9 +196,14 @@ impl StoreTx for SqliteTx<'_> {
                     "INSERT INTO items (feed, key, identity, ident, hash, title, url, summary, published, first_seen, last_seen, countries)
                      VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10) ON CONFLICT(feed, key) DO NOTHING",
                 )?
-                .execute(params![item.feed, item.key, item.identity_digest(), hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
+                .execute(params![item.feed, item.key, ident, hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
             if inserted == 1 {
-                return Ok(Seen::New);
+                let elsewhere: i64 = tx
+                    .prepare_cached(
+                        "SELECT count(*) FROM items WHERE ident = ?1 AND NOT (feed = ?2 AND key = ?3)",
+                    )?
+                    .query_row(params![ident, item.feed, item.key], |r| r.get(0))?;
+                return Ok(if elsewhere > 0 { Seen::Carried } else { Seen::New });
             }
             // The insert met the row, so it is there.
             let old: Value = tx
@@ -231,19 +238,6 @@ impl StoreTx for SqliteTx<'_> {
                  AND last_seen >= (SELECT last_full FROM feeds WHERE id = ?1)",
             )?
             .execute(params![feed, ts(now)])
-        })
-    }
-
-    fn carried_elsewhere(&mut self, item: &Item) -> Result<bool, StoreError> {
-        self.run(|tx| {
-            let n: i64 = tx
-                .prepare_cached(
-                    "SELECT count(*) FROM items WHERE ident = ?1 AND NOT (feed = ?2 AND key = ?3)",
-                )?
-                .query_row(params![item.identity_digest(), item.feed, item.key], |r| {
-                    r.get(0)
-                })?;
-            Ok(n > 0)
         })
     }
 
@@ -341,6 +335,48 @@ impl StoreTx for SqliteTx<'_> {
         let body = event.body();
         self.push(event.kind(), None, Some(&body))
     }
+
+    fn set_item_story(&mut self, feed: &str, key: &str, story: i64) -> Result<(), StoreError> {
+        self.run(|tx| {
+            tx.prepare_cached("UPDATE items SET story = ?3 WHERE feed = ?1 AND key = ?2")?
+                .execute(params![feed, key, story])
+                .map(drop)
+        })
+    }
+
+    fn revise_alert(&mut self, alert: &Alert) -> Result<bool, StoreError> {
+        if !self.run(|tx| super::alerts::revise(tx, alert))? {
+            return Ok(false);
+        }
+        // The event is the alert as first raised (its item and title) with its new sources.
+        let stored = self.run(|tx| {
+            tx.prepare_cached(&format!(
+                "SELECT {} FROM alerts a {} WHERE a.id = ?1",
+                super::alerts::COLUMNS,
+                super::alerts::JOIN
+            ))?
+            .query_row([&alert.id], |r| super::alerts::from_row(r, 0))
+        })?;
+        let full = Event::Alert(stored.unwrap_or_else(|| alert.clone())).body();
+        self.push("alert", None, Some(&full)).map(|_| true)
+    }
+
+    fn save_corroboration(&mut self, r: &CorroborationRecord) -> Result<(), StoreError> {
+        self.run(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO corroboration (rule, country, story, at, state) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(rule, country, story) DO UPDATE SET at = excluded.at, state = excluded.state",
+            )?
+            .execute(params![
+                r.rule,
+                r.country.map(|c| c.to_string()).unwrap_or_default(),
+                r.story,
+                ts(r.at),
+                r.state
+            ])
+            .map(drop)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -407,9 +443,7 @@ mod tests {
         store
             .write(|tx| {
                 assert_eq!(tx.upsert_item(&a, now)?, Seen::New);
-                assert!(!tx.carried_elsewhere(&a)?);
-                assert_eq!(tx.upsert_item(&b, now)?, Seen::New);
-                assert!(tx.carried_elsewhere(&b)?);
+                assert_eq!(tx.upsert_item(&b, now)?, Seen::Carried);
                 Ok(())
             })
             .unwrap();
