@@ -124,3 +124,23 @@ fn a_stopped_collector_is_shown_across_the_screen_and_q_still_quits() {
     app.handle_key(KeyEvent::new(Char('q'), KeyModifiers::NONE));
     assert!(app.quit);
 }
+
+#[test]
+fn detail_names_the_publishers_and_why() {
+    let mut snapshot = screen::snapshot();
+    let first = &mut snapshot.alerts[0].alert;
+    first.sources = vec!["reuters.com".into(), "aljazeera.com".into()];
+    first.revision = 2;
+    first.explanation =
+        Some("carried by 2 publishers within 12h: reuters.com, aljazeera.com".into());
+    let app = app_with(snapshot, &[Char('2'), Enter]);
+    let screen = render(&app, 160, 48);
+    assert!(
+        screen.contains("Sources    reuters.com, aljazeera.com (revision 2)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Why        carried by 2 publishers within 12h"),
+        "{screen}"
+    );
+}

@@ -145,3 +145,83 @@ fn grouping_precision_and_recall_on_labelled_pairs() {
         );
     }
 }
+
+/// The grouping as the collector does it: every headline arrives in time order from its own
+/// outlet and joins the best story it matches (so stories chain), and pairs are judged by
+/// whether they ended in the same story.
+#[test]
+fn grouping_in_arrival_order_on_labelled_pairs() {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use watchfloor::story::Stories;
+
+    let (mut all, _) = headlines();
+    all.sort_by_key(|h| h.hours);
+    let mut stories = Stories::default();
+    // A day of news teaches the word weights first, as it would on a live desk.
+    for h in &all {
+        stories.learn(&h.signature.features);
+    }
+    let t0 = Utc.timestamp_opt(1_790_000_000, 0).unwrap();
+    let ids: Vec<i64> = all
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            stories.assign(
+                h.signature.clone(),
+                &format!("outlet-{i}"),
+                t0 + TimeDelta::hours(h.hours),
+                TimeDelta::hours(24),
+                i as i64,
+            )
+        })
+        .collect();
+    let mut within: BTreeMap<&str, Score> = BTreeMap::new();
+    let mut across = Score::default();
+    let mut merged = Vec::new();
+    for i in 0..all.len() {
+        for j in i + 1..all.len() {
+            let (a, b) = (&all[i], &all[j]);
+            let truth = a.story == b.story;
+            let said = ids[i] == ids[j];
+            let score = if a.lang == b.lang {
+                within.entry(a.lang.as_str()).or_default()
+            } else {
+                &mut across
+            };
+            match (truth, said) {
+                (true, true) => score.tp += 1,
+                (false, true) => {
+                    score.fp += 1;
+                    merged.push(format!("  merged: {} / {}", a.story, b.story));
+                }
+                (true, false) => score.fneg += 1,
+                (false, false) => {}
+            }
+        }
+    }
+    for (lang, s) in &within {
+        println!(
+            "stories in arrival order {lang}: precision {:.3}, recall {:.3}",
+            s.precision(),
+            s.recall()
+        );
+    }
+    println!(
+        "stories in arrival order across languages: precision {:.3}, recall {:.3}",
+        across.precision(),
+        across.recall()
+    );
+    merged.sort();
+    merged.dedup();
+    for m in &merged {
+        println!("{m}");
+    }
+    for (lang, s) in &within {
+        assert!(
+            s.precision() >= 0.7 && s.recall() >= 0.55,
+            "{lang}: precision {:.3}, recall {:.3}",
+            s.precision(),
+            s.recall()
+        );
+    }
+}

@@ -138,11 +138,11 @@ impl Corroborations {
         }
     }
 
-    /// Forgets states that have not changed for `keep` (looked at most once an hour).
+    /// Forgets states that have not changed for `keep` (looked at every eighth of `keep`).
     pub fn expire(&mut self, now: DateTime<Utc>, keep: chrono::Duration) {
         if self
             .expired
-            .is_some_and(|t| now.signed_duration_since(t) < chrono::Duration::hours(1))
+            .is_some_and(|t| now.signed_duration_since(t) < keep / 8)
         {
             return;
         }

@@ -1078,13 +1078,14 @@ impl Engine {
         touched
             .into_iter()
             .filter_map(|(country, alert)| {
-                let reason = format!(
-                    "{} alert from rule {}: {}",
-                    alert.severity.as_str(),
-                    alert.rule,
-                    alert.title
-                );
-                self.update_status(country, now, reason)
+                self.update_status(country, now, || {
+                    format!(
+                        "{} alert from rule {}: {}",
+                        alert.severity.as_str(),
+                        alert.rule,
+                        alert.title
+                    )
+                })
             })
             .collect()
     }
@@ -1095,9 +1096,11 @@ impl Engine {
         let alerts = self.silences_due(now);
         self.corroborations.expire(now, self.story_window * 2);
         // A spike ends when items stop: re-arm it once the recent count falls below.
+        // A state below its threshold changes only when time reaches a new bucket.
         let compiled = &self.compiled;
         self.spikes.retain(|&(ri, _), state| {
             if let Compiled::Spike { spike, .. } = &compiled[ri]
+                && (state.crossed || !spike.is_current(state, now))
                 && !spike.read(state, now).above()
             {
                 state.crossed = false;
@@ -1125,11 +1128,9 @@ impl Engine {
         let changes = countries
             .into_iter()
             .filter_map(|c| {
-                self.update_status(
-                    c,
-                    now,
-                    format!("no higher alerts in the last {window_text}"),
-                )
+                self.update_status(c, now, || {
+                    format!("no higher alerts in the last {window_text}")
+                })
             })
             .collect();
         Tick { alerts, changes }
@@ -1139,7 +1140,7 @@ impl Engine {
         &mut self,
         country: CountryCode,
         now: DateTime<Utc>,
-        reason: String,
+        reason: impl FnOnce() -> String,
     ) -> Option<StatusChange> {
         let cutoff = now
             .checked_sub_signed(self.status_window)
@@ -1175,7 +1176,7 @@ impl Engine {
             country_name: country.name().to_string(),
             from,
             to,
-            reason,
+            reason: reason(),
         })
     }
 }

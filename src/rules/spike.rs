@@ -126,6 +126,12 @@ impl Spike {
         }
     }
 
+    /// Whether the last reading of `state` was in the same bucket as `now` (so, with no event
+    /// since, a reading now would be the same).
+    pub fn is_current(&self, state: &SpikeState, now: DateTime<Utc>) -> bool {
+        state.history.is_some_and(|h| h.newest == self.bucket(now))
+    }
+
     /// The reading at `now`, forgetting what has left the history.
     pub fn read(&self, state: &mut SpikeState, now: DateTime<Utc>) -> Reading {
         let newest = self.bucket(now);

@@ -98,6 +98,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled(severity_label(a.severity), theme.severity(a.severity)),
         Span::raw(format!(" {} ({}): {why}", a.rule, a.kind)),
     ]));
+    if let Some(why) = &a.explanation {
+        lines.push(field("Why", why.clone()));
+    }
+    if a.sources.len() > 1 || a.revision > 1 {
+        lines.push(field(
+            "Sources",
+            format!("{} (revision {})", a.sources.join(", "), a.revision),
+        ));
+    }
     if !row.also_in.is_empty() {
         lines.push(field("Also in", row.also_in.join(", ")));
     }
