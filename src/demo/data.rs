@@ -113,6 +113,15 @@ pub const TIMELINE: &[Entry] = &[
         "",
     ),
     e(
+        Reports,
+        40,
+        "rep-504",
+        "Sudan: massacre in a village outside Geneina, witnesses say",
+        "Demo situation report: a second source on the killings near Geneina; dozens reported dead.",
+        "sdn",
+        "40",
+    ),
+    e(
         Disasters,
         45,
         "FL9000102",

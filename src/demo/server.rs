@@ -129,7 +129,7 @@ fn rss_wire(entries: &[&Entry], clock: &Clock) -> String {
     );
     for e in entries {
         s.push_str(&format!(
-            "<item><title>{}</title><link>https://demo.invalid/wire/{}</link><guid isPermaLink=\"false\">{}</guid><pubDate>{}</pubDate><description>&lt;p&gt;{}&lt;/p&gt;</description><source url=\"https://demo.invalid/\">Demo Wire</source></item>\n",
+            "<item><title>{}</title><link>https://wire.invalid/news/{}</link><guid isPermaLink=\"false\">{}</guid><pubDate>{}</pubDate><description>&lt;p&gt;{}&lt;/p&gt;</description><source url=\"https://demo.invalid/\">Demo Wire</source></item>\n",
             x(e.title), e.id, e.id, clock.time_of(e.at).to_rfc2822(), x(&x(e.summary))
         ));
     }
@@ -143,7 +143,7 @@ fn rss_disasters(entries: &[&Entry], clock: &Clock) -> String {
     );
     for e in entries {
         s.push_str(&format!(
-            "<item><title>{}</title><link>https://demo.invalid/alerts/{}</link><guid isPermaLink=\"false\">{}</guid><pubDate>{}</pubDate><description>{}</description><gdacs:alertlevel>{}</gdacs:alertlevel><gdacs:country>{}</gdacs:country><gdacs:iso3></gdacs:iso3><gdacs:population unit=\"people\" value=\"120000\">120 thousand</gdacs:population></item>\n",
+            "<item><title>{}</title><link>https://alerts.invalid/event/{}</link><guid isPermaLink=\"false\">{}</guid><pubDate>{}</pubDate><description>{}</description><gdacs:alertlevel>{}</gdacs:alertlevel><gdacs:country>{}</gdacs:country><gdacs:iso3></gdacs:iso3><gdacs:population unit=\"people\" value=\"120000\">120 thousand</gdacs:population></item>\n",
             x(e.title), e.id, e.id, clock.time_of(e.at).format("%a, %d %b %Y %H:%M:%S GMT"), x(e.summary), e.value, x(e.country)
         ));
     }
@@ -162,7 +162,7 @@ fn geojson(entries: &[&Entry], clock: &Clock) -> String {
                     "mag": e.value.parse::<f64>().unwrap_or(0.0),
                     "place": e.title.split(" - ").nth(1).unwrap_or(""),
                     "time": clock.time_of(e.at).timestamp_millis(),
-                    "url": format!("https://demo.invalid/quakes/{}", e.id),
+                    "url": format!("https://quakes.invalid/event/{}", e.id),
                     "title": e.title,
                     "alert": serde_json::Value::Null,
                     "tsunami": 0,
@@ -192,7 +192,7 @@ fn reports(entries: &[&Entry], clock: &Clock) -> String {
                 "id": e.id,
                 "fields": {
                     "title": e.title,
-                    "url": format!("https://demo.invalid/reports/{}", e.id),
+                    "url": format!("https://reports.invalid/report/{}", e.id),
                     "body": e.summary,
                     "date": {"created": clock.time_of(e.at).to_rfc3339()},
                     "primary_country": country,
