@@ -231,6 +231,13 @@ impl Folded {
     }
 }
 
+/// Whether `c` belongs to a script written without spaces between words (Chinese, Japanese
+/// kana), where words have no boundaries to find.
+pub fn is_unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
+}
+
 /// True for characters that are part of a word when matching on word boundaries.
 pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'

@@ -97,6 +97,10 @@ struct Registry {
 /// The gazetteer source, compiled into the binary.
 const GAZETTEER: &str = include_str!("gazetteer.txt");
 
+/// Country names in Arabic, Chinese, English, French, Russian, Spanish and Portuguese from
+/// CLDR, built by `scripts/country-names.py`.
+const CLDR_NAMES: &str = include_str!("names.txt");
+
 fn registry() -> &'static Registry {
     static REGISTRY: LazyLock<Registry> = LazyLock::new(build_registry);
     &REGISTRY
@@ -137,6 +141,26 @@ fn build_registry() -> Registry {
                 });
             }
             names.push(gn);
+        }
+    }
+
+    // Country names in seven languages from CLDR (`names.txt`, generated): each adds to the
+    // gazetteer, which wins where both know a name.
+    let known: std::collections::HashSet<String> =
+        names.iter().map(|n| n.text.to_lowercase()).collect();
+    for line in CLDR_NAMES.lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        let Some((code, list)) = line.split_once('|') else {
+            continue;
+        };
+        let Some(code) = code_of(code) else { continue };
+        for raw in list.split(';') {
+            let gn = GeoName::parse(raw, Some(code));
+            if !gn.text.is_empty() && !known.contains(&gn.text.to_lowercase()) {
+                names.push(gn);
+            }
         }
     }
 

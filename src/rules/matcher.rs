@@ -274,6 +274,10 @@ fn left_boundary(text: &str, start: usize) -> bool {
     let Some(prev) = before.next() else {
         return true;
     };
+    // Chinese and Japanese write no spaces between words: a name may start anywhere.
+    if first.is_some_and(crate::text::is_unspaced) {
+        return true;
+    }
     if !first.is_some_and(is_word_char) || !is_word_char(prev) {
         return true;
     }
@@ -286,6 +290,9 @@ fn left_boundary(text: &str, start: usize) -> bool {
 /// A hit may end here: at the end or before a non-word character.
 fn right_boundary(text: &str, end: usize) -> bool {
     let last = text[..end].chars().next_back();
+    if last.is_some_and(crate::text::is_unspaced) {
+        return true;
+    }
     match text[end..].chars().next() {
         None => true,
         Some(next) => !last.is_some_and(is_word_char) || !is_word_char(next),
