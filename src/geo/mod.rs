@@ -2,6 +2,7 @@
 //! the gazetteer from `gazetteer.txt`), lookups from the many ways feeds write a country, and the
 //! tagger that finds the countries an item is about.
 
+pub mod context;
 mod fips;
 pub mod tagger;
 

@@ -252,11 +252,25 @@ impl Matcher {
                             )
                             .unwrap_or("");
                         if name.case_ok(original) {
-                            scratch.geo.push(GeoHit {
+                            let mut hit = GeoHit {
                                 start,
                                 end,
                                 code: name.code,
-                            });
+                            };
+                            let joined = scratch.joined.as_str();
+                            let before = joined
+                                .get(..scratch.folded.original_offset(start))
+                                .unwrap_or("");
+                            let rest = joined
+                                .get(scratch.folded.original_offset(end)..)
+                                .unwrap_or("");
+                            if hit.code.is_some()
+                                && crate::geo::context::not_a_place(folded, &hit, before, rest)
+                            {
+                                // It still covers its words, but names no place.
+                                hit.code = None;
+                            }
+                            scratch.geo.push(hit);
                         }
                     }
                 }

@@ -1,0 +1,216 @@
+//! What the words around a country name say about it. A name is not a place when it is part
+//! of an organisation's name ("Danish Refugee Council", "China Daily"), of a sea floor or sea
+//! ("Mid-Indian Ridge", "Norwegian Sea", "Sea of Japan"), of a bracketed language tag
+//! ("[EN/UK]"), of a list of donors ("funded by Germany, Sweden and Norway"), or a person's
+//! surname after a common given name ("Michael Jordan"). Such a hit still covers its words (so
+//! the shorter names inside it do not count either) but names no country; the same country
+//! named elsewhere in the text as a place still counts.
+
+use super::tagger::GeoHit;
+
+/// Words that, written with a capital right after a country name or demonym, make it part of
+/// an organisation's name ("Irish Aid", not "Sudan aid appeal").
+const ORGANISATION_AFTER: &[&str] = &[
+    "refugee council",
+    "refugee board",
+    "red cross",
+    "red crescent",
+    "demining group",
+    "committee",
+    "aid",
+    "airlines",
+    "airways",
+    "international cooperation agency",
+    "development agency",
+    "development cooperation",
+    "daily",
+    "24",
+    "broadcasting",
+];
+
+/// Words that, right before a country name, make it part of an organisation's name.
+const ORGANISATION_BEFORE: &[&str] = &["radio "];
+
+/// Features of the sea and the sea floor, named after a country without being in it.
+const SEA_AFTER: &[&str] = &[
+    "sea",
+    "ridge",
+    "ocean",
+    "trench",
+    "basin",
+    "strait",
+    "rise",
+    "fracture zone",
+    "abyssal plain",
+];
+
+/// Features of the sea named "… of Country".
+const SEA_BEFORE: &[&str] = &["sea of ", "gulf of ", "strait of ", "straits of "];
+
+/// Phrases after which a list of countries names donors, not places.
+const DONOR_CUES: &[&str] = &[
+    "funded by",
+    "funding from",
+    "contributions from",
+    "contributions by",
+    "pledges from",
+    "donated by",
+    "donors",
+    "with support from",
+    "thanks to",
+];
+
+/// Common given names: a country name right after one is a surname ("Michael Jordan").
+const GIVEN_NAMES: &[&str] = &[
+    "aaron", "adam", "alex", "andrew", "anna", "anne", "ben", "brian", "charles", "chris",
+    "daniel", "david", "emma", "eric", "george", "grace", "henry", "jack", "james", "jane",
+    "jason", "jennifer", "john", "joseph", "kevin", "laura", "linda", "mark", "mary", "matt",
+    "michael", "mike", "nancy", "paul", "peter", "richard", "robert", "sarah", "scott", "steve",
+    "steven", "thomas", "tom", "william",
+];
+
+fn starts_word(rest: &str, word: &str) -> bool {
+    rest.strip_prefix(word)
+        .is_some_and(|after| !after.starts_with(crate::text::is_word_char))
+}
+
+/// The text right after `end`, from its first word (one space or hyphen skipped).
+fn after(text: &str, end: usize) -> &str {
+    let rest = &text[end..];
+    rest.strip_prefix([' ', '-']).unwrap_or("")
+}
+
+fn in_language_tag(text: &str, start: usize, end: usize) -> bool {
+    let Some(open) = text[..start].rfind(['[', '(']) else {
+        return false;
+    };
+    let Some(close) = text[end..].find([']', ')']).map(|i| end + i) else {
+        return false;
+    };
+    let inside = &text[open + 1..close];
+    inside.contains('/')
+        && inside
+            .split('/')
+            .all(|code| code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+fn donor_list(text: &str, start: usize) -> bool {
+    // The clause the hit is in: back to the last stop.
+    let clause_start = text[..start]
+        .rfind(['.', ';', ':', '\n', '!', '?'])
+        .map_or(0, |i| i + 1);
+    let clause = &text[clause_start..start];
+    DONOR_CUES.iter().any(|cue| clause.contains(cue))
+}
+
+fn after_given_name(text: &str, start: usize) -> bool {
+    let before = text[..start].trim_end_matches(' ');
+    if before.len() == text[..start].len() {
+        return false;
+    }
+    let word_start = before
+        .rfind(|c: char| !crate::text::is_word_char(c))
+        .map_or(0, |i| {
+            i + before[i..].chars().next().map_or(1, char::len_utf8)
+        });
+    GIVEN_NAMES.contains(&&before[word_start..])
+}
+
+/// Whether the hit is an acronym in brackets spelling the capitalised words right before it:
+/// "Danish Refugee Council (DRC)" is the council, not DR Congo.
+fn acronym_of_what_precedes(text: &str, start: usize, end: usize, original_before: &str) -> bool {
+    let acronym = &text[start..end];
+    if !text[..start].ends_with('(') || !text[end..].starts_with(')') || acronym.len() < 2 {
+        return false;
+    }
+    let initials: String = original_before
+        .trim_end_matches('(')
+        .split_whitespace()
+        .rev()
+        .filter(|w| w.starts_with(char::is_uppercase))
+        .take(acronym.chars().count())
+        .filter_map(|w| w.chars().next())
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .flat_map(char::to_lowercase)
+        .collect();
+    initials == acronym
+}
+
+/// Whether a name hit in folded `text` is not a place, by the words around it;
+/// `original_rest` is the original (unfolded) text after the hit, for its capitals.
+pub fn not_a_place(text: &str, hit: &GeoHit, original_before: &str, original_rest: &str) -> bool {
+    let rest = after(text, hit.end);
+    let before = &text[..hit.start];
+    let capitalised = after(original_rest, 0)
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+    (capitalised && ORGANISATION_AFTER.iter().any(|w| starts_word(rest, w)))
+        || SEA_AFTER.iter().any(|w| starts_word(rest, w))
+        || ORGANISATION_BEFORE.iter().any(|w| before.ends_with(w))
+        || SEA_BEFORE.iter().any(|w| before.ends_with(w))
+        || in_language_tag(text, hit.start, hit.end)
+        || donor_list(text, hit.start)
+        || after_given_name(text, hit.start)
+        || acronym_of_what_precedes(text, hit.start, hit.end, original_before)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, name: &str) -> bool {
+        let folded = text.to_lowercase();
+        let start = folded.rfind(&name.to_lowercase()).expect("name in text");
+        let end = start + name.len();
+        not_a_place(
+            &folded,
+            &GeoHit {
+                start,
+                end,
+                code: None,
+            },
+            &text[..start],
+            &text[end..],
+        )
+    }
+
+    #[test]
+    fn organisations_seas_tags_donors_and_people_are_not_places() {
+        assert!(check(
+            "Norwegian Refugee Council warns of hunger",
+            "Norwegian"
+        ));
+        assert!(check("Swiss Red Cross sends teams", "Swiss"));
+        assert!(check("China Daily: floods in Pakistan", "China"));
+        assert!(check("Radio France Internationale expands", "France"));
+        assert!(check("Quake on the Mid-Indian Ridge", "Indian"));
+        assert!(check("Storm in the Norwegian Sea", "Norwegian"));
+        assert!(check("Tension in the Sea of Japan", "Japan"));
+        assert!(check("Ukraine: Situation Report [EN/UK]", "UK"));
+        assert!(check(
+            "Somalia response funded by Germany, Sweden",
+            "Sweden"
+        ));
+        assert!(check("Michael Jordan's sneakers", "Jordan"));
+        assert!(check("Danish Refugee Council (DRC) scales up aid", "DRC"));
+    }
+
+    #[test]
+    fn places_stay_places() {
+        assert!(!check("Norway evacuates oil platform workers", "Norway"));
+        assert!(!check("Hurricane hits Mexico's Gulf coast", "Mexico"));
+        assert!(!check("Aid arrives in Sudan", "Sudan"));
+        assert!(!check("Sudan aid appeal launched", "Sudan"));
+        assert!(!check("Seasonal floods in Chad", "Chad"));
+        assert!(!check("UK aid cuts hit Somalia", "UK"));
+        assert!(!check("Somalia: floods (update)", "Somalia"));
+        assert!(!check("King of Jordan meets envoys", "Jordan"));
+        assert!(!check(
+            "Fighting in eastern Congo (DRC) displaces thousands",
+            "DRC"
+        ));
+    }
+}
