@@ -201,11 +201,27 @@ pub(super) fn countries_from_str(raw: &str, system: CodeSystem) -> Vec<CountryCo
     if let Some(c) = geo::lookup_in(raw, system) {
         return vec![c];
     }
-    let mut out: Vec<CountryCode> = raw
-        .split([',', ';', '|'])
-        .filter_map(|p| geo::lookup_in(p, system))
-        .collect();
-    out.dedup();
+    // A list: "China, India, Laos, Myanmar", "Chad; Niger", "Mali and Niger". A part that is
+    // not a name as a whole ("Bosnia and Herzegovina" is) is split at its conjunction.
+    let mut out: Vec<CountryCode> = Vec::new();
+    for part in raw.split([',', ';', '|', '/']) {
+        let part = part.trim();
+        let found: Vec<CountryCode> = match geo::lookup_in(part, system) {
+            Some(c) => vec![c],
+            None => part
+                .split(" and ")
+                .flat_map(|p| p.split(" & "))
+                .flat_map(|p| p.split(" et "))
+                .flat_map(|p| p.split(" y "))
+                .filter_map(|p| geo::lookup_in(p.trim_start_matches("and "), system))
+                .collect(),
+        };
+        for c in found {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
     out
 }
 
@@ -233,6 +249,37 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
+    }
+
+    fn codes(v: &[CountryCode]) -> Vec<String> {
+        v.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn a_field_listing_several_countries_yields_every_one() {
+        let all = |s: &str| codes(&countries_from_str(s, CodeSystem::Iso));
+        assert_eq!(all("China, India, Laos, Myanmar"), ["CN", "IN", "LA", "MM"]);
+        assert_eq!(all("Mali and Niger"), ["ML", "NE"]);
+        assert_eq!(all("Chad; Sudan & South Sudan"), ["TD", "SD", "SS"]);
+        assert_eq!(all("Bosnia and Herzegovina, Serbia"), ["BA", "RS"]);
+        assert_eq!(all("Trinidad and Tobago"), ["TT"]);
+        assert_eq!(all("SDN/SSD"), ["SD", "SS"]);
+    }
+
+    #[test]
+    fn every_country_field_and_every_repeat_contributes() {
+        let rss = r#"<?xml version="1.0"?>
+<rss version="2.0" xmlns:gdacs="http://www.gdacs.org"><channel><title>G</title>
+<item><title>Flood alert</title><link>https://g.test/1</link>
+<gdacs:iso3>CHN</gdacs:iso3><gdacs:country>China, India, Laos, Myanmar</gdacs:country>
+<category>Nepal</category><category>Bhutan</category></item>
+</channel></rss>"#;
+        let f = feed("[feeds.xml]\ncountry = [\"gdacs:iso3\", \"gdacs:country\", \"category\"]");
+        let items = parse(rss.as_bytes(), &f, 100, now()).expect("parses");
+        assert_eq!(
+            codes(&items[0].countries),
+            ["CN", "IN", "LA", "MM", "NP", "BT"]
+        );
     }
 
     #[test]

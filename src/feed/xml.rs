@@ -209,15 +209,18 @@ pub(super) fn apply_xml_extensions(body: &[u8], feed: &FeedConfig, items: &mut [
                 item.values.push((spec.name.clone(), v));
             }
         }
+        // Every field named, and every repeat of it, adds its countries: a code field holding
+        // only the first of several must not hide the list in a name field.
         for name in &feed.xml_country {
-            if let Some(raw) = get(name) {
-                item.countries
-                    .extend(countries_from_str(raw, feed.country_codes));
-            }
-            if !item.countries.is_empty() {
-                break;
+            let matches =
+                |k: &str| k == name || (!name.contains(':') && k.rsplit(':').next() == Some(name));
+            for (_, raw) in found.iter().filter(|(k, _)| matches(k)) {
+                for c in countries_from_str(raw, feed.country_codes) {
+                    if !item.countries.contains(&c) {
+                        item.countries.push(c);
+                    }
+                }
             }
         }
-        item.countries.dedup();
     }
 }
