@@ -47,8 +47,9 @@ const SEA_AFTER: &[&str] = &[
 /// Features of the sea named "… of Country".
 const SEA_BEFORE: &[&str] = &["sea of ", "gulf of ", "strait of ", "straits of "];
 
-/// Phrases after which a list of countries names donors, not places.
-const DONOR_CUES: &[&str] = &[
+/// Phrases after which a list of countries names donors, not places (matched in the same
+/// pass as every name and term; the matcher reports where each ends).
+pub const DONOR_CUES: &[&str] = &[
     "funded by",
     "funding from",
     "contributions from",
@@ -94,13 +95,10 @@ fn in_language_tag(text: &str, start: usize, end: usize) -> bool {
             .all(|code| code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
-fn donor_list(text: &str, start: usize) -> bool {
-    // The clause the hit is in: back to the last stop.
-    let clause_start = text[..start]
-        .rfind(['.', ';', ':', '\n', '!', '?'])
-        .map_or(0, |i| i + 1);
-    let clause = &text[clause_start..start];
-    DONOR_CUES.iter().any(|cue| clause.contains(cue))
+/// Whether a donor cue (ending at one of `cues`) comes before `start` in the same clause.
+fn donor_list(text: &str, cues: &[usize], start: usize) -> bool {
+    cues.iter()
+        .any(|&end| end <= start && !text[end..start].contains(['.', ';', ':', '\n', '!', '?']))
 }
 
 fn after_given_name(text: &str, start: usize) -> bool {
@@ -138,9 +136,16 @@ fn acronym_of_what_precedes(text: &str, start: usize, end: usize, original_befor
     initials == acronym
 }
 
-/// Whether a name hit in folded `text` is not a place, by the words around it;
-/// `original_rest` is the original (unfolded) text after the hit, for its capitals.
-pub fn not_a_place(text: &str, hit: &GeoHit, original_before: &str, original_rest: &str) -> bool {
+/// Whether a name hit in folded `text` is not a place, by the words around it; `cues` are
+/// where donor cues end in `text`; `original_before` and `original_rest` are the original
+/// (unfolded) text before and after the hit, for its capitals.
+pub fn not_a_place(
+    text: &str,
+    cues: &[usize],
+    hit: &GeoHit,
+    original_before: &str,
+    original_rest: &str,
+) -> bool {
     let rest = after(text, hit.end);
     let before = &text[..hit.start];
     let capitalised = after(original_rest, 0)
@@ -152,7 +157,7 @@ pub fn not_a_place(text: &str, hit: &GeoHit, original_before: &str, original_res
         || ORGANISATION_BEFORE.iter().any(|w| before.ends_with(w))
         || SEA_BEFORE.iter().any(|w| before.ends_with(w))
         || in_language_tag(text, hit.start, hit.end)
-        || donor_list(text, hit.start)
+        || donor_list(text, cues, hit.start)
         || after_given_name(text, hit.start)
         || acronym_of_what_precedes(text, hit.start, hit.end, original_before)
 }
@@ -167,6 +172,10 @@ mod tests {
         let end = start + name.len();
         not_a_place(
             &folded,
+            &folded
+                .match_indices("funded by")
+                .map(|(i, c)| i + c.len())
+                .collect::<Vec<_>>(),
             &GeoHit {
                 start,
                 end,

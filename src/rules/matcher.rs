@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+use crate::geo::context;
 use crate::geo::tagger::{self, GeoHit};
 use crate::geo::{CountryCode, GeoName};
 use crate::text::{Folded, is_word_char};
@@ -64,6 +65,9 @@ impl Term {
 enum Target {
     Geo(u32),
     Term(TermId),
+    /// A phrase after which country names are donors, not places (see
+    /// [`crate::geo::context`]).
+    DonorCue,
 }
 
 /// Collects terms, then builds a [`Matcher`] with the gazetteer.
@@ -134,6 +138,9 @@ impl MatcherBuilder {
                 Target::Term(TermId(u32::try_from(i).unwrap_or(u32::MAX))),
             );
         }
+        for cue in context::DONOR_CUES {
+            add(cue, Target::DonorCue);
+        }
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::ContiguousNFA))
@@ -183,6 +190,8 @@ pub struct Scratch {
     joined: String,
     folded: Folded,
     geo: Vec<GeoHit>,
+    /// Where donor cues end in the folded text.
+    cues: Vec<usize>,
 }
 
 impl Matcher {
@@ -212,6 +221,7 @@ impl Matcher {
     pub fn scan_into(&self, parts: &[&str], scratch: &mut Scratch, hits: &mut Hits) {
         hits.clear();
         scratch.geo.clear();
+        scratch.cues.clear();
         scratch.joined.clear();
         for (i, p) in parts.iter().enumerate() {
             if i > 0 {
@@ -239,6 +249,11 @@ impl Matcher {
                             }
                         }
                     }
+                    Target::DonorCue => {
+                        if right_ok {
+                            scratch.cues.push(end);
+                        }
+                    }
                     Target::Geo(g) => {
                         if !right_ok {
                             continue;
@@ -252,27 +267,29 @@ impl Matcher {
                             )
                             .unwrap_or("");
                         if name.case_ok(original) {
-                            let mut hit = GeoHit {
+                            scratch.geo.push(GeoHit {
                                 start,
                                 end,
                                 code: name.code,
-                            };
-                            let joined = scratch.joined.as_str();
-                            let before = joined
-                                .get(..scratch.folded.original_offset(start))
-                                .unwrap_or("");
-                            let rest = joined
-                                .get(scratch.folded.original_offset(end)..)
-                                .unwrap_or("");
-                            if hit.code.is_some()
-                                && crate::geo::context::not_a_place(folded, &hit, before, rest)
-                            {
-                                // It still covers its words, but names no place.
-                                hit.code = None;
-                            }
-                            scratch.geo.push(hit);
+                            });
                         }
                     }
+                }
+            }
+        }
+        if scratch.geo.iter().any(|h| h.code.is_some()) {
+            let cues = &scratch.cues;
+            let joined = scratch.joined.as_str();
+            for hit in scratch.geo.iter_mut().filter(|h| h.code.is_some()) {
+                let before = joined
+                    .get(..scratch.folded.original_offset(hit.start))
+                    .unwrap_or("");
+                let rest = joined
+                    .get(scratch.folded.original_offset(hit.end)..)
+                    .unwrap_or("");
+                if context::not_a_place(folded, cues, hit, before, rest) {
+                    // It still covers its words, but names no place.
+                    hit.code = None;
                 }
             }
         }
