@@ -132,6 +132,9 @@ pub struct FeedConfig {
     pub json: Option<JsonMap>,
     /// Where to read the item's country in RSS/Atom extension elements (`gdacs:iso3`).
     pub xml_country: Vec<String>,
+    /// Where to read the item's coordinates in RSS/Atom elements: its country when no field
+    /// names one.
+    pub xml_point: XmlPoint,
     /// Named numbers for threshold rules.
     pub values: Vec<ValueSpec>,
     /// Secret strings (interpolated values) to redact from anything shown.
@@ -157,6 +160,30 @@ pub struct JsonMap {
     pub summary: Option<String>,
     /// Country of the item (overrides the tagger).
     pub country: Option<String>,
+    /// Latitude and longitude of the item, in decimal degrees: its country when no field names
+    /// one. A GeoJSON feature's Point geometry is read without them.
+    pub lat: Option<String>,
+    /// Longitude (see `lat`).
+    pub lon: Option<String>,
+}
+
+/// Elements holding an RSS/Atom item's coordinates: `lat` and `lon` (`geo:lat`, `geo:long`),
+/// or `point`, one element with both (`georss:point`, "lat lon").
+#[derive(Debug, Clone, Default)]
+pub struct XmlPoint {
+    /// Latitude element.
+    pub lat: Option<String>,
+    /// Longitude element.
+    pub lon: Option<String>,
+    /// An element holding "lat lon".
+    pub point: Option<String>,
+}
+
+impl XmlPoint {
+    /// Whether any element is named.
+    pub fn is_set(&self) -> bool {
+        self.point.is_some() || (self.lat.is_some() && self.lon.is_some())
+    }
 }
 
 /// A named number read from each item.

@@ -116,6 +116,8 @@ pub struct RawJson {
     pub published: Option<S<String>>,
     pub summary: Option<S<String>>,
     pub country: Option<S<String>>,
+    pub lat: Option<S<String>>,
+    pub lon: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,6 +125,9 @@ pub struct RawJson {
 pub struct RawXml {
     #[serde(default)]
     pub country: Vec<String>,
+    pub lat: Option<String>,
+    pub lon: Option<String>,
+    pub point: Option<String>,
 }
 
 #[derive(Debug)]

@@ -1,5 +1,6 @@
 //! Validation of `[[feeds]]` entries.
 
+use super::XmlPoint;
 use super::load::{Validator, bad_escape, is_id};
 use super::raw::{RawFeed, RawValue, S};
 use super::{FeedConfig, Format, JsonMap, Settings, ValueSpec};
@@ -91,6 +92,24 @@ impl Validator<'_> {
                     .filter(|e| !e.message.starts_with("environment variable")),
             );
         }
+        if let Some(j) = &f.json
+            && j.get_ref().lat.is_some() != j.get_ref().lon.is_some()
+        {
+            self.err(
+                j,
+                &key("json"),
+                "lat and lon go together: set both, or neither",
+            );
+        }
+        if let Some(x) = &f.xml
+            && x.get_ref().lat.is_some() != x.get_ref().lon.is_some()
+        {
+            self.err(
+                x,
+                &key("xml"),
+                "lat and lon go together: set both, or neither",
+            );
+        }
         let json = f.json.as_ref().map(|j| {
             let j = j.get_ref();
             let items = self
@@ -104,6 +123,8 @@ impl Validator<'_> {
                 published: self.pointer(&j.published, &key("json.published")),
                 summary: self.pointer(&j.summary, &key("json.summary")),
                 country: self.pointer(&j.country, &key("json.country")),
+                lat: self.pointer(&j.lat, &key("json.lat")),
+                lon: self.pointer(&j.lon, &key("json.lon")),
             }
         });
         if let (Some(_), Some(fmt)) = (&f.json, &f.format)
@@ -194,6 +215,18 @@ impl Validator<'_> {
                 .xml
                 .as_ref()
                 .map(|x| x.get_ref().country.clone())
+                .unwrap_or_default(),
+            xml_point: f
+                .xml
+                .as_ref()
+                .map(|x| {
+                    let x = x.get_ref();
+                    XmlPoint {
+                        lat: x.lat.clone(),
+                        lon: x.lon.clone(),
+                        point: x.point.clone(),
+                    }
+                })
                 .unwrap_or_default(),
             values,
             secrets,

@@ -64,6 +64,12 @@ pub(super) fn parse_json_api(
             json_countries(v, feed.country_codes, &mut countries);
         }
         countries.dedup();
+        if countries.is_empty() {
+            // A point at sea names no country; the text may still.
+            countries.extend(
+                point_of(entry, map).and_then(|(lat, lon)| geo::point::country_at(lat, lon)),
+            );
+        }
         let mut values = Vec::new();
         for spec in &feed.values {
             if let Some(v) = entry.pointer(&spec.at).and_then(|v| json_number(v, spec)) {
@@ -85,6 +91,25 @@ pub(super) fn parse_json_api(
         });
     }
     Ok(items)
+}
+
+/// An item's coordinates: from the `lat` and `lon` pointers, else a GeoJSON Point geometry
+/// (`[lon, lat, depth]`).
+fn point_of(entry: &Value, map: &JsonMap) -> Option<(f64, f64)> {
+    let number = |v: &Value| match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    if let (Some(lat), Some(lon)) = (&map.lat, &map.lon) {
+        return Some((number(entry.pointer(lat)?)?, number(entry.pointer(lon)?)?));
+    }
+    let geometry = entry.get("geometry")?;
+    if geometry.get("type")?.as_str()? != "Point" {
+        return None;
+    }
+    let c = geometry.get("coordinates")?.as_array()?;
+    Some((number(c.get(1)?)?, number(c.first()?)?))
 }
 
 fn json_kind(v: &Value) -> &'static str {

@@ -73,7 +73,7 @@ pub fn parse(
         let capped = cap_entries(body, max_items);
         let body: &[u8] = capped.as_deref().unwrap_or(body);
         let mut items = parse_with_feed_rs(body, feed, max_items, now)?;
-        if !feed.values.is_empty() || !feed.xml_country.is_empty() {
+        if !feed.values.is_empty() || !feed.xml_country.is_empty() || feed.xml_point.is_set() {
             apply_xml_extensions(body, feed, &mut items);
         }
         items
@@ -280,6 +280,39 @@ mod tests {
             codes(&items[0].countries),
             ["CN", "IN", "LA", "MM", "NP", "BT"]
         );
+    }
+
+    #[test]
+    fn coordinates_give_the_country_and_a_point_at_sea_gives_none() {
+        // USGS-style GeoJSON: the geometry is read without any setting.
+        let geojson = r#"{"type":"FeatureCollection","features":[
+          {"id":"a","properties":{"title":"M 5.1 - 45 km NE of the city"},"geometry":{"type":"Point","coordinates":[39.47,13.5,10]}},
+          {"id":"b","properties":{"title":"M 5.9 - Mid-Indian Ridge"},"geometry":{"type":"Point","coordinates":[66.0,-10.0,10]}},
+          {"id":"c","properties":{"title":"M 4.0 - near Goma","iso":"COD"},"geometry":{"type":"Point","coordinates":[39.47,13.5,10]}}]}"#;
+        let f = feed(
+            "[feeds.json]\nitems = \"/features\"\nid = \"/id\"\ntitle = \"/properties/title\"\ncountry = \"/properties/iso\"",
+        );
+        let items = parse(geojson.as_bytes(), &f, 100, now()).expect("parses");
+        assert_eq!(codes(&items[0].countries), ["ET"]);
+        assert!(items[1].countries.is_empty(), "at sea");
+        assert_eq!(codes(&items[2].countries), ["CD"], "a country field wins");
+
+        let json = r#"[{"t":"Report","lat":"13.63","lon":25.35}]"#;
+        let f = feed("[feeds.json]\nitems = \"\"\ntitle = \"/t\"\nlat = \"/lat\"\nlon = \"/lon\"");
+        let items = parse(json.as_bytes(), &f, 100, now()).expect("parses");
+        assert_eq!(codes(&items[0].countries), ["SD"]);
+
+        let rss = r#"<?xml version="1.0"?>
+<rss version="2.0" xmlns:geo="http://www.w3.org/2003/01/geo/wgs84_pos#" xmlns:georss="http://www.georss.org/georss"><channel><title>G</title>
+<item><title>Flood alert</title><link>https://g.test/1</link><geo:lat>-1.68</geo:lat><geo:long>29.22</geo:long></item>
+<item><title>Cyclone</title><link>https://g.test/2</link><georss:point>18.42 -64.62</georss:point></item>
+</channel></rss>"#;
+        let f = feed("[feeds.xml]\nlat = \"geo:lat\"\nlon = \"geo:long\"");
+        let items = parse(rss.as_bytes(), &f, 100, now()).expect("parses");
+        assert_eq!(codes(&items[0].countries), ["CD"]);
+        let f = feed("[feeds.xml]\npoint = \"georss:point\"");
+        let items = parse(rss.as_bytes(), &f, 100, now()).expect("parses");
+        assert_eq!(codes(&items[1].countries), ["VG"]);
     }
 
     #[test]

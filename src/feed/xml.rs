@@ -7,6 +7,8 @@ use quick_xml::events::Event as XmlEvent;
 use super::item::Item;
 use super::parse::{countries_from_str, number_from_str};
 use crate::config::FeedConfig;
+use crate::config::XmlPoint;
+use crate::geo;
 use crate::text;
 
 /// If the document holds more than `max` `<item>`/`<entry>` elements, a copy cut after the
@@ -222,5 +224,24 @@ pub(super) fn apply_xml_extensions(body: &[u8], feed: &FeedConfig, items: &mut [
                 }
             }
         }
+        // Without a country field, the coordinates; a point at sea names none.
+        if item.countries.is_empty()
+            && let Some((lat, lon)) = xml_point(&feed.xml_point, &get)
+        {
+            item.countries.extend(geo::point::country_at(lat, lon));
+        }
     }
+}
+
+/// An item's coordinates from the elements `spec` names.
+fn xml_point<'a>(spec: &XmlPoint, get: &impl Fn(&str) -> Option<&'a str>) -> Option<(f64, f64)> {
+    let number = |s: &str| s.trim().parse::<f64>().ok();
+    if let Some(p) = &spec.point {
+        let mut parts = get(p)?.split_whitespace();
+        return Some((number(parts.next()?)?, number(parts.next()?)?));
+    }
+    Some((
+        number(get(spec.lat.as_deref()?)?)?,
+        number(get(spec.lon.as_deref()?)?)?,
+    ))
 }

@@ -4,6 +4,7 @@
 
 pub mod context;
 mod fips;
+pub mod point;
 pub mod tagger;
 
 use std::collections::HashMap;
