@@ -123,6 +123,15 @@ pub struct Alert {
     /// the same `id` (a consumer keeps the highest revision).
     #[serde(default = "first_revision")]
     pub revision: u32,
+    /// Whether `country` is the one the item is about (a source's own country field, else the
+    /// first country the title names, else the first in the text: a dateline) rather than one
+    /// it merely mentions. Alerts about no item: true.
+    #[serde(default = "yes")]
+    pub primary: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn first_revision() -> u32 {

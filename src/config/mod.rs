@@ -399,6 +399,18 @@ pub struct Rule {
     pub feeds: Vec<String>,
     /// How many distinct publishers must carry a story before an item rule fires.
     pub corroborate: Corroborate,
+    /// Only an item's primary country (the one it is about) counts, not the others it names.
+    pub primary_only: bool,
+}
+
+impl Rule {
+    /// Whether the rule looks at `country` of an item whose primary country is `primary`.
+    pub fn applies_to(&self, country: Option<CountryCode>, primary: Option<CountryCode>) -> bool {
+        if self.primary_only && country != primary {
+            return false;
+        }
+        self.countries.is_empty() || country.is_some_and(|c| self.countries.contains(&c))
+    }
 }
 
 /// The longest `corroborate_within`: stories are grouped over at most this long.

@@ -187,6 +187,7 @@ pub struct RawRule {
     pub scope: Option<S<String>>,
     pub after: Option<S<String>>,
     pub min_sources: Option<S<i64>>,
+    pub primary_only: Option<S<bool>>,
     pub corroborate_within: Option<S<String>>,
     pub severity: S<String>,
     #[serde(default)]

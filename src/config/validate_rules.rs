@@ -305,6 +305,14 @@ impl Validator<'_> {
             }
         };
         let corroborate = self.corroborate(i, r, &kind);
+        let primary_only = r.primary_only.as_ref().is_some_and(|p| *p.get_ref());
+        if let (Some(p), RuleKind::Silence { .. }) = (&r.primary_only, &kind) {
+            self.err(
+                p,
+                &key("primary_only"),
+                "primary_only does not apply to a silence rule (it reads no item's countries)",
+            );
+        }
         Some(Rule {
             id,
             kind,
@@ -312,6 +320,7 @@ impl Validator<'_> {
             countries,
             feeds,
             corroborate,
+            primary_only,
         })
     }
 

@@ -550,9 +550,7 @@ impl Engine {
                 _ => continue,
             };
             for country in countries.iter().flatten().copied() {
-                if !self.rules[ri].countries.is_empty()
-                    && !self.rules[ri].countries.contains(&country)
-                {
+                if !self.rules[ri].applies_to(Some(country), countries[0]) {
                     continue;
                 }
                 let w = self.windows.entry((ri, country)).or_default();
@@ -635,7 +633,7 @@ impl Engine {
         };
         let rule = &self.rules[ri];
         for country in countries.iter().flatten().copied() {
-            if !rule.countries.is_empty() && !rule.countries.contains(&country) {
+            if !rule.applies_to(Some(country), countries[0]) {
                 continue;
             }
             out.window_entries.push(WindowEntry {
@@ -906,9 +904,7 @@ impl Engine {
         for hit in hits {
             let rule = &self.rules[hit.rule];
             for country in countries.iter().copied() {
-                if !rule.countries.is_empty()
-                    && !country.is_some_and(|c| rule.countries.contains(&c))
-                {
+                if !rule.applies_to(country, countries[0]) {
                     continue;
                 }
                 let publisher = Publisher::of(item.url.as_deref(), &item.feed);
@@ -943,6 +939,7 @@ impl Engine {
                         sources.join(", ")
                     ));
                 }
+                alert.primary = country == countries[0];
                 alert.story = Some(story_text(story));
                 alert.sources = sources;
                 alert.revision = revision;
@@ -1042,6 +1039,7 @@ impl Engine {
             story: None,
             sources: Vec::new(),
             revision: 1,
+            primary: true,
         }
     }
 

@@ -81,6 +81,7 @@ pub fn alert(
             story: None,
             sources: Vec::new(),
             revision: 1,
+            primary: true,
         },
         triage: TriageState::default(),
         also_in: Vec::new(),

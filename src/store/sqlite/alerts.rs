@@ -13,7 +13,7 @@ use crate::geo;
 pub(super) const COLUMNS: &str = "a.json, a.id, a.at, a.at_ms, a.country, a.listed, a.rule,
     a.kind, a.severity, a.feed, a.item, a.matched, a.field, a.value, a.lim, a.op, a.expected,
     a.explanation, i.feed, i.title, i.url, i.summary, i.published, a.title, a.story, a.sources,
-    a.revision";
+    a.revision, a.is_primary";
 
 /// The join [`COLUMNS`] reads from.
 pub(super) const JOIN: &str =
@@ -31,9 +31,9 @@ pub(super) fn insert(
         .prepare_cached(
             "INSERT OR IGNORE INTO alerts (id, at, at_ms, event_time, country, listed, rule, kind,
                 severity, feed, item, matched, field, value, lim, op, expected, explanation,
-                title, story, sources, revision, json, delivered)
+                title, story, sources, revision, is_primary, json, delivered)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22, '', 1)",
+                ?18, ?19, ?20, ?21, ?22, ?23, '', 1)",
         )?
         .execute(params![
             alert.id,
@@ -59,6 +59,7 @@ pub(super) fn insert(
             alert.story,
             sources_json(&alert.sources),
             alert.revision,
+            (!alert.primary).then_some(false),
         ])?;
     Ok(n == 1)
 }
@@ -123,6 +124,7 @@ pub(super) fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<Ale
             story: None,
             sources: Vec::new(),
             revision: 1,
+            primary: true,
         }
     } else {
         match Event::from_body(&json) {
@@ -140,6 +142,9 @@ pub(super) fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<Ale
     }
     if let Some(revision) = r.get::<_, Option<u32>>(first + 26)? {
         alert.revision = revision;
+    }
+    if let Some(primary) = r.get::<_, Option<bool>>(first + 27)? {
+        alert.primary = primary;
     }
     // With its item still stored, the alert reads the item's text as it is now.
     if r.get::<_, Option<String>>(first + 18)?.is_some() {
@@ -216,6 +221,7 @@ mod tests {
             story: Some("00000000000000ab".into()),
             sources: vec!["example.org".into(), "wire".into()],
             revision: 2,
+            primary: false,
         };
         let bare = Alert {
             id: "a2".into(),
@@ -232,6 +238,7 @@ mod tests {
             story: None,
             sources: vec![],
             revision: 1,
+            primary: true,
             ..full.clone()
         };
         store

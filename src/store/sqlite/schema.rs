@@ -151,6 +151,8 @@ const MIGRATIONS: &[&str] = &[
         state TEXT NOT NULL,
         PRIMARY KEY (rule, country, story)
      );",
+    // 6: whether an alert's country is the one its item is about (NULL: yes).
+    "ALTER TABLE alerts ADD COLUMN is_primary INTEGER;",
 ];
 
 /// Registers the SQL functions migrations use: `watchfloor_digest64(text)`, the digest
