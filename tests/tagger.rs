@@ -80,8 +80,8 @@ fn tagger_on_traps() {
         include_str!("attribution/traps.tsv"),
     );
     assert!(n >= 90, "{n} headlines");
-    // The goal is 0.95 for both; people named like countries ("Chad Smith", "Jordan
-    // Peterson") are still read as places. This floor keeps the rules from slipping back.
-    assert!(precision >= 0.8, "precision {precision:.3} < 0.8");
+    // The goal is 0.95 for both; people whose names are not in the census lists ("Israel
+    // Adesanya") are still read as places. This floor keeps the rules from slipping back.
+    assert!(precision >= 0.85, "precision {precision:.3} < 0.85");
     assert!(recall >= 0.95, "recall {recall:.3} < 0.95");
 }
