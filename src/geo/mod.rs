@@ -136,7 +136,10 @@ fn build_registry() -> Registry {
                 continue;
             }
             let gn = GeoName::parse(raw, target);
-            if gn.case == CaseRule::Any && !gn.text.contains(' ') && gn.text.ends_with(['n', 'i']) {
+            if gn.case != CaseRule::Exact
+                && !gn.text.contains(' ')
+                && gn.text.ends_with(['n', 'i', 'o'])
+            {
                 names.push(GeoName {
                     text: format!("{}s", gn.text),
                     ..gn.clone()
@@ -266,6 +269,26 @@ mod tests {
 
     fn code(s: &str) -> String {
         lookup(s).map(|c| c.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn plural_demonyms_name_their_country() {
+        let matcher = crate::rules::matcher::MatcherBuilder::new()
+            .build()
+            .expect("builds");
+        for (text, want) in [
+            ("Filipinos flee as typhoon nears", "PH"),
+            ("Afghans queue at the border", "AF"),
+            ("Iraqis vote in provincial polls", "IQ"),
+        ] {
+            let got: Vec<String> = matcher
+                .scan(&[text])
+                .countries
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(got, [want], "{text}");
+        }
     }
 
     #[test]
