@@ -83,7 +83,7 @@ impl Corroborations {
         &mut self,
         (rule, country, story): Key,
         demand: &Corroborate,
-        publisher: Publisher,
+        publisher: &Publisher,
         event_time: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Heard {
@@ -106,8 +106,8 @@ impl Corroborations {
             && !state.sources.iter().any(|s| s.family == publisher.family);
         if counts {
             state.sources.push(Source {
-                family: publisher.family,
-                name: publisher.name,
+                family: publisher.family.clone(),
+                name: publisher.name.clone(),
             });
             state.last = now;
             self.dirty.push(key);
@@ -247,19 +247,19 @@ mod tests {
         let k = (0, None, 7);
         let d = demand(1);
         assert_eq!(
-            revision(c.hear(k, &d, publisher("a.com"), at(0), at(0))),
+            revision(c.hear(k, &d, &publisher("a.com"), at(0), at(0))),
             Some(1)
         );
         // The same outlet again, or its mirror, adds nothing.
         assert_eq!(
-            revision(c.hear(k, &d, publisher("a.com"), at(1), at(1))),
+            revision(c.hear(k, &d, &publisher("a.com"), at(1), at(1))),
             None
         );
         assert_eq!(
-            revision(c.hear(k, &d, publisher("a.co.uk"), at(1), at(1))),
+            revision(c.hear(k, &d, &publisher("a.co.uk"), at(1), at(1))),
             None
         );
-        match c.hear(k, &d, publisher("b.org"), at(2), at(2)) {
+        match c.hear(k, &d, &publisher("b.org"), at(2), at(2)) {
             Heard::Emit { revision, sources } => {
                 assert_eq!(revision, 2);
                 assert_eq!(sources, ["a.com", "b.org"]);
@@ -268,7 +268,7 @@ mod tests {
         }
         // Past corroborate_within a publisher no longer counts.
         assert_eq!(
-            revision(c.hear(k, &d, publisher("c.net"), at(30), at(30))),
+            revision(c.hear(k, &d, &publisher("c.net"), at(30), at(30))),
             None
         );
     }
@@ -279,25 +279,25 @@ mod tests {
         let d = demand(2);
         let k = (0, None, 1);
         assert_eq!(
-            revision(c.hear(k, &d, publisher("a.com"), at(0), at(0))),
+            revision(c.hear(k, &d, &publisher("a.com"), at(0), at(0))),
             None
         );
         assert_eq!(
-            revision(c.hear(k, &d, publisher("a.com"), at(1), at(1))),
+            revision(c.hear(k, &d, &publisher("a.com"), at(1), at(1))),
             None
         );
         assert_eq!(
-            revision(c.hear(k, &d, publisher("b.com"), at(5), at(5))),
+            revision(c.hear(k, &d, &publisher("b.com"), at(5), at(5))),
             Some(1)
         );
         // Too late: the second publisher came after the window.
         let k = (0, None, 2);
         assert_eq!(
-            revision(c.hear(k, &d, publisher("a.com"), at(0), at(0))),
+            revision(c.hear(k, &d, &publisher("a.com"), at(0), at(0))),
             None
         );
         assert_eq!(
-            revision(c.hear(k, &d, publisher("b.com"), at(25), at(25))),
+            revision(c.hear(k, &d, &publisher("b.com"), at(25), at(25))),
             None
         );
     }
@@ -307,14 +307,14 @@ mod tests {
         let mut c = Corroborations::default();
         let d = demand(2);
         let k = (3, None, 9);
-        c.hear(k, &d, publisher("a.com"), at(0), at(0));
+        c.hear(k, &d, &publisher("a.com"), at(0), at(0));
         let records = c.take(|_| "r");
         assert_eq!(records.len(), 1, "a pending state is saved");
         assert!(c.take(|_| "r").is_empty(), "taken states are clean");
         let mut back = Corroborations::default();
         back.restore(3, &records[0]);
         assert_eq!(
-            revision(back.hear(k, &d, publisher("b.com"), at(2), at(2))),
+            revision(back.hear(k, &d, &publisher("b.com"), at(2), at(2))),
             Some(1)
         );
         assert!(
@@ -325,11 +325,11 @@ mod tests {
         let mut raised = Corroborations::default();
         raised.restore_raised(k, at(0), at(2), &["a.com".into(), "b.com".into()], 1);
         assert_eq!(
-            revision(raised.hear(k, &d, publisher("b.com"), at(3), at(3))),
+            revision(raised.hear(k, &d, &publisher("b.com"), at(3), at(3))),
             None
         );
         assert_eq!(
-            revision(raised.hear(k, &d, publisher("c.org"), at(3), at(3))),
+            revision(raised.hear(k, &d, &publisher("c.org"), at(3), at(3))),
             Some(2)
         );
     }

@@ -329,8 +329,7 @@ impl Engine {
                 .rules
                 .iter()
                 .map(|r| dur(r.corroborate.within))
-                .max()
-                .unwrap_or(chrono::Duration::days(1)),
+                .fold(chrono::Duration::days(1), chrono::Duration::max),
             corroborations: Corroborations::default(),
             scratch: Scratch::default(),
             hits: Hits::default(),
@@ -901,17 +900,18 @@ impl Engine {
                 s
             }
         };
+        // One link parse per item, not per rule and country.
+        let publisher = Publisher::of(item.url.as_deref(), &item.feed);
         for hit in hits {
             let rule = &self.rules[hit.rule];
             for country in countries.iter().copied() {
                 if !rule.applies_to(country, countries[0]) {
                     continue;
                 }
-                let publisher = Publisher::of(item.url.as_deref(), &item.feed);
                 let heard = self.corroborations.hear(
                     (hit.rule, country, story),
                     &rule.corroborate,
-                    publisher,
+                    &publisher,
                     event_time,
                     now,
                 );
@@ -950,7 +950,6 @@ impl Engine {
 
     /// Files a stored item under its story again (on restart), so later reports join it.
     pub fn restore_story(&mut self, s: &StoryItem) {
-        let Some(story) = s.story else { return };
         let countries: Vec<CountryCode> = if s.item.countries.is_empty() {
             self.scan(&s.item);
             self.hits.countries.clone()
@@ -963,7 +962,7 @@ impl Engine {
             &s.item.feed,
             at,
             own_story(&s.item),
-            story,
+            s.story,
         );
     }
 

@@ -268,5 +268,5 @@ pub struct StoryItem {
     /// When it was first seen.
     pub first_seen: DateTime<Utc>,
     /// The story it was filed under.
-    pub story: Option<i64>,
+    pub story: i64,
 }
