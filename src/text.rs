@@ -174,6 +174,28 @@ fn is_block(name: &str) -> bool {
     )
 }
 
+/// `s` without the accents of its Latin letters ("Tillabéri" -> "Tillaberi"); other scripts
+/// are left as they are.
+pub fn without_latin_accents(s: &str) -> std::borrow::Cow<'_, str> {
+    let accented = |c: char| matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}');
+    if !s.chars().any(accented) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if accented(c) {
+            unicode_normalization::char::decompose_canonical(c, |d| {
+                if !unicode_normalization::char::is_combining_mark(d) {
+                    out.push(d);
+                }
+            });
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Text prepared for matching: lowercased (Unicode-aware) with typographic apostrophes folded to
 /// `'`, plus a map back to byte offsets in the original text when the two differ in length.
 #[derive(Debug, Default)]

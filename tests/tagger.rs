@@ -79,9 +79,79 @@ fn tagger_on_traps() {
         "attribution/traps.tsv",
         include_str!("attribution/traps.tsv"),
     );
-    assert!(n >= 90, "{n} headlines");
-    // The goal is 0.95 for both; people whose names are not in the census lists ("Israel
-    // Adesanya") are still read as places. This floor keeps the rules from slipping back.
-    assert!(precision >= 0.85, "precision {precision:.3} < 0.85");
+    assert!(n >= 210, "{n} headlines");
+    // The goal is 0.97 for both and no trap tagged. Still read as places: things named after a
+    // country's demonym ("German shepherd", "Egyptian cotton"), sports clubs ("Houston
+    // Rockets"), seats of courts and institutions ("The Hague tribunal", "Brussels proposes"),
+    // and people whose names are not in the census lists ("Israel Adesanya"). This floor keeps
+    // the rules from slipping back.
+    assert!(precision >= 0.55, "precision {precision:.3} < 0.55");
     assert!(recall >= 0.95, "recall {recall:.3} < 0.95");
+}
+
+#[test]
+fn tagger_reads_cities_and_regions() {
+    let (n, precision, recall) = score(
+        "attribution/places.tsv",
+        include_str!("attribution/places.tsv"),
+    );
+    assert!(n >= 80, "{n} headlines");
+    // Before the place table: precision 0.892, recall 0.725. What is left: towns under 15,000
+    // people, names that are English words ("Swat"), two-character Chinese names, and the
+    // seats of courts and talks (The Hague), labelled as no place.
+    assert!(precision >= 0.95, "precision {precision:.3} < 0.95");
+    assert!(recall >= 0.9, "recall {recall:.3} < 0.9");
+}
+
+/// Primary country on headlines that name several: (lines, precision, recall) where a line's
+/// primary is the first country the tagger reads.
+fn score_primary(text: &str) -> (usize, f64, f64) {
+    let matcher = MatcherBuilder::new().build().expect("gazetteer builds");
+    let (mut right, mut predicted, mut expected, mut n) = (0usize, 0usize, 0usize, 0usize);
+    for line in text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
+        let mut cols = line.splitn(3, '\t');
+        let (Some(primary), Some(_), Some(headline)) = (cols.next(), cols.next(), cols.next())
+        else {
+            panic!("bad line: {line:?}");
+        };
+        let got = matcher
+            .scan(&[headline])
+            .countries
+            .first()
+            .map(|c| c.to_string());
+        n += 1;
+        predicted += usize::from(got.is_some());
+        expected += usize::from(primary != "-");
+        if got.as_deref() == Some(primary) {
+            right += 1;
+        } else {
+            println!("  {headline:?}: primary {primary}, got {got:?}");
+        }
+    }
+    let precision = right as f64 / predicted.max(1) as f64;
+    let recall = right as f64 / expected.max(1) as f64;
+    println!("primary country: {n} headlines, precision {precision:.3}, recall {recall:.3}");
+    (n, precision, recall)
+}
+
+#[test]
+fn primary_country_of_headlines_naming_several() {
+    let text = include_str!("attribution/primary.tsv");
+    // Every country named, scored like the other sets.
+    let all: String = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t').map(|(_, rest)| format!("{rest}\n")))
+        .collect();
+    let (_, precision, recall) = score("attribution/primary.tsv (every country)", &all);
+    assert!(precision >= 0.9, "precision {precision:.3} < 0.9");
+    assert!(recall >= 0.9, "recall {recall:.3} < 0.9");
+    let (n, precision, recall) = score_primary(text);
+    assert!(n >= 60, "{n} headlines");
+    // First mention alone: precision 0.606, recall 0.625.
+    assert!(precision >= 0.85, "primary precision {precision:.3} < 0.85");
+    assert!(recall >= 0.85, "primary recall {recall:.3} < 0.85");
 }

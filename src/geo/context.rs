@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use super::tagger::GeoHit;
+use super::tagger::{GeoHit, NameKind};
 
 /// Words that, written with a capital right after a country name or demonym, make it part of
 /// an organisation's name ("Irish Aid", not "Sudan aid appeal").
@@ -29,6 +29,40 @@ const ORGANISATION_AFTER: &[&str] = &[
     "daily",
     "24",
     "broadcasting",
+    "times",
+    "tribune",
+    "herald",
+    "post",
+    "journal",
+    "gazette",
+    "observer",
+    "telegraph",
+    "council",
+    "church aid",
+    "agency for",
+    "team",
+];
+
+/// Words after a city that make it the name of an agreement, a forum or talks held there
+/// ("Minsk agreements", "Oslo Accords", "Rome Statute", "Vienna talks"), in any case.
+const SEAT_AFTER: &[&str] = &[
+    "accord",
+    "accords",
+    "agreement",
+    "agreements",
+    "protocol",
+    "statute",
+    "pact",
+    "convention",
+    "conventions",
+    "final act",
+    "process",
+    "format",
+    "talks",
+    "declaration",
+    "consensus",
+    "club",
+    "principles",
 ];
 
 /// Words that, right before a country name, make it part of an organisation's name.
@@ -158,6 +192,11 @@ fn given_name_and_surname(
     {
         return false;
     }
+    !title_case(original_before, original_rest)
+}
+
+/// Whether the text is in title case: most of its longer words start with a capital.
+fn title_case(original_before: &str, original_rest: &str) -> bool {
     let words: Vec<&str> = original_before
         .split_whitespace()
         .chain(original_rest.split_whitespace())
@@ -167,7 +206,48 @@ fn given_name_and_surname(
         .iter()
         .filter(|w| w.starts_with(char::is_uppercase))
         .count();
-    capitals * 10 < words.len() * 7
+    capitals * 10 >= words.len() * 7
+}
+
+/// The first word of `text`, letters and apostrophes only.
+fn first_word(text: &str) -> &str {
+    let end = text
+        .char_indices()
+        .find(|(_, c)| !(c.is_alphabetic() || *c == '\''))
+        .map_or(text.len(), |(i, _)| i);
+    &text[..end]
+}
+
+/// A name in a person's name outside title case: followed by a capitalised common surname and
+/// then a lowercase word ("Paris Hilton hosts", "Jamaica Kincaid wins"), or itself a common
+/// surname after a capitalised word and before a lowercase one ("Paris Jackson releases").
+fn in_persons_name(text: &str, hit: &GeoHit, original_before: &str, original_rest: &str) -> bool {
+    if title_case(original_before, original_rest) {
+        return false;
+    }
+    let lowercase_next = |rest: &str| {
+        after(rest, 0)
+            .chars()
+            .next()
+            .is_some_and(char::is_lowercase)
+    };
+    let rest = after(original_rest, 0);
+    let next = first_word(rest);
+    if next.starts_with(char::is_uppercase)
+        && PEOPLE.surnames.contains(next.to_lowercase().as_str())
+        && lowercase_next(&rest[next.len()..])
+    {
+        return true;
+    }
+    let previous = original_before
+        .strip_suffix(' ')
+        .and_then(|b| b.rsplit(' ').next())
+        .unwrap_or("");
+    PEOPLE.surnames.contains(&text[hit.start..hit.end])
+        && previous.chars().count() >= 2
+        && previous.starts_with(char::is_uppercase)
+        && previous.chars().all(char::is_alphabetic)
+        && lowercase_next(original_rest)
 }
 
 /// Whether the hit is an acronym in brackets spelling the capitalised words right before it:
@@ -216,6 +296,8 @@ pub fn not_a_place(
         || donor_list(text, cues, hit.start)
         || after_given_name(text, hit.start, original_before)
         || given_name_and_surname(text, hit, original_before, original_rest)
+        || in_persons_name(text, hit, original_before, original_rest)
+        || (hit.kind != NameKind::Country && SEAT_AFTER.iter().any(|w| starts_word(rest, w)))
         || acronym_of_what_precedes(text, hit.start, hit.end, original_before)
 }
 
@@ -237,6 +319,7 @@ mod tests {
                 start,
                 end,
                 code: None,
+                kind: crate::geo::NameKind::Gazetteer,
             },
             &text[..start],
             &text[end..],

@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-pub use tagger::{CaseRule, GeoName};
+pub use tagger::{CaseRule, GeoName, NameKind};
 
 /// An ISO 3166-1 alpha-2 code known to the registry. Only [`lookup`] and friends make one, so a
 /// `CountryCode` always names a real entry.
@@ -99,6 +99,10 @@ struct Registry {
 /// The gazetteer source, compiled into the binary.
 const GAZETTEER: &str = include_str!("gazetteer.txt");
 
+/// Cities and first-level regions from GeoNames and ISO 3166-2, built by
+/// `scripts/place-names.py`.
+const PLACES: &str = include_str!("places.txt");
+
 /// Country names in Arabic, Chinese, English, French, Russian, Spanish and Portuguese from
 /// CLDR, built by `scripts/country-names.py`.
 const CLDR_NAMES: &str = include_str!("names.txt");
@@ -128,7 +132,7 @@ fn build_registry() -> Registry {
         let target = code_of(code);
         if let Some(c) = target {
             display.insert(c, name);
-            names.push(GeoName::parse(name, Some(c)));
+            names.push(GeoName::parse(name, Some(c)).own_name());
         }
         for raw in rest.unwrap_or("").split(';') {
             let raw = raw.trim();
@@ -162,7 +166,7 @@ fn build_registry() -> Registry {
         };
         let Some(code) = code_of(code) else { continue };
         for raw in list.split(';') {
-            let gn = GeoName::parse(raw, Some(code));
+            let gn = GeoName::parse(raw, Some(code)).own_name();
             if !gn.text.is_empty() && !known.contains(&gn.text.to_lowercase()) {
                 names.push(gn);
             }
@@ -176,6 +180,28 @@ fn build_registry() -> Registry {
         .map(|n| (n.text.to_lowercase(), n.code))
         .collect();
     names.retain(|n| n.case != CaseRule::Any || !strict.contains(&(n.text.to_lowercase(), n.code)));
+
+    // Every case-insensitive gazetteer name is a lookup key too ("Burma", "Ivory Coast"); the
+    // places that follow are only for the tagger.
+    let lookup_names: Vec<(String, CountryCode)> = names
+        .iter()
+        .filter(|n| n.case == CaseRule::Any)
+        .filter_map(|n| n.code.map(|c| (n.text.to_lowercase(), c)))
+        .collect();
+    for line in PLACES.lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        let Some((code, list)) = line.split_once('|') else {
+            continue;
+        };
+        let Some(code) = code_of(code) else { continue };
+        names.extend(
+            list.split(';')
+                .filter(|raw| !raw.is_empty())
+                .map(|raw| GeoName::parse_place(raw, code)),
+        );
+    }
 
     let mut countries = Vec::new();
     let mut by_alpha2 = HashMap::new();
@@ -197,11 +223,8 @@ fn build_registry() -> Registry {
             name,
         });
     }
-    // Every case-insensitive gazetteer name is a lookup key too ("Burma", "Ivory Coast").
-    for n in &names {
-        if let (Some(code), CaseRule::Any) = (n.code, n.case) {
-            index.entry(n.text.to_lowercase()).or_insert(code);
-        }
+    for (name, code) in lookup_names {
+        index.entry(name).or_insert(code);
     }
     let fips = fips::FIPS_TO_ISO
         .iter()

@@ -15,6 +15,20 @@ pub enum CaseRule {
     Exact,
 }
 
+/// What a name names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    /// A country's own name ("Georgia", "Géorgie").
+    Country,
+    /// Another name the gazetteer gives a country: a demonym, an older name, a city it lists.
+    Gazetteer,
+    /// A city or region from the place table.
+    Place,
+    /// A place whose name another country's place (or a country) shares: it names its country
+    /// only when the item names that country too, by another name or place.
+    SharedPlace,
+}
+
 /// A name in the gazetteer.
 #[derive(Debug, Clone)]
 pub struct GeoName {
@@ -25,6 +39,8 @@ pub struct GeoName {
     pub code: Option<CountryCode>,
     /// Case rule.
     pub case: CaseRule,
+    /// Country name or place.
+    pub kind: NameKind,
 }
 
 impl GeoName {
@@ -41,6 +57,28 @@ impl GeoName {
             text: text.to_string(),
             code,
             case,
+            kind: NameKind::Gazetteer,
+        }
+    }
+
+    /// This name as a country's own name.
+    pub fn own_name(self) -> Self {
+        Self {
+            kind: NameKind::Country,
+            ..self
+        }
+    }
+
+    /// Parses an entry of the place table: the gazetteer's markers after an optional `~`
+    /// (a name other places share).
+    pub fn parse_place(raw: &str, code: CountryCode) -> Self {
+        let (kind, rest) = match raw.strip_prefix('~') {
+            Some(rest) => (NameKind::SharedPlace, rest),
+            None => (NameKind::Place, raw),
+        };
+        Self {
+            kind,
+            ..Self::parse(rest, Some(code))
         }
     }
 
@@ -63,22 +101,187 @@ pub struct GeoHit {
     pub end: usize,
     /// The country, or `None` for a blocking phrase.
     pub code: Option<CountryCode>,
+    /// Country name or place.
+    pub kind: NameKind,
 }
 
-/// Resolves overlapping hits leftmost-longest and appends the countries named, in order of
-/// first appearance and without repeats, to `out`.
-pub fn resolve(hits: &mut [GeoHit], out: &mut Vec<CountryCode>) {
+/// Resolves hits into the countries named, appended to `out` in order of first appearance and
+/// without repeats.
+///
+/// Overlapping hits resolve leftmost-longest. Hits on the same span are one name's readings:
+/// a span with one reading names it; a name several places share names the countries among
+/// its readings that the rest of the item names (by a country name or an unshared place), else
+/// the one reading that is not shared (a city that dwarfs its namesakes: Tripoli is Libya's
+/// unless Lebanon is named), else nothing. A country's name that is also a place elsewhere
+/// ("Georgia") stays the country unless the item names a place in that other country and
+/// nothing of the first ("Georgia officials certify results in Atlanta").
+pub fn resolve(hits: &mut [GeoHit], out: &mut Vec<GeoHit>) {
+    out.clear();
     hits.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    // Keep the spans leftmost-longest; every hit on a kept span stays.
+    let mut kept = 0usize;
     let mut covered_to = 0usize;
-    for h in hits.iter() {
-        if h.start < covered_to {
+    let mut span = (usize::MAX, usize::MAX);
+    for i in 0..hits.len() {
+        let h = hits[i];
+        if (h.start, h.end) != span {
+            if h.start < covered_to {
+                continue;
+            }
+            span = (h.start, h.end);
+            covered_to = h.end;
+        }
+        hits[kept] = h;
+        kept += 1;
+    }
+    let hits = &hits[..kept];
+    let spans = || hits.chunk_by(|a, b| (a.start, a.end) == (b.start, b.end));
+
+    let simple = spans().all(|s| s.len() == 1 && s[0].kind != NameKind::SharedPlace);
+    if simple {
+        for h in hits {
+            push(out, h);
+        }
+        return;
+    }
+
+    // What the item names for sure: spans with one reading that is not shared.
+    let sure = |s: &[GeoHit]| -> Option<(CountryCode, NameKind)> {
+        match s {
+            [h] if h.kind != NameKind::SharedPlace => h.code.map(|c| (c, h.kind)),
+            _ => None,
+        }
+    };
+    // Whether another span names `code`; `by_place` asks for anything but the country's own name.
+    let named_elsewhere = |here: usize, code: CountryCode, by_place: bool| {
+        spans().any(|s| {
+            s[0].start != here
+                && sure(s)
+                    .is_some_and(|(c, kind)| c == code && (!by_place || kind != NameKind::Country))
+        })
+    };
+    for s in spans() {
+        if sure(s).is_some() {
+            push(out, &s[0]);
             continue;
         }
-        covered_to = h.end;
-        if let Some(code) = h.code
-            && !out.contains(&code)
-        {
+        let here = s[0].start;
+        let confirmed = |h: &&GeoHit, by_place: bool| {
+            h.code.is_some_and(|c| named_elsewhere(here, c, by_place))
+        };
+        let gazetteer = s
+            .iter()
+            .filter(|h| matches!(h.kind, NameKind::Country | NameKind::Gazetteer));
+        let shared = s.iter().filter(|h| h.kind == NameKind::SharedPlace);
+        if gazetteer.clone().next().is_some() {
+            // A country's own name gives way only to a place in the other country; another
+            // gazetteer name (a city it lists) to the other country's name too.
+            let own_name = gazetteer.clone().any(|h| h.kind == NameKind::Country);
+            let kept = gazetteer.clone().any(|h| confirmed(&h, false));
+            let other: Vec<&GeoHit> = shared.filter(|h| confirmed(h, own_name)).collect();
+            if kept || other.is_empty() {
+                gazetteer.for_each(|h| push(out, h));
+            } else {
+                other.iter().for_each(|h| push(out, h));
+            }
+            continue;
+        }
+        let mut agreed = s.iter().filter(|h| confirmed(h, false)).peekable();
+        if agreed.peek().is_some() {
+            agreed.for_each(|h| push(out, h));
+        } else if let Some(h) = s.iter().find(|h| h.kind == NameKind::Place) {
+            push(out, h);
+        }
+    }
+}
+
+fn push(out: &mut Vec<GeoHit>, hit: &GeoHit) {
+    if hit.code.is_some() {
+        out.push(*hit);
+    }
+}
+
+/// Words right before a name that say the item happens there.
+const LOCATIVE_BEFORE: &[&str] = &[
+    "in", "inside", "near", "at", "into", "across", "to", "of", "en", "dans", "au", "aux", "à",
+    "em", "no", "na", "nos", "nas", "в", "во", "في",
+];
+
+/// Word endings after a name that make it the actor's origin, not the place ("UAE-backed").
+const ORIGIN_AFTER: &[&str] = &[
+    "-backed",
+    "-led",
+    "-based",
+    "-born",
+    "-funded",
+    "-allied",
+    "-sponsored",
+    "-made",
+];
+
+/// How strongly one mention says "this is where the item happens".
+fn place_score(text: &str, hit: &GeoHit) -> i32 {
+    let Some(code) = hit.code else {
+        return i32::MIN;
+    };
+    let name = &text[hit.start..hit.end];
+    let before = text[..hit.start].trim_end_matches(' ');
+    let previous = before.rsplit([' ', '\n', '(', ',']).next().unwrap_or("");
+    let rest = &text[hit.end..];
+    let mut score = 0;
+    if LOCATIVE_BEFORE.contains(&previous) || before.ends_with('在') {
+        score += 2;
+    }
+    if rest.starts_with("'s ") || rest.starts_with("’s ") {
+        score += 2;
+    }
+    if matches!(hit.kind, NameKind::Place | NameKind::SharedPlace) {
+        score += 1;
+    }
+    if rest.starts_with(" border") || rest.starts_with("-border") {
+        // "near Bangladesh border": the edge of the country, seen from the other side.
+        score -= 2;
+    }
+    if ORIGIN_AFTER.iter().any(|w| rest.starts_with(w)) || is_demonym(name, code, hit.kind) {
+        score -= 3;
+    }
+    if text[..hit.start].contains('\n') {
+        // Past the title.
+        score -= 1;
+    }
+    score
+}
+
+/// A gazetteer name that starts like its country's name without being it: a demonym
+/// ("Russian", "Israeli", "Chinese").
+fn is_demonym(name: &str, code: CountryCode, kind: NameKind) -> bool {
+    if kind != NameKind::Gazetteer {
+        return false;
+    }
+    let country = code.name().to_lowercase();
+    let stem: String = country.chars().take(4).collect();
+    stem.chars().count() == 4 && name.starts_with(&stem) && name != country
+}
+
+/// Orders the countries of the accepted mentions: the one the item is most about first (the
+/// best-placed mention by [`place_score`], earlier winning ties), then the rest in order of
+/// first appearance.
+pub fn order(text: &str, accepted: &[GeoHit], out: &mut Vec<CountryCode>) {
+    out.clear();
+    let mut best: Option<(i32, CountryCode)> = None;
+    for hit in accepted {
+        let Some(code) = hit.code else { continue };
+        if !out.contains(&code) {
             out.push(code);
         }
+        let score = place_score(text, hit);
+        if best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, code));
+        }
+    }
+    if let Some((_, primary)) = best
+        && let Some(i) = out.iter().position(|c| *c == primary)
+    {
+        out[..=i].rotate_right(1);
     }
 }

@@ -61,7 +61,7 @@ impl Term {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
     Geo(u32),
     Term(TermId),
@@ -124,13 +124,18 @@ impl MatcherBuilder {
                 targets.push(Vec::new());
                 patterns.len() - 1
             });
-            targets[slot].push(target);
+            if !targets[slot].contains(&target) {
+                targets[slot].push(target);
+            }
         };
         for (i, name) in geo.iter().enumerate() {
-            add(
-                &name.text,
-                Target::Geo(u32::try_from(i).unwrap_or(u32::MAX)),
-            );
+            let target = Target::Geo(u32::try_from(i).unwrap_or(u32::MAX));
+            add(&name.text, target);
+            // Places are written without their accents as often as with them.
+            let plain = crate::text::without_latin_accents(&name.text);
+            if plain != name.text.as_str() {
+                add(&plain, target);
+            }
         }
         for (i, term) in self.terms.iter().enumerate() {
             add(
@@ -192,6 +197,8 @@ pub struct Scratch {
     geo: Vec<GeoHit>,
     /// Where donor cues end in the folded text.
     cues: Vec<usize>,
+    /// The name hits that name a country, in order.
+    accepted: Vec<GeoHit>,
 }
 
 impl Matcher {
@@ -271,6 +278,7 @@ impl Matcher {
                                 start,
                                 end,
                                 code: name.code,
+                                kind: name.kind,
                             });
                         }
                     }
@@ -293,7 +301,8 @@ impl Matcher {
                 }
             }
         }
-        tagger::resolve(&mut scratch.geo, &mut hits.countries);
+        tagger::resolve(&mut scratch.geo, &mut scratch.accepted);
+        tagger::order(folded, &scratch.accepted, &mut hits.countries);
     }
 }
 
