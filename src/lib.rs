@@ -4,6 +4,7 @@
 //! in one pass ([`rules`]), alerts and status changes flow out as [`event::Event`]s, and the
 //! [`store`] keeps state across restarts.
 
+pub mod baseline;
 pub mod config;
 pub mod demo;
 pub mod event;

@@ -50,6 +50,11 @@ enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// Structural risk from the Early Warning Project's statistical risk assessment.
+    Baseline {
+        #[command(subcommand)]
+        action: BaselineAction,
+    },
     /// Run against a built-in demo feed server on loopback; needs no network.
     Demo {
         /// Print JSON lines instead of opening the screen.
@@ -59,6 +64,22 @@ enum Command {
         #[arg(long, default_value_t = 1.0, value_name = "N")]
         speed: f64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum BaselineAction {
+    /// Read an EWP risk CSV (either column layout) and store each country's risk and rank in
+    /// the data directory, replacing the last import; rows it cannot match are listed.
+    Import {
+        /// The CSV file.
+        #[arg(value_name = "FILE.csv")]
+        file: PathBuf,
+        /// The risk column to take (default: the two-year column of the newest run).
+        #[arg(long, value_name = "NAME")]
+        column: Option<String>,
+    },
+    /// Print the imported risk, highest first.
+    Show,
 }
 
 /// Exit code for usage and config errors.
@@ -144,6 +165,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             init_file_logging(&data);
             let rt = runtime()?;
             rt.block_on(run_screen(config, data, attach, None))
+        }
+        Some(Command::Baseline { action }) => {
+            init_logging();
+            let data = match cli.data {
+                Some(dir) => dir,
+                None => {
+                    let (_, config) = match find_and_load(cli.config.as_deref()) {
+                        Ok(found) => found,
+                        Err(code) => return Ok(code),
+                    };
+                    data_dir(None, &config)?
+                }
+            };
+            baseline(action, &data)
         }
         Some(Command::Check) => {
             init_logging();
@@ -248,6 +283,82 @@ fn config_path(flag: Option<&Path>) -> Option<PathBuf> {
     dirs::config_dir()
         .map(|d| d.join("watchfloor/watchfloor.toml"))
         .filter(|p| p.is_file())
+}
+
+/// `watchfloor baseline import|show`.
+fn baseline(action: BaselineAction, data: &Path) -> anyhow::Result<ExitCode> {
+    use watchfloor::store::Store;
+    match action {
+        BaselineAction::Import { file, column } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into(),
+            );
+            let import = match watchfloor::baseline::read_ewp(&text, &name, column.as_deref()) {
+                Ok(import) => import,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return Ok(ExitCode::from(EXIT_CONFIG));
+                }
+            };
+            for row in &import.unmatched {
+                let cow = if row.cow.is_empty() { "none" } else { &row.cow };
+                eprintln!(
+                    "{}:{}: no country for {:?} (COW {cow}); row skipped",
+                    file.display(),
+                    row.line,
+                    watchfloor::text::clean(&row.name, 80)
+                );
+            }
+            for (line, row) in &import.without_risk {
+                eprintln!(
+                    "{}:{line}: no risk for {:?} in column {}; row skipped",
+                    file.display(),
+                    watchfloor::text::clean(row, 80),
+                    import.column
+                );
+            }
+            if import.estimates.is_empty() {
+                eprintln!("{}: no country imported", file.display());
+                return Ok(ExitCode::from(EXIT_CONFIG));
+            }
+            let mut store = watchfloor::store::SqliteStore::open(data)
+                .with_context(|| format!("data directory {}", data.display()))?;
+            store
+                .replace_baseline(&import.estimates, chrono::Utc::now())
+                .context("storing the baseline")?;
+            println!(
+                "imported {} countries from {} (column {}); {} row(s) not matched",
+                import.estimates.len(),
+                file.display(),
+                import.column,
+                import.unmatched.len() + import.without_risk.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        BaselineAction::Show => {
+            let store = watchfloor::store::SqliteStore::open_existing(data)
+                .with_context(|| format!("data directory {}", data.display()))?;
+            let estimates = store.baseline().context("reading the baseline")?;
+            if estimates.is_empty() {
+                println!("no baseline imported (watchfloor baseline import FILE.csv)");
+            }
+            for e in estimates {
+                println!(
+                    "{:>4}/{:<4} {}  {:>6.2}%  {}  {}",
+                    e.rank,
+                    e.of,
+                    e.country,
+                    e.risk * 100.0,
+                    e.country.name(),
+                    e.source
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn data_dir(flag: Option<&Path>, config: &Config) -> anyhow::Result<PathBuf> {

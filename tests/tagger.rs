@@ -155,3 +155,39 @@ fn primary_country_of_headlines_naming_several() {
     assert!(precision >= 0.85, "primary precision {precision:.3} < 0.85");
     assert!(recall >= 0.85, "primary recall {recall:.3} < 0.85");
 }
+
+#[test]
+fn every_labelled_set_together() {
+    let primary: String = include_str!("attribution/primary.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t').map(|(_, rest)| format!("{rest}\n")))
+        .collect();
+    let all = [
+        include_str!("headlines.tsv"),
+        include_str!("attribution/multilingual.tsv"),
+        include_str!("attribution/traps.tsv"),
+        include_str!("attribution/places.tsv"),
+        &primary,
+    ]
+    .join("\n");
+    let (n, precision, recall) = score("every set", &all);
+    assert!(n >= 600, "{n} headlines");
+    // Traps that name no place at all: how many the tagger still tags.
+    let matcher = MatcherBuilder::new().build().expect("gazetteer builds");
+    let traps: Vec<&str> = include_str!("attribution/traps.tsv")
+        .lines()
+        .filter_map(|l| l.strip_prefix("-\t"))
+        .collect();
+    let tagged = traps
+        .iter()
+        .filter(|t| !matcher.scan(&[t]).countries.is_empty())
+        .count();
+    println!(
+        "traps naming no place: {} of {} tagged",
+        tagged,
+        traps.len()
+    );
+    assert!(precision >= 0.85, "precision {precision:.3} < 0.85");
+    assert!(recall >= 0.95, "recall {recall:.3} < 0.95");
+}

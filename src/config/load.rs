@@ -330,6 +330,22 @@ impl Validator<'_> {
             }
         }
 
+        let mut baseline = crate::config::BaselineSettings::default();
+        if let Some(top) = raw
+            .baseline
+            .as_ref()
+            .and_then(|b| b.get_ref().escalate_top.as_ref())
+        {
+            match u32::try_from(*top.get_ref()) {
+                Ok(n) if n <= 1000 => baseline.escalate_top = n,
+                _ => self.err(
+                    top,
+                    "baseline.escalate_top",
+                    "must be a whole number from 0 (never) to 1000",
+                ),
+            }
+        }
+
         Config {
             path: self.path.to_path_buf(),
             settings,
@@ -337,6 +353,7 @@ impl Validator<'_> {
             feeds,
             rules,
             keys,
+            baseline,
         }
     }
 

@@ -34,6 +34,31 @@ pub struct Config {
     pub rules: Vec<Rule>,
     /// Key overrides from `[keys]`: (action name, keys), validated.
     pub keys: Vec<(String, Vec<String>)>,
+    /// `[baseline]`: what structural risk changes.
+    pub baseline: BaselineSettings,
+}
+
+/// `[baseline]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaselineSettings {
+    /// A spike in a country ranked this high or higher by the imported risk assessment is
+    /// raised one severity step (0: never).
+    pub escalate_top: u32,
+}
+
+impl Default for BaselineSettings {
+    fn default() -> Self {
+        Self { escalate_top: 30 }
+    }
+}
+
+/// A rule's demand on a country's structural risk (`min_baseline`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MinBaseline {
+    /// The least risk, 0..1.
+    pub at_least: f64,
+    /// Whether a country with no known risk passes (`min_baseline_missing`).
+    pub missing_passes: bool,
 }
 
 impl Config {
@@ -218,6 +243,16 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// One step higher (critical stays critical).
+    pub fn raised(self) -> Self {
+        match self {
+            Self::Info => Self::Low,
+            Self::Low => Self::Medium,
+            Self::Medium => Self::High,
+            Self::High | Self::Critical => Self::Critical,
+        }
+    }
+
     /// All severities, lowest first.
     pub const ALL: [Severity; 5] = [
         Self::Info,
@@ -401,13 +436,28 @@ pub struct Rule {
     pub corroborate: Corroborate,
     /// Only an item's primary country (the one it is about) counts, not the others it names.
     pub primary_only: bool,
+    /// Only countries whose structural risk is at least this.
+    pub min_baseline: Option<MinBaseline>,
 }
 
 impl Rule {
-    /// Whether the rule looks at `country` of an item whose primary country is `primary`.
-    pub fn applies_to(&self, country: Option<CountryCode>, primary: Option<CountryCode>) -> bool {
+    /// Whether the rule looks at `country` of an item whose primary country is `primary`,
+    /// given each country's structural risk.
+    pub fn applies_to(
+        &self,
+        country: Option<CountryCode>,
+        primary: Option<CountryCode>,
+        risks: &crate::baseline::Risks,
+    ) -> bool {
         if self.primary_only && country != primary {
             return false;
+        }
+        if let Some(min) = self.min_baseline {
+            let risk = country.and_then(|c| risks.get(c)).map(|r| r.value);
+            let passes = risk.map_or(min.missing_passes, |r| r >= min.at_least);
+            if !passes {
+                return false;
+            }
         }
         self.countries.is_empty() || country.is_some_and(|c| self.countries.contains(&c))
     }

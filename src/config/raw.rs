@@ -21,6 +21,14 @@ pub struct RawConfig {
     pub rules: Vec<S<RawRule>>,
     #[serde(default)]
     pub keys: BTreeMap<String, S<RawKeys>>,
+    #[serde(default)]
+    pub baseline: Option<S<RawBaseline>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawBaseline {
+    pub escalate_top: Option<S<i64>>,
 }
 
 #[derive(Debug)]
@@ -188,6 +196,8 @@ pub struct RawRule {
     pub after: Option<S<String>>,
     pub min_sources: Option<S<i64>>,
     pub primary_only: Option<S<bool>>,
+    pub min_baseline: Option<S<f64>>,
+    pub min_baseline_missing: Option<S<bool>>,
     pub corroborate_within: Option<S<String>>,
     pub severity: S<String>,
     #[serde(default)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::error::ConfigError;
 use super::load::{Validator, is_id};
 use super::raw::{RawRule, S};
-use super::{After, Corroborate, Op, Rule, RuleKind, Severity, SilenceScope};
+use super::{After, Corroborate, MinBaseline, Op, Rule, RuleKind, Severity, SilenceScope};
 
 impl Validator<'_> {
     pub(super) fn rule(
@@ -313,6 +313,7 @@ impl Validator<'_> {
                 "primary_only does not apply to a silence rule (it reads no item's countries)",
             );
         }
+        let min_baseline = self.min_baseline(i, r, &kind);
         Some(Rule {
             id,
             kind,
@@ -321,6 +322,43 @@ impl Validator<'_> {
             feeds,
             corroborate,
             primary_only,
+            min_baseline,
+        })
+    }
+
+    fn min_baseline(&mut self, i: usize, r: &RawRule, kind: &RuleKind) -> Option<MinBaseline> {
+        let key = |k: &str| format!("rules[{i}].{k}");
+        if let (Some(m), None) = (&r.min_baseline_missing, &r.min_baseline) {
+            self.err(
+                m,
+                &key("min_baseline_missing"),
+                "min_baseline_missing says what happens to countries without a risk; set min_baseline too",
+            );
+        }
+        let m = r.min_baseline.as_ref()?;
+        if matches!(kind, RuleKind::Silence { .. }) {
+            self.err(
+                m,
+                &key("min_baseline"),
+                "min_baseline does not apply to a silence rule (it reads no item's countries)",
+            );
+            return None;
+        }
+        let at_least = *m.get_ref();
+        if !(0.0..=1.0).contains(&at_least) {
+            self.err(
+                m,
+                &key("min_baseline"),
+                "must be a risk between 0 and 1 (0.04 is a 4% risk)",
+            );
+            return None;
+        }
+        Some(MinBaseline {
+            at_least,
+            missing_passes: r
+                .min_baseline_missing
+                .as_ref()
+                .is_some_and(|b| *b.get_ref()),
         })
     }
 

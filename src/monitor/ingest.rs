@@ -47,6 +47,7 @@ pub fn restore(
     for a in store.story_alerts(now - stories * 2)? {
         engine.restore_story_alert(&a);
     }
+    engine.set_imported_baseline(&store.baseline()?);
     engine.settle(now);
     Ok(())
 }

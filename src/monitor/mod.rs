@@ -305,6 +305,11 @@ async fn run_inner(
                     if let Err(e) = Store::size_cache(&mut store) {
                         warn!("sizing the page cache: {e}");
                     }
+                    // `watchfloor baseline import` may have run since: take its values.
+                    match tokio::task::block_in_place(|| store.baseline()) {
+                        Ok(imported) => engine.set_imported_baseline(&imported),
+                        Err(e) => warn!("reading the imported baseline: {e}"),
+                    }
                 }
                 _ = prune_tick.tick() => {
                     let cutoff = crate::time::before(clock.now(), config.settings.retain);

@@ -226,6 +226,12 @@ pub struct Engine {
     /// How long apart two reports of one story may be: the longest `corroborate_within`.
     story_window: chrono::Duration,
     corroborations: Corroborations,
+    /// Structural risk per country: the config's, overridden by an import.
+    risks: crate::baseline::Risks,
+    /// The config's typed risks, kept to rebuild [`Engine::risks`] when an import changes.
+    watch: Vec<crate::config::WatchCountry>,
+    /// Spikes in countries ranked this high are raised one severity step (0: never).
+    escalate_top: u32,
     scratch: Scratch,
     hits: Hits,
 }
@@ -331,6 +337,9 @@ impl Engine {
                 .map(|r| dur(r.corroborate.within))
                 .fold(chrono::Duration::days(1), chrono::Duration::max),
             corroborations: Corroborations::default(),
+            risks: crate::baseline::Risks::new(&config.countries, &[]),
+            watch: config.countries.clone(),
+            escalate_top: config.baseline.escalate_top,
             scratch: Scratch::default(),
             hits: Hits::default(),
         })
@@ -549,7 +558,7 @@ impl Engine {
                 _ => continue,
             };
             for country in countries.iter().flatten().copied() {
-                if !self.rules[ri].applies_to(Some(country), countries[0]) {
+                if !self.rules[ri].applies_to(Some(country), countries[0], &self.risks) {
                     continue;
                 }
                 let w = self.windows.entry((ri, country)).or_default();
@@ -632,7 +641,7 @@ impl Engine {
         };
         let rule = &self.rules[ri];
         for country in countries.iter().flatten().copied() {
-            if !rule.applies_to(Some(country), countries[0]) {
+            if !rule.applies_to(Some(country), countries[0], &self.risks) {
                 continue;
             }
             out.window_entries.push(WindowEntry {
@@ -673,7 +682,23 @@ impl Engine {
                 Some(Op::Ge),
             );
             a.expected = Some((reading.expected * 100.0).round() / 100.0);
-            a.explanation = Some(spike.explain(&reading));
+            let mut why = spike.explain(&reading);
+            if let Some(risk) = self.risks.get(country)
+                && let Some((rank, _)) = risk.rank
+                && rank <= self.escalate_top
+                && a.severity != Severity::Critical
+            {
+                let from = a.severity;
+                a.severity = from.raised();
+                why.push_str(&format!(
+                    "; raised from {} to {}: structural risk {} is in the top {}",
+                    from.as_str(),
+                    a.severity.as_str(),
+                    risk.describe(),
+                    self.escalate_top
+                ));
+            }
+            a.explanation = Some(why);
             a.item = item.key.clone();
             out.alerts.push(a);
         }
@@ -905,7 +930,7 @@ impl Engine {
         for hit in hits {
             let rule = &self.rules[hit.rule];
             for country in countries.iter().copied() {
-                if !rule.applies_to(country, countries[0]) {
+                if !rule.applies_to(country, countries[0], &self.risks) {
                     continue;
                 }
                 let heard = self.corroborations.hear(
@@ -1085,6 +1110,11 @@ impl Engine {
                 })
             })
             .collect()
+    }
+
+    /// Takes a newly imported structural risk assessment (over the config's typed values).
+    pub fn set_imported_baseline(&mut self, imported: &[crate::baseline::Estimate]) {
+        self.risks = crate::baseline::Risks::new(&self.watch, imported);
     }
 
     /// Expires old alerts and windows, and raises the silences due; returns those alerts and

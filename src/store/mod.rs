@@ -206,6 +206,16 @@ pub trait Store: Send {
 
     /// A number that changes whenever another connection commits.
     fn data_version(&self) -> Result<i64, StoreError>;
+
+    /// Replaces the imported structural risk with these estimates, in one transaction.
+    fn replace_baseline(
+        &mut self,
+        estimates: &[crate::baseline::Estimate],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The imported structural risk, highest first.
+    fn baseline(&self) -> Result<Vec<crate::baseline::Estimate>, StoreError>;
 }
 
 /// Writes inside one transaction.

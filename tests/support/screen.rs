@@ -31,6 +31,8 @@ fn country(
         name: c.name().to_string(),
         listed,
         baseline,
+        rank: None,
+        risk_note: None,
         notes: String::new(),
         status,
         alerts_24h: a24,

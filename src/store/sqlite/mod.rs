@@ -525,4 +525,47 @@ impl Store for SqliteStore {
             .query_row("PRAGMA data_version", [], |r| r.get(0))
             .map_err(|e| self.err(e))
     }
+
+    fn replace_baseline(
+        &mut self,
+        estimates: &[crate::baseline::Estimate],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| tx.replace_baseline(estimates, at))
+    }
+
+    fn baseline(&self) -> Result<Vec<crate::baseline::Estimate>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT country, risk, rank, of, year, source FROM baseline ORDER BY rank",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, f64>(1)?,
+                    r.get::<_, u32>(2)?,
+                    r.get::<_, u32>(3)?,
+                    r.get::<_, Option<i32>>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(|e| self.err(e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(country, risk, rank, of, year, source)| {
+                Some(crate::baseline::Estimate {
+                    country: geo::lookup(&country)?,
+                    risk,
+                    rank,
+                    of,
+                    year,
+                    source,
+                })
+            })
+            .collect())
+    }
 }

@@ -153,6 +153,16 @@ const MIGRATIONS: &[&str] = &[
      );",
     // 6: whether an alert's country is the one its item is about (NULL: yes).
     "ALTER TABLE alerts ADD COLUMN is_primary INTEGER;",
+    // 7: structural risk imported from a statistical risk assessment (one file at a time).
+    "CREATE TABLE baseline (
+        country TEXT PRIMARY KEY,
+        risk REAL NOT NULL,
+        rank INTEGER NOT NULL,
+        of INTEGER NOT NULL,
+        year INTEGER,
+        source TEXT NOT NULL,
+        imported_at INTEGER NOT NULL
+     );",
 ];
 
 /// Registers the SQL functions migrations use: `watchfloor_digest64(text)`, the digest

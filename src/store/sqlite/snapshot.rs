@@ -27,8 +27,12 @@ pub struct CountryRow {
     pub name: String,
     /// On the watchlist.
     pub listed: bool,
-    /// Structural risk estimate.
+    /// Structural risk estimate, 0..1 (imported, else typed in the config).
     pub baseline: Option<f64>,
+    /// Rank and how many were ranked, when imported.
+    pub rank: Option<(u32, u32)>,
+    /// The structural risk in words, with where it came from.
+    pub risk_note: Option<String>,
     /// Notes from the config.
     pub notes: String,
     /// Current status.
@@ -127,6 +131,8 @@ impl SqliteStore {
             name: code.name().to_string(),
             listed,
             baseline: None,
+            rank: None,
+            risk_note: None,
             notes: String::new(),
             status: Status::Quiet,
             alerts_24h: 0,
@@ -186,10 +192,20 @@ impl SqliteStore {
             }
         }
         // Unlisted countries stay only while they have something in the window.
-        let countries: Vec<CountryRow> = rows
+        let mut countries: Vec<CountryRow> = rows
             .into_values()
             .filter(|r| r.listed || r.alerts_window > 0 || r.status != Status::Quiet)
             .collect();
+        // A database a collector of an older build still writes has no imports yet.
+        let imported = self.baseline().unwrap_or_default();
+        let risks = crate::baseline::Risks::new(&config.countries, &imported);
+        for row in &mut countries {
+            if let Some(risk) = risks.get(row.code) {
+                row.baseline = Some(risk.value);
+                row.rank = risk.rank;
+                row.risk_note = Some(risk.describe());
+            }
+        }
 
         let mut alerts = Vec::new();
         {

@@ -64,6 +64,32 @@ impl<'t> SqliteTx<'t> {
         })
     }
 
+    pub(super) fn replace_baseline(
+        &mut self,
+        estimates: &[crate::baseline::Estimate],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.run(|tx| {
+            tx.execute("DELETE FROM baseline", [])?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO baseline (country, risk, rank, of, year, source, imported_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for e in estimates {
+                insert.execute(rusqlite::params![
+                    e.country.as_str(),
+                    e.risk,
+                    e.rank,
+                    e.of,
+                    e.year,
+                    e.source,
+                    super::ts(at)
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
     pub(super) fn set_consumer(&mut self, name: &str, seq: i64) -> Result<(), StoreError> {
         self.run(|tx| {
             tx.prepare_cached(

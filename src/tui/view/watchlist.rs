@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let window_label = "win";
     let mut header = vec!["Status", "CC", "Country"];
     if !compact {
-        header.push("Base");
+        header.push("Risk");
     }
     header.extend(["24h", window_label, "7 days", "Newest", "Triage"]);
     let listed = rows.iter().filter(|r| r.listed).count();
@@ -65,10 +65,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Cell::from(short(&r.name, name_width)),
         ];
         if !compact {
-            cells.push(Cell::from(
-                r.baseline
-                    .map_or_else(|| "–".to_string(), |b| format!("{b:.2}")),
-            ));
+            let risk = match (r.baseline, r.rank) {
+                (Some(b), Some((rank, _))) => format!("{:.1}% #{rank}", b * 100.0),
+                (Some(b), None) => format!("{:.1}%", b * 100.0),
+                _ => "–".to_string(),
+            };
+            cells.push(Cell::from(risk));
         }
         cells.extend([
             Cell::from(count(r.alerts_24h)),
@@ -88,7 +90,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(if compact { 16 } else { 24 }),
     ];
     if !compact {
-        widths.push(Constraint::Length(5));
+        widths.push(Constraint::Length(11));
     }
     widths.extend([
         Constraint::Length(4),
@@ -107,10 +109,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         selected
     };
     let mut state = TableState::default().with_selected(Some(display_index));
-    let title = Line::from(vec![Span::styled(
-        format!(" {} countries, {} listed ", rows.len(), listed),
-        theme.dim(),
-    )]);
+    let mut title = format!(" {} countries, {} listed ", rows.len(), listed);
+    // The selected country's structural risk and where it came from.
+    if let Some(note) = rows.get(selected).and_then(|r| {
+        r.risk_note
+            .as_ref()
+            .map(|n| format!("· {} structural risk {n} ", r.code))
+    }) {
+        title.push_str(&note);
+    }
+    let title = Line::from(vec![Span::styled(title, theme.dim())]);
     frame.render_stateful_widget(
         list_table(table_rows, widths, header, title, theme),
         area,
