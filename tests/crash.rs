@@ -16,6 +16,22 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// The newest outbox sequence number stored, 0 before there is a database.
+fn stored_seq(data: &std::path::Path) -> i64 {
+    let Ok(conn) = rusqlite::Connection::open_with_flags(
+        data.join("watchfloor.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    ) else {
+        return 0;
+    };
+    conn.query_row(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap_or(0)
+}
+
 #[test]
 fn sigkill_with_a_slow_reader_loses_nothing_and_repeats_at_most_one_line_per_kill() {
     let kills: usize = support::knob("WATCHFLOOR_KILLS", 30);
@@ -60,7 +76,14 @@ fn sigkill_with_a_slow_reader_loses_nothing_and_repeats_at_most_one_line_per_kil
             }
             lines
         });
-        std::thread::sleep(Duration::from_millis(150 + next() % 900));
+        // Kill at a random moment of work, not of start-up: once this run has stored an event
+        // of its own (or after 10 s), then up to 0.9 s later.
+        let before = stored_seq(&data);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while stored_seq(&data) <= before && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(next() % 900));
         child.kill().unwrap();
         child.wait().unwrap();
         for line in reader.join().unwrap() {

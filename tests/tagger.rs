@@ -80,12 +80,11 @@ fn tagger_on_traps() {
         include_str!("attribution/traps.tsv"),
     );
     assert!(n >= 210, "{n} headlines");
-    // The goal is 0.97 for both and no trap tagged. Still read as places: things named after a
-    // country's demonym ("German shepherd", "Egyptian cotton"), sports clubs ("Houston
-    // Rockets"), seats of courts and institutions ("The Hague tribunal", "Brussels proposes"),
-    // and people whose names are not in the census lists ("Israel Adesanya"). This floor keeps
-    // the rules from slipping back.
-    assert!(precision >= 0.55, "precision {precision:.3} < 0.55");
+    // The goal is 0.97 for both and no trap tagged. Still read as places: things WordNet does
+    // not list ("Moroccan leather"), clubs ("Real Madrid"), seats of courts and institutions
+    // ("The Hague tribunal", "Brussels proposes"), and people whose names are not in the census
+    // lists ("Israel Adesanya"). This floor keeps the rules from slipping back.
+    assert!(precision >= 0.75, "precision {precision:.3} < 0.75");
     assert!(recall >= 0.95, "recall {recall:.3} < 0.95");
 }
 
@@ -188,6 +187,6 @@ fn every_labelled_set_together() {
         tagged,
         traps.len()
     );
-    assert!(precision >= 0.85, "precision {precision:.3} < 0.85");
-    assert!(recall >= 0.95, "recall {recall:.3} < 0.95");
+    assert!(precision >= 0.95, "precision {precision:.3} < 0.95");
+    assert!(recall >= 0.97, "recall {recall:.3} < 0.97");
 }

@@ -41,6 +41,7 @@ const ORGANISATION_AFTER: &[&str] = &[
     "church aid",
     "agency for",
     "team",
+    "commission",
 ];
 
 /// Words after a city that make it the name of an agreement, a forum or talks held there
@@ -65,8 +66,45 @@ const SEAT_AFTER: &[&str] = &[
     "principles",
 ];
 
-/// Words that, right before a country name, make it part of an organisation's name.
-const ORGANISATION_BEFORE: &[&str] = &["radio "];
+/// A name written before these is where someone comes from, not where the item happens
+/// ("American Samoa-born linebacker").
+const ORIGIN_AFTER: &[&str] = &["-born"];
+
+/// Words that, right before a country name or demonym, make it part of an organisation's name
+/// (Romance languages and Arabic put the adjective after the noun: "Cruz Roja Española").
+const ORGANISATION_BEFORE: &[&str] = &[
+    "radio ",
+    "team ",
+    "cruz roja ",
+    "cruz vermelha ",
+    "croix-rouge ",
+    "sans frontières ",
+    "sin fronteras ",
+    "sem fronteiras ",
+    "escuela ",
+    "universidad ",
+    "universidade ",
+    "université ",
+    "banco ",
+    "banque ",
+    "الصليب الأحمر ",
+    "الهلال الأحمر ",
+];
+
+/// Organisation words right after a name in scripts without spaces or capitals
+/// ("丹麦难民理事会", the Danish Refugee Council; "中国日报", China Daily).
+const ORGANISATION_AFTER_UNSPACED: &[&str] = &[
+    "难民理事会",
+    "红十字会",
+    "红新月会",
+    "日报",
+    "航空",
+    "通讯社",
+    "电视台",
+];
+
+/// Words after a name that make it a person's ("Portugal Júnior").
+const PERSON_AFTER: &[&str] = &["júnior", "junior", "jr", "filho", "neto", "sobrinho"];
 
 /// Features of the sea and the sea floor, named after a country without being in it.
 const SEA_AFTER: &[&str] = &[
@@ -82,7 +120,22 @@ const SEA_AFTER: &[&str] = &[
 ];
 
 /// Features of the sea named "… of Country".
-const SEA_BEFORE: &[&str] = &["sea of ", "gulf of ", "strait of ", "straits of "];
+const SEA_BEFORE: &[&str] = &[
+    "sea of ",
+    "gulf of ",
+    "strait of ",
+    "straits of ",
+    "mer de ",
+    "mer du ",
+    "golfe de ",
+    "golfe du ",
+    "mar de ",
+    "mar del ",
+    "mar da ",
+    "mar do ",
+    "golfo de ",
+    "golfo del ",
+];
 
 /// Phrases after which a list of countries names donors, not places (matched in the same
 /// pass as every name and term; the matcher reports where each ends).
@@ -243,11 +296,53 @@ fn in_persons_name(text: &str, hit: &GeoHit, original_before: &str, original_res
         .strip_suffix(' ')
         .and_then(|b| b.rsplit(' ').next())
         .unwrap_or("");
-    PEOPLE.surnames.contains(&text[hit.start..hit.end])
+    if PEOPLE.surnames.contains(&text[hit.start..hit.end])
         && previous.chars().count() >= 2
         && previous.starts_with(char::is_uppercase)
         && previous.chars().all(char::is_alphabetic)
         && lowercase_next(original_rest)
+    {
+        return true;
+    }
+    // A name, a given name, a capitalised word: "China Anne McClain cast".
+    let after_next = after(&rest[next.len()..], 0);
+    let third = first_word(after_next);
+    next.starts_with(char::is_uppercase)
+        && PEOPLE.given.contains(next.to_lowercase().as_str())
+        && third.starts_with(char::is_uppercase)
+        && lowercase_next(&after_next[third.len()..])
+}
+
+/// A city named for an agreement or talks held there ("Minsk agreements", "Vienna talks"); a
+/// demonym before "talks" stays a place ("inter-Korean talks" are about Korea).
+fn seat(text: &str, hit: &GeoHit, rest: &str) -> bool {
+    if hit.kind == NameKind::Country {
+        return false;
+    }
+    let name = &text[hit.start..hit.end];
+    let demonym = ["an", "ese", "ish", "ic"].iter().any(|e| name.ends_with(e));
+    SEAT_AFTER
+        .iter()
+        .any(|w| starts_word(rest, w) && !(demonym && *w == "talks"))
+}
+
+/// A city before a capitalised plural and a lowercase word, outside title case, is a team
+/// ("Houston Rockets sign", "Denver Nuggets beat").
+fn team(hit: &GeoHit, original_before: &str, original_rest: &str) -> bool {
+    if !matches!(hit.kind, NameKind::Place | NameKind::SharedPlace)
+        || title_case(original_before, original_rest)
+    {
+        return false;
+    }
+    let rest = after(original_rest, 0);
+    let next = first_word(rest);
+    next.chars().count() >= 4
+        && next.starts_with(char::is_uppercase)
+        && next.ends_with('s')
+        && after(&rest[next.len()..], 0)
+            .chars()
+            .next()
+            .is_some_and(char::is_lowercase)
 }
 
 /// Whether the hit is an acronym in brackets spelling the capitalised words right before it:
@@ -297,7 +392,13 @@ pub fn not_a_place(
         || after_given_name(text, hit.start, original_before)
         || given_name_and_surname(text, hit, original_before, original_rest)
         || in_persons_name(text, hit, original_before, original_rest)
-        || (hit.kind != NameKind::Country && SEAT_AFTER.iter().any(|w| starts_word(rest, w)))
+        || seat(text, hit, rest)
+        || ORIGIN_AFTER.iter().any(|w| text[hit.end..].starts_with(w))
+        || ORGANISATION_AFTER_UNSPACED
+            .iter()
+            .any(|w| text[hit.end..].starts_with(w))
+        || PERSON_AFTER.iter().any(|w| starts_word(rest, w))
+        || team(hit, original_before, original_rest)
         || acronym_of_what_precedes(text, hit.start, hit.end, original_before)
 }
 
@@ -306,6 +407,15 @@ mod tests {
     use super::*;
 
     fn check(text: &str, name: &str) -> bool {
+        check_kind(text, name, crate::geo::NameKind::Gazetteer)
+    }
+
+    /// As [`check`], for a name from the place table.
+    fn check_place(text: &str, name: &str) -> bool {
+        check_kind(text, name, crate::geo::NameKind::Place)
+    }
+
+    fn check_kind(text: &str, name: &str, kind: crate::geo::NameKind) -> bool {
         let folded = text.to_lowercase();
         let start = folded.rfind(&name.to_lowercase()).expect("name in text");
         let end = start + name.len();
@@ -319,7 +429,7 @@ mod tests {
                 start,
                 end,
                 code: None,
-                kind: crate::geo::NameKind::Gazetteer,
+                kind,
             },
             &text[..start],
             &text[end..],
@@ -347,6 +457,34 @@ mod tests {
         assert!(check("Chad Smith announces world tour", "Chad"));
         assert!(check("Concert review: Jordan Peterson speaks", "Jordan"));
         assert!(check("Danish Refugee Council (DRC) scales up aid", "DRC"));
+        assert!(check(
+            "La Cruz Roja Colombiana abre un centro",
+            "Colombiana"
+        ));
+        assert!(check(
+            "Médecins Sans Frontières Belgique recrute",
+            "Belgique"
+        ));
+        assert!(check("Golfe de Guinée : un pétrolier attaqué", "Guinée"));
+        assert!(check("Tensão no Mar do Japão", "Japão"));
+        assert!(check("Liberian-born poet wins prize", "Liberian"));
+        assert!(check("Brasil Júnior marca dois gols", "Brasil"));
+        assert!(check_place(
+            "Philadelphia Eagles sign quarterback",
+            "Philadelphia"
+        ));
+        assert!(!check("Russian Forces attack Kharkiv suburbs", "Russian"));
+        assert!(check("Oslo Accords anniversary", "Oslo"));
+        assert!(check("Team Brazil arrives for the games", "Brazil"));
+        assert!(check("Kenya Moore opens salon in Atlanta", "Kenya"));
+        assert!(check("Jordan Anne Smith signs contract", "Jordan"));
+    }
+
+    #[test]
+    fn organisation_words_in_scripts_without_spaces() {
+        assert!(check("法国红十字会发出呼吁", "法国"));
+        assert!(check("挪威难民理事会发布报告", "挪威"));
+        assert!(!check("法国发生洪水", "法国"));
     }
 
     #[test]
@@ -368,6 +506,24 @@ mod tests {
         assert!(!check(
             "Fighting in eastern Congo (DRC) displaces thousands",
             "DRC"
+        ));
+        assert!(!check_place(
+            "Floods hit Houston suburbs overnight",
+            "Houston"
+        ));
+        assert!(!check_place(
+            "HOUSTON FLOODS LEAVE THOUSANDS STRANDED",
+            "HOUSTON"
+        ));
+        assert!(!check_place(
+            "Houston Floods Leave Thousands Stranded",
+            "Houston"
+        ));
+        assert!(!check("Talks on Ukraine resume in Geneva", "Ukraine"));
+        assert!(!check("Inter-Korean talks resume at the border", "Korean"));
+        assert!(!check(
+            "Mar Mediterráneo: rescatan a migrantes frente a Libia",
+            "Libia"
         ));
     }
 }

@@ -103,6 +103,10 @@ const GAZETTEER: &str = include_str!("gazetteer.txt");
 /// `scripts/place-names.py`.
 const PLACES: &str = include_str!("places.txt");
 
+/// Compound nouns that hold a country's name but name a thing ("German shepherd"), from
+/// WordNet, built by `scripts/thing-names.py`: set phrases that name no country.
+const THINGS: &str = include_str!("things.txt");
+
 /// Country names in Arabic, Chinese, English, French, Russian, Spanish and Portuguese from
 /// CLDR, built by `scripts/country-names.py`.
 const CLDR_NAMES: &str = include_str!("names.txt");
@@ -180,6 +184,13 @@ fn build_registry() -> Registry {
         .map(|n| (n.text.to_lowercase(), n.code))
         .collect();
     names.retain(|n| n.case != CaseRule::Any || !strict.contains(&(n.text.to_lowercase(), n.code)));
+
+    names.extend(
+        THINGS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| GeoName::parse(l.trim(), None)),
+    );
 
     // Every case-insensitive gazetteer name is a lookup key too ("Burma", "Ivory Coast"); the
     // places that follow are only for the tagger.
@@ -311,6 +322,28 @@ mod tests {
                 .map(ToString::to_string)
                 .collect();
             assert_eq!(got, [want], "{text}");
+        }
+    }
+
+    #[test]
+    fn things_named_after_a_country_are_not_places() {
+        let matcher = crate::rules::matcher::MatcherBuilder::new()
+            .build()
+            .expect("builds");
+        for (text, want) in [
+            ("Belgian sheepdog takes top prize", vec![]),
+            ("Brazil nuts prices climb", vec![]),
+            ("German measles cases rise in Sudan camps", vec!["SD"]),
+            ("Sudanese pound falls to record low", vec!["SD"]),
+            ("Mexican Revolution anniversary marked", vec!["MX"]),
+        ] {
+            let got: Vec<String> = matcher
+                .scan(&[text])
+                .countries
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(got, want, "{text}");
         }
     }
 
