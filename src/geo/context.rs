@@ -250,16 +250,16 @@ fn given_name_and_surname(
 
 /// Whether the text is in title case: most of its longer words start with a capital.
 fn title_case(original_before: &str, original_rest: &str) -> bool {
-    let words: Vec<&str> = original_before
+    let (mut words, mut capitals) = (0usize, 0usize);
+    for w in original_before
         .split_whitespace()
         .chain(original_rest.split_whitespace())
-        .filter(|w| w.chars().count() >= 4)
-        .collect();
-    let capitals = words
-        .iter()
-        .filter(|w| w.starts_with(char::is_uppercase))
-        .count();
-    capitals * 10 >= words.len() * 7
+        .filter(|w| w.chars().nth(3).is_some())
+    {
+        words += 1;
+        capitals += usize::from(w.starts_with(char::is_uppercase));
+    }
+    capitals * 10 >= words * 7
 }
 
 /// The first word of `text`, letters and apostrophes only.
@@ -275,9 +275,6 @@ fn first_word(text: &str) -> &str {
 /// then a lowercase word ("Paris Hilton hosts", "Jamaica Kincaid wins"), or itself a common
 /// surname after a capitalised word and before a lowercase one ("Paris Jackson releases").
 fn in_persons_name(text: &str, hit: &GeoHit, original_before: &str, original_rest: &str) -> bool {
-    if title_case(original_before, original_rest) {
-        return false;
-    }
     let lowercase_next = |rest: &str| {
         after(rest, 0)
             .chars()
@@ -286,31 +283,28 @@ fn in_persons_name(text: &str, hit: &GeoHit, original_before: &str, original_res
     };
     let rest = after(original_rest, 0);
     let next = first_word(rest);
-    if next.starts_with(char::is_uppercase)
-        && PEOPLE.surnames.contains(next.to_lowercase().as_str())
-        && lowercase_next(&rest[next.len()..])
-    {
-        return true;
-    }
+    let after_next = after(&rest[next.len()..], 0);
+    let third = first_word(after_next);
     let previous = original_before
         .strip_suffix(' ')
         .and_then(|b| b.rsplit(' ').next())
         .unwrap_or("");
-    if PEOPLE.surnames.contains(&text[hit.start..hit.end])
-        && previous.chars().count() >= 2
+    let capitalised_next = next.starts_with(char::is_uppercase);
+    // Cheap tests first; the title-case count reads the whole text.
+    let surname_after = capitalised_next
+        && lowercase_next(&rest[next.len()..])
+        && PEOPLE.surnames.contains(next.to_lowercase().as_str());
+    let surname_itself = previous.chars().count() >= 2
         && previous.starts_with(char::is_uppercase)
         && previous.chars().all(char::is_alphabetic)
         && lowercase_next(original_rest)
-    {
-        return true;
-    }
+        && PEOPLE.surnames.contains(&text[hit.start..hit.end]);
     // A name, a given name, a capitalised word: "China Anne McClain cast".
-    let after_next = after(&rest[next.len()..], 0);
-    let third = first_word(after_next);
-    next.starts_with(char::is_uppercase)
-        && PEOPLE.given.contains(next.to_lowercase().as_str())
+    let three_part = capitalised_next
         && third.starts_with(char::is_uppercase)
         && lowercase_next(&after_next[third.len()..])
+        && PEOPLE.given.contains(next.to_lowercase().as_str());
+    (surname_after || surname_itself || three_part) && !title_case(original_before, original_rest)
 }
 
 /// A city named for an agreement or talks held there ("Minsk agreements", "Vienna talks"); a
@@ -329,9 +323,7 @@ fn seat(text: &str, hit: &GeoHit, rest: &str) -> bool {
 /// A city before a capitalised plural and a lowercase word, outside title case, is a team
 /// ("Houston Rockets sign", "Denver Nuggets beat").
 fn team(hit: &GeoHit, original_before: &str, original_rest: &str) -> bool {
-    if !matches!(hit.kind, NameKind::Place | NameKind::SharedPlace)
-        || title_case(original_before, original_rest)
-    {
+    if !matches!(hit.kind, NameKind::Place | NameKind::SharedPlace) {
         return false;
     }
     let rest = after(original_rest, 0);
@@ -343,6 +335,7 @@ fn team(hit: &GeoHit, original_before: &str, original_rest: &str) -> bool {
             .chars()
             .next()
             .is_some_and(char::is_lowercase)
+        && !title_case(original_before, original_rest)
 }
 
 /// Whether the hit is an acronym in brackets spelling the capitalised words right before it:
