@@ -11,6 +11,7 @@ pub mod event;
 pub mod feed;
 pub mod geo;
 pub mod logging;
+pub mod memory;
 pub mod monitor;
 pub mod outputs;
 pub mod replay;

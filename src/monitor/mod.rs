@@ -202,6 +202,7 @@ async fn run_inner(
         None => None,
     };
     let mut engine = Engine::new(&config)?;
+    crate::memory::return_freed();
     restore(&store, &mut engine, &config, started)?;
     let pruned = store.prune(crate::time::before(started, config.settings.retain))?;
     Store::size_cache(&mut store)?;
@@ -343,6 +344,7 @@ async fn run_inner(
                             refetch[p.feed].store(true, Ordering::Relaxed);
                         }
                         engine = Engine::new(&config)?;
+                        crate::memory::return_freed();
                         if let Err(e) = restore(&store, &mut engine, &config, now) {
                             warn!("reloading rule state: {e}");
                         }

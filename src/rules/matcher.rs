@@ -108,9 +108,14 @@ impl MatcherBuilder {
     }
 
     /// Builds over the given gazetteer names instead of the built-in one.
-    pub fn build_with_names(self, names: &[GeoName]) -> Result<Matcher, aho_corasick::BuildError> {
-        let mut geo: Vec<GeoName> = names.to_vec();
-        geo.extend(self.extra_names);
+    pub fn build_with_names(
+        self,
+        names: &'static [GeoName],
+    ) -> Result<Matcher, aho_corasick::BuildError> {
+        let geo = Names {
+            builtin: names,
+            extra: self.extra_names,
+        };
         let mut patterns: Vec<String> = Vec::new();
         let mut targets: Vec<Vec<Target>> = Vec::new();
         let mut by_text: HashMap<String, usize> = HashMap::new();
@@ -128,7 +133,7 @@ impl MatcherBuilder {
                 targets[slot].push(target);
             }
         };
-        for (i, name) in geo.iter().enumerate() {
+        for (i, name) in geo.builtin.iter().chain(&geo.extra).enumerate() {
             let target = Target::Geo(u32::try_from(i).unwrap_or(u32::MAX));
             add(&name.text, target);
             // Places are written without their accents as often as with them.
@@ -146,16 +151,41 @@ impl MatcherBuilder {
         for cue in context::DONOR_CUES {
             add(cue, Target::DonorCue);
         }
+        drop(by_text);
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&patterns)?;
+        drop(patterns);
+        // One flat list and an end offset per pattern: no allocation per pattern.
+        let mut ends = Vec::with_capacity(targets.len());
+        let mut flat = Vec::with_capacity(targets.iter().map(Vec::len).sum());
+        for t in targets {
+            flat.extend(t);
+            ends.push(u32::try_from(flat.len()).unwrap_or(u32::MAX));
+        }
         Ok(Matcher {
             ac,
-            targets,
+            targets: flat,
+            ends,
             geo,
             terms: self.terms,
         })
+    }
+}
+
+/// The gazetteer's names (shared, never copied) and a config's aliases.
+#[derive(Debug)]
+struct Names {
+    builtin: &'static [GeoName],
+    extra: Vec<GeoName>,
+}
+
+impl Names {
+    fn get(&self, i: usize) -> &GeoName {
+        self.builtin
+            .get(i)
+            .unwrap_or_else(|| &self.extra[i - self.builtin.len()])
     }
 }
 
@@ -163,8 +193,11 @@ impl MatcherBuilder {
 #[derive(Debug)]
 pub struct Matcher {
     ac: AhoCorasick,
-    targets: Vec<Vec<Target>>,
-    geo: Vec<GeoName>,
+    /// What every pattern stands for, pattern after pattern.
+    targets: Vec<Target>,
+    /// Where each pattern's targets end in `targets`.
+    ends: Vec<u32>,
+    geo: Names,
     terms: Vec<Term>,
 }
 
@@ -209,7 +242,7 @@ impl Matcher {
 
     /// Number of distinct patterns in the automaton.
     pub fn pattern_count(&self) -> usize {
-        self.targets.len()
+        self.ends.len()
     }
 
     /// The underlying automaton (for benchmarks that compare against a bare scan).
@@ -246,7 +279,9 @@ impl Matcher {
                 continue;
             }
             let right_ok = right_boundary(folded, end);
-            for target in &self.targets[m.pattern().as_usize()] {
+            let p = m.pattern().as_usize();
+            let from = p.checked_sub(1).map_or(0, |q| self.ends[q] as usize);
+            for target in &self.targets[from..self.ends[p] as usize] {
                 match *target {
                     Target::Term(id) => {
                         if right_ok || self.terms[id.index()].prefix {
@@ -265,7 +300,7 @@ impl Matcher {
                         if !right_ok {
                             continue;
                         }
-                        let name = &self.geo[g as usize];
+                        let name = self.geo.get(g as usize);
                         let original = scratch
                             .joined
                             .get(
