@@ -144,3 +144,49 @@ fn detail_names_the_publishers_and_why() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_silent_collector_is_an_alarm_and_a_banner() {
+    let mut snapshot = screen::snapshot();
+    snapshot.heartbeat = Some(watchfloor::store::Heartbeat {
+        at: now() - chrono::Duration::minutes(6),
+        started: now() - chrono::Duration::hours(2),
+        pid: 4242,
+        host: "collector-1".into(),
+    });
+    let app = app_with(snapshot.clone(), &[]);
+    let screen = render(&app, 80, 24);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines[0].contains("COLLECTOR SILENT 6m"), "{screen}");
+    assert!(
+        lines[1].contains("Collector silent since 11:54 (6 min)"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("collector_silent_80x24", screen);
+
+    // A heartbeat 10 s old is a collector at work: no alarm.
+    snapshot.heartbeat.as_mut().unwrap().at = now() - chrono::Duration::seconds(10);
+    let screen = render(&app_with(snapshot, &[]), 80, 24);
+    assert!(!screen.contains("SILENT"), "{screen}");
+    assert!(
+        !screen.to_lowercase().contains("collector silent"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_feed_past_its_schedule_is_late_and_one_never_polled_is_pending() {
+    let mut snapshot = screen::snapshot();
+    let first = snapshot.feeds[0].last.as_mut().unwrap();
+    // A 10 min interval: late once more than 10 min past its scheduled poll.
+    first.next_poll = Some(now() - chrono::Duration::minutes(12));
+    let app = app_with(snapshot, &[Char('3')]);
+    let screen = render(&app, 160, 48);
+    assert!(screen.contains("◷ LATE    newsbrief-en"), "{screen}");
+    assert!(screen.contains("its poll was due 12m ago"), "{screen}");
+    assert!(screen.contains("… pending reliefweb-updates"), "{screen}");
+    assert!(
+        screen.contains("feeds 0/4 ok, 1 late, 1 pending"),
+        "{screen}"
+    );
+}

@@ -78,6 +78,31 @@ impl Theme {
         }
     }
 
+    /// An alarm in the header or a banner: white on red, or reversed and underlined without
+    /// colour, so it stands out of the bar it sits in.
+    pub fn alarm(&self) -> Style {
+        if self.color {
+            Style::new()
+                .bg(Color::Red)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        }
+    }
+
+    /// A warning in the header: black on yellow, or bold without colour.
+    pub fn caution(&self) -> Style {
+        if self.color {
+            Style::new()
+                .bg(Color::LightYellow)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD)
+        }
+    }
+
     /// Errors.
     pub fn error(&self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
@@ -88,23 +113,34 @@ impl Theme {
         self.fg(Color::Green)
     }
 
-    /// A status's style.
+    /// A status's style; each step up is louder (critical is white on red, warning bold red).
     pub fn status(&self, s: Status) -> Style {
         match s {
-            Status::Critical => self.fg(Color::Red).add_modifier(Modifier::BOLD),
-            Status::Warning => self.fg(Color::LightRed),
+            Status::Critical => self.loudest(),
+            Status::Warning => self.fg(Color::LightRed).add_modifier(Modifier::BOLD),
             Status::Watch => self.fg(Color::Yellow),
             Status::Quiet => self.dim(),
         }
     }
 
-    /// A severity's style.
+    /// A severity's style, rising with the severity.
     pub fn severity(&self, s: Severity) -> Style {
         match s {
-            Severity::Critical => self.fg(Color::Red).add_modifier(Modifier::BOLD),
-            Severity::High => self.fg(Color::LightRed),
+            Severity::Critical => self.loudest(),
+            Severity::High => self.fg(Color::LightRed).add_modifier(Modifier::BOLD),
             Severity::Medium => self.fg(Color::Yellow),
             Severity::Low | Severity::Info => self.dim(),
+        }
+    }
+
+    fn loudest(&self) -> Style {
+        if self.color {
+            Style::new()
+                .bg(Color::Red)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
         }
     }
 }

@@ -83,6 +83,48 @@ pub struct FeedRow {
     pub last_error: Option<String>,
 }
 
+/// A feed's health as the screen shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FeedHealth {
+    /// Its last poll succeeded and the next is not overdue.
+    Ok,
+    /// Disabled in the config.
+    Off,
+    /// Enabled but never polled yet.
+    Pending,
+    /// More than one interval past its scheduled next poll (a Retry-After moves the schedule).
+    Late,
+    /// Its last poll failed.
+    Failing,
+}
+
+impl FeedRow {
+    /// Its health at `now`.
+    pub fn health(&self, now: DateTime<Utc>) -> FeedHealth {
+        if !self.enabled {
+            return FeedHealth::Off;
+        }
+        let Some(last) = &self.last else {
+            return FeedHealth::Pending;
+        };
+        if !last.ok {
+            return FeedHealth::Failing;
+        }
+        let due = last
+            .next_poll
+            .unwrap_or(last.at)
+            .checked_add_signed(crate::time::delta(self.interval));
+        if due.is_some_and(|due| now > due) {
+            FeedHealth::Late
+        } else {
+            FeedHealth::Ok
+        }
+    }
+}
+
+/// How long after its last heartbeat a collector counts as silent.
+pub const SILENT_AFTER: chrono::Duration = chrono::Duration::seconds(15);
+
 /// Everything the screen shows, at one moment.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Snapshot {
@@ -99,6 +141,14 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// When the collector last wrote its heartbeat, if that is more than [`SILENT_AFTER`] ago.
+    pub fn collector_silent_since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.heartbeat
+            .as_ref()
+            .map(|h| h.at)
+            .filter(|at| now - *at > SILENT_AFTER)
+    }
+
     /// The latest poll of any feed.
     pub fn last_poll(&self) -> Option<DateTime<Utc>> {
         self.feeds

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, TableState};
 
 use super::{COMPACT_WIDTH, age, list_table, until};
+use crate::store::snapshot::FeedHealth;
 use crate::tui::app::{App, short};
 use crate::tui::theme::Theme;
 
@@ -24,15 +25,28 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let table_rows: Vec<Row> = rows
         .iter()
         .map(|f| {
-            let (health, style) = match (&f.last, f.enabled) {
-                (_, false) => ("– off", theme.dim()),
-                (None, true) => ("… new", theme.dim()),
-                (Some(r), true) if r.ok => ("✓ ok", theme.ok()),
-                (Some(_), true) => ("✗ FAIL", theme.error()),
+            let (health, style) = match f.health(app.now) {
+                FeedHealth::Off => ("– off", theme.dim()),
+                FeedHealth::Pending => ("… pending", theme.dim()),
+                FeedHealth::Ok => ("✓ ok", theme.ok()),
+                FeedHealth::Late => ("◷ LATE", theme.error()),
+                FeedHealth::Failing => ("✗ FAIL", theme.error()),
             };
             let last = f.last.as_ref();
             let detail = if !f.enabled {
                 "disabled in the config".to_string()
+            } else if last.is_none() {
+                "not polled yet".to_string()
+            } else if f.health(app.now) == FeedHealth::Late {
+                let due = last
+                    .and_then(|r| r.next_poll)
+                    .map_or_else(String::new, |t| {
+                        format!("; its poll was due {} ago", age(app.now, t))
+                    });
+                format!(
+                    "no poll for {}{due}",
+                    age(app.now, last.map_or(app.now, |r| r.at))
+                )
             } else if let Some(err) = last.and_then(|r| r.error.clone()) {
                 let since = f
                     .failing_since
@@ -95,7 +109,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     header.extend(["Next", "Last result"]);
     let mut widths = vec![
-        Constraint::Length(6),
+        Constraint::Length(9),
         Constraint::Length(if compact { 16 } else { 22 }),
         Constraint::Length(7),
         Constraint::Length(4),
@@ -110,13 +124,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .and_then(|k| rows.iter().position(|r| &r.id == k))
             .unwrap_or(0),
     ));
-    let failing = rows
-        .iter()
-        .filter(|f| f.enabled && f.last.as_ref().is_some_and(|r| !r.ok))
-        .count();
+    let health = |h: FeedHealth| rows.iter().filter(|f| f.health(app.now) == h).count();
+    let (failing, late, pending) = (
+        health(FeedHealth::Failing),
+        health(FeedHealth::Late),
+        health(FeedHealth::Pending),
+    );
     let title = Line::from(Span::styled(
-        format!(" {} feeds, {failing} failing ", rows.len()),
-        if failing > 0 {
+        format!(
+            " {} feeds, {failing} failing, {late} late, {pending} pending ",
+            rows.len()
+        ),
+        if failing + late > 0 {
             theme.error()
         } else {
             theme.dim()

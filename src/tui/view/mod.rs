@@ -41,20 +41,22 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(msg).alignment(Alignment::Center), line);
         return;
     }
+    let banner_lines = banners(app);
     let [header, banner, tabs, body, footer] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(u16::from(app.banner.is_some())),
+        Constraint::Length(u16::try_from(banner_lines.len()).unwrap_or(2)),
         Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
     .areas(area);
     draw_header(frame, header, app, theme);
-    if let Some(text) = &app.banner {
-        frame.render_widget(
-            Paragraph::new(format!(" ▲ {text}")).style(theme.bar().patch(theme.error())),
-            banner,
-        );
+    if !banner_lines.is_empty() {
+        let lines: Vec<Line> = banner_lines
+            .iter()
+            .map(|t| Line::from(format!(" ▲ {t}")))
+            .collect();
+        frame.render_widget(Paragraph::new(lines).style(theme.alarm()), banner);
     }
     draw_tabs(frame, tabs, app, theme);
     match app.view {
@@ -68,14 +70,17 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    use crate::store::snapshot::FeedHealth;
     let s = &app.snapshot;
     let wide = area.width >= COMPACT_WIDTH;
+    let count = |h: FeedHealth| s.feeds.iter().filter(|f| f.health(app.now) == h).count();
+    let (ok, pending, late, failing) = (
+        count(FeedHealth::Ok),
+        count(FeedHealth::Pending),
+        count(FeedHealth::Late),
+        count(FeedHealth::Failing),
+    );
     let enabled = s.feeds.iter().filter(|f| f.enabled).count();
-    let failing = s
-        .feeds
-        .iter()
-        .filter(|f| f.enabled && f.last.as_ref().is_some_and(|r| !r.ok))
-        .count();
     let last = s.last_poll().map_or_else(
         || "none yet".to_string(),
         |t| format!("{} ago", age(app.now, t)),
@@ -86,10 +91,42 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled(" watchfloor ", bold),
         Span::styled(format!(" {} ", app.now.format("%H:%M:%S UTC")), theme.bar()),
     ];
-    if app.mode == Mode::Attached {
-        spans.push(Span::styled(" attached ", theme.bar()));
+    // Alarms first, so a narrow terminal never cuts them off.
+    if crit > 0 {
+        spans.push(Span::styled(
+            if wide {
+                format!(" {crit} CRITICAL ")
+            } else {
+                format!(" {crit} CRIT ")
+            },
+            theme.alarm(),
+        ));
     }
-    // Paused comes early so a narrow terminal never cuts it off.
+    if warn > 0 {
+        spans.push(Span::styled(
+            if wide {
+                format!(" {warn} WARNING ")
+            } else {
+                format!(" {warn} WARN ")
+            },
+            theme.caution(),
+        ));
+    }
+    if failing > 0 {
+        spans.push(Span::styled(
+            format!(
+                " {failing} FEED{} FAILING ",
+                if failing == 1 { "" } else { "S" }
+            ),
+            theme.alarm(),
+        ));
+    }
+    if let Some(since) = s.collector_silent_since(app.now) {
+        spans.push(Span::styled(
+            format!(" COLLECTOR SILENT {} ", age(app.now, since)),
+            theme.alarm(),
+        ));
+    }
     if app.paused {
         let pending = app.pending_alerts();
         let more = if pending > 0 {
@@ -97,38 +134,47 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         } else {
             String::new()
         };
-        spans.push(Span::styled(
-            format!(" ‖ PAUSED{more} "),
-            theme.bar().patch(theme.error()),
-        ));
+        spans.push(Span::styled(format!(" ‖ PAUSED{more} "), theme.caution()));
     }
+    if app.mode == Mode::Attached {
+        spans.push(Span::styled(" attached ", theme.bar()));
+    }
+    let mut feeds = format!(" feeds {ok}/{enabled} ok");
+    if late > 0 {
+        feeds.push_str(&format!(", {late} late"));
+    }
+    if pending > 0 {
+        feeds.push_str(&format!(", {pending} pending"));
+    }
+    feeds.push(' ');
+    spans.push(Span::styled(feeds, theme.bar()));
+    spans.push(Span::styled(format!(" polled {last} "), theme.bar()));
     if wide {
         spans.push(Span::styled(format!(" {} ", app.config_label), theme.bar()));
     }
-    if failing > 0 {
-        spans.push(Span::styled(
-            format!(
-                " feeds {}/{enabled} ok, {failing} FAILING ",
-                enabled - failing
-            ),
-            theme.bar().patch(theme.error()),
-        ));
-    } else {
-        spans.push(Span::styled(
-            format!(" feeds {enabled}/{enabled} ok "),
-            theme.bar(),
-        ));
-    }
-    spans.push(Span::styled(format!(" polled {last} "), theme.bar()));
-    if crit + warn > 0 {
-        let counts = if wide {
-            format!(" {crit} critical, {warn} warning ")
-        } else {
-            format!(" {crit} crit {warn} warn ")
-        };
-        spans.push(Span::styled(counts, theme.bar()));
-    }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.bar()), area);
+}
+
+/// The banner lines: the app's own (the collector stopped) and a silent collector.
+fn banners(app: &App) -> Vec<String> {
+    let mut out: Vec<String> = app.banner.iter().cloned().collect();
+    if let Some(since) = app.snapshot.collector_silent_since(app.now) {
+        out.push(format!(
+            "Collector silent since {} ({}): nothing new is arriving; what is shown may be out of date.",
+            since.format("%H:%M"),
+            silent_for(app.now, since)
+        ));
+    }
+    out
+}
+
+fn silent_for(now: DateTime<Utc>, since: DateTime<Utc>) -> String {
+    let secs = (now - since).num_seconds().max(0);
+    match secs {
+        0..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} min", secs / 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
 }
 
 fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
