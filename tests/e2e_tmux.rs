@@ -116,6 +116,11 @@ fn demo_on_a_real_terminal_with_triage_that_survives_a_restart() {
         assert!(!title.is_empty(), "{detail}");
         t.keys(&["a"]);
         t.wait_for("the acknowledgement", |s| s.contains("Acked      by"));
+        // q leaves the detail view; at a list it quits.
+        t.keys(&["q"]);
+        t.wait_for("the alert list again", |s| {
+            s.contains("atrocity-terms") && !s.contains("Acked      by")
+        });
         t.keys(&["q"]);
         t.wait_for("a clean exit", |s| s.contains("WATCHFLOOR-EXITED=0"));
     }

@@ -135,9 +135,10 @@ fn acknowledge_snooze_and_note_produce_triage_with_who_and_when() {
 
     press(&mut app, "z");
     assert!(matches!(app.prompt, Some(Prompt::Snooze { .. })));
-    assert_eq!(app.input, "4h", "a default is offered");
-    key(&mut app, KeyCode::Backspace);
-    key(&mut app, KeyCode::Backspace);
+    assert_eq!(
+        app.input, "",
+        "the prompt starts empty: typing never appends to a default"
+    );
     let e = press(&mut app, "2h");
     assert!(e.is_empty());
     let e = key(&mut app, KeyCode::Enter);
@@ -152,19 +153,35 @@ fn acknowledge_snooze_and_note_produce_triage_with_who_and_when() {
             .is_some_and(|(m, _)| m.starts_with("Snoozed ML Mali until"))
     );
 
-    press(&mut app, "z");
-    for _ in 0..2 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    press(&mut app, "soon");
-    assert!(
-        key(&mut app, KeyCode::Enter).is_empty(),
-        "a bad duration saves nothing"
-    );
-    assert!(
-        app.message
+    for (typed, said) in [
+        (
+            "soon",
+            "Not snoozed: \"soon\" is not a duration; write a number and a unit",
+        ),
+        (
+            "99999d",
+            "Not snoozed: 99999d is longer than the 30-day limit",
+        ),
+        ("", "Not snoozed: type how long, such as 1h, 4h or 1d"),
+    ] {
+        press(&mut app, "z");
+        press(&mut app, typed);
+        assert!(
+            key(&mut app, KeyCode::Enter).is_empty(),
+            "{typed:?} saves nothing"
+        );
+        let message = app
+            .message
             .as_ref()
-            .is_some_and(|(m, _)| m.starts_with("Not snoozed: invalid duration"))
+            .map(|(m, _)| m.clone())
+            .unwrap_or_default();
+        assert!(message.starts_with(said), "{typed:?}: {message}");
+    }
+    press(&mut app, "z");
+    press(&mut app, "30d");
+    assert!(
+        matches!(&key(&mut app, KeyCode::Enter)[..], [Effect::Triage(t)] if t.until == Some(now() + Duration::days(30))),
+        "30 days is the limit, and allowed"
     );
 
     press(&mut app, "2");

@@ -50,13 +50,15 @@ pub enum Action {
     CycleSort,
     /// Poll the selected feed now.
     PollNow,
-    /// Quit.
+    /// Leave a sub-view (detail, help); quit at the top.
     Quit,
+    /// Quit from any view.
+    QuitNow,
 }
 
 impl Action {
     /// Every action, in help order.
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Self::Up,
         Self::Down,
         Self::Top,
@@ -81,6 +83,7 @@ impl Action {
         Self::PollNow,
         Self::TogglePause,
         Self::Quit,
+        Self::QuitNow,
     ];
 
     /// The name used in the config's `[keys]` table.
@@ -110,6 +113,7 @@ impl Action {
             Self::CycleSort => "sort",
             Self::PollNow => "poll_now",
             Self::Quit => "quit",
+            Self::QuitNow => "quit_now",
         }
     }
 
@@ -139,7 +143,8 @@ impl Action {
             Self::Filter => "filter the current list as you type",
             Self::CycleSort => "cycle the watchlist sort",
             Self::PollNow => "poll the selected feed now (Feeds view)",
-            Self::Quit => "quit",
+            Self::Quit => "leave detail or help; quit from a list",
+            Self::QuitNow => "quit from any view",
         }
     }
 

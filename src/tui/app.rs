@@ -345,7 +345,10 @@ impl App {
     pub fn apply(&mut self, action: Action) -> Vec<Effect> {
         let page = self.page.max(1) as isize;
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit if matches!(self.view, View::Detail | View::Help) => {
+                self.view = self.back_to;
+            }
+            Action::Quit | Action::QuitNow => self.quit = true,
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-page),
@@ -413,6 +416,12 @@ impl App {
                     self.input = self.filter.clone();
                 }
             }
+            Action::CycleSort if self.view != View::Watchlist => {
+                self.say(format!(
+                    "Sorting works on the Watchlist ({})",
+                    self.keymap.hint(Action::ShowWatchlist)
+                ));
+            }
             Action::CycleSort => {
                 self.sort = self.sort.next();
                 self.say(format!("Watchlist sorted by {}", self.sort.label()));
@@ -450,11 +459,8 @@ impl App {
                     self.say("Select a country or an alert first");
                     return Vec::new();
                 };
-                self.input = if action == Action::Snooze {
-                    "4h".into()
-                } else {
-                    String::new()
-                };
+                // Typing replaces nothing: the prompt starts empty and shows the presets.
+                self.input = String::new();
                 self.prompt = Some(if action == Action::Snooze {
                     Prompt::Snooze { target, key, label }
                 } else {

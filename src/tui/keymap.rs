@@ -148,7 +148,8 @@ fn defaults(action: Action) -> &'static [&'static str] {
         Action::Filter => &["/"],
         Action::CycleSort => &["s"],
         Action::PollNow => &["r"],
-        Action::Quit => &["q", "ctrl-c"],
+        Action::Quit => &["q"],
+        Action::QuitNow => &["Q", "ctrl-c"],
     }
 }
 
@@ -283,8 +284,9 @@ mod tests {
         assert_eq!(m.action(&key('G')), Some(Action::Bottom));
         assert_eq!(
             m.action(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Some(Action::Quit)
+            Some(Action::QuitNow)
         );
+        assert_eq!(m.action(&key('Q')), Some(Action::QuitNow));
         let m = KeyMap::new(&[
             ("acknowledge".into(), vec!["A".into()]),
             ("quit".into(), vec!["x".into()]),

@@ -7,6 +7,25 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::app::{App, Effect, Prompt, View, short};
 use crate::event::{Triage, TriageAction, TriageTarget};
 
+/// The longest snooze: past this an alert is better acknowledged.
+pub const MAX_SNOOZE: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
+
+/// A snooze duration as typed ("30m", "4h", "1d"), or why it cannot be one, in words.
+pub fn snooze_for(text: &str) -> Result<std::time::Duration, String> {
+    let d = crate::config::units::parse_duration(text).map_err(|_| {
+        format!("{text:?} is not a duration; write a number and a unit: 30m, 4h, 1d (s, m, h, d)")
+    })?;
+    if d.is_zero() {
+        return Err("a snooze must be longer than 0 (type 0 alone to end one)".into());
+    }
+    if d > MAX_SNOOZE {
+        return Err(format!(
+            "{text} is longer than the 30-day limit; acknowledge it instead, or snooze up to 30d"
+        ));
+    }
+    Ok(d)
+}
+
 impl App {
     pub(super) fn prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
@@ -50,7 +69,13 @@ impl App {
             None | Some(Prompt::Filter) => Vec::new(),
             Some(Prompt::Snooze { target, key, label }) => {
                 let text = input.trim();
-                if text.is_empty() || text == "0" || text == "off" {
+                if text.is_empty() {
+                    self.say(format!(
+                        "Not snoozed: type how long, such as 1h, 4h or 1d (0 ends a snooze of {label})"
+                    ));
+                    return Vec::new();
+                }
+                if text == "0" || text == "off" {
                     self.say(format!("Snooze of {label} ended"));
                     return vec![Effect::Triage(self.triage(
                         target,
@@ -60,7 +85,7 @@ impl App {
                         None,
                     ))];
                 }
-                match crate::config::units::parse_duration(text) {
+                match snooze_for(text) {
                     Ok(d) => {
                         let until = self.now
                             + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::hours(4));
@@ -76,8 +101,8 @@ impl App {
                             None,
                         ))]
                     }
-                    Err(e) => {
-                        self.say(format!("Not snoozed: {e}"));
+                    Err(why) => {
+                        self.say(format!("Not snoozed: {why}"));
                         Vec::new()
                     }
                 }
@@ -117,6 +142,29 @@ impl App {
             until,
             note,
         }
+    }
+
+    /// Until when a target is snoozed, if it is now.
+    pub fn snoozed_until(&self, target: TriageTarget, key: &str) -> Option<DateTime<Utc>> {
+        let triage = match target {
+            TriageTarget::Alert => self
+                .snapshot
+                .alerts
+                .iter()
+                .find(|r| r.alert.id == key)
+                .map(|r| &r.triage),
+            TriageTarget::Country => self
+                .snapshot
+                .countries
+                .iter()
+                .find(|r| r.code.as_str() == key)
+                .map(|r| &r.triage),
+        }?;
+        triage
+            .snoozed
+            .as_ref()
+            .filter(|_| triage.snoozed_at(self.now))
+            .map(|(_, until)| *until)
     }
 
     /// The triage target in focus: the selected alert in Alerts or Detail, else the country.

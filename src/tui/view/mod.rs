@@ -233,9 +233,14 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::raw(app.input.clone()),
             Span::raw("█"),
         ]),
-        Some(Prompt::Snooze { label, .. }) => Line::from(vec![
+        Some(Prompt::Snooze { label, target, key }) => Line::from(vec![
             Span::styled(
-                format!("Snooze {label} for (30m, 4h, 2d; empty ends a snooze): "),
+                format!(
+                    "Snooze {label}{} for (1h, 4h, 1d; up to 30d; 0 ends it): ",
+                    app.snoozed_until(*target, key)
+                        .map(|u| format!(", now until {}", u.format("%d %b %H:%M")))
+                        .unwrap_or_default()
+                ),
                 theme.title(),
             ),
             Span::raw(app.input.clone()),
