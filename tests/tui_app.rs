@@ -376,3 +376,33 @@ fn remapped_keys_drive_the_same_actions() {
     assert_eq!(app.selected_index(), 1);
     assert!(matches!(&press(&mut app, "A")[..], [Effect::Triage(t)] if t.key == "ML"));
 }
+
+#[test]
+fn the_filter_reads_every_column_and_field_terms() {
+    let filtered = |typed: &str| {
+        let mut app = app();
+        press(&mut app, &format!("/{typed}"));
+        codes(&app)
+    };
+    // The status column, as shown ("▲▲ CRIT"), not only names.
+    assert_eq!(filtered("crit"), ["SD"]);
+    assert_eq!(filtered("sev:warn"), ["ML"]);
+    assert_eq!(filtered("cc:m"), ["ML", "MM"]);
+    assert_eq!(filtered("cc:m !is:snoozed"), ["MM"]);
+    assert_eq!(filtered("is:ack"), ["SD"]);
+    assert_eq!(filtered("!ack sev:crit"), Vec::<String>::new());
+
+    // On the alert list: severity, rule and feed fields.
+    let mut app = app();
+    press(&mut app, "2");
+    press(&mut app, "/sev:crit");
+    let alerts = app.alerts();
+    assert!(!alerts.is_empty());
+    assert!(
+        alerts
+            .iter()
+            .all(|r| r.alert.severity == watchfloor::config::Severity::Critical),
+        "{:?}",
+        alerts.iter().map(|r| &r.alert.title).collect::<Vec<_>>()
+    );
+}

@@ -86,6 +86,9 @@ impl Action {
         Self::QuitNow,
     ];
 
+    /// Lines the help view has: one per action, then the filter language and a note.
+    pub const HELP_LINES: usize = Self::ALL.len() + 9;
+
     /// The name used in the config's `[keys]` table.
     pub fn name(self) -> &'static str {
         match self {

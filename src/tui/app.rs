@@ -354,7 +354,7 @@ impl App {
             Action::PageUp => self.move_by(-page),
             Action::PageDown => self.move_by(page),
             Action::Top if self.view == View::Help => self.help_scroll = 0,
-            Action::Bottom if self.view == View::Help => self.move_by(Action::ALL.len() as isize),
+            Action::Bottom if self.view == View::Help => self.move_by(Action::HELP_LINES as isize),
             Action::Top => self.select(0),
             Action::Bottom => {
                 let len = self.list_len();

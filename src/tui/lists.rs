@@ -1,22 +1,24 @@
 //! The lists the views show, derived from the snapshot on every frame (filtered and sorted),
 //! and the selection in them, kept by key so it follows its row when the list changes.
 
+use chrono::{DateTime, Utc};
+
 use super::action::Action;
 use super::app::{App, Sort, View};
-use crate::store::snapshot::{AlertRow, CountryRow, FeedRow};
+use super::filter::{Field, Filter, RowText};
+use super::theme::{severity_label, status_label};
+use crate::store::TriageState;
+use crate::store::snapshot::{AlertRow, CountryRow, FeedHealth, FeedRow};
 
 impl App {
     /// Watchlist rows in display order: listed countries, then the unlisted group.
     pub fn countries(&self) -> Vec<&CountryRow> {
-        let needle = self.filter_for(View::Watchlist);
+        let filter = self.filter_for(View::Watchlist);
         let mut rows: Vec<&CountryRow> = self
             .snapshot
             .countries
             .iter()
-            .filter(|r| {
-                needle.is_empty()
-                    || contains_ci(&format!("{} {} {}", r.code, r.name, r.notes), &needle)
-            })
+            .filter(|r| filter.matches(&country_text(r, self.now)))
             .collect();
         let sort = self.sort;
         rows.sort_by(|a, b| {
@@ -44,54 +46,30 @@ impl App {
 
     /// Alert rows for the Alerts view.
     pub fn alerts(&self) -> Vec<&AlertRow> {
-        let needle = self.filter_for(View::Alerts);
+        let filter = self.filter_for(View::Alerts);
         self.snapshot
             .alerts
             .iter()
             .filter(|r| self.alerts_country.is_none() || r.alert.country == self.alerts_country)
-            .filter(|r| {
-                needle.is_empty()
-                    || contains_ci(
-                        &format!(
-                            "{} {} {} {} {}",
-                            r.alert.title,
-                            r.alert.rule,
-                            r.alert.feed,
-                            r.alert.country.map(|c| c.to_string()).unwrap_or_default(),
-                            r.alert.country_name.as_deref().unwrap_or("")
-                        ),
-                        &needle,
-                    )
-            })
+            .filter(|r| filter.matches(&alert_text(r, self.now)))
             .collect()
     }
 
     /// Feed rows for the Feeds view.
     pub fn feeds(&self) -> Vec<&FeedRow> {
-        let needle = self.filter_for(View::Feeds);
+        let filter = self.filter_for(View::Feeds);
         self.snapshot
             .feeds
             .iter()
-            .filter(|f| {
-                needle.is_empty()
-                    || contains_ci(
-                        &format!(
-                            "{} {} {}",
-                            f.id,
-                            f.name,
-                            f.last_error.as_deref().unwrap_or("")
-                        ),
-                        &needle,
-                    )
-            })
+            .filter(|f| filter.matches(&feed_text(f, self.now)))
             .collect()
     }
 
-    pub(super) fn filter_for(&self, view: View) -> String {
+    pub(super) fn filter_for(&self, view: View) -> Filter {
         if self.view == view {
-            self.filter.clone()
+            Filter::parse(&self.filter)
         } else {
-            String::new()
+            Filter::default()
         }
     }
 
@@ -142,7 +120,7 @@ impl App {
 
     pub(super) fn move_by(&mut self, delta: isize) {
         if self.view == View::Help {
-            let max = Action::ALL.len() as isize;
+            let max = Action::HELP_LINES as isize;
             self.help_scroll = (self.help_scroll as isize + delta).clamp(0, max) as u16;
             return;
         }
@@ -183,6 +161,62 @@ impl App {
     }
 }
 
-fn contains_ci(haystack: &str, needle: &str) -> bool {
-    haystack.to_lowercase().contains(&needle.to_lowercase())
+/// Triage as filter fields (`is:ack`) and visible words (`!ack`).
+fn triage_text(mut row: RowText, t: &TriageState, now: DateTime<Utc>) -> RowText {
+    if t.acked.is_some() {
+        row = row.field(Field::Is, "ack");
+    }
+    if t.snoozed_at(now) {
+        row = row.field(Field::Is, "snoozed");
+    }
+    if !t.notes.is_empty() {
+        row = row.field(Field::Is, "noted");
+    }
+    row
+}
+
+fn country_text(r: &CountryRow, now: DateTime<Utc>) -> RowText {
+    let row = RowText::default()
+        .field(
+            Field::Sev,
+            status_label(r.status).trim_start_matches(['▲', '●', '·', ' ']),
+        )
+        .field(Field::Sev, r.status.as_str())
+        .field(Field::Cc, r.code.as_str())
+        .field(Field::Country, r.name.as_str())
+        .text(&r.notes)
+        .text(r.risk_note.as_deref().unwrap_or(""));
+    triage_text(row, &r.triage, now)
+}
+
+fn alert_text(r: &AlertRow, now: DateTime<Utc>) -> RowText {
+    let a = &r.alert;
+    let mut row = RowText::default()
+        .field(Field::Sev, severity_label(a.severity))
+        .field(Field::Sev, a.severity.as_str())
+        .field(Field::Rule, a.rule.as_str())
+        .field(Field::Feed, a.feed.as_str())
+        .text(&a.title);
+    if let Some(c) = a.country {
+        row = row.field(Field::Cc, c.as_str());
+    }
+    if let Some(name) = &a.country_name {
+        row = row.field(Field::Country, name.as_str());
+    }
+    triage_text(row, &r.triage, now)
+}
+
+fn feed_text(f: &FeedRow, now: DateTime<Utc>) -> RowText {
+    let health = match f.health(now) {
+        FeedHealth::Ok => "ok",
+        FeedHealth::Off => "off",
+        FeedHealth::Pending => "pending",
+        FeedHealth::Late => "late",
+        FeedHealth::Failing => "failing",
+    };
+    RowText::default()
+        .field(Field::Sev, health)
+        .field(Field::Feed, f.id.as_str())
+        .field(Field::Feed, f.name.as_str())
+        .text(f.last_error.as_deref().unwrap_or(""))
 }

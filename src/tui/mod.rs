@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod app;
+pub mod filter;
 pub mod keymap;
 mod lists;
 mod prompt;

@@ -1,4 +1,4 @@
-//! Every key, generated from the live key map.
+//! Every key, generated from the live key map, and the filter language.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -25,6 +25,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ])
         })
         .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled("Filter (/)", theme.title())));
+    for text in [
+        "Words separated by spaces must all match; a bare word matches any visible column.",
+        "field:value matches the start of a field, any case: sev:crit cc:SD country:sud rule:viol feed:wire",
+        "is:ack, is:snoozed, is:noted select by triage; ! negates any term: !is:ack !cc:ML",
+        "sev: is a severity on Alerts, a status on the Watchlist (crit, warn, watch, quiet), a health on Feeds (ok, late, pending, failing, off).",
+    ] {
+        lines.push(Line::raw(format!("  {text}")));
+    }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
         "Keys can be changed in the config's [keys] table, e.g. acknowledge = \"A\". Mouse wheel scrolls.",
