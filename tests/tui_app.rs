@@ -406,3 +406,53 @@ fn the_filter_reads_every_column_and_field_terms() {
         alerts.iter().map(|r| &r.alert.title).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn bells_rest_ten_seconds_ring_what_arrived_meanwhile_together_and_mute() {
+    let mut app = app();
+    let burst = |from: u32, n: u32| {
+        let mut snap = screen::snapshot();
+        for i in from..from + n {
+            snap.alerts.push(screen::alert(
+                &format!("b{i}"),
+                Some("SD"),
+                "atrocity-terms",
+                "keywords",
+                Severity::Critical,
+                "f",
+                &format!("Report {i}"),
+                "",
+                0,
+                &[],
+            ));
+        }
+        snap
+    };
+    // Ten alerts at once: one bell that says so.
+    let e = app.set_snapshot(burst(0, 10));
+    assert_eq!(
+        e,
+        vec![Effect::Bell {
+            summary: "10 new alerts; the first: CRITICAL Sudan: Report 0".into()
+        }]
+    );
+    // Five more 3 s later: held, not rung.
+    app.tick(now() + Duration::seconds(3));
+    assert!(app.set_snapshot(burst(10, 5)).is_empty());
+    assert!(app.tick(now() + Duration::seconds(9)).is_empty());
+    // Once the bell has rested 10 s, what was held rings once.
+    let e = app.tick(now() + Duration::seconds(10));
+    assert_eq!(
+        e,
+        vec![Effect::Bell {
+            summary: "5 new alerts; the first: CRITICAL Sudan: Report 10".into()
+        }]
+    );
+    // m mutes: nothing rings, and nothing is saved up for later.
+    press(&mut app, "m");
+    assert!(app.muted);
+    app.tick(now() + Duration::seconds(30));
+    assert!(app.set_snapshot(burst(15, 3)).is_empty());
+    press(&mut app, "m");
+    assert!(app.tick(now() + Duration::seconds(60)).is_empty());
+}

@@ -50,6 +50,8 @@ pub enum Action {
     CycleSort,
     /// Poll the selected feed now.
     PollNow,
+    /// Mute or unmute the bell.
+    MuteBell,
     /// Leave a sub-view (detail, help); quit at the top.
     Quit,
     /// Quit from any view.
@@ -58,7 +60,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in help order.
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Self::Up,
         Self::Down,
         Self::Top,
@@ -82,6 +84,7 @@ impl Action {
         Self::CopyLink,
         Self::PollNow,
         Self::TogglePause,
+        Self::MuteBell,
         Self::Quit,
         Self::QuitNow,
     ];
@@ -115,6 +118,7 @@ impl Action {
             Self::Filter => "filter",
             Self::CycleSort => "sort",
             Self::PollNow => "poll_now",
+            Self::MuteBell => "mute",
             Self::Quit => "quit",
             Self::QuitNow => "quit_now",
         }
@@ -146,6 +150,9 @@ impl Action {
             Self::Filter => "filter the current list as you type",
             Self::CycleSort => "cycle the watchlist sort",
             Self::PollNow => "poll the selected feed now (Feeds view)",
+            Self::MuteBell => {
+                "mute or unmute the bell (at most one bell per 10 s; the rest ring together)"
+            }
             Self::Quit => "leave detail or help; quit from a list",
             Self::QuitNow => "quit from any view",
         }

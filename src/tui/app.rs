@@ -118,6 +118,9 @@ pub enum Effect {
     },
 }
 
+/// The least time between two bells; alerts in between ring together with the next.
+pub const BELL_REST: chrono::Duration = chrono::Duration::seconds(10);
+
 /// Where the screen's data comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -172,6 +175,12 @@ pub struct App {
     pub page: usize,
     /// Alerts at or above this ring the bell (`None`: never).
     pub bell: Option<Severity>,
+    /// The bell muted from the keyboard (alerts still arrive and show).
+    pub muted: bool,
+    /// When the bell last rang.
+    last_bell: Option<DateTime<Utc>>,
+    /// Alerts that deserved a bell while it was resting, rung together next time.
+    held_bells: Vec<String>,
     /// Alert ids already seen, so only new ones ring.
     seen: HashSet<String>,
     /// Whether a first snapshot has arrived (its alerts are history, not news).
@@ -219,6 +228,9 @@ impl App {
             quit: false,
             page: 10,
             bell,
+            muted: false,
+            last_bell: None,
+            held_bells: Vec::new(),
             seen: HashSet::new(),
             primed: false,
             who,
@@ -231,8 +243,9 @@ impl App {
         self.message = Some((text.into(), self.now));
     }
 
-    /// Advances the clock; old messages fade after 8 s.
-    pub fn tick(&mut self, now: DateTime<Utc>) {
+    /// Advances the clock; old messages fade after 8 s; bells held back ring once the bell has
+    /// rested.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
         self.now = now;
         if self
             .message
@@ -241,6 +254,26 @@ impl App {
         {
             self.message = None;
         }
+        self.ring_held()
+    }
+
+    /// One bell for everything held, if the bell has rested [`BELL_REST`] since it last rang.
+    fn ring_held(&mut self) -> Vec<Effect> {
+        if self.held_bells.is_empty() || self.last_bell.is_some_and(|at| self.now - at < BELL_REST)
+        {
+            return Vec::new();
+        }
+        let n = self.held_bells.len();
+        let first = self.held_bells.remove(0);
+        self.held_bells.clear();
+        self.last_bell = Some(self.now);
+        vec![Effect::Bell {
+            summary: if n == 1 {
+                first
+            } else {
+                format!("{n} new alerts; the first: {first}")
+            },
+        }]
     }
 
     /// Takes a new snapshot (or holds it while paused); returns a bell for each new alert that
@@ -251,23 +284,22 @@ impl App {
             if !self.seen.insert(row.alert.id.clone()) || !self.primed {
                 continue;
             }
-            if self.rings(row, &snapshot) {
+            if !self.muted && self.rings(row, &snapshot) && self.held_bells.len() < 10_000 {
                 let a = &row.alert;
                 let place = a
                     .country_name
                     .clone()
                     .unwrap_or_else(|| "no country".into());
-                effects.push(Effect::Bell {
-                    summary: format!(
-                        "{} {}: {}",
-                        a.severity.as_str().to_uppercase(),
-                        place,
-                        a.title
-                    ),
-                });
+                self.held_bells.push(format!(
+                    "{} {}: {}",
+                    a.severity.as_str().to_uppercase(),
+                    place,
+                    a.title
+                ));
             }
         }
         self.primed = true;
+        effects.extend(self.ring_held());
         if self.seen.len() > 50_000 {
             self.seen = snapshot.alerts.iter().map(|r| r.alert.id.clone()).collect();
         }
@@ -425,6 +457,17 @@ impl App {
             Action::CycleSort => {
                 self.sort = self.sort.next();
                 self.say(format!("Watchlist sorted by {}", self.sort.label()));
+            }
+            Action::MuteBell => {
+                self.muted = !self.muted;
+                if self.muted {
+                    self.held_bells.clear();
+                }
+                self.say(if self.muted {
+                    "Bell muted: alerts still arrive and show"
+                } else {
+                    "Bell on"
+                });
             }
             Action::TogglePause => {
                 self.paused = !self.paused;

@@ -163,7 +163,7 @@ pub async fn run(
                 let snap = snap_rx.borrow_and_update().clone();
                 app.set_snapshot(snap)
             }
-            _ = tick.tick() => { app.tick(Utc::now()); dirty = true; Vec::new() }
+            _ = tick.tick() => { dirty = true; app.tick(Utc::now()) }
             state = monitor_changed(&mut monitor_state) => {
                 app.banner = match state {
                     MonitorState::Starting | MonitorState::Running => None,

@@ -139,6 +139,9 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.mode == Mode::Attached {
         spans.push(Span::styled(" attached ", theme.bar()));
     }
+    if app.muted {
+        spans.push(Span::styled(" bell muted (m) ", theme.bar()));
+    }
     let mut feeds = format!(" feeds {ok}/{enabled} ok");
     if late > 0 {
         feeds.push_str(&format!(", {late} late"));
