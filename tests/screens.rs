@@ -190,3 +190,28 @@ fn a_feed_past_its_schedule_is_late_and_one_never_polled_is_pending() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_detail_view_scrolls_to_its_last_line_at_the_smallest_size() {
+    let mut app = app_with(screen::snapshot(), &[Char('2'), Enter]);
+    let top = render(&app, 80, 15);
+    assert!(top.contains("j/k PgUp/PgDn g/G scroll"), "{top}");
+    let summary_end = {
+        let summary = &app.selected_alert().unwrap().alert.summary;
+        let words: Vec<&str> = summary.split_whitespace().collect();
+        words[words.len().saturating_sub(2)..].join(" ")
+    };
+    assert!(!top.contains(&summary_end), "the end is below: {top}");
+    app.handle_key(KeyEvent::new(Char('G'), KeyModifiers::NONE));
+    let bottom = render(&app, 80, 15);
+    assert!(bottom.contains(&summary_end), "G shows the end: {bottom}");
+    // j past the end stays at the end; g returns to the top.
+    for _ in 0..50 {
+        app.handle_key(KeyEvent::new(Char('j'), KeyModifiers::NONE));
+    }
+    assert_eq!(render(&app, 80, 15), bottom);
+    app.handle_key(KeyEvent::new(Char('g'), KeyModifiers::NONE));
+    assert_eq!(render(&app, 80, 15), top);
+    app.handle_key(KeyEvent::new(Char('k'), KeyModifiers::NONE));
+    assert_eq!(render(&app, 80, 15), top, "k at the top stays there");
+}

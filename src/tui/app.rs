@@ -189,6 +189,10 @@ pub struct App {
     pub who: String,
     /// First line shown on the help screen.
     pub help_scroll: u16,
+    /// First line shown of the detail view.
+    pub detail_scroll: u16,
+    /// The detail view's last scroll position with text below it, as the last draw measured.
+    pub detail_max: std::cell::Cell<u16>,
     /// A warning shown across the screen until it no longer holds (the collector stopped).
     pub banner: Option<String>,
 }
@@ -235,6 +239,8 @@ impl App {
             primed: false,
             who,
             help_scroll: 0,
+            detail_scroll: 0,
+            detail_max: std::cell::Cell::new(0),
             banner: None,
         }
     }
@@ -386,6 +392,10 @@ impl App {
             Action::PageUp => self.move_by(-page),
             Action::PageDown => self.move_by(page),
             Action::Top if self.view == View::Help => self.help_scroll = 0,
+            Action::Top if self.view == View::Detail => self.detail_scroll = 0,
+            Action::Bottom if self.view == View::Detail => {
+                self.detail_scroll = self.detail_max.get();
+            }
             Action::Bottom if self.view == View::Help => self.move_by(Action::HELP_LINES as isize),
             Action::Top => self.select(0),
             Action::Bottom => {
@@ -406,6 +416,7 @@ impl App {
                         self.alert_key = Some(id);
                         self.back_to = View::Alerts;
                         self.view = View::Detail;
+                        self.detail_scroll = 0;
                     }
                 }
                 _ => {}

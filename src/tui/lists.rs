@@ -119,6 +119,11 @@ impl App {
     }
 
     pub(super) fn move_by(&mut self, delta: isize) {
+        if self.view == View::Detail {
+            let max = self.detail_max.get() as isize;
+            self.detail_scroll = (self.detail_scroll as isize + delta).clamp(0, max) as u16;
+            return;
+        }
         if self.view == View::Help {
             let max = Action::HELP_LINES as isize;
             self.help_scroll = (self.help_scroll as isize + delta).clamp(0, max) as u16;

@@ -139,10 +139,26 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         lines.push(highlight(&a.summary, &terms, theme.text(), theme));
     }
+    // Lines after wrapping, so the view scrolls to the very end and says how far it is.
+    let width = usize::from(area.width.max(1));
+    let total: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+    let visible = usize::from(area.height.saturating_sub(1));
+    let max = u16::try_from(total.saturating_sub(visible)).unwrap_or(u16::MAX);
+    app.detail_max.set(max);
+    let scroll = app.detail_scroll.min(max);
+    let title = if max > 0 {
+        format!(
+            " Alert · line {} of {total} · j/k PgUp/PgDn g/G scroll ",
+            usize::from(scroll) + 1
+        )
+    } else {
+        " Alert ".to_string()
+    };
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(Block::new().borders(Borders::TOP)),
+            .scroll((scroll, 0))
+            .block(Block::new().borders(Borders::TOP).title(title)),
         area,
     );
 }
