@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -134,4 +136,46 @@ fn demo_on_a_real_terminal_with_triage_that_survives_a_restart() {
     assert!(list.contains('✓'));
     t.keys(&["q"]);
     t.wait_for("a clean exit", |s| s.contains("WATCHFLOOR-EXITED=0"));
+}
+
+#[test]
+fn an_attached_screen_says_when_its_collector_dies() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed (CI installs it)");
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    let data = dir.path().join("data");
+    let mut collector = support::spawn_headless(&cfg, &data);
+    let session = format!("watchfloor-e2e-attach-{}", std::process::id());
+    let t = Tmux::start(
+        &session,
+        &format!(
+            "env TERM=xterm-256color {} attach --config {} --data {}; sleep 30",
+            env!("CARGO_BIN_EXE_watchfloor"),
+            cfg.display(),
+            data.display()
+        ),
+    );
+    t.wait_for("the attached screen", |s| {
+        s.contains("attached") && s.contains("Watchlist")
+    });
+    // Let the collector write a heartbeat, then kill it where it stands.
+    std::thread::sleep(Duration::from_secs(6));
+    assert!(!t.screen().contains("SILENT"), "{}", t.screen());
+    collector.kill().unwrap();
+    collector.wait().unwrap();
+    let killed = Instant::now();
+    let screen = t.wait_for("the silent-collector banner", |s| {
+        s.contains("Collector silent since") && s.contains("COLLECTOR SILENT")
+    });
+    // At most 5 s since its last heartbeat, 15 s to count as silent, and a second to draw.
+    assert!(
+        killed.elapsed() < Duration::from_secs(22),
+        "{:?}: {screen}",
+        killed.elapsed()
+    );
 }
