@@ -256,26 +256,64 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ]),
         None => match &app.message {
             Some((m, _)) => Line::from(Span::styled(m.clone(), theme.title())),
-            None => {
-                let k = |a| app.keymap.hint(a);
-                Line::from(Span::styled(
-                    format!(
-                        "{} help  {} open  {} ack  {} snooze  {} note  {} filter  {} pause  {} quit",
-                        k(Action::ShowHelp),
-                        k(Action::Open),
-                        k(Action::Acknowledge),
-                        k(Action::Snooze),
-                        k(Action::Note),
-                        k(Action::Filter),
-                        k(Action::TogglePause),
-                        k(Action::Quit)
-                    ),
-                    theme.dim(),
-                ))
-            }
+            None => Line::from(Span::styled(footer_hints(app), theme.dim())),
         },
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The keys that act in the current view, most used first (after help).
+fn footer_hints(app: &App) -> String {
+    // Help first, so a narrow terminal never hides the way to every other key.
+    let actions: &[(Action, &str)] = match app.view {
+        View::Watchlist => &[
+            (Action::Open, "alerts"),
+            (Action::Acknowledge, "ack"),
+            (Action::Snooze, "snooze"),
+            (Action::Note, "note"),
+            (Action::Filter, "filter"),
+            (Action::CycleSort, "sort"),
+            (Action::TogglePause, "pause"),
+            (Action::Quit, "quit"),
+        ],
+        View::Alerts => &[
+            (Action::Open, "detail"),
+            (Action::Acknowledge, "ack"),
+            (Action::Snooze, "snooze"),
+            (Action::Note, "note"),
+            (Action::OpenLink, "open link"),
+            (Action::Filter, "filter"),
+            (Action::Back, "back"),
+            (Action::Quit, "quit"),
+        ],
+        View::Feeds => &[
+            (Action::PollNow, "poll now"),
+            (Action::Filter, "filter"),
+            (Action::Quit, "quit"),
+        ],
+        View::Detail => &[
+            (Action::Down, "scroll"),
+            (Action::Acknowledge, "ack"),
+            (Action::Snooze, "snooze"),
+            (Action::Note, "note"),
+            (Action::OpenLink, "open link"),
+            (Action::CopyLink, "copy link"),
+            (Action::Quit, "back"),
+        ],
+        View::Help => &[(Action::Down, "scroll"), (Action::Quit, "back")],
+    };
+    let mut out = String::new();
+    for (action, what) in std::iter::once(&(Action::ShowHelp, "help")).chain(actions) {
+        let key = app.keymap.hint(*action);
+        if key == "unbound" {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str("  ");
+        }
+        out.push_str(&format!("{key} {what}"));
+    }
+    out
 }
 
 /// A compact age: "45s", "12m", "3h", "2d".
