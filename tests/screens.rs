@@ -215,3 +215,33 @@ fn the_detail_view_scrolls_to_its_last_line_at_the_smallest_size() {
     app.handle_key(KeyEvent::new(Char('k'), KeyModifiers::NONE));
     assert_eq!(render(&app, 80, 15), top, "k at the top stays there");
 }
+
+#[test]
+fn quiet_without_working_feeds_is_no_data_and_the_alert_list_says_why_it_is_empty() {
+    let mut snapshot = screen::snapshot();
+    let ne = snapshot
+        .countries
+        .iter_mut()
+        .find(|r| r.code.as_str() == "NE")
+        .unwrap();
+    ne.no_data = true;
+    let screen = render(&app_with(snapshot.clone(), &[]), 160, 48);
+    assert!(screen.contains("? NO DATA NE  Niger"), "{screen}");
+    assert!(screen.contains("· quiet   CD  DR Congo"), "{screen}");
+
+    // Every enabled feed failing, no alerts: the list does not pretend all is calm.
+    let failed = snapshot
+        .feeds
+        .iter()
+        .find_map(|f| f.last.clone().filter(|r| !r.ok))
+        .unwrap();
+    for f in snapshot.feeds.iter_mut().filter(|f| f.enabled) {
+        f.last = Some(failed.clone());
+    }
+    snapshot.alerts.clear();
+    let screen = render(&app_with(snapshot, &[Char('2')]), 160, 48);
+    assert!(
+        screen.contains("No alerts, but every feed is failing (4 of 4): none could arrive."),
+        "{screen}"
+    );
+}

@@ -40,6 +40,7 @@ fn country(
         daily,
         newest: newest_min.map(|m| now() - Duration::minutes(m)),
         triage: TriageState::default(),
+        no_data: false,
     }
 }
 

@@ -47,6 +47,9 @@ pub struct CountryRow {
     pub newest: Option<DateTime<Utc>>,
     /// Acknowledgement, snooze and notes.
     pub triage: TriageState,
+    /// Every feed that raised alerts about it in the last 7 days is failing now: a quiet
+    /// status means nothing (none of them can report).
+    pub no_data: bool,
 }
 
 /// One alert with its triage.
@@ -176,6 +179,8 @@ impl SqliteStore {
         );
 
         let mut rows: HashMap<CountryCode, CountryRow> = HashMap::new();
+        // Per country, the feeds that raised alerts about it in the last 7 days.
+        let mut reporting: HashMap<CountryCode, std::collections::HashSet<String>> = HashMap::new();
         let new_row = |code: CountryCode, listed: bool| CountryRow {
             code,
             name: code.name().to_string(),
@@ -189,6 +194,7 @@ impl SqliteStore {
             alerts_window: 0,
             daily: [0; 7],
             newest: None,
+            no_data: false,
             triage: triage
                 .get(&(TriageTarget::Country, code.to_string()))
                 .cloned()
@@ -208,7 +214,7 @@ impl SqliteStore {
         {
             let mut stmt = self
                 .conn
-                .prepare_cached("SELECT country, event_time, at FROM alerts WHERE event_time > ?1 AND country IS NOT NULL")
+                .prepare_cached("SELECT country, event_time, at, feed FROM alerts WHERE event_time > ?1 AND country IS NOT NULL")
                 .map_err(|e| self.err(e))?;
             let hits = stmt
                 .query_map([ts(since)], |r| {
@@ -216,13 +222,17 @@ impl SqliteStore {
                         r.get::<_, String>(0)?,
                         r.get::<_, i64>(1)?,
                         r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
                     ))
                 })
                 .map_err(|e| self.err(e))?;
-            for (c, event_time, at) in hits.filter_map(Result::ok) {
+            for (c, event_time, at, feed) in hits.filter_map(Result::ok) {
                 let Some(code) = geo::lookup(&c) else {
                     continue;
                 };
+                if now - from_ts(event_time) <= chrono::Duration::days(7) {
+                    reporting.entry(code).or_default().insert(feed);
+                }
                 let event_time = from_ts(event_time);
                 let row = rows.entry(code).or_insert_with(|| new_row(code, false));
                 let age = now - event_time;
@@ -325,6 +335,17 @@ impl SqliteStore {
                     last,
                 });
             }
+        }
+        let feeds_by_id: HashMap<&str, &FeedRow> =
+            feeds.iter().map(|f| (f.id.as_str(), f)).collect();
+        for row in &mut countries {
+            row.no_data = reporting.get(&row.code).is_some_and(|feeds| {
+                feeds.iter().all(|id| {
+                    feeds_by_id
+                        .get(id.as_str())
+                        .is_some_and(|f| f.health(now) == FeedHealth::Failing)
+                })
+            });
         }
         Ok(Snapshot {
             heartbeat: self.last_heartbeat()?,

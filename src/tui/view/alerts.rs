@@ -13,14 +13,28 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = app.alerts();
     let compact = area.width < COMPACT_WIDTH;
     if rows.is_empty() {
+        use crate::store::snapshot::FeedHealth;
+        let enabled = app.snapshot.feeds.iter().filter(|f| f.enabled).count();
+        let failing = app
+            .snapshot
+            .feeds
+            .iter()
+            .filter(|f| f.health(app.now) == FeedHealth::Failing)
+            .count();
+        let blind = enabled > 0 && failing == enabled;
         let text = match (app.alerts_country, app.filter.is_empty()) {
             (_, false) => "No alert matches the filter (Esc clears it).".to_string(),
+            _ if blind => format!(
+                "No alerts, but every feed is failing ({failing} of {enabled}): none could arrive. See Feeds ({}).",
+                app.keymap.hint(crate::tui::action::Action::ShowFeeds)
+            ),
             (Some(c), true) => format!("No alerts for {} {} yet.", c, c.name()),
             (None, true) => "No alerts yet. They appear here as feeds are polled.".to_string(),
         };
         frame.render_widget(
             Paragraph::new(text)
-                .style(theme.dim())
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .style(if blind { theme.error() } else { theme.dim() })
                 .block(Block::new().borders(Borders::TOP)),
             area,
         );

@@ -59,8 +59,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             triage.push(format!("✎{}", r.triage.notes.len()));
         }
         let name_width = if compact { 16 } else { 24 };
+        let status = if r.no_data && r.status == crate::event::Status::Quiet {
+            // Quiet only because nothing can report: say so, loudly.
+            Span::styled("? NO DATA", theme.error())
+        } else {
+            Span::styled(status_label(r.status), theme.status(r.status))
+        };
         let mut cells = vec![
-            Cell::from(Span::styled(status_label(r.status), theme.status(r.status))),
+            Cell::from(status),
             Cell::from(r.code.to_string()),
             Cell::from(short(&r.name, name_width)),
         ];
@@ -85,7 +91,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         table_rows.push(Row::new(cells));
     }
     let mut widths = vec![
-        Constraint::Length(8),
+        Constraint::Length(9),
         Constraint::Length(3),
         Constraint::Length(if compact { 16 } else { 24 }),
     ];

@@ -1,0 +1,70 @@
+//! A country whose every reporting feed is failing is "no data", not quiet: on the real SQLite
+//! file, after real polls over loopback, one run that alerts and one where every feed fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use chrono::Utc;
+use watchfloor::config;
+use watchfloor::store::{SqliteStore, Store};
+
+#[test]
+fn a_country_whose_feeds_all_fail_has_no_data() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    // Fresh dates, so the alerts fall inside the last 7 days.
+    let wire = std::fs::read_to_string(support::fixtures_dir().join("wire.rss")).unwrap();
+    server.set_fixture(
+        "wire.rss",
+        &wire.replace("Mon, 05 May 2025 10:00:00 GMT", &Utc::now().to_rfc2822()),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let good = support::config_text(&server, "");
+    let cfg = support::write_config(dir.path(), &good);
+    assert!(support::headless_once(&cfg, &data).status.success());
+
+    let store = SqliteStore::open_existing(&data).unwrap();
+    let config = config::load(&cfg).unwrap();
+    let before = store.snapshot(&config, Utc::now()).unwrap();
+    let alerted: Vec<_> = before
+        .countries
+        .iter()
+        .filter(|r| r.alerts_window > 0)
+        .map(|r| r.code)
+        .collect();
+    assert!(!alerted.is_empty(), "the fixtures alert for some country");
+    assert!(before.countries.iter().all(|r| !r.no_data));
+
+    // Every feed now answers 500.
+    let failing_url = server.url("/status/500");
+    let broken: String = good
+        .lines()
+        .map(|l| {
+            if l.starts_with("url = \"http") {
+                format!("url = \"{failing_url}\"\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let cfg = support::write_config(dir.path(), &broken);
+    assert!(support::headless_once(&cfg, &data).status.success());
+    let config = config::load(&cfg).unwrap();
+    let after = store.snapshot(&config, Utc::now()).unwrap();
+    for code in &alerted {
+        let row = after.countries.iter().find(|r| r.code == *code).unwrap();
+        assert!(
+            row.no_data,
+            "{code}: every feed that reported it is failing"
+        );
+    }
+    // A listed country no feed ever reported is not "no data": there is nothing to miss.
+    let never: Vec<_> = after
+        .countries
+        .iter()
+        .filter(|r| !alerted.contains(&r.code))
+        .collect();
+    assert!(never.iter().all(|r| !r.no_data), "{never:?}");
+}
