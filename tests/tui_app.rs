@@ -456,3 +456,24 @@ fn bells_rest_ten_seconds_ring_what_arrived_meanwhile_together_and_mute() {
     press(&mut app, "m");
     assert!(app.tick(now() + Duration::seconds(60)).is_empty());
 }
+
+#[test]
+fn u_shows_only_what_nobody_has_acknowledged() {
+    let mut app = app();
+    let all = codes(&app);
+    assert!(
+        all.contains(&"SD".to_string()),
+        "SD is acknowledged in the sample"
+    );
+    press(&mut app, "u");
+    assert!(app.unacked_only);
+    let unacked = codes(&app);
+    assert!(!unacked.contains(&"SD".to_string()));
+    assert_eq!(unacked.len(), all.len() - 1);
+    press(&mut app, "2");
+    assert!(app.alerts().iter().all(|r| r.triage.acked.is_none()));
+    press(&mut app, "u");
+    assert!(!app.unacked_only);
+    press(&mut app, "1");
+    assert_eq!(codes(&app), all);
+}

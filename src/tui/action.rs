@@ -50,6 +50,8 @@ pub enum Action {
     CycleSort,
     /// Poll the selected feed now.
     PollNow,
+    /// Show only what nobody has acknowledged, or everything again.
+    UnackedOnly,
     /// Mute or unmute the bell.
     MuteBell,
     /// Leave a sub-view (detail, help); quit at the top.
@@ -60,7 +62,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in help order.
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Self::Up,
         Self::Down,
         Self::Top,
@@ -84,6 +86,7 @@ impl Action {
         Self::CopyLink,
         Self::PollNow,
         Self::TogglePause,
+        Self::UnackedOnly,
         Self::MuteBell,
         Self::Quit,
         Self::QuitNow,
@@ -118,6 +121,7 @@ impl Action {
             Self::Filter => "filter",
             Self::CycleSort => "sort",
             Self::PollNow => "poll_now",
+            Self::UnackedOnly => "unacked_only",
             Self::MuteBell => "mute",
             Self::Quit => "quit",
             Self::QuitNow => "quit_now",
@@ -150,6 +154,7 @@ impl Action {
             Self::Filter => "filter the current list as you type",
             Self::CycleSort => "cycle the watchlist sort",
             Self::PollNow => "poll the selected feed now (Feeds view)",
+            Self::UnackedOnly => "show only unacknowledged countries and alerts (again for all)",
             Self::MuteBell => {
                 "mute or unmute the bell (at most one bell per 10 s; the rest ring together)"
             }

@@ -177,6 +177,8 @@ pub struct App {
     pub bell: Option<Severity>,
     /// The bell muted from the keyboard (alerts still arrive and show).
     pub muted: bool,
+    /// Lists show only what nobody has acknowledged.
+    pub unacked_only: bool,
     /// When the bell last rang.
     last_bell: Option<DateTime<Utc>>,
     /// Alerts that deserved a bell while it was resting, rung together next time.
@@ -233,6 +235,7 @@ impl App {
             page: 10,
             bell,
             muted: false,
+            unacked_only: false,
             last_bell: None,
             held_bells: Vec::new(),
             seen: HashSet::new(),
@@ -468,6 +471,14 @@ impl App {
             Action::CycleSort => {
                 self.sort = self.sort.next();
                 self.say(format!("Watchlist sorted by {}", self.sort.label()));
+            }
+            Action::UnackedOnly => {
+                self.unacked_only = !self.unacked_only;
+                self.say(if self.unacked_only {
+                    "Showing only unacknowledged countries and alerts"
+                } else {
+                    "Showing everything"
+                });
             }
             Action::MuteBell => {
                 self.muted = !self.muted;

@@ -148,6 +148,7 @@ fn defaults(action: Action) -> &'static [&'static str] {
         Action::Filter => &["/"],
         Action::CycleSort => &["s"],
         Action::PollNow => &["r"],
+        Action::UnackedOnly => &["u"],
         Action::MuteBell => &["m"],
         Action::Quit => &["q"],
         Action::QuitNow => &["Q", "ctrl-c"],

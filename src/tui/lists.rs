@@ -18,6 +18,7 @@ impl App {
             .snapshot
             .countries
             .iter()
+            .filter(|r| !self.unacked_only || r.triage.acked.is_none())
             .filter(|r| filter.matches(&country_text(r, self.now)))
             .collect();
         let sort = self.sort;
@@ -51,6 +52,7 @@ impl App {
             .alerts
             .iter()
             .filter(|r| self.alerts_country.is_none() || r.alert.country == self.alerts_country)
+            .filter(|r| !self.unacked_only || r.triage.acked.is_none())
             .filter(|r| filter.matches(&alert_text(r, self.now)))
             .collect()
     }

@@ -142,6 +142,9 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.muted {
         spans.push(Span::styled(" bell muted (m) ", theme.bar()));
     }
+    if app.unacked_only {
+        spans.push(Span::styled(" unacked only (u) ", theme.caution()));
+    }
     let mut feeds = format!(" feeds {ok}/{enabled} ok");
     if late > 0 {
         feeds.push_str(&format!(", {late} late"));
