@@ -135,6 +135,9 @@ pub enum Mode {
 pub struct App {
     /// What is shown (frozen while paused).
     pub snapshot: Snapshot,
+    /// The alert list as last filtered, kept while neither the snapshot nor what filters it
+    /// changes (a frame asks for the list several times; 10,000 rows are worth filtering once).
+    pub(super) alerts_memo: std::cell::RefCell<Option<super::lists::AlertsMemo>>,
     /// The newest snapshot received while paused.
     pending: Option<Snapshot>,
     /// Current view.
@@ -215,6 +218,7 @@ impl App {
                 ..Snapshot::default()
             },
             pending: None,
+            alerts_memo: std::cell::RefCell::new(None),
             view: View::Watchlist,
             back_to: View::Watchlist,
             country_key: None,
@@ -316,6 +320,7 @@ impl App {
             self.pending = Some(snapshot);
         } else {
             self.snapshot = snapshot;
+            self.alerts_memo.take();
         }
         effects
     }
@@ -496,6 +501,7 @@ impl App {
                 if !self.paused {
                     if let Some(p) = self.pending.take() {
                         self.snapshot = p;
+                        self.alerts_memo.take();
                     }
                     self.say("Updates resumed");
                 } else {

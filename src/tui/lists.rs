@@ -19,7 +19,7 @@ impl App {
             .countries
             .iter()
             .filter(|r| !self.unacked_only || r.triage.acked.is_none())
-            .filter(|r| filter.matches(&country_text(r, self.now)))
+            .filter(|r| filter.is_empty() || filter.matches(&country_text(r, self.now)))
             .collect();
         let sort = self.sort;
         rows.sort_by(|a, b| {
@@ -47,14 +47,39 @@ impl App {
 
     /// Alert rows for the Alerts view.
     pub fn alerts(&self) -> Vec<&AlertRow> {
-        let filter = self.filter_for(View::Alerts);
-        self.snapshot
+        let key = (
+            self.filter_text(View::Alerts),
+            self.alerts_country,
+            self.unacked_only,
+        );
+        if let Some(memo) = self.alerts_memo.borrow().as_ref()
+            && memo.key == key
+        {
+            return memo
+                .rows
+                .iter()
+                .filter_map(|&i| self.snapshot.alerts.get(i))
+                .collect();
+        }
+        let filter = Filter::parse(&key.0);
+        let rows: Vec<usize> = self
+            .snapshot
             .alerts
             .iter()
-            .filter(|r| self.alerts_country.is_none() || r.alert.country == self.alerts_country)
-            .filter(|r| !self.unacked_only || r.triage.acked.is_none())
-            .filter(|r| filter.matches(&alert_text(r, self.now)))
-            .collect()
+            .enumerate()
+            .filter(|(_, r)| {
+                self.alerts_country.is_none() || r.alert.country == self.alerts_country
+            })
+            .filter(|(_, r)| !self.unacked_only || r.triage.acked.is_none())
+            .filter(|(_, r)| filter.is_empty() || filter.matches(&alert_text(r, self.now)))
+            .map(|(i, _)| i)
+            .collect();
+        let out = rows
+            .iter()
+            .filter_map(|&i| self.snapshot.alerts.get(i))
+            .collect();
+        *self.alerts_memo.borrow_mut() = Some(AlertsMemo { key, rows });
+        out
     }
 
     /// Feed rows for the Feeds view.
@@ -63,8 +88,16 @@ impl App {
         self.snapshot
             .feeds
             .iter()
-            .filter(|f| filter.matches(&feed_text(f, self.now)))
+            .filter(|f| filter.is_empty() || filter.matches(&feed_text(f, self.now)))
             .collect()
+    }
+
+    fn filter_text(&self, view: View) -> String {
+        if self.view == view {
+            self.filter.clone()
+        } else {
+            String::new()
+        }
     }
 
     pub(super) fn filter_for(&self, view: View) -> Filter {
@@ -166,6 +199,13 @@ impl App {
         let rows = self.feeds();
         rows.get(self.selected_index()).copied()
     }
+}
+
+/// The alert list's last filtering: what it was filtered by, and the rows' indices.
+#[derive(Debug)]
+pub struct AlertsMemo {
+    key: (String, Option<crate::geo::CountryCode>, bool),
+    rows: Vec<usize>,
 }
 
 /// Triage as filter fields (`is:ack`) and visible words (`!ack`).

@@ -5,7 +5,7 @@ pub mod action;
 pub mod app;
 pub mod filter;
 pub mod keymap;
-mod lists;
+pub(crate) mod lists;
 mod prompt;
 pub mod run;
 pub mod theme;
