@@ -1,5 +1,6 @@
-//! A country whose every reporting feed is failing is "no data", not quiet: on the real SQLite
-//! file, after real polls over loopback, one run that alerts and one where every feed fails.
+//! A country whose every reporting feed is failing is "no data", not quiet (on the real SQLite
+//! file, after real polls over loopback: one run that alerts, one where every feed fails); and
+//! the collector shares its files with its group whatever the umask.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -67,4 +68,24 @@ fn a_country_whose_feeds_all_fail_has_no_data() {
         .filter(|r| !alerted.contains(&r.code))
         .collect();
     assert!(never.iter().all(|r| !r.no_data), "{never:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_collector_shares_its_files_with_its_group() {
+    use std::os::unix::fs::PermissionsExt;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    // Whatever the umask (the test runner's is usually 022), analysts in the group can write.
+    assert!(support::headless_once(&cfg, &data).status.success());
+    for name in ["watchfloor.db", "watchfloor.lock"] {
+        let mode = std::fs::metadata(data.join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o060, 0o060, "{name}: {mode:o}");
+    }
 }

@@ -477,3 +477,21 @@ fn u_shows_only_what_nobody_has_acknowledged() {
     press(&mut app, "1");
     assert_eq!(codes(&app), all);
 }
+
+#[test]
+fn a_read_only_screen_says_so_and_writes_nothing() {
+    let mut app = app();
+    app.read_only =
+        Some("Read-only: you cannot write to /srv/wf/watchfloor.db; triage is off.".into());
+    for k in ["a", "z", "n"] {
+        assert!(press(&mut app, k).is_empty(), "{k} writes nothing");
+        assert!(app.prompt.is_none(), "{k} opens no prompt");
+        assert!(
+            app.message
+                .as_ref()
+                .is_some_and(|(m, _)| m.starts_with("Read-only: you cannot write")),
+            "{k}: {:?}",
+            app.message
+        );
+    }
+}

@@ -188,6 +188,7 @@ async fn run_inner(
     })?;
     let _lock = DataLock::acquire(data_dir)?;
     let mut store = tokio::task::block_in_place(|| SqliteStore::open(data_dir))?;
+    crate::store::share_with_group(data_dir);
     let started = clock.now();
     for gone in store.retire_consumers(KNOWN_CONSUMERS)? {
         info!("consumer {gone:?} is no longer configured; its position is forgotten");

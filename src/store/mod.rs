@@ -23,6 +23,34 @@ use crate::geo::CountryCode;
 use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
 
 pub use sqlite::SqliteStore;
+
+/// Makes the collector's files readable and writable by its group, whatever the umask, so
+/// analysts in that group can attach and triage (SQLite gives its journal files the database's
+/// mode). Files this user does not own are left alone; a failure is logged, not fatal.
+pub fn share_with_group(dir: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for name in [
+            "watchfloor.db",
+            "watchfloor.db-wal",
+            "watchfloor.db-shm",
+            lock::LOCK_FILE,
+        ] {
+            let path = dir.join(name);
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let mode = meta.permissions().mode();
+            if mode & 0o060 != 0o060
+                && let Err(e) =
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode | 0o060))
+            {
+                tracing::warn!("cannot make {} group-writable: {e}", path.display());
+            }
+        }
+    }
+}
 pub use sqlite::snapshot;
 pub use sqlite::triage::TriageState;
 

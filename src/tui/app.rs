@@ -182,6 +182,8 @@ pub struct App {
     pub muted: bool,
     /// Lists show only what nobody has acknowledged.
     pub unacked_only: bool,
+    /// Why this screen cannot write triage, when it cannot (shown at start and on each try).
+    pub read_only: Option<String>,
     /// When the bell last rang.
     last_bell: Option<DateTime<Utc>>,
     /// Alerts that deserved a bell while it was resting, rung together next time.
@@ -240,6 +242,7 @@ impl App {
             bell,
             muted: false,
             unacked_only: false,
+            read_only: None,
             last_bell: None,
             held_bells: Vec::new(),
             seen: HashSet::new(),
@@ -507,6 +510,10 @@ impl App {
                 } else {
                     self.say("Paused: the screen is frozen, collection goes on");
                 }
+            }
+            Action::Acknowledge | Action::Snooze | Action::Note if self.read_only.is_some() => {
+                let why = self.read_only.clone().unwrap_or_default();
+                self.say(why);
             }
             Action::Acknowledge => {
                 let Some((target, key, label, acked)) = self.target() else {

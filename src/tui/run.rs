@@ -103,7 +103,13 @@ pub async fn run(
         Mode::Live => SqliteStore::open(data_dir)?,
     };
     let writer_dir: PathBuf = data_dir.to_path_buf();
-    let mut writer = Some(SqliteStore::open(&writer_dir)?);
+    // A screen that may only read the collector's files says so at once, and never tries.
+    let read_only = mode == Mode::Attached && !writable(&writer_dir);
+    let mut writer = if read_only {
+        None
+    } else {
+        Some(SqliteStore::open(&writer_dir)?)
+    };
     let mut monitor_state = hooks.state.as_ref().map(|s| s.subscribe());
     let changed = hooks
         .changed
@@ -122,6 +128,12 @@ pub async fn run(
         config.settings.bell,
         Utc::now(),
     );
+    if read_only {
+        app.read_only = Some(format!(
+            "Read-only: you cannot write to {}; triage is off. Ask for group write access (the collector's unit sets UMask=0007).",
+            crate::text::clean(&writer_dir.join("watchfloor.db").display().to_string(), 120)
+        ));
+    }
     let theme = Theme::from_env();
 
     let mut terminal = ratatui::init();
@@ -257,6 +269,15 @@ async fn perform(
             }
         }
     }
+}
+
+/// Whether this user may write the database (and its write-ahead log, when there is one).
+fn writable(dir: &Path) -> bool {
+    ["watchfloor.db", "watchfloor.db-wal", "watchfloor.db-shm"]
+        .iter()
+        .map(|f| dir.join(f))
+        .filter(|p| p.exists())
+        .all(|p| std::fs::OpenOptions::new().write(true).open(p).is_ok())
 }
 
 /// The OSC 52 sequence that asks the terminal to put `text` on the clipboard. Terminals pass it

@@ -139,6 +139,9 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.mode == Mode::Attached {
         spans.push(Span::styled(" attached ", theme.bar()));
     }
+    if app.read_only.is_some() {
+        spans.push(Span::styled(" READ-ONLY ", theme.caution()));
+    }
     if app.muted {
         spans.push(Span::styled(" bell muted (m) ", theme.bar()));
     }
@@ -164,6 +167,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// The banner lines: the app's own (the collector stopped) and a silent collector.
 fn banners(app: &App) -> Vec<String> {
     let mut out: Vec<String> = app.banner.iter().cloned().collect();
+    out.extend(app.read_only.iter().cloned());
     if let Some(since) = app.snapshot.collector_silent_since(app.now) {
         out.push(format!(
             "Collector silent since {} ({}): nothing new is arriving; what is shown may be out of date.",
