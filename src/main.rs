@@ -731,6 +731,10 @@ async fn wait_for_database(data: &Path) -> anyhow::Result<()> {
     let mut said = false;
     loop {
         let dir = data.to_path_buf();
+        if dir.join(watchfloor::store::DB_FILE).is_file() && !watchfloor::store::writable(&dir) {
+            // Only readable here: the screen opens it read-only and says so.
+            return Ok(());
+        }
         let opened = tokio::task::spawn_blocking(move || {
             watchfloor::store::SqliteStore::open_existing(&dir).map(drop)
         })

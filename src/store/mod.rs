@@ -24,6 +24,16 @@ use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
 
 pub use sqlite::SqliteStore;
 
+/// Whether this user may write the database in `dir` (and its write-ahead log and shared-memory
+/// file, when they exist).
+pub fn writable(dir: &std::path::Path) -> bool {
+    ["watchfloor.db", "watchfloor.db-wal", "watchfloor.db-shm"]
+        .iter()
+        .map(|f| dir.join(f))
+        .filter(|p| p.exists())
+        .all(|p| std::fs::OpenOptions::new().write(true).open(p).is_ok())
+}
+
 /// Makes the collector's files readable and writable by its group, whatever the umask, so
 /// analysts in that group can attach and triage (SQLite gives its journal files the database's
 /// mode). Files this user does not own are left alone; a failure is logged, not fatal.

@@ -34,6 +34,16 @@ pub enum TuiError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// This user may only read the data directory, and reading failed.
+    #[error(
+        "{dir}: this user can only read the collector's files, and reading failed ({cause}). Reading needs the collector running (its watchfloor.db-wal and -shm files present), or write access to the directory: ask to be added to the collector's group (its unit sets UMask=0007)"
+    )]
+    ReadOnly {
+        /// The data directory.
+        dir: PathBuf,
+        /// What SQLite said.
+        cause: String,
+    },
 }
 
 /// How often the loader checks the database for changes made by other processes.
@@ -98,13 +108,19 @@ pub async fn run(
     hooks: Hooks,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), TuiError> {
+    let writer_dir: PathBuf = data_dir.to_path_buf();
+    // A screen that may only read the collector's files says so at once, and never tries.
+    let read_only = mode == Mode::Attached && !crate::store::writable(&writer_dir);
     let reader = match mode {
+        Mode::Attached if read_only => {
+            SqliteStore::open_read_only(data_dir).map_err(|e| TuiError::ReadOnly {
+                dir: writer_dir.clone(),
+                cause: e.to_string(),
+            })?
+        }
         Mode::Attached => SqliteStore::open_existing(data_dir)?,
         Mode::Live => SqliteStore::open(data_dir)?,
     };
-    let writer_dir: PathBuf = data_dir.to_path_buf();
-    // A screen that may only read the collector's files says so at once, and never tries.
-    let read_only = mode == Mode::Attached && !writable(&writer_dir);
     let mut writer = if read_only {
         None
     } else {
@@ -269,15 +285,6 @@ async fn perform(
             }
         }
     }
-}
-
-/// Whether this user may write the database (and its write-ahead log, when there is one).
-fn writable(dir: &Path) -> bool {
-    ["watchfloor.db", "watchfloor.db-wal", "watchfloor.db-shm"]
-        .iter()
-        .map(|f| dir.join(f))
-        .filter(|p| p.exists())
-        .all(|p| std::fs::OpenOptions::new().write(true).open(p).is_ok())
 }
 
 /// The OSC 52 sequence that asks the terminal to put `text` on the clipboard. Terminals pass it

@@ -125,6 +125,50 @@ impl SqliteStore {
         Self::open(dir)
     }
 
+    /// Opens an existing database for reading only (a screen whose user may not write the
+    /// collector's files). The schema must already be this build's: only a writer migrates.
+    pub fn open_read_only(dir: &Path) -> Result<Self, StoreError> {
+        use rusqlite::OpenFlags;
+        let path = dir.join(DB_FILE);
+        if !path.is_file() {
+            return Err(StoreError::Missing { path });
+        }
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(err)?;
+        conn.busy_handler(Some(busy_wait)).map_err(err)?;
+        schema::register_functions(&conn).map_err(err)?;
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if found > schema::VERSION {
+            return Err(StoreError::TooNew {
+                path,
+                found,
+                supported: schema::VERSION,
+            });
+        }
+        if found < schema::VERSION {
+            return Err(StoreError::Directory {
+                path: dir.to_path_buf(),
+                message: format!(
+                    "the database has schema {found}, this build reads {}; a collector of this build upgrades it when it starts",
+                    schema::VERSION
+                ),
+            });
+        }
+        let id: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'id'", [], |r| r.get(0))
+            .map_err(err)?;
+        Ok(Self { conn, path, id })
+    }
+
     /// Opens (creating and migrating) the database in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let path = dir.join(DB_FILE);
