@@ -245,3 +245,26 @@ fn quiet_without_working_feeds_is_no_data_and_the_alert_list_says_why_it_is_empt
         "{screen}"
     );
 }
+
+#[test]
+fn enter_on_a_feed_shows_its_whole_error_and_schedule() {
+    // The DNS error is cut at the column's edge in the list.
+    let list = render(&app_with(screen::snapshot(), &[Char('3')]), 160, 48);
+    let row = list
+        .lines()
+        .find(|l| l.contains("usgs-significant"))
+        .unwrap();
+    assert!(!row.contains("times)"), "{row}");
+    let mut app = app_with(screen::snapshot(), &[Char('3'), Down, Down, Enter]);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("usgs-significant"), "{screen}");
+    assert!(screen.contains("FAILING"), "{screen}");
+    assert!(
+        screen.contains("failed to lookup address information"),
+        "the whole error, wrapped: {screen}"
+    );
+    insta::assert_snapshot!("feed_80x24", screen);
+    app.handle_key(KeyEvent::new(Char('q'), KeyModifiers::NONE));
+    assert!(!app.quit, "q leaves the feed view");
+    assert!(render(&app, 80, 24).contains("5 feeds"));
+}

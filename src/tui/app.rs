@@ -24,6 +24,8 @@ pub enum View {
     Feeds,
     /// One alert in full.
     Detail,
+    /// One feed in full: its last poll, schedule and whole last error.
+    Feed,
     /// Every key.
     Help,
 }
@@ -36,6 +38,7 @@ impl View {
             Self::Alerts => "Alerts",
             Self::Feeds => "Feeds",
             Self::Detail => "Detail",
+            Self::Feed => "Feed",
             Self::Help => "Help",
         }
     }
@@ -394,7 +397,7 @@ impl App {
     pub fn apply(&mut self, action: Action) -> Vec<Effect> {
         let page = self.page.max(1) as isize;
         match action {
-            Action::Quit if matches!(self.view, View::Detail | View::Help) => {
+            Action::Quit if matches!(self.view, View::Detail | View::Feed | View::Help) => {
                 self.view = self.back_to;
             }
             Action::Quit | Action::QuitNow => self.quit = true,
@@ -430,10 +433,17 @@ impl App {
                         self.detail_scroll = 0;
                     }
                 }
+                View::Feeds => {
+                    if let Some(id) = self.selected_feed().map(|f| f.id.clone()) {
+                        self.feed_key = Some(id);
+                        self.back_to = View::Feeds;
+                        self.view = View::Feed;
+                    }
+                }
                 _ => {}
             },
             Action::Back => match self.view {
-                View::Detail | View::Help => self.view = self.back_to,
+                View::Detail | View::Feed | View::Help => self.view = self.back_to,
                 _ if !self.filter.is_empty() => self.filter.clear(),
                 View::Alerts if self.alerts_country.is_some() => {
                     self.alerts_country = None;
@@ -562,7 +572,7 @@ impl App {
                 };
             }
             Action::PollNow => {
-                if self.view != View::Feeds {
+                if !matches!(self.view, View::Feeds | View::Feed) {
                     self.say(format!(
                         "Poll now works on the Feeds view ({})",
                         self.keymap.hint(Action::ShowFeeds)

@@ -131,7 +131,7 @@ impl App {
                     .and_then(|k| rows.iter().position(|r| &r.id == k))
                     .unwrap_or(0)
             }
-            View::Detail | View::Help => 0,
+            View::Detail | View::Feed | View::Help => 0,
         }
     }
 
@@ -140,7 +140,7 @@ impl App {
             View::Watchlist => self.countries().len(),
             View::Alerts => self.alerts().len(),
             View::Feeds => self.feeds().len(),
-            View::Detail | View::Help => 0,
+            View::Detail | View::Feed | View::Help => 0,
         }
     }
 
@@ -149,7 +149,7 @@ impl App {
             View::Watchlist => self.country_key = self.countries().get(index).map(|r| r.code),
             View::Alerts => self.alert_key = self.alerts().get(index).map(|r| r.alert.id.clone()),
             View::Feeds => self.feed_key = self.feeds().get(index).map(|r| r.id.clone()),
-            View::Detail | View::Help => {}
+            View::Detail | View::Feed | View::Help => {}
         }
     }
 
@@ -195,7 +195,14 @@ impl App {
         }
     }
 
-    pub(super) fn selected_feed(&self) -> Option<&FeedRow> {
+    /// The feed in focus: the Feed view's, or the Feeds view's selection.
+    pub fn selected_feed(&self) -> Option<&FeedRow> {
+        if self.view == View::Feed {
+            return self
+                .feed_key
+                .as_ref()
+                .and_then(|k| self.snapshot.feeds.iter().find(|f| &f.id == k));
+        }
         let rows = self.feeds();
         rows.get(self.selected_index()).copied()
     }

@@ -147,3 +147,99 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         &mut state,
     );
 }
+
+/// One feed in full: where it is, its health, its last poll and schedule, and the whole last
+/// error (the list cuts it at the column's edge).
+pub fn draw_one(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(f) = app.selected_feed() else {
+        frame.render_widget(
+            Paragraph::new("The feed is no longer configured.").style(theme.dim()),
+            area,
+        );
+        return;
+    };
+    let field = |name: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{name:<14}"), theme.dim()),
+            Span::raw(value),
+        ])
+    };
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(
+            || "never".to_string(),
+            |t| {
+                format!(
+                    "{} UTC ({} ago)",
+                    t.format("%Y-%m-%d %H:%M:%S"),
+                    age(app.now, t)
+                )
+            },
+        )
+    };
+    let (health, style) = match f.health(app.now) {
+        FeedHealth::Off => ("off: disabled in the config", theme.dim()),
+        FeedHealth::Pending => ("pending: not polled yet", theme.dim()),
+        FeedHealth::Ok => ("ok", theme.ok()),
+        FeedHealth::Late => (
+            "LATE: more than an interval past its scheduled poll",
+            theme.error(),
+        ),
+        FeedHealth::Failing => ("FAILING", theme.error()),
+    };
+    let last = f.last.as_ref();
+    let mut lines = vec![
+        Line::from(Span::styled(f.name.clone(), theme.title())),
+        Line::raw(""),
+        field("Id", f.id.clone()),
+        field("URL", f.url.clone()),
+        Line::from(vec![
+            Span::styled(format!("{:<14}", "Health"), theme.dim()),
+            Span::styled(health, style),
+        ]),
+        field("Interval", crate::config::units::fmt_duration(f.interval)),
+        field("Last poll", when(last.map(|r| r.at))),
+        field("Last success", when(f.last_ok)),
+    ];
+    if let Some(r) = last {
+        lines.push(field(
+            "Result",
+            format!(
+                "HTTP {}, {} items ({} new), {} ms{}",
+                r.http_status.map_or_else(|| "–".into(), |s| s.to_string()),
+                r.items,
+                r.new,
+                r.ms,
+                if r.not_modified { ", not modified" } else { "" }
+            ),
+        ));
+        lines.push(field(
+            "Next poll",
+            r.next_poll
+                .filter(|_| f.enabled)
+                .map_or_else(|| "–".into(), |t| until(app.now, t)),
+        ));
+        if r.failures > 0 {
+            lines.push(field(
+                "Failures",
+                format!(
+                    "{} in a row{}",
+                    r.failures,
+                    f.failing_since
+                        .map(|t| format!(", since {}", when(Some(t))))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    if let Some(err) = &f.last_error {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled("Last error", theme.dim())));
+        lines.push(Line::from(Span::styled(err.clone(), theme.error())));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(Block::new().borders(Borders::TOP).title(" Feed ")),
+        area,
+    );
+}

@@ -64,6 +64,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         View::Alerts => alerts::draw(frame, body, app, theme),
         View::Feeds => feeds::draw(frame, body, app, theme),
         View::Detail => detail::draw(frame, body, app, theme),
+        View::Feed => feeds::draw_one(frame, body, app, theme),
         View::Help => help::draw(frame, body, app, theme),
     }
     draw_footer(frame, footer, app, theme);
@@ -203,7 +204,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::styled(label, style));
         spans.push(Span::raw(" "));
     }
-    if matches!(app.view, View::Detail | View::Help) {
+    if matches!(app.view, View::Detail | View::Feed | View::Help) {
         spans.push(Span::styled(
             format!(" {} ", app.view.title()),
             theme.selected(),
@@ -294,6 +295,7 @@ fn footer_hints(app: &App) -> String {
             (Action::Quit, "quit"),
         ],
         View::Feeds => &[
+            (Action::Open, "feed"),
             (Action::PollNow, "poll now"),
             (Action::Filter, "filter"),
             (Action::Quit, "quit"),
@@ -308,6 +310,7 @@ fn footer_hints(app: &App) -> String {
             (Action::Quit, "back"),
         ],
         View::Help => &[(Action::Down, "scroll"), (Action::Quit, "back")],
+        View::Feed => &[(Action::PollNow, "poll now"), (Action::Quit, "back")],
     };
     let mut out = String::new();
     for (action, what) in std::iter::once(&(Action::ShowHelp, "help")).chain(actions) {
