@@ -268,3 +268,40 @@ fn enter_on_a_feed_shows_its_whole_error_and_schedule() {
     assert!(!app.quit, "q leaves the feed view");
     assert!(render(&app, 80, 24).contains("5 feeds"));
 }
+
+#[test]
+fn a_click_selects_a_row_and_a_second_click_opens_it() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = app_with(screen::snapshot(), &[]);
+    let click = |app: &mut App, row: u16| {
+        app.handle_mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 20,
+            row,
+            modifiers: KeyModifiers::NONE,
+        });
+    };
+    let screen = render(&app, 160, 48);
+    let row_of =
+        |screen: &str, text: &str| screen.lines().position(|l| l.contains(text)).unwrap() as u16;
+    // Below the "not listed" separator: the click must skip it when counting rows.
+    let ng = row_of(&screen, "NG  Nigeria");
+    click(&mut app, ng);
+    assert_eq!(app.selected_country().unwrap().code.as_str(), "NG");
+    click(&mut app, row_of(&screen, "not listed"));
+    assert_eq!(
+        app.selected_country().unwrap().code.as_str(),
+        "NG",
+        "the separator is no row"
+    );
+    let mm = row_of(&screen, "MM  Myanmar");
+    click(&mut app, mm);
+    assert_eq!(app.selected_country().unwrap().code.as_str(), "MM");
+    render(&app, 160, 48);
+    click(&mut app, mm);
+    assert_eq!(
+        app.view,
+        watchfloor::tui::app::View::Alerts,
+        "a second click opens"
+    );
+}

@@ -121,6 +121,21 @@ pub enum Effect {
     },
 }
 
+/// Where a list's rows were drawn: the screen row of the first data row, how many rows fit, the
+/// display position of the first drawn row, and (on the watchlist) the display position of the
+/// "not listed" separator, which is no row of data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListGeometry {
+    /// Screen row of the first data row.
+    pub top: u16,
+    /// Data rows that fit.
+    pub rows: u16,
+    /// Display position of the first drawn row.
+    pub first: usize,
+    /// Display position of a separator row, if any.
+    pub separator: Option<usize>,
+}
+
 /// The least time between two bells; alerts in between ring together with the next.
 pub const BELL_REST: chrono::Duration = chrono::Duration::seconds(10);
 
@@ -203,6 +218,8 @@ pub struct App {
     pub detail_scroll: u16,
     /// The detail view's last scroll position with text below it, as the last draw measured.
     pub detail_max: std::cell::Cell<u16>,
+    /// Where the last draw put the current list's rows, for mouse clicks.
+    pub list_geometry: std::cell::Cell<Option<ListGeometry>>,
     /// A warning shown across the screen until it no longer holds (the collector stopped).
     pub banner: Option<String>,
 }
@@ -254,6 +271,7 @@ impl App {
             help_scroll: 0,
             detail_scroll: 0,
             detail_max: std::cell::Cell::new(0),
+            list_geometry: std::cell::Cell::new(None),
             banner: None,
         }
     }
@@ -388,9 +406,37 @@ impl App {
         match ev.kind {
             MouseEventKind::ScrollDown => self.move_by(3),
             MouseEventKind::ScrollUp => self.move_by(-3),
+            MouseEventKind::Down(crossterm::event::MouseButton::Left) => self.click(ev.row),
             _ => {}
         }
         Vec::new()
+    }
+
+    /// A click on a list row selects it (a click on the selected row opens it, as Enter does).
+    fn click(&mut self, row: u16) {
+        if !matches!(self.view, View::Watchlist | View::Alerts | View::Feeds) {
+            return;
+        }
+        let Some(g) = self.list_geometry.get() else {
+            return;
+        };
+        if row < g.top || row >= g.top + g.rows {
+            return;
+        }
+        let display = g.first + usize::from(row - g.top);
+        let index = match g.separator {
+            Some(s) if display == s => return,
+            Some(s) if display > s => display - 1,
+            _ => display,
+        };
+        if index >= self.list_len() {
+            return;
+        }
+        if index == self.selected_index() {
+            self.apply(Action::Open);
+        } else {
+            self.select(index);
+        }
     }
 
     /// Applies a user intent.

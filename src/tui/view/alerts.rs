@@ -112,4 +112,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         area,
         &mut state,
     );
+    app.list_geometry.set(Some(crate::tui::app::ListGeometry {
+        top: area.y + 2,
+        rows: area.height.saturating_sub(2),
+        first: start + state.offset(),
+        separator: None,
+    }));
 }

@@ -146,6 +146,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         area,
         &mut state,
     );
+    app.list_geometry.set(Some(crate::tui::app::ListGeometry {
+        top: area.y + 2,
+        rows: area.height.saturating_sub(2),
+        first: state.offset(),
+        separator: None,
+    }));
 }
 
 /// One feed in full: where it is, its health, its last poll and schedule, and the whole last

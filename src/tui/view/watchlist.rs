@@ -130,6 +130,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         area,
         &mut state,
     );
+    app.list_geometry.set(Some(crate::tui::app::ListGeometry {
+        top: area.y + 2,
+        rows: area.height.saturating_sub(2),
+        first: state.offset(),
+        separator: (listed > 0 && listed < rows.len()).then_some(listed),
+    }));
 }
 
 fn count(n: u32) -> String {
