@@ -495,3 +495,40 @@ fn a_read_only_screen_says_so_and_writes_nothing() {
         );
     }
 }
+
+#[test]
+fn alerts_new_since_the_viewer_last_looked_are_marked_until_they_leave_the_list() {
+    let mut app = app();
+    let with_new = |minutes_ago: i64| {
+        let mut snap = screen::snapshot();
+        snap.alerts.insert(
+            0,
+            screen::alert(
+                "fresh",
+                Some("SD"),
+                "atrocity-terms",
+                "keywords",
+                Severity::Medium,
+                "f",
+                "A fresh report",
+                "",
+                minutes_ago,
+                &[],
+            ),
+        );
+        snap
+    };
+    // Everything in the first snapshot was there when the screen opened.
+    assert_eq!(app.new_alerts(), 0);
+    app.tick(now() + Duration::minutes(2));
+    app.set_snapshot(with_new(-1));
+    assert_eq!(app.new_alerts(), 1);
+    press(&mut app, "2");
+    press(&mut app, "/is:new");
+    key(&mut app, KeyCode::Enter);
+    let titles: Vec<String> = app.alerts().iter().map(|r| r.alert.title.clone()).collect();
+    assert_eq!(titles, ["A fresh report"]);
+    // Leaving the list marks what was there as seen.
+    press(&mut app, "1");
+    assert_eq!(app.new_alerts(), 0);
+}

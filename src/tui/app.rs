@@ -200,6 +200,9 @@ pub struct App {
     pub muted: bool,
     /// Lists show only what nobody has acknowledged.
     pub unacked_only: bool,
+    /// Alerts raised after this are new to this viewer: it moves to the moment the viewer
+    /// leaves the alert list (having looked), and starts when the screen opens.
+    pub seen_until: DateTime<Utc>,
     /// Why this screen cannot write triage, when it cannot (shown at start and on each try).
     pub read_only: Option<String>,
     /// When the bell last rang.
@@ -262,6 +265,7 @@ impl App {
             bell,
             muted: false,
             unacked_only: false,
+            seen_until: now,
             read_only: None,
             last_bell: None,
             held_bells: Vec::new(),
@@ -311,6 +315,20 @@ impl App {
                 format!("{n} new alerts; the first: {first}")
             },
         }]
+    }
+
+    /// Whether an alert is new to this viewer.
+    pub fn is_new(&self, alert: &crate::event::Alert) -> bool {
+        alert.at > self.seen_until
+    }
+
+    /// How many alerts are new to this viewer.
+    pub fn new_alerts(&self) -> usize {
+        self.snapshot
+            .alerts
+            .iter()
+            .filter(|r| self.is_new(&r.alert))
+            .count()
     }
 
     /// Takes a new snapshot (or holds it while paused); returns a bell for each new alert that
@@ -383,6 +401,9 @@ impl App {
     fn switch(&mut self, view: View) {
         if self.view != view {
             self.filter.clear();
+        }
+        if self.view == View::Alerts && view != View::Alerts && view != View::Detail {
+            self.seen_until = self.now;
         }
         if view == View::Alerts && self.view != View::Detail && self.view != View::Watchlist {
             self.alerts_country = None;

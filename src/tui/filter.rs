@@ -3,7 +3,7 @@
 //! Terms are separated by spaces and all must hold. `!` before a term negates it. A `field:value`
 //! term matches when the row's field starts with the value (case-insensitive); a bare word
 //! matches when any visible column contains it. Fields: `sev` (severity or status), `cc`
-//! (country code), `country` (name), `rule`, `feed`, `is` (`ack`, `snoozed`, `noted`).
+//! (country code), `country` (name), `rule`, `feed`, `is` (`ack`, `snoozed`, `noted`, `new`).
 
 /// A field a term can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub enum Field {
     Rule,
     /// Feed id or name.
     Feed,
-    /// Triage state: `ack`, `snoozed`, `noted`.
+    /// Triage state: `ack`, `snoozed`, `noted`; and `new` for alerts this viewer has not seen.
     Is,
 }
 

@@ -51,6 +51,7 @@ impl App {
             self.filter_text(View::Alerts),
             self.alerts_country,
             self.unacked_only,
+            self.seen_until,
         );
         if let Some(memo) = self.alerts_memo.borrow().as_ref()
             && memo.key == key
@@ -71,7 +72,9 @@ impl App {
                 self.alerts_country.is_none() || r.alert.country == self.alerts_country
             })
             .filter(|(_, r)| !self.unacked_only || r.triage.acked.is_none())
-            .filter(|(_, r)| filter.is_empty() || filter.matches(&alert_text(r, self.now)))
+            .filter(|(_, r)| {
+                filter.is_empty() || filter.matches(&alert_text(r, self.now, self.is_new(&r.alert)))
+            })
             .map(|(i, _)| i)
             .collect();
         let out = rows
@@ -211,7 +214,7 @@ impl App {
 /// The alert list's last filtering: what it was filtered by, and the rows' indices.
 #[derive(Debug)]
 pub struct AlertsMemo {
-    key: (String, Option<crate::geo::CountryCode>, bool),
+    key: (String, Option<crate::geo::CountryCode>, bool, DateTime<Utc>),
     rows: Vec<usize>,
 }
 
@@ -243,7 +246,7 @@ fn country_text(r: &CountryRow, now: DateTime<Utc>) -> RowText {
     triage_text(row, &r.triage, now)
 }
 
-fn alert_text(r: &AlertRow, now: DateTime<Utc>) -> RowText {
+fn alert_text(r: &AlertRow, now: DateTime<Utc>, new: bool) -> RowText {
     let a = &r.alert;
     let mut row = RowText::default()
         .field(Field::Sev, severity_label(a.severity))
@@ -256,6 +259,9 @@ fn alert_text(r: &AlertRow, now: DateTime<Utc>) -> RowText {
     }
     if let Some(name) = &a.country_name {
         row = row.field(Field::Country, name.as_str());
+    }
+    if new {
+        row = row.field(Field::Is, "new");
     }
     triage_text(row, &r.triage, now)
 }

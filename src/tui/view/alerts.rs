@@ -57,6 +57,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .map(|r| {
             let a = &r.alert;
             let mut mark = String::new();
+            if app.is_new(a) {
+                mark.push('•');
+            }
             if r.triage.acked.is_some() {
                 mark.push('✓');
             }
@@ -101,7 +104,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if !compact {
         widths.push(Constraint::Length(16));
     }
-    widths.extend([Constraint::Length(3), Constraint::Min(10)]);
+    widths.extend([Constraint::Length(4), Constraint::Min(10)]);
     let mut state = TableState::default().with_selected(Some(selected - start));
     let title = Line::from(Span::styled(
         format!(" {} alerts ", rows.len()),

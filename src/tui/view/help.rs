@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for text in [
         "Words separated by spaces must all match; a bare word matches any visible column.",
         "field:value matches the start of a field, any case: sev:crit cc:SD country:sud rule:viol feed:wire",
-        "is:ack, is:snoozed, is:noted select by triage; ! negates any term: !is:ack !cc:ML",
+        "is:ack, is:snoozed, is:noted select by triage, is:new what you have not seen (• in the list); ! negates any term: !is:ack !cc:ML",
         "sev: is a severity on Alerts, a status on the Watchlist (crit, warn, watch, quiet), a health on Feeds (ok, late, pending, failing, off).",
     ] {
         lines.push(Line::raw(format!("  {text}")));

@@ -195,7 +195,20 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         (Action::ShowAlerts, View::Alerts),
         (Action::ShowFeeds, View::Feeds),
     ] {
-        let label = format!(" {} {} ", app.keymap.hint(action), view.title());
+        let fresh = if view == View::Alerts {
+            app.new_alerts()
+        } else {
+            0
+        };
+        let label = if fresh > 0 {
+            format!(
+                " {} {} ({fresh} new) ",
+                app.keymap.hint(action),
+                view.title()
+            )
+        } else {
+            format!(" {} {} ", app.keymap.hint(action), view.title())
+        };
         let style = if app.view == view {
             theme.selected()
         } else {
