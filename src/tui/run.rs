@@ -196,7 +196,7 @@ pub async fn run(
                 app.banner = match state {
                     MonitorState::Starting | MonitorState::Running => None,
                     MonitorState::StoreFailing(why) => Some(format!("Collection goes on but is not being stored: {why}")),
-                    MonitorState::Stopped(why) => Some(format!("Collector stopped: {why}. Nothing new will appear; press q to quit.")),
+                    MonitorState::Stopped(why) => Some(format!("Collector stopped: {why}. Nothing new will appear; press Q to quit.")),
                 };
                 dirty = true;
                 Vec::new()
