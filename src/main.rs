@@ -324,6 +324,8 @@ fn baseline(action: BaselineAction, data: &Path) -> anyhow::Result<ExitCode> {
                 eprintln!("{}: no country imported", file.display());
                 return Ok(ExitCode::from(EXIT_CONFIG));
             }
+            std::fs::create_dir_all(data)
+                .with_context(|| format!("cannot create data directory {}", data.display()))?;
             let mut store = watchfloor::store::SqliteStore::open(data)
                 .with_context(|| format!("data directory {}", data.display()))?;
             store

@@ -278,3 +278,13 @@ fn the_watchlist_shows_rank_risk_and_source() {
     assert_eq!(row("FR").risk_note.as_deref(), Some("20.0% (config)"));
     assert_eq!(row("PE").baseline, None);
 }
+
+#[test]
+fn an_import_creates_a_data_directory_that_does_not_exist_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("new").join("data");
+    let (code, out, err) = watchfloor(&data, &["baseline", "import", OLD_LAYOUT]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("imported 11 countries"), "{out}");
+    assert!(data.join("watchfloor.db").is_file());
+}
