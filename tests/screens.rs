@@ -305,3 +305,11 @@ fn a_click_selects_a_row_and_a_second_click_opens_it() {
         "a second click opens"
     );
 }
+
+#[test]
+fn one_country_is_one_country() {
+    let mut snapshot = screen::snapshot();
+    snapshot.countries.truncate(1);
+    let screen = render(&app_with(snapshot, &[]), 80, 24);
+    assert!(screen.contains(" 1 country, 1 listed "), "{screen}");
+}

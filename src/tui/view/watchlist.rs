@@ -115,7 +115,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         selected
     };
     let mut state = TableState::default().with_selected(Some(display_index));
-    let mut title = format!(" {} countries, {} listed ", rows.len(), listed);
+    let mut title = format!(
+        " {} {}, {} listed ",
+        rows.len(),
+        if rows.len() == 1 {
+            "country"
+        } else {
+            "countries"
+        },
+        listed
+    );
     // The selected country's structural risk and where it came from.
     if let Some(note) = rows.get(selected).and_then(|r| {
         r.risk_note
