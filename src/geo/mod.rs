@@ -121,6 +121,14 @@ fn code_of(alpha2: &str) -> Option<CountryCode> {
     (b.len() == 2 && b.iter().all(u8::is_ascii_uppercase)).then(|| CountryCode([b[0], b[1]]))
 }
 
+/// The `CODE|name;name;...` lines of a generated table (`names.txt`, `places.txt`).
+fn table(text: &'static str) -> impl Iterator<Item = (CountryCode, &'static str)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('|'))
+        .filter_map(|(code, list)| Some((code_of(code)?, list)))
+}
+
 fn build_registry() -> Registry {
     let mut display: HashMap<CountryCode, &'static str> = HashMap::new();
     let mut names = Vec::new();
@@ -161,14 +169,7 @@ fn build_registry() -> Registry {
     // gazetteer, which wins where both know a name.
     let known: std::collections::HashSet<String> =
         names.iter().map(|n| n.text.to_lowercase()).collect();
-    for line in CLDR_NAMES.lines() {
-        if line.starts_with('#') {
-            continue;
-        }
-        let Some((code, list)) = line.split_once('|') else {
-            continue;
-        };
-        let Some(code) = code_of(code) else { continue };
+    for (code, list) in table(CLDR_NAMES) {
         for raw in list.split(';') {
             let gn = GeoName::parse(raw, Some(code)).own_name();
             if !gn.text.is_empty() && !known.contains(&gn.text.to_lowercase()) {
@@ -199,14 +200,7 @@ fn build_registry() -> Registry {
         .filter(|n| n.case == CaseRule::Any)
         .filter_map(|n| n.code.map(|c| (n.text.to_lowercase(), c)))
         .collect();
-    for line in PLACES.lines() {
-        if line.starts_with('#') {
-            continue;
-        }
-        let Some((code, list)) = line.split_once('|') else {
-            continue;
-        };
-        let Some(code) = code_of(code) else { continue };
+    for (code, list) in table(PLACES) {
         names.extend(
             list.split(';')
                 .filter(|raw| !raw.is_empty())

@@ -116,7 +116,7 @@ impl Theme {
     /// A status's style; each step up is louder (critical is white on red, warning bold red).
     pub fn status(&self, s: Status) -> Style {
         match s {
-            Status::Critical => self.loudest(),
+            Status::Critical => self.alarm(),
             Status::Warning => self.fg(Color::LightRed).add_modifier(Modifier::BOLD),
             Status::Watch => self.fg(Color::Yellow),
             Status::Quiet => self.dim(),
@@ -126,21 +126,10 @@ impl Theme {
     /// A severity's style, rising with the severity.
     pub fn severity(&self, s: Severity) -> Style {
         match s {
-            Severity::Critical => self.loudest(),
+            Severity::Critical => self.alarm(),
             Severity::High => self.fg(Color::LightRed).add_modifier(Modifier::BOLD),
             Severity::Medium => self.fg(Color::Yellow),
             Severity::Low | Severity::Info => self.dim(),
-        }
-    }
-
-    fn loudest(&self) -> Style {
-        if self.color {
-            Style::new()
-                .bg(Color::Red)
-                .fg(Color::White)
-                .add_modifier(Modifier::BOLD)
-        } else {
-            Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
         }
     }
 }
