@@ -155,8 +155,7 @@ fn init_file_logging(data: &Path) {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        None | Some(Command::Attach) => {
-            let attach = matches!(cli.command, Some(Command::Attach));
+        None => {
             let (_, config) = match find_and_load(cli.config.as_deref()) {
                 Ok(found) => found,
                 Err(code) => return Ok(code),
@@ -164,7 +163,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let data = data_dir(cli.data.as_deref(), &config)?;
             init_file_logging(&data);
             let rt = runtime()?;
-            rt.block_on(run_screen(config, data, attach, None))
+            rt.block_on(run_screen(config, data, None))
+        }
+        Some(Command::Attach) => {
+            // With --config, the screen shows that file's names and views; without, it needs
+            // only the data directory and shows what the collector published there (so an
+            // analyst needs neither the config nor its secrets).
+            let (screen, data) = match cli.config.as_deref() {
+                Some(path) => {
+                    let (_, config) = match find_and_load(Some(path)) {
+                        Ok(found) => found,
+                        Err(code) => return Ok(code),
+                    };
+                    let data = data_dir(cli.data.as_deref(), &config)?;
+                    (Some(watchfloor::config::ScreenConfig::from(&config)), data)
+                }
+                None => {
+                    let data = match cli.data {
+                        Some(dir) => dir,
+                        None => config_path(None)
+                            .and_then(|p| config::load(&p).ok())
+                            .map_or_else(default_data_dir, |c| data_dir(None, &c))?,
+                    };
+                    (None, data)
+                }
+            };
+            init_file_logging(&data);
+            let rt = runtime()?;
+            rt.block_on(attach_screen(screen, data))
         }
         Some(Command::Baseline { action }) => {
             init_logging();
@@ -374,6 +400,11 @@ fn data_dir(flag: Option<&Path>, config: &Config) -> anyhow::Result<PathBuf> {
             p.clone()
         });
     }
+    default_data_dir()
+}
+
+/// The XDG data directory's `watchfloor`.
+fn default_data_dir() -> anyhow::Result<PathBuf> {
     dirs::data_dir()
         .map(|d| d.join("watchfloor"))
         .context("no data directory: pass --data DIR or set settings.data_dir")
@@ -598,7 +629,7 @@ fn run_demo(
             ..Options::default()
         };
         if !headless {
-            return run_screen(config, data, false, Some(options)).await;
+            return run_screen(config, data, Some(options)).await;
         }
         eprintln!(
             "watchfloor demo: fictional feeds on {} (speed {speed}x); Ctrl-C to stop",
@@ -609,35 +640,51 @@ fn run_demo(
     })
 }
 
-/// The screen, live (with a monitor polling beside it) or attached to another process's
-/// database. The monitor stops after the screen, letting in-flight writes finish.
-async fn run_screen(
-    config: Config,
-    data: PathBuf,
-    attach: bool,
-    options: Option<Options>,
-) -> anyhow::Result<ExitCode> {
+/// Whether both ends of the terminal are one; says what to do instead when not.
+fn have_terminal() -> bool {
     use std::io::IsTerminal;
-    use watchfloor::tui::app::Mode;
-    if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
+    let yes = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    if !yes {
         eprintln!(
             "watchfloor: the screen needs a terminal, and standard input or output is not one; run `watchfloor headless` for JSON lines, or `ssh -t` to get a terminal over SSH"
         );
+    }
+    yes
+}
+
+/// The screen over another process's database: with `screen` from a config, else the
+/// settings the collector published in the store.
+async fn attach_screen(
+    screen: Option<watchfloor::config::ScreenConfig>,
+    data: PathBuf,
+) -> anyhow::Result<ExitCode> {
+    if !have_terminal() {
+        return Ok(ExitCode::from(EXIT_CONFIG));
+    }
+    wait_for_database(&data, screen.is_none()).await?;
+    watchfloor::tui::run::run(
+        screen,
+        &data,
+        watchfloor::tui::app::Mode::Attached,
+        monitor::Hooks::default(),
+        shutdown_signal(),
+    )
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The screen with a monitor polling beside it. The monitor stops after the screen, letting
+/// in-flight writes finish.
+async fn run_screen(
+    config: Config,
+    data: PathBuf,
+    options: Option<Options>,
+) -> anyhow::Result<ExitCode> {
+    use watchfloor::tui::app::Mode;
+    if !have_terminal() {
         return Ok(ExitCode::from(EXIT_CONFIG));
     }
     let config = Arc::new(config);
-    if attach {
-        wait_for_database(&data).await?;
-        watchfloor::tui::run::run(
-            config,
-            &data,
-            Mode::Attached,
-            monitor::Hooks::default(),
-            shutdown_signal(),
-        )
-        .await?;
-        return Ok(ExitCode::SUCCESS);
-    }
     if !config.feeds.iter().any(|f| f.enabled) {
         eprintln!(
             "{}: no enabled feeds; nothing to poll",
@@ -709,8 +756,14 @@ async fn run_screen(
         monitored?;
         anyhow::bail!("the monitor stopped before the screen opened");
     }
-    let screen =
-        watchfloor::tui::run::run(config, &data, Mode::Live, hooks, shutdown_signal()).await;
+    let screen = watchfloor::tui::run::run(
+        Some(watchfloor::config::ScreenConfig::from(&*config)),
+        &data,
+        Mode::Live,
+        hooks,
+        shutdown_signal(),
+    )
+    .await;
     let _ = stop_tx.send(());
     let monitored = monitor_task
         .await
@@ -727,8 +780,9 @@ async fn run_screen(
 const ATTACH_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Waits until the database in `data` exists and opens (a collector starting at the same
-/// moment may still be creating it).
-async fn wait_for_database(data: &Path) -> anyhow::Result<()> {
+/// moment may still be creating it), and with `settings`, until its collector has published
+/// what a screen shows.
+async fn wait_for_database(data: &Path, settings: bool) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let mut said = false;
     loop {
@@ -738,12 +792,19 @@ async fn wait_for_database(data: &Path) -> anyhow::Result<()> {
             return Ok(());
         }
         let opened = tokio::task::spawn_blocking(move || {
-            watchfloor::store::SqliteStore::open_existing(&dir).map(drop)
+            watchfloor::store::SqliteStore::open_existing(&dir)
+                .map(|s| !settings || s.screen_config().ok().flatten().is_some())
         })
         .await
         .context("opening the database")?;
         match opened {
-            Ok(()) => return Ok(()),
+            Ok(true) => return Ok(()),
+            // The collector opened the file but has not described itself yet: it does so at
+            // once after opening, so this is a short wait; past it, the screen says why.
+            Ok(false) if started.elapsed() < std::time::Duration::from_secs(5) => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Ok(false) => return Ok(()),
             Err(e @ watchfloor::store::StoreError::Missing { .. }) => {
                 if started.elapsed() > ATTACH_WAIT {
                     return Err(e.into());

@@ -78,7 +78,9 @@ fn collector_and_two_viewers_share_alerts_and_triage() {
         None,
         Utc::now(),
     );
-    let first = viewer_one.snapshot(&config, Utc::now()).unwrap();
+    let first = viewer_one
+        .snapshot(&watchfloor::config::ScreenConfig::from(&config), Utc::now())
+        .unwrap();
     let beat = first.heartbeat.clone().expect("the collector's heartbeat");
     assert_eq!(beat.pid, collector.id());
     assert!(
@@ -114,7 +116,9 @@ fn collector_and_two_viewers_share_alerts_and_triage() {
 
     // Viewer two, on its own connection, sees the acknowledgement.
     let viewer_two = SqliteStore::open_existing(&data).unwrap();
-    let snap = viewer_two.snapshot(&config, Utc::now()).unwrap();
+    let snap = viewer_two
+        .snapshot(&watchfloor::config::ScreenConfig::from(&config), Utc::now())
+        .unwrap();
     let row = snap.alerts.iter().find(|r| r.alert.id == id).unwrap();
     assert_eq!(
         row.triage.acked.as_ref().map(|(who, _)| who.as_str()),

@@ -259,7 +259,9 @@ fn the_watchlist_shows_rank_risk_and_source() {
     )
     .unwrap();
     let store = SqliteStore::open_existing(dir.path()).unwrap();
-    let snapshot = store.snapshot(&config, Utc::now()).unwrap();
+    let snapshot = store
+        .snapshot(&watchfloor::config::ScreenConfig::from(&config), Utc::now())
+        .unwrap();
     let row = |c: &str| {
         snapshot
             .countries

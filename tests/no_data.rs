@@ -34,7 +34,9 @@ fn a_country_whose_feeds_all_fail_has_no_data() {
 
     let store = SqliteStore::open_existing(&data).unwrap();
     let config = config::load(&cfg).unwrap();
-    let before = store.snapshot(&config, Utc::now()).unwrap();
+    let before = store
+        .snapshot(&watchfloor::config::ScreenConfig::from(&config), Utc::now())
+        .unwrap();
     let alerted: Vec<_> = before
         .countries
         .iter()
@@ -67,7 +69,9 @@ fn a_country_whose_feeds_all_fail_has_no_data() {
     let cfg = support::write_config(dir.path(), &broken);
     assert!(support::headless_once(&cfg, &data).status.success());
     let config = config::load(&cfg).unwrap();
-    let after = store.snapshot(&config, Utc::now()).unwrap();
+    let after = store
+        .snapshot(&watchfloor::config::ScreenConfig::from(&config), Utc::now())
+        .unwrap();
     for code in &alerted {
         let row = after.countries.iter().find(|r| r.code == *code).unwrap();
         assert!(

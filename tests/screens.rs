@@ -61,7 +61,7 @@ fn alerts_all() {
 
 #[test]
 fn alerts_for_one_country() {
-    check("alerts_sudan", &[Enter]);
+    check("alerts_sudan", &[Enter, Enter]);
 }
 
 #[test]
@@ -301,7 +301,7 @@ fn a_click_selects_a_row_and_a_second_click_opens_it() {
     click(&mut app, mm);
     assert_eq!(
         app.view,
-        watchfloor::tui::app::View::Alerts,
+        watchfloor::tui::app::View::Country,
         "a second click opens"
     );
 }
@@ -312,4 +312,192 @@ fn one_country_is_one_country() {
     snapshot.countries.truncate(1);
     let screen = render(&app_with(snapshot, &[]), 80, 24);
     assert!(screen.contains(" 1 country, 1 listed "), "{screen}");
+}
+
+/// Sudan's evidence as the loader reads it: a status history, a month of counts, two stories
+/// and a note.
+fn sudan_detail() -> watchfloor::store::drill::CountryDetail {
+    use watchfloor::event::Status;
+    use watchfloor::store::drill::{CountryDetail, DayCount, NoteLine, StatusStep, StoryLine};
+    let at = |h: i64| now() - chrono::Duration::hours(h);
+    CountryDetail {
+        code: watchfloor::geo::lookup("SD").unwrap(),
+        history: vec![
+            StatusStep {
+                at: at(1),
+                from: Status::Warning,
+                to: Status::Critical,
+                reason:
+                    "critical alert from atrocity-surge: 12 in 6 h vs 1.4 per 6 h over 28 d (8.6x)"
+                        .into(),
+            },
+            StatusStep {
+                at: at(30),
+                from: Status::Quiet,
+                to: Status::Warning,
+                reason: "2 high alerts in 24 h".into(),
+            },
+        ],
+        days: (0..30)
+            .map(|d| DayCount {
+                items: 3 + d % 5,
+                alerts: d.saturating_sub(24),
+            })
+            .collect(),
+        stories: vec![StoryLine {
+            title: "Reports of mass killings in Kordofan town".into(),
+            newest: at(0),
+            severity: Severity::Critical,
+            alerts: 3,
+            rules: vec!["atrocity-surge".into(), "atrocity-terms".into()],
+            sources: vec![
+                "newsbrief-en".into(),
+                "newsbrief-ar".into(),
+                "reliefweb".into(),
+            ],
+        }],
+        notes: vec![NoteLine {
+            at: at(2),
+            who: "analyst".into(),
+            about: "country".into(),
+            text: "Call with the field office at 16:00".into(),
+        }],
+    }
+}
+
+#[test]
+fn the_country_view_shows_history_chart_stories_and_notes() {
+    let mut snapshot = screen::snapshot();
+    snapshot.drill.country = Some(sudan_detail());
+    let app = app_with(snapshot, &[Enter]);
+    let wide = render(&app, 160, 48);
+    for needed in [
+        "SD Sudan",
+        "WARN",
+        "12 in 6 h vs 1.4 per 6 h over 28 d (8.6x)",
+        "Last 30 days",
+        "from newsbrief-en, newsbrief-ar, reliefweb",
+        "Call with the field office",
+    ] {
+        assert!(wide.contains(needed), "{needed:?} missing:\n{wide}");
+    }
+    insta::assert_snapshot!("country_160x48", wide);
+    insta::assert_snapshot!("country_80x24", render(&app, 80, 24));
+}
+
+#[test]
+fn the_feed_view_lists_the_last_polls() {
+    use watchfloor::event::FeedReport;
+    let mut snapshot = screen::snapshot();
+    let feed = snapshot.feeds[0].id.clone();
+    let polls: Vec<FeedReport> = (0..25)
+        .map(|i| FeedReport {
+            at: now() - chrono::Duration::minutes(5 * i),
+            feed: feed.clone(),
+            ok: i != 3,
+            http_status: Some(if i == 3 { 503 } else { 200 }),
+            items: 40,
+            new: u32::try_from(i % 3).unwrap() as usize,
+            old: 0,
+            not_modified: i == 1,
+            error: (i == 3).then(|| "HTTP 503 Service Unavailable".into()),
+            ms: 120 + u64::try_from(i).unwrap(),
+            next_poll: None,
+            failures: 0,
+        })
+        .collect();
+    snapshot.drill.polls = Some((feed, polls));
+    let app = app_with(snapshot, &[Char('3'), Enter]);
+    let wide = render(&app, 160, 48);
+    assert!(wide.contains("Last 20 polls"), "{wide}");
+    assert!(wide.contains("503 FAILED"), "{wide}");
+    assert!(wide.contains("304 unchanged"), "{wide}");
+    insta::assert_snapshot!("feed_polls_160x48", wide);
+}
+
+#[test]
+fn an_item_that_hit_three_rules_is_one_row_listing_them() {
+    let mut snapshot = screen::snapshot();
+    let first = snapshot.alerts[0].clone();
+    for (i, rule) in ["violence", "fatalities"].iter().enumerate() {
+        let mut twin = first.clone();
+        twin.alert.id = format!("{}-{i}", first.alert.id);
+        twin.alert.rule = (*rule).to_string();
+        twin.triage = Default::default();
+        snapshot.alerts.insert(1, twin);
+    }
+    let app = app_with(snapshot, &[Char('2')]);
+    assert_eq!(
+        app.alerts().len(),
+        7,
+        "three alerts of one item are one row"
+    );
+    let wide = render(&app, 160, 48);
+    assert!(wide.contains("7 items, 9 alerts"), "{wide}");
+    assert!(
+        wide.contains("atrocity-terms,fa") || wide.contains("atrocity-terms,vi"),
+        "{wide}"
+    );
+    let detail = app_with(app.snapshot.clone(), &[Char('2'), Enter]);
+    let text = render(&detail, 160, 48);
+    assert_eq!(text.matches("Also hit").count(), 2, "{text}");
+}
+
+#[test]
+fn search_results_and_one_result_in_full() {
+    use watchfloor::store::drill::SearchHit;
+    let mut snapshot = screen::snapshot();
+    let hit = |key: &str, title: &str, alerted: bool, hours: i64| SearchHit {
+        feed: "newsbrief-en".into(),
+        key: key.into(),
+        title: title.into(),
+        url: Some(format!("https://news.test/{key}")),
+        summary: format!("{title}. Local sources reported the convoy was stopped at a checkpoint."),
+        published: Some(now() - chrono::Duration::hours(hours)),
+        first_seen: now() - chrono::Duration::hours(hours),
+        countries: vec![watchfloor::geo::lookup("SD").unwrap()],
+        alerted,
+    };
+    snapshot.drill.search = Some((
+        "convoy".into(),
+        vec![
+            hit("k1", "Aid convoy stopped near El Fasher", false, 3),
+            hit("k2", "Convoy attacked on the Nyala road", true, 30),
+        ],
+    ));
+    let mut app = app_with(snapshot, &[]);
+    app.handle_key(KeyEvent::new(Char('f'), KeyModifiers::NONE));
+    for c in "convoy".chars() {
+        app.handle_key(KeyEvent::new(Char(c), KeyModifiers::NONE));
+    }
+    app.handle_key(KeyEvent::new(Enter, KeyModifiers::NONE));
+    assert_eq!(app.focus().search.as_deref(), Some("convoy"));
+    let list = render(&app, 160, 48);
+    assert!(list.contains("2 items with \"convoy\""), "{list}");
+    insta::assert_snapshot!("search_160x48", list);
+    app.handle_key(KeyEvent::new(Enter, KeyModifiers::NONE));
+    assert_eq!(app.view, watchfloor::tui::app::View::Hit);
+    let one = render(&app, 80, 24);
+    assert!(one.contains("no rule fired on it"), "{one}");
+    insta::assert_snapshot!("search_hit_80x24", one);
+}
+
+#[test]
+fn marked_rows_and_a_saved_view_with_its_sort_marked() {
+    use watchfloor::config::SavedView;
+    use watchfloor::tui::app::{AlertSort, ViewSort};
+    let mut app = app_with(screen::snapshot(), &[]);
+    app.views = vec![SavedView {
+        name: "sudan by severity".into(),
+        filter: "cc:SD".into(),
+        sort: ViewSort::Alerts(AlertSort::Severity),
+    }];
+    for k in [Char('v'), Char('1'), Char(' '), Char(' ')] {
+        app.handle_key(KeyEvent::new(k, KeyModifiers::NONE));
+    }
+    let screen = render(&app, 160, 48);
+    assert!(screen.contains("view: sudan by severity"), "{screen}");
+    assert!(screen.contains("Sev▼"), "{screen}");
+    assert!(screen.contains("2 marked"), "{screen}");
+    insta::assert_snapshot!("saved_view_marked_160x48", screen);
 }

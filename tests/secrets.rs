@@ -125,7 +125,11 @@ url = "http://${{WF_TEST_SECRET}}.invalid/feed"
         None,
         Utc::now(),
     );
-    app.set_snapshot(store.snapshot(&config, Utc::now()).unwrap());
+    app.set_snapshot(
+        store
+            .snapshot(&watchfloor::config::ScreenConfig::from(&config), Utc::now())
+            .unwrap(),
+    );
     for view in ['1', '2', '3'] {
         app.handle_key(crossterm::event::KeyEvent::new(
             crossterm::event::KeyCode::Char(view),

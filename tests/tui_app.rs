@@ -73,7 +73,19 @@ fn moving_opening_and_going_back() {
     assert_eq!(app.selected_index(), 1);
     press(&mut app, "k");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.view, View::Alerts);
+    assert_eq!(
+        app.view,
+        View::Country,
+        "Enter on a country opens its evidence"
+    );
+    assert_eq!(
+        app.focus().country.map(|c| c.to_string()).as_deref(),
+        Some("SD"),
+        "and asks the loader for its history"
+    );
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Alerts, "Enter again lists its alerts");
+    assert_eq!(app.focus(), Default::default(), "nothing to drill into");
     assert_eq!(app.alerts().len(), 3, "only Sudan's alerts");
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);

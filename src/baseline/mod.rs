@@ -68,13 +68,16 @@ pub struct Risks(HashMap<CountryCode, Risk>);
 
 impl Risks {
     /// The config's typed values, overridden by the imported ones.
-    pub fn new(config: &[crate::config::WatchCountry], imported: &[Estimate]) -> Self {
+    pub fn new(
+        config: impl IntoIterator<Item = (CountryCode, Option<f64>)>,
+        imported: &[Estimate],
+    ) -> Self {
         let mut map: HashMap<CountryCode, Risk> = config
-            .iter()
-            .filter_map(|c| {
-                c.baseline.map(|value| {
+            .into_iter()
+            .filter_map(|(code, baseline)| {
+                baseline.map(|value| {
                     (
-                        c.code,
+                        code,
                         Risk {
                             value,
                             rank: None,

@@ -346,6 +346,8 @@ impl Validator<'_> {
             }
         }
 
+        let views = self.views(&raw.views);
+
         Config {
             path: self.path.to_path_buf(),
             settings,
@@ -354,7 +356,64 @@ impl Validator<'_> {
             rules,
             keys,
             baseline,
+            views,
         }
+    }
+
+    /// `[[views]]`: at most nine (one per digit), names unique, each list and sort known.
+    fn views(&mut self, raw: &[super::raw::S<super::raw::RawView>]) -> Vec<super::SavedView> {
+        use crate::tui::app::ViewSort;
+        let mut views: Vec<super::SavedView> = Vec::new();
+        for (i, v) in raw.iter().enumerate() {
+            let key = format!("views[{i}]");
+            if i >= 9 {
+                self.err(
+                    v,
+                    &key,
+                    "at most 9 views: they are chosen with v and a digit from 1 to 9",
+                );
+                break;
+            }
+            let v = v.get_ref();
+            let name = crate::text::clean(v.name.get_ref(), 40);
+            if name.is_empty() {
+                self.err(&v.name, &format!("{key}.name"), "a view needs a name");
+                continue;
+            }
+            if views.iter().any(|w| w.name.eq_ignore_ascii_case(&name)) {
+                self.err(
+                    &v.name,
+                    &format!("{key}.name"),
+                    format!("\"{name}\" names two views"),
+                );
+                continue;
+            }
+            let list = v.list.as_ref().map_or("alerts", |l| l.get_ref().as_str());
+            let sort = match ViewSort::parse(list, v.sort.as_ref().map(|s| s.get_ref().as_str())) {
+                Ok(sort) => sort,
+                Err(message) => {
+                    match (&v.sort, &v.list) {
+                        (Some(s), _) if ViewSort::parse(list, None).is_ok() => {
+                            self.err(s, &format!("{key}.sort"), message)
+                        }
+                        (_, Some(l)) => self.err(l, &format!("{key}.list"), message),
+                        (Some(s), None) => self.err(s, &format!("{key}.sort"), message),
+                        (None, None) => {}
+                    }
+                    continue;
+                }
+            };
+            views.push(super::SavedView {
+                name,
+                filter: v
+                    .filter
+                    .as_ref()
+                    .map(|f| crate::text::clean(f.get_ref(), 200))
+                    .unwrap_or_default(),
+                sort,
+            });
+        }
+        views
     }
 
     fn settings(&mut self, s: &RawSettings) -> Settings {

@@ -4,6 +4,7 @@
 mod error;
 mod load;
 mod raw;
+mod screen;
 mod toml_errors;
 pub mod units;
 mod validate_feeds;
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use load::{load, load_str};
+pub use screen::{SavedView, ScreenConfig, ScreenCountry, ScreenFeed, ScreenRule, public_url};
 
 use crate::geo::{CodeSystem, CountryCode};
 
@@ -36,6 +38,8 @@ pub struct Config {
     pub keys: Vec<(String, Vec<String>)>,
     /// `[baseline]`: what structural risk changes.
     pub baseline: BaselineSettings,
+    /// `[[views]]`: saved list views, chosen on the screen with `v` and a digit.
+    pub views: Vec<SavedView>,
 }
 
 /// `[baseline]`.

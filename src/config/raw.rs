@@ -23,6 +23,20 @@ pub struct RawConfig {
     pub keys: BTreeMap<String, S<RawKeys>>,
     #[serde(default)]
     pub baseline: Option<S<RawBaseline>>,
+    #[serde(default)]
+    pub views: Vec<S<RawView>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawView {
+    pub name: S<String>,
+    #[serde(default)]
+    pub list: Option<S<String>>,
+    #[serde(default)]
+    pub filter: Option<S<String>>,
+    #[serde(default)]
+    pub sort: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

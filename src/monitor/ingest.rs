@@ -160,6 +160,9 @@ pub fn ingest_items(
         for e in &outcome.window_entries {
             tx.insert_window_entry(e)?;
         }
+        if !outcome.tagged.is_empty() {
+            tx.set_item_countries(&item.feed, &item.key, &outcome.tagged)?;
+        }
         if let Some(story) = outcome.story {
             tx.set_item_story(&item.feed, &item.key, story)?;
         }
@@ -177,7 +180,7 @@ pub fn ingest_items(
         }
         counts.alerts += fresh.len();
         for change in engine.record(&fresh, event_time, now) {
-            tx.set_status(change.country, change.to, now)?;
+            tx.set_status(&change, now)?;
             tx.append(&Event::Status(change))?;
         }
         for r in outcome.resolved {
@@ -210,7 +213,7 @@ pub fn tick(
     changes.extend(engine.record(&fresh, now, now));
     let wrote = !fresh.is_empty() || !changes.is_empty();
     for change in changes {
-        tx.set_status(change.country, change.to, now)?;
+        tx.set_status(&change, now)?;
         tx.append(&Event::Status(change))?;
     }
     for r in engine.take_silences() {

@@ -169,6 +169,9 @@ pub struct Outcome {
     /// The story the item was filed under, when it was filed now (it hit an item rule): to
     /// keep with the item.
     pub story: Option<i64>,
+    /// The countries the tagger read in the item's text, when the source stated none (the
+    /// store keeps them with the item, for each country's chart and history).
+    pub tagged: Vec<CountryCode>,
 }
 
 /// An item rule that an item hit, before it is turned into alerts.
@@ -337,7 +340,10 @@ impl Engine {
                 .map(|r| dur(r.corroborate.within))
                 .fold(chrono::Duration::days(1), chrono::Duration::max),
             corroborations: Corroborations::default(),
-            risks: crate::baseline::Risks::new(&config.countries, &[]),
+            risks: crate::baseline::Risks::new(
+                config.countries.iter().map(|c| (c.code, c.baseline)),
+                &[],
+            ),
             watch: config.countries.clone(),
             escalate_top: config.baseline.escalate_top,
             scratch: Scratch::default(),
@@ -460,6 +466,11 @@ impl Engine {
             .is_some_and(|p| now.signed_duration_since(p) > max_age);
         let mut out = Outcome {
             too_old,
+            tagged: if item.countries.is_empty() {
+                countries.iter().flatten().copied().collect()
+            } else {
+                Vec::new()
+            },
             ..Outcome::default()
         };
         let mut fired = vec![false; self.rules.len()];
@@ -1114,7 +1125,8 @@ impl Engine {
 
     /// Takes a newly imported structural risk assessment (over the config's typed values).
     pub fn set_imported_baseline(&mut self, imported: &[crate::baseline::Estimate]) {
-        self.risks = crate::baseline::Risks::new(&self.watch, imported);
+        self.risks =
+            crate::baseline::Risks::new(self.watch.iter().map(|c| (c.code, c.baseline)), imported);
     }
 
     /// Expires old alerts and windows, and raises the silences due; returns those alerts and

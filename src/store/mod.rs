@@ -7,6 +7,7 @@
 //! never reused in a database; each consumer keeps a named position in it.
 
 pub mod cursor;
+pub mod drill;
 pub mod lock;
 pub mod sqlite;
 
@@ -15,8 +16,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Severity};
-use crate::event::{Alert, Event, FeedReport, Status, Triage};
+use crate::config::Severity;
+use crate::event::{Alert, Event, FeedReport, Status, StatusChange, Triage};
 use crate::feed::fetch::Validators;
 use crate::feed::item::Item;
 use crate::geo::CountryCode;
@@ -238,9 +239,13 @@ pub trait Store: Send {
     /// What the screen shows.
     fn snapshot(
         &self,
-        config: &Config,
+        config: &crate::config::ScreenConfig,
         now: DateTime<Utc>,
     ) -> Result<snapshot::Snapshot, StoreError>;
+
+    /// What the screen has open beyond the snapshot: a country's history, a feed's polls, a
+    /// search.
+    fn drill(&self, focus: &drill::Focus, now: DateTime<Utc>) -> Result<drill::Drill, StoreError>;
 
     /// A number that changes whenever another connection commits.
     fn data_version(&self) -> Result<i64, StoreError>;
@@ -276,13 +281,8 @@ pub trait StoreTx {
     /// Appends a windowed rule entry.
     fn insert_window_entry(&mut self, e: &WindowEntry) -> Result<(), StoreError>;
 
-    /// Records a country's status.
-    fn set_status(
-        &mut self,
-        country: CountryCode,
-        status: Status,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+    /// Records a country's new status, and the change with its reason in the country's history.
+    fn set_status(&mut self, change: &StatusChange, at: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// Records a poll's outcome and the validators to send next time.
     fn record_feed(
@@ -296,6 +296,14 @@ pub trait StoreTx {
 
     /// Saves what a silence rule learned of one subject.
     fn save_silence(&mut self, record: &SilenceRecord) -> Result<(), StoreError>;
+
+    /// Records the countries the tagger read in an item (the source stated none).
+    fn set_item_countries(
+        &mut self,
+        feed: &str,
+        key: &str,
+        countries: &[CountryCode],
+    ) -> Result<(), StoreError>;
 
     /// Records the story an item was filed under.
     fn set_item_story(&mut self, feed: &str, key: &str, story: i64) -> Result<(), StoreError>;

@@ -46,8 +46,14 @@ pub enum Action {
     TogglePause,
     /// Filter the current list as you type.
     Filter,
-    /// Cycle the watchlist's sort order.
+    /// Cycle the current list's sort order.
     CycleSort,
+    /// Search every stored item, alerted or not.
+    Search,
+    /// Mark or unmark the selected row, to acknowledge or snooze several at once.
+    Mark,
+    /// Choose a saved view: this key, then its digit.
+    SavedView,
     /// Poll the selected feed now.
     PollNow,
     /// Show only what nobody has acknowledged, or everything again.
@@ -62,7 +68,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in help order.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 30] = [
         Self::Up,
         Self::Down,
         Self::Top,
@@ -78,7 +84,10 @@ impl Action {
         Self::ShowFeeds,
         Self::ShowHelp,
         Self::Filter,
+        Self::Search,
+        Self::SavedView,
         Self::CycleSort,
+        Self::Mark,
         Self::Acknowledge,
         Self::Snooze,
         Self::Note,
@@ -120,6 +129,9 @@ impl Action {
             Self::TogglePause => "pause",
             Self::Filter => "filter",
             Self::CycleSort => "sort",
+            Self::Search => "search",
+            Self::Mark => "mark",
+            Self::SavedView => "views",
             Self::PollNow => "poll_now",
             Self::UnackedOnly => "unacked_only",
             Self::MuteBell => "mute",
@@ -137,7 +149,7 @@ impl Action {
             Self::Bottom => "last row",
             Self::PageUp => "page up",
             Self::PageDown => "page down",
-            Self::Open => "open: a country's alerts, an alert's detail",
+            Self::Open => "open: a country's evidence (again: its alerts), an alert's detail",
             Self::Back => "back: clear the filter, close detail or help",
             Self::NextView => "next view",
             Self::PrevView => "previous view",
@@ -145,14 +157,19 @@ impl Action {
             Self::ShowAlerts => "all alerts",
             Self::ShowFeeds => "feed health",
             Self::ShowHelp => "this help",
-            Self::Acknowledge => "acknowledge the selected country or alert (again to withdraw)",
+            Self::Acknowledge => {
+                "acknowledge the selected (or marked) countries or alerts (again to withdraw)"
+            }
             Self::Snooze => "snooze the selected country or alert for a time you type",
             Self::Note => "add a note to the selected country or alert",
             Self::OpenLink => "open the alert's link in a browser (http/https only)",
             Self::CopyLink => "copy the alert's link (OSC 52: works over SSH)",
             Self::TogglePause => "pause updates (collection goes on)",
             Self::Filter => "filter the current list as you type",
-            Self::CycleSort => "cycle the watchlist sort",
+            Self::CycleSort => "cycle the list's sort (the sorted column is marked ▼)",
+            Self::Search => "search every stored item, alerted or not (Enter opens a result)",
+            Self::Mark => "mark the row; acknowledge or snooze then acts on every marked row",
+            Self::SavedView => "saved view: this key, then its number ([[views]] in the config)",
             Self::PollNow => "poll the selected feed now (Feeds view)",
             Self::UnackedOnly => "show only unacknowledged countries and alerts (again for all)",
             Self::MuteBell => {

@@ -8,6 +8,7 @@ use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 
 use super::action::Action;
 use super::keymap::KeyMap;
+pub use super::sort::{AlertSort, FeedSort, Sort, SortOrder, ViewSort};
 use crate::config::Severity;
 use crate::event::{Status, Triage, TriageAction, TriageTarget};
 use crate::geo::CountryCode;
@@ -26,6 +27,12 @@ pub enum View {
     Detail,
     /// One feed in full: its last poll, schedule and whole last error.
     Feed,
+    /// One country's evidence: status history, risk, chart, stories, notes.
+    Country,
+    /// History search results.
+    Search,
+    /// One search result (an item, alerted or not) in full.
+    Hit,
     /// Every key.
     Help,
 }
@@ -39,42 +46,16 @@ impl View {
             Self::Feeds => "Feeds",
             Self::Detail => "Detail",
             Self::Feed => "Feed",
+            Self::Country => "Country",
+            Self::Search => "Search",
+            Self::Hit => "Item",
             Self::Help => "Help",
         }
     }
-}
 
-/// Watchlist sort orders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sort {
-    /// Status, then recent activity, then baseline.
-    Status,
-    /// Alerts in the last 24 h, then newest alert.
-    Activity,
-    /// Baseline risk.
-    Baseline,
-    /// Name.
-    Name,
-}
-
-impl Sort {
-    /// Name shown in the header.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Status => "status",
-            Self::Activity => "activity",
-            Self::Baseline => "baseline",
-            Self::Name => "name",
-        }
-    }
-
-    fn next(self) -> Self {
-        match self {
-            Self::Status => Self::Activity,
-            Self::Activity => Self::Baseline,
-            Self::Baseline => Self::Name,
-            Self::Name => Self::Status,
-        }
+    /// Whether it is opened from another view (and `q` or Esc go back to it).
+    pub fn is_sub_view(self) -> bool {
+        !matches!(self, Self::Watchlist | Self::Alerts | Self::Feeds)
     }
 }
 
@@ -83,12 +64,12 @@ impl Sort {
 pub enum Prompt {
     /// The list filter, applied as you type.
     Filter,
-    /// A snooze duration for a target.
+    /// A snooze duration for one or more targets.
     Snooze {
         /// Country or alert.
         target: TriageTarget,
-        /// Its key.
-        key: String,
+        /// Their keys.
+        keys: Vec<String>,
         /// What it is, in words.
         label: String,
     },
@@ -96,11 +77,13 @@ pub enum Prompt {
     Note {
         /// Country or alert.
         target: TriageTarget,
-        /// Its key.
-        key: String,
+        /// Its keys.
+        keys: Vec<String>,
         /// What it is, in words.
         label: String,
     },
+    /// A history search.
+    Search,
 }
 
 /// Something the runtime must do for the app.
@@ -114,6 +97,8 @@ pub enum Effect {
     OpenLink(String),
     /// Copy a link to the clipboard.
     CopyLink(String),
+    /// Remember that this viewer has seen the alerts raised up to this moment.
+    Seen(DateTime<Utc>),
     /// Ring the terminal bell (and notify, if configured) for a new alert.
     Bell {
         /// One line about the alert, sanitised.
@@ -155,13 +140,13 @@ pub struct App {
     pub snapshot: Snapshot,
     /// The alert list as last filtered, kept while neither the snapshot nor what filters it
     /// changes (a frame asks for the list several times; 10,000 rows are worth filtering once).
-    pub(super) alerts_memo: std::cell::RefCell<Option<super::lists::AlertsMemo>>,
+    pub(super) alerts_memo: std::cell::RefCell<super::lists::AlertsMemo>,
     /// The newest snapshot received while paused.
     pending: Option<Snapshot>,
     /// Current view.
     pub view: View,
-    /// Where Back returns from Detail or Help.
-    back_to: View,
+    /// The views a sub-view was opened from, innermost last; Back returns to the last.
+    back: Vec<View>,
     /// Selected country.
     pub country_key: Option<CountryCode>,
     /// Selected alert.
@@ -178,6 +163,22 @@ pub struct App {
     pub input: String,
     /// Watchlist sort.
     pub sort: Sort,
+    /// Alert list sort.
+    pub alert_sort: AlertSort,
+    /// Feed list sort.
+    pub feed_sort: FeedSort,
+    /// Saved views from the config.
+    pub views: Vec<crate::config::SavedView>,
+    /// The saved view last chosen, while its filter is unchanged.
+    pub view_name: Option<String>,
+    /// The saved-view key was pressed: the next digit chooses one.
+    awaiting_view: bool,
+    /// Marked rows (countries or alerts) that triage acts on together.
+    pub marked: HashSet<(TriageTarget, String)>,
+    /// The history search shown in the Search view.
+    pub search: Option<String>,
+    /// The selected search result: (feed, item key).
+    pub hit_key: Option<(String, String)>,
     /// Updates frozen.
     pub paused: bool,
     /// A one-line message for the footer, with when it was set.
@@ -243,9 +244,9 @@ impl App {
                 ..Snapshot::default()
             },
             pending: None,
-            alerts_memo: std::cell::RefCell::new(None),
+            alerts_memo: std::cell::RefCell::default(),
             view: View::Watchlist,
-            back_to: View::Watchlist,
+            back: Vec::new(),
             country_key: None,
             alert_key: None,
             feed_key: None,
@@ -254,6 +255,14 @@ impl App {
             prompt: None,
             input: String::new(),
             sort: Sort::Status,
+            alert_sort: AlertSort::Time,
+            feed_sort: FeedSort::Config,
+            views: Vec::new(),
+            view_name: None,
+            awaiting_view: false,
+            marked: HashSet::new(),
+            search: None,
+            hit_key: None,
             paused: false,
             message: None,
             keymap,
@@ -359,6 +368,8 @@ impl App {
             self.seen = snapshot.alerts.iter().map(|r| r.alert.id.clone()).collect();
         }
         if self.paused {
+            // What a sub-view drills into is read for it now; only the lists stay frozen.
+            self.snapshot.drill = snapshot.drill.clone();
             self.pending = Some(snapshot);
         } else {
             self.snapshot = snapshot;
@@ -398,23 +409,75 @@ impl App {
         })
     }
 
-    fn switch(&mut self, view: View) {
+    /// Goes to a top-level view.
+    pub(super) fn switch(&mut self, view: View) -> Vec<Effect> {
+        let effects = self.leave_alerts(view);
         if self.view != view {
             self.filter.clear();
-        }
-        if self.view == View::Alerts && view != View::Alerts && view != View::Detail {
-            self.seen_until = self.now;
+            self.view_name = None;
+            self.marked.clear();
         }
         if view == View::Alerts && self.view != View::Detail && self.view != View::Watchlist {
             self.alerts_country = None;
         }
+        self.back.clear();
         self.view = view;
+        effects
+    }
+
+    /// Leaving the alert list for `next` (other than its own detail) means its alerts were
+    /// seen: the mark moves, and is saved so it holds in the next session.
+    fn leave_alerts(&mut self, next: View) -> Vec<Effect> {
+        if self.view == View::Alerts && !matches!(next, View::Alerts | View::Detail) {
+            self.seen_until = self.now;
+            return vec![Effect::Seen(self.now)];
+        }
+        Vec::new()
+    }
+
+    /// Opens a sub-view over the current one.
+    pub(super) fn open_view(&mut self, view: View) {
+        if self.view != view {
+            self.back.push(self.view);
+        }
+        self.view = view;
+    }
+
+    /// Leaves a sub-view for the view it was opened from.
+    fn go_back(&mut self) -> Vec<Effect> {
+        let to = self.back.pop().unwrap_or(View::Watchlist);
+        let effects = self.leave_alerts(to);
+        self.view = to;
+        effects
+    }
+
+    /// What the loader should read beside the snapshot for the view that is open.
+    pub fn focus(&self) -> crate::store::drill::Focus {
+        crate::store::drill::Focus {
+            country: (self.view == View::Country)
+                .then_some(self.country_key)
+                .flatten(),
+            feed: (self.view == View::Feed)
+                .then(|| self.feed_key.clone())
+                .flatten(),
+            search: matches!(self.view, View::Search | View::Hit)
+                .then(|| self.search.clone())
+                .flatten(),
+        }
     }
 
     /// Handles a key.
     pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if self.prompt.is_some() {
             return self.prompt_key(key);
+        }
+        if std::mem::take(&mut self.awaiting_view) {
+            if let crossterm::event::KeyCode::Char(c @ '1'..='9') = key.code {
+                return self.choose_view(usize::from(c as u8 - b'1'));
+            } else {
+                self.say("No view chosen");
+            }
+            return Vec::new();
         }
         match self.keymap.action(&key) {
             Some(action) => self.apply(action),
@@ -435,7 +498,10 @@ impl App {
 
     /// A click on a list row selects it (a click on the selected row opens it, as Enter does).
     fn click(&mut self, row: u16) {
-        if !matches!(self.view, View::Watchlist | View::Alerts | View::Feeds) {
+        if !matches!(
+            self.view,
+            View::Watchlist | View::Alerts | View::Feeds | View::Search
+        ) {
             return;
         }
         let Some(g) = self.list_geometry.get() else {
@@ -464,17 +530,15 @@ impl App {
     pub fn apply(&mut self, action: Action) -> Vec<Effect> {
         let page = self.page.max(1) as isize;
         match action {
-            Action::Quit if matches!(self.view, View::Detail | View::Feed | View::Help) => {
-                self.view = self.back_to;
-            }
+            Action::Quit if self.view.is_sub_view() => return self.go_back(),
             Action::Quit | Action::QuitNow => self.quit = true,
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-page),
             Action::PageDown => self.move_by(page),
             Action::Top if self.view == View::Help => self.help_scroll = 0,
-            Action::Top if self.view == View::Detail => self.detail_scroll = 0,
-            Action::Bottom if self.view == View::Detail => {
+            Action::Top if self.scrolls() => self.detail_scroll = 0,
+            Action::Bottom if self.scrolls() => {
                 self.detail_scroll = self.detail_max.get();
             }
             Action::Bottom if self.view == View::Help => self.move_by(Action::HELP_LINES as isize),
@@ -486,8 +550,17 @@ impl App {
             Action::Open => match self.view {
                 View::Watchlist => {
                     if let Some(code) = self.selected_country().map(|r| r.code) {
+                        self.country_key = Some(code);
+                        self.detail_scroll = 0;
+                        self.open_view(View::Country);
+                    }
+                }
+                View::Country => {
+                    if let Some(code) = self.country_key {
                         self.alerts_country = Some(code);
                         self.filter.clear();
+                        self.view_name = None;
+                        self.back.clear();
                         self.view = View::Alerts;
                         self.alert_key = self.alerts().first().map(|r| r.alert.id.clone());
                     }
@@ -495,26 +568,33 @@ impl App {
                 View::Alerts => {
                     if let Some(id) = self.selected_alert().map(|r| r.alert.id.clone()) {
                         self.alert_key = Some(id);
-                        self.back_to = View::Alerts;
-                        self.view = View::Detail;
                         self.detail_scroll = 0;
+                        self.open_view(View::Detail);
                     }
                 }
                 View::Feeds => {
                     if let Some(id) = self.selected_feed().map(|f| f.id.clone()) {
                         self.feed_key = Some(id);
-                        self.back_to = View::Feeds;
-                        self.view = View::Feed;
+                        self.open_view(View::Feed);
                     }
                 }
+                View::Search => self.open_hit(),
                 _ => {}
             },
             Action::Back => match self.view {
-                View::Detail | View::Feed | View::Help => self.view = self.back_to,
-                _ if !self.filter.is_empty() => self.filter.clear(),
+                v if v.is_sub_view() => return self.go_back(),
+                _ if !self.filter.is_empty() => {
+                    self.filter.clear();
+                    self.view_name = None;
+                }
+                _ if !self.marked.is_empty() => {
+                    self.say(format!("{} marks cleared", self.marked.len()));
+                    self.marked.clear();
+                }
                 View::Alerts if self.alerts_country.is_some() => {
                     self.alerts_country = None;
                     self.view = View::Watchlist;
+                    return vec![Effect::Seen(self.now)];
                 }
                 _ => {}
             },
@@ -526,18 +606,17 @@ impl App {
                 } else {
                     (cur + 2) % 3
                 };
-                self.switch(order[next]);
+                return self.switch(order[next]);
             }
-            Action::ShowWatchlist => self.switch(View::Watchlist),
+            Action::ShowWatchlist => return self.switch(View::Watchlist),
             Action::ShowAlerts => {
                 self.alerts_country = None;
-                self.switch(View::Alerts);
+                return self.switch(View::Alerts);
             }
-            Action::ShowFeeds => self.switch(View::Feeds),
+            Action::ShowFeeds => return self.switch(View::Feeds),
             Action::ShowHelp => {
                 if self.view != View::Help {
-                    self.back_to = self.view;
-                    self.view = View::Help;
+                    self.open_view(View::Help);
                     self.help_scroll = 0;
                 }
             }
@@ -547,16 +626,40 @@ impl App {
                     self.input = self.filter.clone();
                 }
             }
-            Action::CycleSort if self.view != View::Watchlist => {
-                self.say(format!(
-                    "Sorting works on the Watchlist ({})",
-                    self.keymap.hint(Action::ShowWatchlist)
-                ));
+            Action::Search => {
+                self.prompt = Some(Prompt::Search);
+                self.input = self.search.clone().unwrap_or_default();
             }
-            Action::CycleSort => {
-                self.sort = self.sort.next();
-                self.say(format!("Watchlist sorted by {}", self.sort.label()));
+            Action::SavedView => {
+                if self.views.is_empty() {
+                    self.say("No saved views: add [[views]] to the config (see the README)");
+                } else {
+                    self.awaiting_view = true;
+                    let names: Vec<String> = self
+                        .views
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| format!("{} {}", i + 1, v.name))
+                        .collect();
+                    self.say(format!("View: {}", names.join("  ")));
+                }
             }
+            Action::CycleSort => match self.view {
+                View::Watchlist => {
+                    self.sort = self.sort.next();
+                    self.say(format!("Watchlist sorted by {}", self.sort.label()));
+                }
+                View::Alerts => {
+                    self.alert_sort = self.alert_sort.next();
+                    self.say(format!("Alerts sorted by {}", self.alert_sort.label()));
+                }
+                View::Feeds => {
+                    self.feed_sort = self.feed_sort.next();
+                    self.say(format!("Feeds sorted by {}", self.feed_sort.label()));
+                }
+                _ => self.say("Sorting works on the lists (1, 2, 3)"),
+            },
+            Action::Mark => self.toggle_mark(),
             Action::UnackedOnly => {
                 self.unacked_only = !self.unacked_only;
                 self.say(if self.unacked_only {
@@ -593,7 +696,7 @@ impl App {
                 self.say(why);
             }
             Action::Acknowledge => {
-                let Some((target, key, label, acked)) = self.target() else {
+                let Some((target, keys, label, acked)) = self.target() else {
                     self.say("Select a country or an alert to acknowledge");
                     return Vec::new();
                 };
@@ -607,23 +710,38 @@ impl App {
                 } else {
                     format!("Acknowledged {label}")
                 });
-                return vec![Effect::Triage(self.triage(target, key, action, None, None))];
+                self.marked.clear();
+                return keys
+                    .into_iter()
+                    .map(|key| Effect::Triage(self.triage(target, key, action, None, None)))
+                    .collect();
             }
             Action::Snooze | Action::Note => {
-                let Some((target, key, label, _)) = self.target() else {
+                let Some((target, keys, label, _)) = self.target() else {
                     self.say("Select a country or an alert first");
                     return Vec::new();
                 };
                 // Typing replaces nothing: the prompt starts empty and shows the presets.
                 self.input = String::new();
                 self.prompt = Some(if action == Action::Snooze {
-                    Prompt::Snooze { target, key, label }
+                    Prompt::Snooze {
+                        target,
+                        keys,
+                        label,
+                    }
                 } else {
-                    Prompt::Note { target, key, label }
+                    Prompt::Note {
+                        target,
+                        keys,
+                        label,
+                    }
                 });
             }
             Action::OpenLink | Action::CopyLink => {
-                let url = self.selected_alert().and_then(|r| r.alert.url.clone());
+                let url = match self.view {
+                    View::Search | View::Hit => self.selected_hit().and_then(|h| h.url.clone()),
+                    _ => self.selected_alert().and_then(|r| r.alert.url.clone()),
+                };
                 let Some(url) =
                     url.filter(|u| u.starts_with("https://") || u.starts_with("http://"))
                 else {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::action::Action;
-use super::app::{App, Sort, View};
+use super::app::{AlertSort, App, FeedSort, Sort, View};
 use super::filter::{Field, Filter, RowText};
 use super::theme::{severity_label, status_label};
 use crate::store::TriageState;
@@ -45,54 +45,157 @@ impl App {
         rows
     }
 
-    /// Alert rows for the Alerts view.
+    /// Alert rows for the Alerts view: one per item (the newest of its alerts stands for the
+    /// rest; see [`App::alert_group`]), filtered and sorted.
     pub fn alerts(&self) -> Vec<&AlertRow> {
+        self.alerts_memo()
+            .rows
+            .iter()
+            .filter_map(|&i| self.snapshot.alerts.get(i))
+            .collect()
+    }
+
+    /// The alert list's rows, each with every alert of its item (the row's own first).
+    pub fn alert_groups(&self) -> Vec<Vec<&AlertRow>> {
+        self.alerts_memo()
+            .groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .filter_map(|&i| self.snapshot.alerts.get(i))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Every alert of the item `row` stands for, newest first (itself alone when it is about
+    /// no item, or not in the list).
+    pub fn alert_group(&self, row: &AlertRow) -> Vec<&AlertRow> {
+        let memo = self.alerts_memo();
+        let found = memo.rows.iter().position(|&i| {
+            self.snapshot
+                .alerts
+                .get(i)
+                .is_some_and(|r| r.alert.id == row.alert.id)
+        });
+        match found {
+            Some(p) => memo.groups[p]
+                .iter()
+                .filter_map(|&i| self.snapshot.alerts.get(i))
+                .collect(),
+            None => self
+                .snapshot
+                .alerts
+                .iter()
+                .filter(|r| {
+                    r.alert.id == row.alert.id
+                        || (!row.alert.item.is_empty()
+                            && r.alert.item == row.alert.item
+                            && r.alert.feed == row.alert.feed)
+                })
+                .collect(),
+        }
+    }
+
+    fn alerts_memo(&self) -> std::cell::Ref<'_, AlertsMemo> {
         let key = (
             self.filter_text(View::Alerts),
             self.alerts_country,
             self.unacked_only,
             self.seen_until,
+            self.alert_sort,
         );
-        if let Some(memo) = self.alerts_memo.borrow().as_ref()
-            && memo.key == key
-        {
-            return memo
-                .rows
-                .iter()
-                .filter_map(|&i| self.snapshot.alerts.get(i))
-                .collect();
+        if self.alerts_memo.borrow().key.as_ref() != Some(&key) {
+            let memo = self.group_alerts(key);
+            *self.alerts_memo.borrow_mut() = memo;
         }
+        self.alerts_memo.borrow()
+    }
+
+    fn group_alerts(&self, key: AlertsKey) -> AlertsMemo {
         let filter = Filter::parse(&key.0);
-        let rows: Vec<usize> = self
-            .snapshot
-            .alerts
+        let mut rows: Vec<usize> = Vec::new();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut by_item: std::collections::HashMap<(&str, &str), usize> =
+            std::collections::HashMap::new();
+        for (i, r) in self.snapshot.alerts.iter().enumerate() {
+            if self.alerts_country.is_some() && r.alert.country != self.alerts_country {
+                continue;
+            }
+            let slot = if r.alert.item.is_empty() {
+                None
+            } else {
+                by_item
+                    .get(&(r.alert.feed.as_str(), r.alert.item.as_str()))
+                    .copied()
+            };
+            match slot {
+                Some(g) => groups[g].push(i),
+                None => {
+                    if !r.alert.item.is_empty() {
+                        by_item
+                            .insert((r.alert.feed.as_str(), r.alert.item.as_str()), groups.len());
+                    }
+                    rows.push(i);
+                    groups.push(vec![i]);
+                }
+            }
+        }
+        let alerts = &self.snapshot.alerts;
+        let keep: Vec<bool> = groups
             .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                self.alerts_country.is_none() || r.alert.country == self.alerts_country
+            .map(|g| {
+                let members: Vec<&AlertRow> = g.iter().filter_map(|&i| alerts.get(i)).collect();
+                (!self.unacked_only || members.iter().any(|r| r.triage.acked.is_none()))
+                    && (filter.is_empty()
+                        || filter.matches(&group_text(&members, self.now, |a| self.is_new(a))))
             })
-            .filter(|(_, r)| !self.unacked_only || r.triage.acked.is_none())
-            .filter(|(_, r)| {
-                filter.is_empty() || filter.matches(&alert_text(r, self.now, self.is_new(&r.alert)))
-            })
-            .map(|(i, _)| i)
             .collect();
-        let out = rows
-            .iter()
-            .filter_map(|&i| self.snapshot.alerts.get(i))
+        let mut kept: Vec<(usize, Vec<usize>)> = rows
+            .into_iter()
+            .zip(groups)
+            .zip(keep)
+            .filter_map(|(pair, k)| k.then_some(pair))
             .collect();
-        *self.alerts_memo.borrow_mut() = Some(AlertsMemo { key, rows });
-        out
+        let top = |g: &[usize]| {
+            g.iter()
+                .filter_map(|&i| alerts.get(i))
+                .map(|r| r.alert.severity)
+                .max()
+        };
+        match key.4 {
+            AlertSort::Time => {}
+            AlertSort::Severity => kept.sort_by_key(|g| std::cmp::Reverse(top(&g.1))),
+            AlertSort::Country => kept.sort_by_key(|(i, _)| {
+                alerts
+                    .get(*i)
+                    .and_then(|r| r.alert.country)
+                    .map_or_else(|| "~~".to_string(), |c| c.to_string())
+            }),
+        }
+        let (rows, groups) = kept.into_iter().unzip();
+        AlertsMemo {
+            key: Some(key),
+            rows,
+            groups,
+        }
     }
 
     /// Feed rows for the Feeds view.
     pub fn feeds(&self) -> Vec<&FeedRow> {
         let filter = self.filter_for(View::Feeds);
-        self.snapshot
+        let mut rows: Vec<&FeedRow> = self
+            .snapshot
             .feeds
             .iter()
             .filter(|f| filter.is_empty() || filter.matches(&feed_text(f, self.now)))
-            .collect()
+            .collect();
+        match self.feed_sort {
+            FeedSort::Config => {}
+            FeedSort::Health => rows.sort_by_key(|f| std::cmp::Reverse(f.health(self.now))),
+            FeedSort::Name => rows.sort_by_key(|f| f.name.to_lowercase()),
+        }
+        rows
     }
 
     fn filter_text(&self, view: View) -> String {
@@ -134,7 +237,14 @@ impl App {
                     .and_then(|k| rows.iter().position(|r| &r.id == k))
                     .unwrap_or(0)
             }
-            View::Detail | View::Feed | View::Help => 0,
+            View::Search => {
+                let hits = self.hits();
+                self.hit_key
+                    .as_ref()
+                    .and_then(|(f, k)| hits.iter().position(|h| &h.feed == f && &h.key == k))
+                    .unwrap_or(0)
+            }
+            _ => 0,
         }
     }
 
@@ -143,7 +253,8 @@ impl App {
             View::Watchlist => self.countries().len(),
             View::Alerts => self.alerts().len(),
             View::Feeds => self.feeds().len(),
-            View::Detail | View::Feed | View::Help => 0,
+            View::Search => self.hits().len(),
+            _ => 0,
         }
     }
 
@@ -152,12 +263,18 @@ impl App {
             View::Watchlist => self.country_key = self.countries().get(index).map(|r| r.code),
             View::Alerts => self.alert_key = self.alerts().get(index).map(|r| r.alert.id.clone()),
             View::Feeds => self.feed_key = self.feeds().get(index).map(|r| r.id.clone()),
-            View::Detail | View::Feed | View::Help => {}
+            View::Search => {
+                self.hit_key = self
+                    .hits()
+                    .get(index)
+                    .map(|h| (h.feed.clone(), h.key.clone()));
+            }
+            _ => {}
         }
     }
 
     pub(super) fn move_by(&mut self, delta: isize) {
-        if self.view == View::Detail {
+        if self.scrolls() {
             let max = self.detail_max.get() as isize;
             self.detail_scroll = (self.detail_scroll as isize + delta).clamp(0, max) as u16;
             return;
@@ -211,11 +328,22 @@ impl App {
     }
 }
 
-/// The alert list's last filtering: what it was filtered by, and the rows' indices.
-#[derive(Debug)]
+/// What the alert list is filtered and sorted by.
+type AlertsKey = (
+    String,
+    Option<crate::geo::CountryCode>,
+    bool,
+    DateTime<Utc>,
+    AlertSort,
+);
+
+/// The alert list's last grouping and filtering: what it was made by, the indices of the rows
+/// shown (one per item), and of every alert each row stands for.
+#[derive(Debug, Default)]
 pub struct AlertsMemo {
-    key: (String, Option<crate::geo::CountryCode>, bool, DateTime<Utc>),
+    key: Option<AlertsKey>,
     rows: Vec<usize>,
+    groups: Vec<Vec<usize>>,
 }
 
 /// Triage as filter fields (`is:ack`) and visible words (`!ack`).
@@ -246,24 +374,37 @@ fn country_text(r: &CountryRow, now: DateTime<Utc>) -> RowText {
     triage_text(row, &r.triage, now)
 }
 
-fn alert_text(r: &AlertRow, now: DateTime<Utc>, new: bool) -> RowText {
-    let a = &r.alert;
-    let mut row = RowText::default()
-        .field(Field::Sev, severity_label(a.severity))
-        .field(Field::Sev, a.severity.as_str())
-        .field(Field::Rule, a.rule.as_str())
-        .field(Field::Feed, a.feed.as_str())
-        .text(&a.title);
-    if let Some(c) = a.country {
-        row = row.field(Field::Cc, c.as_str());
+/// The filter's view of one item's alerts: every member's fields (so `rule:` finds any rule the
+/// item hit, and `!rule:` none), the title once.
+fn group_text(
+    members: &[&AlertRow],
+    now: DateTime<Utc>,
+    is_new: impl Fn(&crate::event::Alert) -> bool,
+) -> RowText {
+    let mut row = RowText::default();
+    if let Some(first) = members.first() {
+        row = row
+            .field(Field::Feed, first.alert.feed.as_str())
+            .text(&first.alert.title);
     }
-    if let Some(name) = &a.country_name {
-        row = row.field(Field::Country, name.as_str());
+    for r in members {
+        let a = &r.alert;
+        row = row
+            .field(Field::Sev, severity_label(a.severity))
+            .field(Field::Sev, a.severity.as_str())
+            .field(Field::Rule, a.rule.as_str());
+        if let Some(c) = a.country {
+            row = row.field(Field::Cc, c.as_str());
+        }
+        if let Some(name) = &a.country_name {
+            row = row.field(Field::Country, name.as_str());
+        }
+        if is_new(a) {
+            row = row.field(Field::Is, "new");
+        }
+        row = triage_text(row, &r.triage, now);
     }
-    if new {
-        row = row.field(Field::Is, "new");
-    }
-    triage_text(row, &r.triage, now)
+    row
 }
 
 fn feed_text(f: &FeedRow, now: DateTime<Utc>) -> RowText {

@@ -8,5 +8,7 @@ pub mod keymap;
 pub(crate) mod lists;
 mod prompt;
 pub mod run;
+mod select;
+pub mod sort;
 pub mod theme;
 pub mod view;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{App, Effect, Prompt, View, short};
+use super::app::{App, Effect, Prompt, View};
 use crate::event::{Triage, TriageAction, TriageTarget};
 
 /// The longest snooze: past this an alert is better acknowledged.
@@ -67,7 +67,15 @@ impl App {
         let input = std::mem::take(&mut self.input);
         match prompt {
             None | Some(Prompt::Filter) => Vec::new(),
-            Some(Prompt::Snooze { target, key, label }) => {
+            Some(Prompt::Search) => {
+                self.start_search(&input);
+                Vec::new()
+            }
+            Some(Prompt::Snooze {
+                target,
+                keys,
+                label,
+            }) => {
                 let text = input.trim();
                 if text.is_empty() {
                     self.say(format!(
@@ -77,13 +85,8 @@ impl App {
                 }
                 if text == "0" || text == "off" {
                     self.say(format!("Snooze of {label} ended"));
-                    return vec![Effect::Triage(self.triage(
-                        target,
-                        key,
-                        TriageAction::Unsnooze,
-                        None,
-                        None,
-                    ))];
+                    self.marked.clear();
+                    return self.triage_all(target, keys, TriageAction::Unsnooze, None, None);
                 }
                 match snooze_for(text) {
                     Ok(d) => {
@@ -93,13 +96,8 @@ impl App {
                             "Snoozed {label} until {} UTC",
                             until.format("%Y-%m-%d %H:%M")
                         ));
-                        vec![Effect::Triage(self.triage(
-                            target,
-                            key,
-                            TriageAction::Snooze,
-                            Some(until),
-                            None,
-                        ))]
+                        self.marked.clear();
+                        self.triage_all(target, keys, TriageAction::Snooze, Some(until), None)
                     }
                     Err(why) => {
                         self.say(format!("Not snoozed: {why}"));
@@ -107,22 +105,35 @@ impl App {
                     }
                 }
             }
-            Some(Prompt::Note { target, key, label }) => {
+            Some(Prompt::Note {
+                target,
+                keys,
+                label,
+            }) => {
                 let text = crate::text::clean(&input, 500);
                 if text.is_empty() {
                     self.say("Empty note not saved");
                     return Vec::new();
                 }
                 self.say(format!("Note added to {label}"));
-                vec![Effect::Triage(self.triage(
-                    target,
-                    key,
-                    TriageAction::Note,
-                    None,
-                    Some(text),
-                ))]
+                self.marked.clear();
+                self.triage_all(target, keys, TriageAction::Note, None, Some(text))
             }
         }
+    }
+
+    /// One triage record for each key.
+    fn triage_all(
+        &self,
+        target: TriageTarget,
+        keys: Vec<String>,
+        action: TriageAction,
+        until: Option<DateTime<Utc>>,
+        note: Option<String>,
+    ) -> Vec<Effect> {
+        keys.into_iter()
+            .map(|key| Effect::Triage(self.triage(target, key, action, until, note.clone())))
+            .collect()
     }
 
     pub(super) fn triage(
@@ -167,26 +178,63 @@ impl App {
             .map(|(_, until)| *until)
     }
 
-    /// The triage target in focus: the selected alert in Alerts or Detail, else the country.
-    pub(super) fn target(&self) -> Option<(TriageTarget, String, String, bool)> {
-        match self.view {
-            View::Alerts | View::Detail => self.selected_alert().map(|r| {
-                (
-                    TriageTarget::Alert,
-                    r.alert.id.clone(),
-                    format!("alert \"{}\"", short(&r.alert.title, 40)),
-                    r.triage.acked.is_some(),
-                )
-            }),
-            View::Watchlist => self.selected_country().map(|r| {
-                (
-                    TriageTarget::Country,
-                    r.code.to_string(),
-                    format!("{} {}", r.code, r.name),
-                    r.triage.acked.is_some(),
-                )
-            }),
-            _ => None,
+    /// What triage acts on: the marked rows of the current list, else the selection; an
+    /// alert row stands for every alert of its item. Returns the target kind, the keys, a label
+    /// in words, and whether all of them are acknowledged already.
+    pub(super) fn target(&self) -> Option<(TriageTarget, Vec<String>, String, bool)> {
+        let target = match self.view {
+            View::Alerts | View::Detail => TriageTarget::Alert,
+            View::Watchlist | View::Country => TriageTarget::Country,
+            _ => return None,
+        };
+        let mut chosen: Vec<String> = self
+            .marked
+            .iter()
+            .filter(|(t, _)| *t == target && matches!(self.view, View::Alerts | View::Watchlist))
+            .map(|(_, k)| k.clone())
+            .collect();
+        chosen.sort();
+        if chosen.is_empty() {
+            match target {
+                TriageTarget::Alert => chosen.push(self.selected_alert()?.alert.id.clone()),
+                TriageTarget::Country => {
+                    let code = if self.view == View::Country {
+                        self.country_key?
+                    } else {
+                        self.selected_country()?.code
+                    };
+                    chosen.push(code.to_string());
+                }
+            }
         }
+        let label = self.marked_label(target, &chosen);
+        let (keys, acked) = match target {
+            TriageTarget::Country => {
+                let acked = chosen.iter().all(|k| {
+                    self.snapshot
+                        .countries
+                        .iter()
+                        .any(|r| r.code.as_str() == k && r.triage.acked.is_some())
+                });
+                (chosen, acked)
+            }
+            TriageTarget::Alert => {
+                let mut keys = Vec::new();
+                let mut acked = true;
+                for id in &chosen {
+                    let Some(row) = self.snapshot.alerts.iter().find(|r| &r.alert.id == id) else {
+                        continue;
+                    };
+                    for member in self.alert_group(row) {
+                        acked &= member.triage.acked.is_some();
+                        if !keys.contains(&member.alert.id) {
+                            keys.push(member.alert.id.clone());
+                        }
+                    }
+                }
+                (keys, acked)
+            }
+        };
+        (!keys.is_empty()).then_some((target, keys, label, acked))
     }
 }

@@ -20,8 +20,9 @@ use super::app::{App, Effect, Mode};
 use super::keymap::KeyMap;
 use super::theme::Theme;
 use super::view;
-use crate::config::Config;
+use crate::config::ScreenConfig;
 use crate::monitor::{Hooks, MonitorState};
+use crate::store::drill::Focus;
 use crate::store::snapshot::Snapshot;
 use crate::store::{SqliteStore, Store, StoreError};
 
@@ -34,6 +35,14 @@ pub enum TuiError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Attached without a config to a database no collector has described.
+    #[error(
+        "{dir}: no collector has published its settings here yet (one older than this build, or none started); start `watchfloor headless` with this data directory, or pass --config"
+    )]
+    NoSettings {
+        /// The data directory.
+        dir: PathBuf,
+    },
     /// This user may only read the data directory, and reading failed.
     #[error(
         "{dir}: this user can only read the collector's files, and reading failed ({cause}). Reading needs the collector running (its watchfloor.db-wal and -shm files present), or write access to the directory: ask to be added to the collector's group (its unit sets UMask=0007)"
@@ -50,29 +59,48 @@ pub enum TuiError {
 const CHANGE_CHECK: Duration = Duration::from_millis(500);
 
 /// Reads snapshots whenever the database changes (our monitor's notification, or a commit by
-/// any other connection seen through `PRAGMA data_version`), at most one read at a time.
+/// any other connection seen through `PRAGMA data_version`) or the screen's focus moves, at most
+/// one read at a time. `follow`: the screen has no config of its own, and takes the settings the
+/// collector published with each read (so it follows a collector restarted on a new config).
 async fn loader(
     mut store: SqliteStore,
-    config: Arc<Config>,
+    mut screen: Arc<ScreenConfig>,
+    follow: bool,
     changed: Arc<Notify>,
+    mut focus: watch::Receiver<Focus>,
     tx: watch::Sender<Snapshot>,
 ) {
     let mut last_version = -1i64;
     let mut last_read = std::time::Instant::now() - Duration::from_secs(3600);
+    let mut focus_moved = false;
     loop {
         let version = store.data_version().unwrap_or(last_version);
         // Re-read at least every 30 s so windows slide even when nothing is written.
-        if version != last_version || last_read.elapsed() > Duration::from_secs(30) {
+        if focus_moved || version != last_version || last_read.elapsed() > Duration::from_secs(30) {
             last_version = version;
             last_read = std::time::Instant::now();
-            let cfg = config.clone();
+            let wanted = focus.borrow_and_update().clone();
+            let cfg = screen.clone();
             let result = tokio::task::spawn_blocking(move || {
-                let snap = store.snapshot(&cfg, Utc::now());
-                (store, snap)
+                let published = if follow {
+                    store.screen_config().ok().flatten()
+                } else {
+                    None
+                };
+                let cfg = published.map_or(cfg, Arc::new);
+                let now = Utc::now();
+                let snap = store.snapshot(&cfg, now).and_then(|mut s| {
+                    s.drill = store.drill(&wanted, now)?;
+                    Ok(s)
+                });
+                (store, cfg, snap)
             })
             .await;
-            let Ok((back, snap)) = result else { return };
+            let Ok((back, cfg, snap)) = result else {
+                return;
+            };
             store = back;
+            screen = cfg;
             match snap {
                 Ok(s) => {
                     if tx.send(s).is_err() {
@@ -82,8 +110,13 @@ async fn loader(
                 Err(e) => tracing::warn!("reading the database: {e}"),
             }
         }
+        focus_moved = false;
         tokio::select! {
             () = changed.notified() => {}
+            r = focus.changed() => {
+                if r.is_err() { return }
+                focus_moved = true;
+            }
             () = tokio::time::sleep(CHANGE_CHECK) => {}
         }
     }
@@ -100,9 +133,10 @@ pub fn who() -> String {
 }
 
 /// Runs the screen until the user quits or `shutdown` resolves. In live mode `hooks` come from
-/// the monitor running beside it; attached, the database is another process's.
+/// the monitor running beside it; attached, the database is another process's. Without a
+/// `screen` config the settings the collector published in the store are shown.
 pub async fn run(
-    config: Arc<Config>,
+    screen: Option<ScreenConfig>,
     data_dir: &Path,
     mode: Mode,
     hooks: Hooks,
@@ -131,19 +165,48 @@ pub async fn run(
         .changed
         .clone()
         .unwrap_or_else(|| Arc::new(Notify::new()));
+    let follow = screen.is_none();
+    let screen = match screen {
+        Some(s) => s,
+        None => reader
+            .screen_config()?
+            .ok_or_else(|| TuiError::NoSettings {
+                dir: writer_dir.clone(),
+            })?,
+    };
+    let viewer = who();
+    // New-since-seen holds across sessions: this viewer's mark is kept in the store.
+    let seen = reader.viewer_seen(&viewer).ok().flatten();
+    let screen = Arc::new(screen);
     let (snap_tx, mut snap_rx) = watch::channel(Snapshot::default());
-    let loader_task = tokio::spawn(loader(reader, config.clone(), changed.clone(), snap_tx));
+    let (focus_tx, focus_rx) = watch::channel(Focus::default());
+    let loader_task = tokio::spawn(loader(
+        reader,
+        screen.clone(),
+        follow,
+        changed.clone(),
+        focus_rx,
+        snap_tx,
+    ));
 
-    let keymap = KeyMap::new(&config.keys).unwrap_or_default();
-    let label = config.path.display().to_string();
+    let keymap = KeyMap::new(&screen.keys).unwrap_or_default();
+    let label = if follow {
+        format!("{} (published)", screen.label)
+    } else {
+        screen.label.clone()
+    };
     let mut app = App::new(
         keymap,
         mode,
         crate::text::clean(&label, 80),
-        who(),
-        config.settings.bell,
+        viewer,
+        screen.bell,
         Utc::now(),
     );
+    app.views = screen.views.clone();
+    if let Some(seen) = seen {
+        app.seen_until = seen;
+    }
     if read_only {
         app.read_only = Some(format!(
             "Read-only: you cannot write to {}; triage is off. Ask for group write access (the collector's unit sets UMask=0007).",
@@ -203,8 +266,14 @@ pub async fn run(
             }
         };
         for effect in effects {
-            perform(effect, &mut writer, &hooks, &changed, &config, &mut app).await;
+            perform(effect, &mut writer, &hooks, &changed, &screen, &mut app).await;
         }
+        focus_tx.send_if_modified(|f| {
+            let now = app.focus();
+            let moved = *f != now;
+            *f = now;
+            moved
+        });
         if app.quit {
             break Ok(());
         }
@@ -232,10 +301,27 @@ async fn perform(
     writer: &mut Option<SqliteStore>,
     hooks: &Hooks,
     changed: &Arc<Notify>,
-    config: &Config,
+    screen: &ScreenConfig,
     app: &mut App,
 ) {
     match effect {
+        Effect::Seen(at) => {
+            let Some(mut store) = writer.take() else {
+                return;
+            };
+            let who = app.who.clone();
+            if let Ok((store, res)) = tokio::task::spawn_blocking(move || {
+                let r = store.set_viewer_seen(&who, at);
+                (store, r)
+            })
+            .await
+            {
+                *writer = Some(store);
+                if let Err(e) = res {
+                    tracing::warn!("saving where this viewer last looked: {e}");
+                }
+            }
+        }
         Effect::Triage(t) => {
             let Some(mut store) = writer.take() else {
                 return;
@@ -280,7 +366,7 @@ async fn perform(
             let mut out = std::io::stdout();
             let _ = out.write_all(b"\x07");
             let _ = out.flush();
-            if config.settings.notify {
+            if screen.notify {
                 notify(&summary);
             }
         }

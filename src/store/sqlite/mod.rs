@@ -4,6 +4,7 @@
 //! printed, so a `seq` a consumer has seen is never handed out again, even after a power loss.
 
 mod alerts;
+pub mod drill;
 pub mod schema;
 pub mod snapshot;
 pub mod triage;
@@ -19,7 +20,6 @@ use super::{
     DB_FILE, Heartbeat, OutboxRow, RecentAlert, Store, StoreError, StoryItem, Triage,
     snapshot::Snapshot,
 };
-use crate::config::Config;
 use crate::event::{Alert, Status};
 use crate::feed::fetch::Validators;
 use crate::feed::item::Item;
@@ -560,8 +560,20 @@ impl Store for SqliteStore {
         self.write(|tx| tx.record_triage(t))
     }
 
-    fn snapshot(&self, config: &Config, now: DateTime<Utc>) -> Result<Snapshot, StoreError> {
+    fn snapshot(
+        &self,
+        config: &crate::config::ScreenConfig,
+        now: DateTime<Utc>,
+    ) -> Result<Snapshot, StoreError> {
         self.read_snapshot(config, now)
+    }
+
+    fn drill(
+        &self,
+        focus: &super::drill::Focus,
+        now: DateTime<Utc>,
+    ) -> Result<super::drill::Drill, StoreError> {
+        self.read_drill(focus, now)
     }
 
     fn data_version(&self) -> Result<i64, StoreError> {

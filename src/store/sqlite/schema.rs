@@ -163,6 +163,44 @@ const MIGRATIONS: &[&str] = &[
         source TEXT NOT NULL,
         imported_at INTEGER NOT NULL
      );",
+    // 8: what the screen drills into. The last polls of each feed (their reports, as JSON); every status change with its
+    // reason; where each viewer last looked; a trigram full-text index of the stored items
+    // (trigrams index Chinese and Japanese text, which has no spaces between words) kept by
+    // triggers, so history search needs nothing from the collector's code.
+    "CREATE TABLE polls (
+        feed TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        report TEXT NOT NULL
+     );
+     CREATE INDEX polls_feed ON polls (feed, at);
+     CREATE TABLE status_history (
+        country TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        was TEXT NOT NULL,
+        reason TEXT NOT NULL
+     );
+     CREATE INDEX status_history_country ON status_history (country, at);
+     CREATE TABLE viewers (
+        who TEXT PRIMARY KEY,
+        seen_until INTEGER NOT NULL
+     );
+     CREATE VIRTUAL TABLE items_fts USING fts5(
+        title, summary, content = 'items', content_rowid = 'rowid', tokenize = 'trigram'
+     );
+     CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+        INSERT INTO items_fts (rowid, title, summary) VALUES (new.rowid, new.title, new.summary);
+     END;
+     CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary)
+            VALUES ('delete', old.rowid, old.title, old.summary);
+     END;
+     CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary)
+            VALUES ('delete', old.rowid, old.title, old.summary);
+        INSERT INTO items_fts (rowid, title, summary) VALUES (new.rowid, new.title, new.summary);
+     END;
+     INSERT INTO items_fts (items_fts) VALUES ('rebuild');",
 ];
 
 /// Registers the SQL functions migrations use: `watchfloor_digest64(text)`, the digest

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::triage::TriageState;
 use super::{SqliteStore, StoreError, from_ts, ts};
-use crate::config::Config;
+use crate::config::ScreenConfig;
 use crate::event::{Alert, FeedReport, Status, TriageTarget};
 use crate::geo::{self, CountryCode};
 use crate::store::Store;
@@ -141,6 +141,8 @@ pub struct Snapshot {
     pub feeds: Vec<FeedRow>,
     /// The collector's last heartbeat, if one was ever written.
     pub heartbeat: Option<crate::store::Heartbeat>,
+    /// What the open view drills into (filled by the loader: see [`crate::store::Store::drill`]).
+    pub drill: crate::store::drill::Drill,
 }
 
 impl Snapshot {
@@ -165,16 +167,15 @@ impl SqliteStore {
     /// Reads a snapshot for the screen.
     pub(super) fn read_snapshot(
         &self,
-        config: &Config,
+        config: &ScreenConfig,
         now: DateTime<Utc>,
     ) -> Result<Snapshot, StoreError> {
         let triage = self.triage_states()?;
-        let window = crate::time::delta(config.settings.window);
+        let window = crate::time::delta(config.window());
         let since = crate::time::before(
             now,
             config
-                .settings
-                .window
+                .window()
                 .max(std::time::Duration::from_secs(7 * 86_400)),
         );
 
@@ -258,7 +259,10 @@ impl SqliteStore {
             .collect();
         // A database a collector of an older build still writes has no imports yet.
         let imported = self.baseline().unwrap_or_default();
-        let risks = crate::baseline::Risks::new(&config.countries, &imported);
+        let risks = crate::baseline::Risks::new(
+            config.countries.iter().map(|c| (c.code, c.baseline)),
+            &imported,
+        );
         for row in &mut countries {
             if let Some(risk) = risks.get(row.code) {
                 row.baseline = Some(risk.value);
@@ -322,9 +326,9 @@ impl SqliteStore {
                 feeds.push(FeedRow {
                     id: f.id.clone(),
                     name: f.name.clone(),
-                    url: f.url_display.clone(),
+                    url: f.url.clone(),
                     enabled: f.enabled,
-                    interval: f.interval,
+                    interval: f.interval(),
                     last_ok: last_ok.map(from_ts),
                     failing_since: failing_since.map(from_ts),
                     last_error: if last.as_ref().is_some_and(|l| l.ok) {
@@ -353,6 +357,7 @@ impl SqliteStore {
             countries,
             alerts,
             feeds,
+            drill: Default::default(),
         })
     }
 }

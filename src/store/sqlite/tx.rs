@@ -7,12 +7,14 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::ts;
-use crate::event::{Alert, Event, FeedReport, Status, Triage};
+use crate::event::{Alert, Event, FeedReport, StatusChange, Triage};
 use crate::feed::fetch::Validators;
 use crate::feed::item::{Item, hex16};
-use crate::geo::CountryCode;
 use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
 use crate::store::{Seen, StoreError, StoreTx};
+
+/// Polls kept per feed for the feed view.
+pub const POLLS_KEPT: i64 = 20;
 
 /// One open write transaction.
 pub struct SqliteTx<'t> {
@@ -60,6 +62,21 @@ impl<'t> SqliteTx<'t> {
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             )?
             .execute([key, value])
+            .map(drop)
+        })
+    }
+
+    pub(super) fn set_viewer_seen(
+        &mut self,
+        who: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.run(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO viewers (who, seen_until) VALUES (?1, ?2)
+                 ON CONFLICT(who) DO UPDATE SET seen_until = max(seen_until, excluded.seen_until)",
+            )?
+            .execute(params![who, crate::time::millis(at)])
             .map(drop)
         })
     }
@@ -200,6 +217,7 @@ impl<'t> SqliteTx<'t> {
             n += tx.execute("DELETE FROM alerts WHERE at < ?1", [before])?;
             n += tx.execute("DELETE FROM window_entries WHERE at < ?1", [before])?;
             n += tx.execute("DELETE FROM corroboration WHERE at < ?1", [before])?;
+            n += tx.execute("DELETE FROM status_history WHERE at < ?1", [before])?;
             n += tx.execute("DELETE FROM outbox WHERE at < ?1", [before_ms])?;
             Ok(n)
         })?;
@@ -292,18 +310,23 @@ impl StoreTx for SqliteTx<'_> {
         })
     }
 
-    fn set_status(
-        &mut self,
-        country: CountryCode,
-        status: Status,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    fn set_status(&mut self, change: &StatusChange, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.run(|tx| {
             tx.prepare_cached(
                 "INSERT INTO statuses (country, status, since) VALUES (?1, ?2, ?3)
                  ON CONFLICT(country) DO UPDATE SET status = excluded.status, since = excluded.since",
             )?
-            .execute(params![country.as_str(), status.as_str(), ts(at)])
+            .execute(params![change.country.as_str(), change.to.as_str(), ts(at)])?;
+            tx.prepare_cached(
+                "INSERT INTO status_history (country, at, status, was, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                change.country.as_str(),
+                ts(at),
+                change.to.as_str(),
+                change.from.as_str(),
+                change.reason,
+            ])
             .map(drop)
         })
     }
@@ -341,7 +364,17 @@ impl StoreTx for SqliteTx<'_> {
                 report_json,
                 validators.is_some(),
                 report.ok,
-            ])
+            ])?;
+            // The feed view shows the last polls; older rows go as new ones come.
+            tx.prepare_cached(
+                "INSERT INTO polls (feed, at, report) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![report.feed, crate::time::millis(report.at), report_json])?;
+            tx.prepare_cached(
+                "DELETE FROM polls WHERE feed = ?1 AND rowid <=
+                    (SELECT rowid FROM polls WHERE feed = ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2)",
+            )?
+            .execute(params![report.feed, POLLS_KEPT])
             .map(drop)
         })
     }
@@ -360,6 +393,20 @@ impl StoreTx for SqliteTx<'_> {
     fn append(&mut self, event: &Event) -> Result<i64, StoreError> {
         let body = event.body();
         self.push(event.kind(), None, Some(&body))
+    }
+
+    fn set_item_countries(
+        &mut self,
+        feed: &str,
+        key: &str,
+        countries: &[crate::geo::CountryCode],
+    ) -> Result<(), StoreError> {
+        let list: Vec<&str> = countries.iter().map(|c| c.as_str()).collect();
+        self.run(|tx| {
+            tx.prepare_cached("UPDATE items SET countries = ?3 WHERE feed = ?1 AND key = ?2")?
+                .execute(params![feed, key, list.join(",")])
+                .map(drop)
+        })
     }
 
     fn set_item_story(&mut self, feed: &str, key: &str, story: i64) -> Result<(), StoreError> {

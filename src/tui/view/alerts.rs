@@ -6,11 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, TableState};
 
 use super::{COMPACT_WIDTH, age, list_table};
-use crate::tui::app::{App, short};
+use crate::tui::app::{App, SortOrder, short};
 use crate::tui::theme::{Theme, severity_label};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let rows = app.alerts();
+    let groups = app.alert_groups();
+    let rows: Vec<&crate::store::snapshot::AlertRow> = groups.iter().map(|g| g[0]).collect();
     let compact = area.width < COMPACT_WIDTH;
     if rows.is_empty() {
         use crate::store::snapshot::FeedHealth;
@@ -50,37 +51,61 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .and_then(|k| rows.iter().position(|r| &r.alert.id == k))
         .unwrap_or(0);
     let start = selected.saturating_sub(visible - 1);
-    let table_rows: Vec<Row> = rows
+    let table_rows: Vec<Row> = groups
         .iter()
         .skip(start)
         .take(visible)
-        .map(|r| {
+        .map(|g| {
+            let r = g[0];
             let a = &r.alert;
             let mut mark = String::new();
-            if app.is_new(a) {
+            if app.is_marked(crate::event::TriageTarget::Alert, &a.id) {
+                mark.push('▶');
+            }
+            if g.iter().any(|m| app.is_new(&m.alert)) {
                 mark.push('•');
             }
-            if r.triage.acked.is_some() {
+            if g.iter().all(|m| m.triage.acked.is_some()) {
                 mark.push('✓');
             }
             if r.triage.snoozed_at(app.now) {
                 mark.push('z');
             }
-            if !r.triage.notes.is_empty() {
+            if g.iter().any(|m| !m.triage.notes.is_empty()) {
                 mark.push('✎');
             }
+            // One row per item: its highest severity, its countries and every rule it hit.
+            let severity = g
+                .iter()
+                .map(|m| m.alert.severity)
+                .max()
+                .unwrap_or(a.severity);
+            let mut countries: Vec<String> = Vec::new();
+            let mut rules: Vec<&str> = Vec::new();
+            for m in g {
+                if let Some(c) = m.alert.country.map(|c| c.to_string())
+                    && !countries.contains(&c)
+                {
+                    countries.push(c);
+                }
+                if !rules.contains(&m.alert.rule.as_str()) {
+                    rules.push(&m.alert.rule);
+                }
+            }
+            let cc = match countries.len() {
+                0 => "--".to_string(),
+                1 => countries[0].clone(),
+                n => format!("{}+{}", countries[0], n - 1),
+            };
             let mut cells = vec![
                 Cell::from(Span::styled(
-                    severity_label(a.severity),
-                    theme.severity(a.severity),
+                    severity_label(severity),
+                    theme.severity(severity),
                 )),
                 // The news's age: from when it was published, when the source says.
                 Cell::from(age(app.now, a.published.map_or(a.at, |p| p.min(a.at)))),
-                Cell::from(
-                    a.country
-                        .map_or_else(|| "--".to_string(), |c| c.to_string()),
-                ),
-                Cell::from(short(&a.rule, if compact { 12 } else { 18 })),
+                Cell::from(cc),
+                Cell::from(short(&rules.join(","), if compact { 12 } else { 18 })),
             ];
             if !compact {
                 cells.push(Cell::from(short(&a.feed, 16)));
@@ -90,15 +115,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Row::new(cells)
         })
         .collect();
-    let mut header = vec!["Sev", "Age", "CC", "Rule"];
+    let mut header: Vec<String> = ["Sev", "Age", "CC", "Rules"]
+        .map(|h| super::sort_mark(h, app.alert_sort.column()))
+        .to_vec();
     if !compact {
-        header.push("Feed");
+        header.push("Feed".into());
     }
-    header.extend(["", "Title"]);
+    header.extend(["".into(), "Title".into()]);
     let mut widths = vec![
         Constraint::Length(4),
         Constraint::Length(4),
-        Constraint::Length(3),
+        Constraint::Length(5),
         Constraint::Length(if compact { 12 } else { 18 }),
     ];
     if !compact {
@@ -106,8 +133,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     widths.extend([Constraint::Length(4), Constraint::Min(10)]);
     let mut state = TableState::default().with_selected(Some(selected - start));
+    let alerts: usize = groups.iter().map(Vec::len).sum();
     let title = Line::from(Span::styled(
-        format!(" {} alerts ", rows.len()),
+        if alerts == rows.len() {
+            format!(" {alerts} alerts ")
+        } else {
+            format!(" {} items, {alerts} alerts ", rows.len())
+        },
         theme.dim(),
     ));
     frame.render_stateful_widget(

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::age;
 use crate::tui::app::App;
@@ -31,9 +31,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::raw(value),
         ])
     };
-    let terms: Vec<String> = a
-        .matched
+    let group = app.alert_group(row);
+    let terms: Vec<String> = group
         .iter()
+        .flat_map(|r| r.alert.matched.iter())
         .map(|m| {
             m.split(" ×")
                 .next()
@@ -101,6 +102,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(why) = &a.explanation {
         lines.push(field("Why", why.clone()));
     }
+    // Every other rule the same item hit, one line each.
+    for other in app
+        .alert_group(row)
+        .into_iter()
+        .filter(|r| r.alert.id != a.id)
+    {
+        let o = &other.alert;
+        let place = o.country.map(|c| format!(" [{c}]")).unwrap_or_default();
+        let what = o
+            .explanation
+            .clone()
+            .unwrap_or_else(|| format!("matched {}", o.matched.join(", ")));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<11}", "Also hit"), theme.dim()),
+            Span::styled(severity_label(o.severity), theme.severity(o.severity)),
+            Span::raw(format!(" {}{place} ({}): {what}", o.rule, o.kind)),
+        ]));
+    }
     if a.sources.len() > 1 || a.revision > 1 {
         lines.push(field(
             "Sources",
@@ -139,32 +158,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         lines.push(highlight(&a.summary, &terms, theme.text(), theme));
     }
-    // Lines after wrapping, so the view scrolls to the very end and says how far it is.
-    let width = usize::from(area.width.max(1));
-    let total: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
-    let visible = usize::from(area.height.saturating_sub(1));
-    let max = u16::try_from(total.saturating_sub(visible)).unwrap_or(u16::MAX);
-    app.detail_max.set(max);
-    let scroll = app.detail_scroll.min(max);
-    let title = if max > 0 {
-        format!(
-            " Alert · line {} of {total} · j/k PgUp/PgDn g/G scroll ",
-            usize::from(scroll) + 1
-        )
-    } else {
-        " Alert ".to_string()
-    };
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0))
-            .block(Block::new().borders(Borders::TOP).title(title)),
-        area,
-    );
+    super::scroll_page(frame, area, app, lines, "Alert");
 }
 
 /// Splits `text` into spans with every case-insensitive occurrence of a term highlighted.
-fn highlight<'a>(
+pub(super) fn highlight<'a>(
     text: &'a str,
     terms: &[String],
     base: ratatui::style::Style,

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, TableState};
 
 use super::{COMPACT_WIDTH, age, list_table, until};
 use crate::store::snapshot::FeedHealth;
-use crate::tui::app::{App, short};
+use crate::tui::app::{App, SortOrder, short};
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -108,6 +108,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         header.extend(["Items", "Time"]);
     }
     header.extend(["Next", "Last result"]);
+    let header: Vec<String> = header
+        .into_iter()
+        .map(|h| super::sort_mark(h, app.feed_sort.column()))
+        .collect();
     let mut widths = vec![
         Constraint::Length(9),
         Constraint::Length(if compact { 16 } else { 22 }),
@@ -242,10 +246,54 @@ pub fn draw_one(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::from(Span::styled("Last error", theme.dim())));
         lines.push(Line::from(Span::styled(err.clone(), theme.error())));
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(ratatui::widgets::Wrap { trim: false })
-            .block(Block::new().borders(Borders::TOP).title(" Feed ")),
-        area,
-    );
+    lines.push(Line::raw(""));
+    match &app.snapshot.drill.polls {
+        Some((id, polls)) if *id == f.id => {
+            lines.push(Line::from(Span::styled(
+                format!("Last {} polls, newest first", polls.len().min(POLLS_SHOWN)),
+                theme.title(),
+            )));
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "{:<16} {:<14} {:>6} {:>5} {:>7}",
+                    "Time (UTC)", "Status", "Items", "New", "ms"
+                ),
+                theme.dim(),
+            )));
+            if polls.is_empty() {
+                lines.push(Line::from(Span::styled("none recorded yet", theme.dim())));
+            }
+            for r in polls.iter().take(POLLS_SHOWN) {
+                let status = match (r.ok, r.not_modified, r.http_status) {
+                    (true, true, _) => "304 unchanged".to_string(),
+                    (true, false, Some(s)) => format!("{s} ok"),
+                    (true, false, None) => "ok".to_string(),
+                    (false, _, Some(s)) => format!("{s} FAILED"),
+                    (false, _, None) => "FAILED".to_string(),
+                };
+                let line = format!(
+                    "{:<16} {:<14} {:>6} {:>5} {:>7}",
+                    r.at.format("%d %b %H:%M:%S"),
+                    status,
+                    r.items,
+                    r.new,
+                    r.ms
+                );
+                let style = if r.ok { theme.text() } else { theme.error() };
+                let mut spans = vec![Span::styled(line, style)];
+                if let Some(e) = r.error.as_ref().filter(|_| !r.ok) {
+                    spans.push(Span::styled(format!("  {e}"), theme.dim()));
+                }
+                lines.push(Line::from(spans));
+            }
+        }
+        _ => lines.push(Line::from(Span::styled(
+            "Reading the poll history…",
+            theme.dim(),
+        ))),
+    }
+    super::scroll_page(frame, area, app, lines, "Feed");
 }
+
+/// Polls the feed view lists.
+const POLLS_SHOWN: usize = 20;

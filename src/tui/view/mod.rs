@@ -1,9 +1,11 @@
 //! Drawing: every view reads the [`App`] (an owned snapshot and UI state) and never does I/O.
 
 mod alerts;
+mod country;
 mod detail;
 mod feeds;
 mod help;
+mod search;
 mod watchlist;
 
 use chrono::{DateTime, Utc};
@@ -13,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::action::Action;
-use super::app::{App, Mode, Prompt, View};
+use super::app::{App, Mode, Prompt, SortOrder, View};
 use super::theme::Theme;
 
 /// Smallest terminal the screen draws in.
@@ -65,6 +67,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         View::Feeds => feeds::draw(frame, body, app, theme),
         View::Detail => detail::draw(frame, body, app, theme),
         View::Feed => feeds::draw_one(frame, body, app, theme),
+        View::Country => country::draw(frame, body, app, theme),
+        View::Search => search::draw(frame, body, app, theme),
+        View::Hit => search::draw_hit(frame, body, app, theme),
         View::Help => help::draw(frame, body, app, theme),
     }
     draw_footer(frame, footer, app, theme);
@@ -217,20 +222,31 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::styled(label, style));
         spans.push(Span::raw(" "));
     }
-    if matches!(app.view, View::Detail | View::Feed | View::Help) {
+    if app.view.is_sub_view() {
         spans.push(Span::styled(
             format!(" {} ", app.view.title()),
             theme.selected(),
         ));
     }
-    if app.view == View::Watchlist {
+    let sort = match app.view {
+        View::Watchlist => Some(app.sort.label()),
+        View::Alerts => Some(app.alert_sort.label()),
+        View::Feeds => Some(app.feed_sort.label()),
+        _ => None,
+    };
+    if let Some(sort) = sort {
         spans.push(Span::styled(
-            format!(
-                "  sort: {} ({})",
-                app.sort.label(),
-                app.keymap.hint(Action::CycleSort)
-            ),
+            format!("  sort: {sort} ({})", app.keymap.hint(Action::CycleSort)),
             theme.dim(),
+        ));
+    }
+    if let Some(name) = &app.view_name {
+        spans.push(Span::styled(format!("  view: {name}"), theme.title()));
+    }
+    if !app.marked.is_empty() {
+        spans.push(Span::styled(
+            format!("  {} marked", app.marked.len()),
+            theme.caution(),
         ));
     }
     if app.view == View::Alerts
@@ -257,16 +273,26 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::raw(app.input.clone()),
             Span::raw("█"),
         ]),
-        Some(Prompt::Snooze { label, target, key }) => Line::from(vec![
+        Some(Prompt::Snooze {
+            label,
+            target,
+            keys,
+        }) => Line::from(vec![
             Span::styled(
                 format!(
                     "Snooze {label}{} for (1h, 4h, 1d; up to 30d; 0 ends it): ",
-                    app.snoozed_until(*target, key)
+                    keys.first()
+                        .and_then(|key| app.snoozed_until(*target, key))
                         .map(|u| format!(", now until {}", u.format("%d %b %H:%M")))
                         .unwrap_or_default()
                 ),
                 theme.title(),
             ),
+            Span::raw(app.input.clone()),
+            Span::raw("█"),
+        ]),
+        Some(Prompt::Search) => Line::from(vec![
+            Span::styled("Search all stored items: ", theme.title()),
             Span::raw(app.input.clone()),
             Span::raw("█"),
         ]),
@@ -288,8 +314,9 @@ fn footer_hints(app: &App) -> String {
     // Help first, so a narrow terminal never hides the way to every other key.
     let actions: &[(Action, &str)] = match app.view {
         View::Watchlist => &[
-            (Action::Open, "alerts"),
+            (Action::Open, "evidence"),
             (Action::Acknowledge, "ack"),
+            (Action::Mark, "mark"),
             (Action::Snooze, "snooze"),
             (Action::Note, "note"),
             (Action::Filter, "filter"),
@@ -300,6 +327,7 @@ fn footer_hints(app: &App) -> String {
         View::Alerts => &[
             (Action::Open, "detail"),
             (Action::Acknowledge, "ack"),
+            (Action::Mark, "mark"),
             (Action::Snooze, "snooze"),
             (Action::Note, "note"),
             (Action::OpenLink, "open link"),
@@ -323,6 +351,26 @@ fn footer_hints(app: &App) -> String {
             (Action::Quit, "back"),
         ],
         View::Help => &[(Action::Down, "scroll"), (Action::Quit, "back")],
+        View::Country => &[
+            (Action::Open, "its alerts"),
+            (Action::Down, "scroll"),
+            (Action::Acknowledge, "ack"),
+            (Action::Snooze, "snooze"),
+            (Action::Note, "note"),
+            (Action::Quit, "back"),
+        ],
+        View::Search => &[
+            (Action::Open, "open"),
+            (Action::Search, "new search"),
+            (Action::OpenLink, "open link"),
+            (Action::Quit, "back"),
+        ],
+        View::Hit => &[
+            (Action::Down, "scroll"),
+            (Action::OpenLink, "open link"),
+            (Action::CopyLink, "copy link"),
+            (Action::Quit, "back"),
+        ],
         View::Feed => &[(Action::PollNow, "poll now"), (Action::Quit, "back")],
     };
     let mut out = String::new();
@@ -371,8 +419,8 @@ pub fn until(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     }
 }
 
-/// Seven daily counts as a text sparkline.
-pub fn sparkline(daily: &[u32; 7]) -> String {
+/// Daily counts as a text sparkline, one character a day.
+pub fn sparkline(daily: &[u32]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let max = daily.iter().copied().max().unwrap_or(0);
     daily
@@ -387,11 +435,20 @@ pub fn sparkline(daily: &[u32; 7]) -> String {
         .collect()
 }
 
+/// A column header, with the sort marker when the list is sorted by it.
+pub fn sort_mark(header: &str, sorted: &str) -> String {
+    if header == sorted {
+        format!("{header}▼")
+    } else {
+        header.to_string()
+    }
+}
+
 /// A list view's table: bold header, the selected row reversed, a rule with a title on top.
-pub fn list_table<'a>(
+pub fn list_table<'a, H: Into<ratatui::widgets::Cell<'a>>>(
     rows: Vec<ratatui::widgets::Row<'a>>,
     widths: Vec<Constraint>,
-    header: Vec<&'a str>,
+    header: Vec<H>,
     title: Line<'a>,
     theme: &Theme,
 ) -> ratatui::widgets::Table<'a> {
@@ -400,4 +457,32 @@ pub fn list_table<'a>(
         .header(Row::new(header).style(theme.title()))
         .row_highlight_style(theme.selected())
         .block(Block::new().borders(Borders::TOP).title(title))
+}
+
+/// Draws `lines` as one page of text that scrolls (j/k, PgUp/PgDn, g/G), with where it is in
+/// the title; records how far it can scroll for the keys.
+pub fn scroll_page(frame: &mut Frame, area: Rect, app: &App, lines: Vec<Line>, name: &str) {
+    use ratatui::widgets::{Block, Borders, Wrap};
+    // Lines after wrapping, so the view scrolls to the very end and says how far it is.
+    let width = usize::from(area.width.max(1));
+    let total: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+    let visible = usize::from(area.height.saturating_sub(1));
+    let max = u16::try_from(total.saturating_sub(visible)).unwrap_or(u16::MAX);
+    app.detail_max.set(max);
+    let scroll = app.detail_scroll.min(max);
+    let title = if max > 0 {
+        format!(
+            " {name} · line {} of {total} · j/k PgUp/PgDn g/G scroll ",
+            usize::from(scroll) + 1
+        )
+    } else {
+        format!(" {name} ")
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .block(Block::new().borders(Borders::TOP).title(title)),
+        area,
+    );
 }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, TableState};
 
 use super::{COMPACT_WIDTH, age, list_table, sparkline};
-use crate::tui::app::{App, short};
+use crate::tui::app::{App, SortOrder, short};
 use crate::tui::theme::{Theme, status_label};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -33,6 +33,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         header.push("Risk");
     }
     header.extend(["24h", window_label, "7 days", "Newest", "Triage"]);
+    let header: Vec<String> = header
+        .into_iter()
+        .map(|h| super::sort_mark(h, app.sort.column()))
+        .collect();
     let listed = rows.iter().filter(|r| r.listed).count();
     let mut table_rows: Vec<Row> = Vec::with_capacity(rows.len() + 1);
     for (i, r) in rows.iter().enumerate() {
@@ -44,6 +48,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ]));
         }
         let mut triage = Vec::new();
+        if app.is_marked(crate::event::TriageTarget::Country, r.code.as_str()) {
+            triage.push("▶marked".to_string());
+        }
         if let Some((who, _)) = &r.triage.acked {
             triage.push(format!("✓ack {who}"));
         }
