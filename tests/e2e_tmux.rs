@@ -147,22 +147,41 @@ fn an_attached_screen_says_when_its_collector_dies() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(support::start());
     let dir = tempfile::tempdir().unwrap();
-    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    // The collector's config has a secret in it that analysts do not have: they attach with
+    // the data directory alone.
+    let text = format!(
+        "{}\n[[feeds]]\nid = \"keyed\"\nname = \"Keyed source\"\nurl = \"https://keyed.invalid/feed?key=${{E2E_ATTACH_KEY}}\"\nenabled = false\n",
+        support::config_text(&server, "")
+    );
+    let cfg = support::write_config(dir.path(), &text);
     let data = dir.path().join("data");
-    let mut collector = support::spawn_headless(&cfg, &data);
+    let mut collector = std::process::Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["headless", "--config"])
+        .arg(&cfg)
+        .arg("--data")
+        .arg(&data)
+        .env("E2E_ATTACH_KEY", "k-123456")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let session = format!("watchfloor-e2e-attach-{}", std::process::id());
     let t = Tmux::start(
         &session,
         &format!(
-            "env TERM=xterm-256color {} attach --config {} --data {}; sleep 30",
+            "env -u E2E_ATTACH_KEY TERM=xterm-256color {} attach --data {}; sleep 30",
             env!("CARGO_BIN_EXE_watchfloor"),
-            cfg.display(),
             data.display()
         ),
     );
     t.wait_for("the attached screen", |s| {
         s.contains("attached") && s.contains("Watchlist")
     });
+    // The feeds and their names come from the collector, with the secret hidden.
+    t.keys(&["3"]);
+    let feeds = t.wait_for("the collector's feeds", |s| s.contains("keyed"));
+    assert!(!feeds.contains("k-123456"), "{feeds}");
+    t.keys(&["1"]);
     // Let the collector write a heartbeat, then kill it where it stands.
     std::thread::sleep(Duration::from_secs(6));
     assert!(!t.screen().contains("SILENT"), "{}", t.screen());

@@ -13,6 +13,8 @@ pub enum DemoFeed {
     Quakes,
     /// JSON situation reports with fatalities.
     Reports,
+    /// An RSS bulletin that publishes once, then falls silent.
+    Bulletin,
 }
 
 /// One version of one demo item.
@@ -54,10 +56,20 @@ const fn e(
     }
 }
 
-use DemoFeed::{Disasters, Quakes, Reports, Wire};
+use DemoFeed::{Bulletin, Disasters, Quakes, Reports, Wire};
 
-/// The whole timeline, about ten minutes of demo time.
+/// The whole timeline, about ten minutes of demo time (it loops: see
+/// [`super::server::LAP`]).
 pub const TIMELINE: &[Entry] = &[
+    e(
+        Bulletin,
+        0,
+        "bul-1",
+        "Weekly humanitarian bulletin: Sahel",
+        "Demo bulletin: a weekly summary; this source publishes once in the demo, then goes quiet.",
+        "",
+        "",
+    ),
     e(
         Wire,
         0,
@@ -214,7 +226,7 @@ pub const TIMELINE: &[Entry] = &[
     e(
         Reports,
         170,
-        "rep-504",
+        "rep-506",
         "Mali: convoy ambushed on the Gao road",
         "Demo situation report: an ambush on a civilian convoy; eight dead.",
         "mli",
