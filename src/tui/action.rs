@@ -102,7 +102,7 @@ impl Action {
     ];
 
     /// Lines the help view has: one per action, then the filter language and a note.
-    pub const HELP_LINES: usize = Self::ALL.len() + 9;
+    pub const HELP_LINES: usize = Self::ALL.len() + 9 + 16;
 
     /// The name used in the config's `[keys]` table.
     pub fn name(self) -> &'static str {

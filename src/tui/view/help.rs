@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
@@ -37,7 +38,36 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        "Keys can be changed in the config's [keys] table, e.g. acknowledge = \"A\". Mouse wheel scrolls.",
+        format!("History search ({})", app.keymap.hint(Action::Search)),
+        theme.title(),
+    )));
+    for text in [
+        "Searches the title and text of every stored item, alerted or not, in any script (kept for settings.retain).",
+        "Every word must appear, any case; Enter opens a result (its alert's detail when it raised one).",
+    ] {
+        lines.push(Line::raw(format!("  {text}")));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled(
+        format!("Saved views ({} then a number)", app.keymap.hint(Action::SavedView)),
+        theme.title(),
+    )));
+    if app.views.is_empty() {
+        lines.push(Line::raw(
+            "  none: add [[views]] with a name, a filter, a list and a sort to the config",
+        ));
+    }
+    for (i, v) in app.views.iter().enumerate() {
+        lines.push(Line::raw(format!(
+            "  {} {}: {}",
+            i + 1,
+            v.name,
+            if v.filter.is_empty() { "(no filter)" } else { &v.filter }
+        )));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled(
+        "Keys can be changed in the config's [keys] table, e.g. acknowledge = \"A\". Mouse: click selects, a second click opens, the wheel scrolls; hold Shift to select text.",
         theme.dim(),
     )));
     let total = lines.len() as u16;
