@@ -544,3 +544,156 @@ fn alerts_new_since_the_viewer_last_looked_are_marked_until_they_leave_the_list(
     press(&mut app, "1");
     assert_eq!(app.new_alerts(), 0);
 }
+
+fn triaged(effects: &[Effect]) -> Vec<(TriageAction, String)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Triage(t) => Some((t.action, t.key.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn marked_rows_are_acknowledged_and_snoozed_together() {
+    let mut app = app();
+    press(&mut app, "2");
+    let first_two: Vec<String> = app.alerts()[..2]
+        .iter()
+        .map(|r| r.alert.id.clone())
+        .collect();
+    press(&mut app, "  ");
+    assert_eq!(app.marked.len(), 2, "Space marks and moves down");
+    let acked = triaged(&press(&mut app, "a"));
+    assert_eq!(
+        acked
+            .iter()
+            .map(|(_, k)| k.clone())
+            .collect::<Vec<_>>()
+            .len(),
+        2
+    );
+    assert!(
+        acked
+            .iter()
+            .all(|(a, k)| *a == TriageAction::Ack && first_two.contains(k))
+    );
+    assert!(app.marked.is_empty(), "marks go once acted on");
+
+    // Marks on the watchlist snooze countries together; Esc clears marks.
+    press(&mut app, "1");
+    press(&mut app, "  ");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.marked.is_empty());
+    press(&mut app, "g  z");
+    let mut effects = Vec::new();
+    for c in "4h".chars() {
+        effects.extend(key(&mut app, KeyCode::Char(c)));
+    }
+    effects.extend(key(&mut app, KeyCode::Enter));
+    let snoozed = triaged(&effects);
+    assert_eq!(snoozed.len(), 2, "{snoozed:?}");
+    assert!(snoozed.iter().all(|(a, _)| *a == TriageAction::Snooze));
+}
+
+#[test]
+fn an_item_row_stands_for_every_alert_of_its_item() {
+    let mut snapshot = screen::snapshot();
+    let first = snapshot.alerts[0].clone();
+    let mut twin = first.clone();
+    twin.alert.id = "twin".into();
+    twin.alert.rule = "violence".into();
+    twin.triage = Default::default();
+    snapshot.alerts.insert(1, twin);
+    let mut app = app();
+    app.set_snapshot(snapshot);
+    press(&mut app, "2");
+    assert_eq!(app.alerts().len(), 7, "one row for the item's two alerts");
+    press(&mut app, "/rule:violence");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.alerts()[0].alert.id,
+        first.alert.id,
+        "a rule: term finds the item by any rule it hit"
+    );
+    key(&mut app, KeyCode::Esc);
+    press(&mut app, "g");
+    // The first row was acknowledged already, the twin not: `a` acknowledges both.
+    let effects = triaged(&press(&mut app, "a"));
+    let keys: Vec<&str> = effects.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(keys, [first.alert.id.as_str(), "twin"]);
+    assert!(effects.iter().all(|(a, _)| *a == TriageAction::Ack));
+}
+
+#[test]
+fn saved_views_sorts_and_the_history_search() {
+    use watchfloor::config::SavedView;
+    use watchfloor::tui::app::{AlertSort, FeedSort, ViewSort};
+    let mut app = app();
+    press(&mut app, "v1");
+    assert_eq!(app.view, View::Watchlist, "no views: nothing changes");
+    app.views = vec![
+        SavedView {
+            name: "mali".into(),
+            filter: "cc:ML".into(),
+            sort: ViewSort::Alerts(AlertSort::Time),
+        },
+        SavedView {
+            name: "feeds by health".into(),
+            filter: String::new(),
+            sort: ViewSort::Feeds(FeedSort::Health),
+        },
+    ];
+    press(&mut app, "v1");
+    assert_eq!(app.view, View::Alerts);
+    assert_eq!(app.filter, "cc:ML");
+    assert!(
+        app.alerts()
+            .iter()
+            .all(|r| r.alert.country.map(|c| c.to_string()).as_deref() == Some("ML"))
+    );
+    press(&mut app, "v2");
+    assert_eq!((app.view, app.feed_sort), (View::Feeds, FeedSort::Health));
+    let worst = app.feeds()[0].health(now());
+    assert!(
+        app.feeds().iter().all(|f| f.health(now()) <= worst),
+        "worst first"
+    );
+    press(&mut app, "v9");
+    assert_eq!(
+        app.view,
+        View::Feeds,
+        "a view that is not there changes nothing"
+    );
+
+    press(&mut app, "2s");
+    assert_eq!(app.alert_sort, AlertSort::Severity);
+    let sevs: Vec<Severity> = app.alerts().iter().map(|r| r.alert.severity).collect();
+    assert!(sevs.windows(2).all(|w| w[0] >= w[1]), "{sevs:?}");
+
+    press(&mut app, "fmassacre");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Search);
+    assert_eq!(app.focus().search.as_deref(), Some("massacre"));
+    assert!(app.search_pending(), "results come from the loader");
+    press(&mut app, "q");
+    assert_eq!(app.view, View::Alerts, "q leaves the search");
+}
+
+#[test]
+fn leaving_the_alert_list_saves_where_this_viewer_looked() {
+    let mut app = app();
+    press(&mut app, "2");
+    let effects = press(&mut app, "1");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Seen(at) if *at == now())),
+        "{effects:?}"
+    );
+    assert!(
+        press(&mut app, "3").is_empty(),
+        "only leaving the alerts moves it"
+    );
+}

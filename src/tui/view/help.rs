@@ -49,7 +49,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        format!("Saved views ({} then a number)", app.keymap.hint(Action::SavedView)),
+        format!(
+            "Saved views ({} then a number)",
+            app.keymap.hint(Action::SavedView)
+        ),
         theme.title(),
     )));
     if app.views.is_empty() {
@@ -62,7 +65,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             "  {} {}: {}",
             i + 1,
             v.name,
-            if v.filter.is_empty() { "(no filter)" } else { &v.filter }
+            if v.filter.is_empty() {
+                "(no filter)"
+            } else {
+                &v.filter
+            }
         )));
     }
     lines.push(Line::raw(""));
