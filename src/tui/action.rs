@@ -175,7 +175,9 @@ impl Action {
             Self::MuteBell => {
                 "mute or unmute the bell (at most one bell per 10 s; the rest ring together)"
             }
-            Self::Quit => "leave a sub-view (country, detail, feed, search, help); quit from a list",
+            Self::Quit => {
+                "leave a sub-view (country, detail, feed, search, help); quit from a list"
+            }
             Self::QuitNow => "quit from any view",
         }
     }
