@@ -87,6 +87,30 @@ pub fn hostname() -> String {
         .unwrap_or_else(|| "unknown host".into())
 }
 
+/// Whether process `pid` on `host` is known to be gone: `host` is this machine and no process
+/// has that id. False whenever it cannot be known (another host, another platform).
+pub fn process_gone(host: &str, pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        if host != hostname() || pid <= 0 {
+            return false;
+        }
+        // SAFETY: signal 0 only asks whether the process exists; nothing is sent, and no
+        // memory is passed.
+        let r = unsafe { libc::kill(pid, 0) };
+        // EPERM: it exists but belongs to another user (the collector's service account).
+        r != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (host, pid);
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +128,21 @@ mod tests {
         );
         drop(first);
         DataLock::acquire(dir.path()).expect("free again");
+    }
+
+    #[test]
+    fn a_process_is_gone_only_when_this_host_has_no_such_process() {
+        assert!(
+            !process_gone(&hostname(), std::process::id()),
+            "we are here"
+        );
+        let mut child = std::process::Command::new("true").spawn().expect("spawn");
+        let pid = child.id();
+        child.wait().expect("wait");
+        assert!(process_gone(&hostname(), pid), "reaped, so gone");
+        assert!(
+            !process_gone("another-host.invalid", pid),
+            "elsewhere: unknown"
+        );
     }
 }

@@ -73,10 +73,24 @@ async fn loader(
     let mut last_version = -1i64;
     let mut last_read = std::time::Instant::now() - Duration::from_secs(3600);
     let mut focus_moved = false;
+    // The collector's process, when its heartbeat says it runs on this host.
+    let mut collector: Option<(String, u32)> = None;
+    let mut gone = false;
     loop {
         let version = store.data_version().unwrap_or(last_version);
+        // A collector on this host that has died is told at once, not after its heartbeat
+        // goes stale.
+        let now_gone = collector
+            .as_ref()
+            .is_some_and(|(host, pid)| crate::store::lock::process_gone(host, *pid));
+        let died = now_gone && !gone;
+        gone = now_gone;
         // Re-read at least every 30 s so windows slide even when nothing is written.
-        if focus_moved || version != last_version || last_read.elapsed() > Duration::from_secs(30) {
+        if died
+            || focus_moved
+            || version != last_version
+            || last_read.elapsed() > Duration::from_secs(30)
+        {
             last_version = version;
             last_read = std::time::Instant::now();
             let wanted = focus.borrow_and_update().clone();
@@ -102,7 +116,12 @@ async fn loader(
             store = back;
             screen = cfg;
             match snap {
-                Ok(s) => {
+                Ok(mut s) => {
+                    collector = s.heartbeat.as_ref().map(|h| (h.host.clone(), h.pid));
+                    gone = collector
+                        .as_ref()
+                        .is_some_and(|(host, pid)| crate::store::lock::process_gone(host, *pid));
+                    s.collector_gone = gone;
                     if tx.send(s).is_err() {
                         return;
                     }

@@ -284,6 +284,7 @@ pub fn snapshot() -> Snapshot {
     Snapshot {
         heartbeat: None,
         drill: Default::default(),
+        collector_gone: false,
         at: now(),
         countries: vec![sd, ml, mm, ne, cd, ng],
         alerts: vec![a1, a2, a3, a7, a4, a5, a6],

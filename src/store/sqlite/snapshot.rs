@@ -143,15 +143,19 @@ pub struct Snapshot {
     pub heartbeat: Option<crate::store::Heartbeat>,
     /// What the open view drills into (filled by the loader: see [`crate::store::Store::drill`]).
     pub drill: crate::store::drill::Drill,
+    /// The collector whose heartbeat this is ran on this host and its process is gone (so it
+    /// is silent now, without waiting for [`SILENT_AFTER`]).
+    pub collector_gone: bool,
 }
 
 impl Snapshot {
-    /// When the collector last wrote its heartbeat, if that is more than [`SILENT_AFTER`] ago.
+    /// When the collector last wrote its heartbeat, if that is more than [`SILENT_AFTER`] ago
+    /// or its process is known to be gone.
     pub fn collector_silent_since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.heartbeat
             .as_ref()
             .map(|h| h.at)
-            .filter(|at| now - *at > SILENT_AFTER)
+            .filter(|at| self.collector_gone || now - *at > SILENT_AFTER)
     }
 
     /// The latest poll of any feed.
@@ -358,6 +362,7 @@ impl SqliteStore {
             alerts,
             feeds,
             drill: Default::default(),
+            collector_gone: false,
         })
     }
 }

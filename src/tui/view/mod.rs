@@ -175,8 +175,15 @@ fn banners(app: &App) -> Vec<String> {
     let mut out: Vec<String> = app.banner.iter().cloned().collect();
     out.extend(app.read_only.iter().cloned());
     if let Some(since) = app.snapshot.collector_silent_since(app.now) {
+        let gone = app
+            .snapshot
+            .heartbeat
+            .as_ref()
+            .filter(|_| app.snapshot.collector_gone)
+            .map(|h| format!(", its process {} on this host has stopped", h.pid))
+            .unwrap_or_default();
         out.push(format!(
-            "Collector silent since {} ({}): nothing new is arriving; what is shown may be out of date.",
+            "Collector silent since {} ({}{gone}): nothing new is arriving; what is shown may be out of date.",
             since.format("%H:%M"),
             silent_for(app.now, since)
         ));
