@@ -22,6 +22,9 @@ struct Cli {
     /// Data directory (else settings.data_dir, else the XDG data directory).
     #[arg(long, global = true, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// Log lines as text (colour only on a terminal) or one JSON object per line.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -40,7 +43,8 @@ enum Command {
     },
     /// Load and validate the config, print a summary; exit 2 if it has errors.
     Check,
-    /// Open the screen over the database of a `watchfloor headless` already running.
+    /// Open the screen over the database of a running `watchfloor headless`; needs only --data
+    /// (the collector publishes what a screen shows).
     Attach,
     /// Run the pipeline over recorded payloads (files named after feed ids, directories of
     /// them, or a `DIR/FEED/YYYYMMDDTHHMMSSZ.gz` archive) with the clock taken from the items,
@@ -54,6 +58,18 @@ enum Command {
     Baseline {
         #[command(subcommand)]
         action: BaselineAction,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout, or write one page per command into DIR.
+    Man {
+        /// Write watchfloor.1 and watchfloor-COMMAND.1 pages here instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// Run against a built-in demo feed server on loopback; needs no network.
     Demo {
@@ -111,6 +127,7 @@ fn main() -> ExitCode {
         }
     };
     watchfloor::feed::parse::quiet_guarded_panics();
+    let _ = LOG_FORMAT.set(cli.log_format);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -120,15 +137,46 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs to stderr (headless modes): quiet by default, `RUST_LOG` to see more.
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+enum LogFormat {
+    /// One line of text per event (colour only on a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The `--log-format` given, set once before logging starts.
+static LOG_FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
+
+/// Installs the log subscriber writing to `writer` in the chosen format; colour only when
+/// `ansi` (a terminal).
+fn install_logs<W>(filter: tracing_subscriber::EnvFilter, writer: W, ansi: bool)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_target(false);
+    let _ = match LOG_FORMAT.get().copied().unwrap_or_default() {
+        LogFormat::Json => builder.json().with_current_span(false).try_init(),
+        LogFormat::Text => builder.with_ansi(ansi).try_init(),
+    };
+}
+
+/// Logs to stderr (headless modes): quiet by default, `RUST_LOG` to see more. Colour only on a
+/// terminal: never into files or the journal.
 fn init_logging() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(watchfloor::logging::Redacting(std::io::stderr))
-        .with_target(false)
-        .try_init();
+    install_logs(
+        filter,
+        watchfloor::logging::Redacting(std::io::stderr),
+        std::io::stderr().is_terminal(),
+    );
 }
 
 /// Logs for the screen modes: never to the terminal (it would tear the screen); to
@@ -146,11 +194,11 @@ fn init_file_logging(data: &Path) {
     else {
         return;
     };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(watchfloor::logging::Redacting(std::sync::Mutex::new(file)))
-        .with_ansi(false)
-        .try_init();
+    install_logs(
+        filter,
+        watchfloor::logging::Redacting(std::sync::Mutex::new(file)),
+        false,
+    );
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -214,6 +262,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match config::load(&path) {
                 Ok(c) => {
                     print!("{}", summary(&c));
+                    if !c.feeds.iter().any(|f| f.enabled) {
+                        eprintln!(
+                            "{}: warning: no enabled feeds; `headless` and the screen refuse to start until one is added or enabled",
+                            path.display()
+                        );
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(errors) => {
@@ -263,6 +317,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(code) => return Ok(code),
             };
             replay(&config, &paths)
+        }
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "watchfloor", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man { dir }) => {
+            use clap::CommandFactory;
+            match dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                    clap_mangen::generate_to(Cli::command(), &dir)
+                        .with_context(|| format!("writing manual pages into {}", dir.display()))?;
+                }
+                None => clap_mangen::Man::new(Cli::command())
+                    .render(&mut std::io::stdout())
+                    .context("writing the manual page")?,
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { headless, speed }) => {
             if !(speed.is_finite() && (0.1..=10_000.0).contains(&speed)) {
@@ -497,8 +572,13 @@ fn summary(c: &Config) -> String {
     let codes: Vec<&str> = c.countries.iter().map(|w| w.code.as_str()).collect();
     let _ = writeln!(
         s,
-        "watchlist: {} countries: {}",
+        "watchlist: {} {}: {}",
         codes.len(),
+        if codes.len() == 1 {
+            "country"
+        } else {
+            "countries"
+        },
         codes.join(" ")
     );
     s

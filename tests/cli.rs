@@ -385,3 +385,90 @@ fn the_screen_without_a_terminal_says_so_and_exits_2() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+#[test]
+fn completions_and_manual_pages() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = watchfloor().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("attach") && text.contains("headless"),
+            "{shell}: {text}"
+        );
+    }
+    let out = watchfloor().arg("man").output().unwrap();
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH watchfloor 1"),
+        "{page}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = watchfloor()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    for page in [
+        "watchfloor.1",
+        "watchfloor-headless.1",
+        "watchfloor-attach.1",
+    ] {
+        assert!(dir.path().join(page).is_file(), "{page} missing");
+    }
+}
+
+#[test]
+fn check_warns_without_feeds_and_reads_acronyms() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("w.toml");
+    std::fs::write(&cfg, "[[countries]]\ncode = \"DRC\"\n").unwrap();
+    let out = watchfloor()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("watchlist: 1 country: CD"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: no enabled feeds"), "{stderr}");
+}
+
+#[test]
+fn logs_carry_no_colour_into_a_pipe_and_can_be_json() {
+    let dir = tempfile::tempdir().unwrap();
+    for (format, check) in [
+        (
+            "text",
+            (|l: &str| !l.contains('\u{1b}') && l.contains("INFO")) as fn(&str) -> bool,
+        ),
+        ("json", |l: &str| {
+            serde_json::from_str::<Value>(l).is_ok_and(|v| v["level"] == "INFO")
+        }),
+    ] {
+        let child = watchfloor()
+            .args(["demo", "--headless", "--log-format", format, "--data"])
+            .arg(dir.path().join(format))
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_secs(2));
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let logs: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.starts_with("watchfloor demo:"))
+            .collect();
+        assert!(!logs.is_empty(), "{format}: no log lines: {stderr}");
+        assert!(logs.iter().all(|l| check(l)), "{format}: {stderr}");
+    }
+}

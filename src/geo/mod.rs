@@ -93,6 +93,8 @@ struct Registry {
     /// Lowercased alpha-2, alpha-3, numeric and names to a code.
     index: HashMap<String, CountryCode>,
     fips: HashMap<&'static str, CountryCode>,
+    /// The gazetteer's case-exact names of countries ("DRC", "RDC"), as written.
+    exact: HashMap<String, CountryCode>,
     names: Vec<GeoName>,
 }
 
@@ -200,6 +202,14 @@ fn build_registry() -> Registry {
         .filter(|n| n.case == CaseRule::Any)
         .filter_map(|n| n.code.map(|c| (n.text.to_lowercase(), c)))
         .collect();
+    // Acronyms only as written: "DRC" is DR Congo, "drc" is nothing.
+    let exact: HashMap<String, CountryCode> = names
+        .iter()
+        .filter(|n| {
+            n.case == CaseRule::Exact && matches!(n.kind, NameKind::Country | NameKind::Gazetteer)
+        })
+        .filter_map(|n| n.code.map(|c| (n.text.to_string(), c)))
+        .collect();
     for (code, list) in table(PLACES) {
         names.extend(
             list.split(';')
@@ -240,12 +250,13 @@ fn build_registry() -> Registry {
         by_alpha2,
         index,
         fips,
+        exact,
         names,
     }
 }
 
 /// Looks up a country written as ISO alpha-2, alpha-3 (either case), ISO numeric ("729" or
-/// "72"), or a name the gazetteer knows.
+/// "72"), a name the gazetteer knows, or one of its acronyms as written ("DRC").
 pub fn lookup(raw: &str) -> Option<CountryCode> {
     let key = crate::text::clean(raw, 100).to_lowercase();
     if key.is_empty() {
@@ -259,7 +270,7 @@ pub fn lookup(raw: &str) -> Option<CountryCode> {
         let n: usize = key.parse().ok()?;
         return reg.index.get(&n.to_string()).copied();
     }
-    None
+    reg.exact.get(crate::text::clean(raw, 100).trim()).copied()
 }
 
 /// Looks up a country in the given code system: FIPS 10-4 for two-letter codes when asked,
