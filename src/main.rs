@@ -697,7 +697,25 @@ fn run_demo(
             .await
             .context("starting the demo feed server on 127.0.0.1")?;
         let config = match watchfloor::demo::config_for(config_flag, &server.base_url()) {
-            Ok(c) => c,
+            Ok((c, offline)) => {
+                if !offline.is_empty() {
+                    eprintln!(
+                        "watchfloor demo: left out {} feed(s) of {} that poll real sources ({}): the demo stays offline and speeds polling up; run `watchfloor --config {}` to poll them",
+                        offline.len(),
+                        c.path.display(),
+                        offline.join(", "),
+                        c.path.display()
+                    );
+                }
+                if !c.feeds.iter().any(|f| f.enabled) {
+                    eprintln!(
+                        "watchfloor demo: {} has no demo feeds (http://127.0.0.1/PATH) left to poll",
+                        c.path.display()
+                    );
+                    return Ok(ExitCode::from(EXIT_CONFIG));
+                }
+                c
+            }
             Err(errors) => {
                 eprintln!("{errors}");
                 return Ok(ExitCode::from(EXIT_CONFIG));

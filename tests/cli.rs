@@ -472,3 +472,28 @@ fn logs_carry_no_colour_into_a_pipe_and_can_be_json() {
         assert!(logs.iter().all(|l| check(l)), "{format}: {stderr}");
     }
 }
+
+#[test]
+fn the_demo_never_polls_real_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = watchfloor()
+        .current_dir(root())
+        .args([
+            "demo",
+            "--headless",
+            "--config",
+            "config/watchfloor.toml",
+            "--data",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("left out") && stderr.contains("usgs-significant"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("has no demo feeds"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing polled");
+}

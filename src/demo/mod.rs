@@ -12,8 +12,13 @@ use crate::config::{self, Config, ConfigErrors};
 pub const DEMO_TOML: &str = include_str!("../../config/demo.toml");
 
 /// Loads the demo config (the given file, else the built-in copy) and points every feed at
-/// the demo server at `base_url`.
-pub fn config_for(path: Option<&Path>, base_url: &str) -> Result<Config, ConfigErrors> {
+/// the demo server at `base_url`. The demo stays offline: feeds on other hosts than loopback
+/// are disabled (the demo speeds polling up, which real sources must never see); their ids
+/// are returned with the config.
+pub fn config_for(
+    path: Option<&Path>,
+    base_url: &str,
+) -> Result<(Config, Vec<String>), ConfigErrors> {
     let mut config = match path {
         Some(p) => config::load(p)?,
         None => config::load_str(Path::new("config/demo.toml (built in)"), DEMO_TOML, &|k| {
@@ -22,15 +27,28 @@ pub fn config_for(path: Option<&Path>, base_url: &str) -> Result<Config, ConfigE
     };
     // Only the demo's own placeholder URLs (127.0.0.1 without a port) move to the demo
     // server; feeds added with a real address (a fault server, say) are left as written.
+    let mut offline = Vec::new();
     for feed in &mut config.feeds {
-        if let Ok(u) = url::Url::parse(&feed.url)
-            && u.host_str() == Some("127.0.0.1")
-            && u.port().is_none()
-        {
+        let Ok(u) = url::Url::parse(&feed.url) else {
+            continue;
+        };
+        if u.host_str() == Some("127.0.0.1") && u.port().is_none() {
             let rebased = format!("{base_url}{}", u.path());
             feed.url = rebased.clone();
             feed.url_display = rebased;
+        } else if !is_loopback(&u) && feed.enabled {
+            feed.enabled = false;
+            offline.push(feed.id.clone());
         }
     }
-    Ok(config)
+    Ok((config, offline))
+}
+
+fn is_loopback(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
