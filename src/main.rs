@@ -54,6 +54,13 @@ enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// Write a consistent copy of the data directory's database to FILE while a collector may
+    /// keep running (SQLite's online backup); see "Backup and restore" in the README.
+    Backup {
+        /// Where to write the copy (replaced if it exists).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Structural risk from the Early Warning Project's statistical risk assessment.
     Baseline {
         #[command(subcommand)]
@@ -317,6 +324,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(code) => return Ok(code),
             };
             replay(&config, &paths)
+        }
+        Some(Command::Backup { file }) => {
+            init_logging();
+            let data = match cli.data {
+                Some(dir) => dir,
+                None => {
+                    let (_, config) = match find_and_load(cli.config.as_deref()) {
+                        Ok(found) => found,
+                        Err(code) => return Ok(code),
+                    };
+                    data_dir(None, &config)?
+                }
+            };
+            // Read-only: a backup never migrates or otherwise changes what it copies.
+            let store = watchfloor::store::SqliteStore::open_read_only(&data)?;
+            let r = store.backup(&file)?;
+            println!(
+                "{}: {} bytes, schema {}, {} items, {} alerts (from {})",
+                file.display(),
+                r.bytes,
+                r.schema,
+                r.items,
+                r.alerts,
+                data.join(watchfloor::store::DB_FILE).display()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;

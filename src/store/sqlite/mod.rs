@@ -625,3 +625,66 @@ impl Store for SqliteStore {
             .collect())
     }
 }
+
+/// What [`SqliteStore::backup`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupReport {
+    /// Bytes of the copy.
+    pub bytes: u64,
+    /// Its schema version.
+    pub schema: i64,
+    /// Items it holds.
+    pub items: i64,
+    /// Alerts it holds.
+    pub alerts: i64,
+}
+
+impl SqliteStore {
+    /// Writes a consistent copy of the database to `to` with SQLite's online backup, while a
+    /// collector may keep writing: pages are copied in steps, and a step that meets a write
+    /// starts again. The copy is written beside `to` and renamed into place once it checks
+    /// out (`PRAGMA integrity_check`), so `to` is never half written.
+    pub fn backup(&self, to: &Path) -> Result<BackupReport, StoreError> {
+        let partial = to.with_extension("partial");
+        let err = |source| StoreError::Sqlite {
+            path: partial.clone(),
+            source,
+        };
+        let _ = std::fs::remove_file(&partial);
+        let mut dst = Connection::open(&partial).map_err(err)?;
+        {
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst).map_err(err)?;
+            backup
+                .run_to_completion(256, Duration::from_millis(5), None)
+                .map_err(err)?;
+        }
+        let check: String = dst
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(err)?;
+        if check != "ok" {
+            return Err(StoreError::Directory {
+                path: partial.clone(),
+                message: format!("the copy failed its integrity check: {check}"),
+            });
+        }
+        let count = |table: &str| -> Result<i64, StoreError> {
+            dst.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .map_err(err)
+        };
+        let report = BackupReport {
+            bytes: 0,
+            schema: dst
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(err)?,
+            items: count("items")?,
+            alerts: count("alerts")?,
+        };
+        drop(dst);
+        std::fs::rename(&partial, to).map_err(|e| StoreError::Directory {
+            path: to.to_path_buf(),
+            message: format!("cannot move the copy into place: {e}"),
+        })?;
+        let bytes = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
+        Ok(BackupReport { bytes, ..report })
+    }
+}
