@@ -40,6 +40,10 @@ enum Command {
         /// (at most settings.archive_max, oldest removed first).
         #[arg(long, value_name = "DIR")]
         archive: Option<PathBuf>,
+        /// Serve Prometheus metrics on http://ADDR/metrics and a health check on /healthz
+        /// (for example 127.0.0.1:9464; port 0 picks one, printed on stderr).
+        #[arg(long, value_name = "ADDR")]
+        metrics: Option<std::net::SocketAddr>,
     },
     /// Load and validate the config, print a summary; exit 2 if it has errors.
     Check,
@@ -284,7 +288,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Some(Command::Headless { once, archive }) => {
+        Some(Command::Headless {
+            once,
+            archive,
+            metrics,
+        }) => {
             init_logging();
             let (path, config) = match find_and_load(cli.config.as_deref()) {
                 Ok(found) => found,
@@ -309,9 +317,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let options = Options {
                 once,
                 archive,
+                metrics: metrics.map(|_| Arc::default()),
                 ..Options::default()
             };
-            run_headless(config, &data, options)?;
+            run_headless(config, &data, options, metrics)?;
             if let Some(w) = archived {
                 w.wait();
             }
@@ -681,8 +690,35 @@ async fn shutdown_signal() {
     }
 }
 
-fn run_headless(config: Config, data: &Path, options: Options) -> anyhow::Result<()> {
-    runtime()?.block_on(print_events(config, data, options))
+fn run_headless(
+    config: Config,
+    data: &Path,
+    options: Options,
+    metrics: Option<std::net::SocketAddr>,
+) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let _server = match (metrics, &options.metrics) {
+            (Some(addr), Some(m)) => {
+                let (bound, handle) =
+                    monitor::metrics::serve(addr, m.clone(), data.to_path_buf())
+                        .await
+                        .with_context(|| format!("serving metrics on {addr}"))?;
+                eprintln!("watchfloor: metrics on http://{bound}/metrics, health on http://{bound}/healthz");
+                Some(AbortOnDrop(handle))
+            }
+            _ => None,
+        };
+        print_events(config, data, options).await
+    })
+}
+
+/// Stops a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The monitor with JSON lines on stdout until SIGINT/SIGTERM (or, with `once`, one round).

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use tracing::{debug, info};
 
 use super::poll::Poll;
-use crate::config::Config;
+use crate::config::{Config, Severity};
 use crate::event::{Event, FeedReport};
 use crate::feed::item::Item;
 use crate::rules::engine::Engine;
@@ -52,14 +52,15 @@ pub fn restore(
     Ok(())
 }
 
-/// Stores one poll and appends its events, inside the caller's transaction.
+/// Stores one poll and appends its events, inside the caller's transaction; returns the
+/// poll's report and what was stored of it.
 pub(super) fn process(
     tx: &mut impl StoreTx,
     engine: &mut Engine,
     config: &Config,
     poll: &Poll,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<(FeedReport, Ingested), StoreError> {
     let feed = &config.feeds[poll.feed];
     let mut report = FeedReport {
         at: now,
@@ -113,8 +114,8 @@ pub(super) fn process(
     report.old = counts.old;
     tx.record_feed(&report, validators)?;
     debug!(feed = %feed.id, items = report.items, new = counts.new, alerts = counts.alerts, "processed poll");
-    tx.append(&Event::Feed(report))?;
-    Ok(())
+    tx.append(&Event::Feed(report.clone()))?;
+    Ok((report, counts))
 }
 
 /// What [`ingest_items`] found.
@@ -128,6 +129,8 @@ pub struct Ingested {
     pub alerts: usize,
     /// Alerts raised before and sent again with another publisher.
     pub revised: usize,
+    /// Alerts raised, by severity (in [`Severity::ALL`] order).
+    pub by_severity: [u64; 5],
 }
 
 /// Stores items seen at `now`, runs the engine over the new and revised ones, and writes their
@@ -179,6 +182,9 @@ pub fn ingest_items(
             }
         }
         counts.alerts += fresh.len();
+        for a in &fresh {
+            counts.by_severity[severity_index(a.severity)] += 1;
+        }
         for change in engine.record(&fresh, event_time, now) {
             tx.set_status(&change, now)?;
             tx.append(&Event::Status(change))?;
@@ -196,18 +202,22 @@ pub fn ingest_items(
 
 /// Runs the engine's clock tick at `now` inside the caller's transaction: silence alerts
 /// raised, statuses expired, and what silence rules learned saved. Returns whether anything
-/// was written for a consumer.
+/// was written for a consumer, and the alerts raised by severity (in [`Severity::ALL`] order).
 pub fn tick(
     tx: &mut impl StoreTx,
     engine: &mut Engine,
     now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
+) -> Result<(bool, [u64; 5]), StoreError> {
     let tick = engine.tick(now);
     let mut fresh = Vec::new();
     for alert in tick.alerts {
         if tx.insert_alert(&alert, now)? {
             fresh.push(alert);
         }
+    }
+    let mut by_severity = [0; 5];
+    for a in &fresh {
+        by_severity[severity_index(a.severity)] += 1;
     }
     let mut changes = tick.changes;
     changes.extend(engine.record(&fresh, now, now));
@@ -219,5 +229,10 @@ pub fn tick(
     for r in engine.take_silences() {
         tx.save_silence(&r)?;
     }
-    Ok(wrote)
+    Ok((wrote, by_severity))
+}
+
+/// Where a severity sits in [`Severity::ALL`].
+pub fn severity_index(s: Severity) -> usize {
+    Severity::ALL.iter().position(|x| *x == s).unwrap_or(0)
 }

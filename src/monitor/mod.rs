@@ -6,6 +6,7 @@
 
 mod health;
 pub mod ingest;
+pub mod metrics;
 mod poll;
 
 use std::collections::HashMap;
@@ -138,6 +139,8 @@ pub struct Options {
     pub speed: f64,
     /// Keep every response body here (`headless --archive`).
     pub archive: Option<crate::feed::archive::Archive>,
+    /// Count polls and alerts here (`headless --metrics`).
+    pub metrics: Option<Arc<metrics::Metrics>>,
 }
 
 impl Default for Options {
@@ -147,6 +150,7 @@ impl Default for Options {
             spread: Duration::from_secs(10),
             speed: 1.0,
             archive: None,
+            metrics: None,
         }
     }
 }
@@ -289,11 +293,13 @@ async fn run_inner(
                         store.write(|tx| ingest::tick(tx, &mut engine, now))
                     });
                     match written {
-                        Ok(true) => {
-                            wake(&delivery);
-                            hooks.changed();
+                        Ok((wrote, by_severity)) => {
+                            count_alerts(options.metrics.as_deref(), &by_severity);
+                            if wrote {
+                                wake(&delivery);
+                                hooks.changed();
+                            }
                         }
-                        Ok(false) => {}
                         // The engine moves on; statuses are recomputed and silences raised
                         // again next tick (their ids keep them from repeating).
                         Err(e) => health.failed(&e, now, hooks),
@@ -334,12 +340,20 @@ async fn run_inner(
                     let began = std::time::Instant::now();
                     let written = tokio::task::block_in_place(|| {
                         store.write(|tx| {
+                            let mut stored = Vec::with_capacity(polls.len());
                             for poll in &polls {
-                                process(tx, &mut engine, &config, poll, now)?;
+                                stored.push(process(tx, &mut engine, &config, poll, now)?);
                             }
-                            health.recovered(tx, now)
+                            health.recovered(tx, now)?;
+                            Ok(stored)
                         })
                     });
+                    if let (Ok(stored), Some(m)) = (&written, options.metrics.as_deref()) {
+                        for (report, counts) in stored {
+                            m.poll(report);
+                            count_alerts(Some(m), &counts.by_severity);
+                        }
+                    }
                     if let Err(e) = written {
                         // Nothing of these polls is stored: fetch their feeds whole again, and
                         // rebuild the engine from what is stored so nothing counts twice.
@@ -397,6 +411,16 @@ async fn run_inner(
         }
     }
     outcome
+}
+
+/// Counts committed alerts, by severity in [`crate::config::Severity::ALL`] order.
+fn count_alerts(metrics: Option<&metrics::Metrics>, by_severity: &[u64; 5]) {
+    let Some(m) = metrics else { return };
+    for (s, n) in crate::config::Severity::ALL.iter().zip(by_severity) {
+        for _ in 0..*n {
+            m.alert(*s);
+        }
+    }
 }
 
 /// Commits start at most this often: polls arriving in between share one transaction (one

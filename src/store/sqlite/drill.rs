@@ -287,6 +287,18 @@ impl SqliteStore {
         Ok(hits.unwrap_or_default())
     }
 
+    /// Outbox events the slowest consumer has not passed (all of them when none is
+    /// registered).
+    pub fn outbox_pending(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM outbox WHERE seq > (SELECT coalesce(min(seq), 0) FROM consumers)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
     /// Where `who` last looked at the alert list.
     pub fn viewer_seen(&self, who: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.conn
