@@ -1,0 +1,194 @@
+//! `watchfloor replay` over recorded payloads raises exactly the alerts a live collector raises
+//! on the same data, reads an archive laid out as `DIR/FEED/YYYYMMDDTHHMMSSZ.gz`, never touches
+//! the live data directory, and names a file that belongs to no feed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::support;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// The alerts as (rule, country, value), sorted. Not ids: the same story carried by two feeds
+/// alerts once, under whichever feed brought it first, and a live collector's polls arrive in
+/// no fixed order.
+fn alerts(stdout: &[u8]) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["type"] == "alert")
+        .map(|v| {
+            (
+                v["rule"].as_str().unwrap().to_string(),
+                v["country"].as_str().unwrap_or("-").to_string(),
+                v["value"].to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn alert_ids(stdout: &[u8]) -> BTreeSet<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["type"] == "alert")
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const FIXTURES: [(&str, &str); 6] = [
+    ("wire", "wire.rss"),
+    ("atom", "wire.atom"),
+    ("reports", "reports.json"),
+    ("quakes", "quakes.geojson"),
+    ("disasters", "disasters.rss"),
+    ("gdelt", "gdelt.json"),
+];
+
+#[test]
+fn replay_raises_what_a_live_collector_raises_on_the_same_payloads() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    let live = support::headless_once(&cfg, &dir.path().join("data"));
+    assert!(live.status.success());
+    let live_alerts = alerts(&live.stdout);
+    assert!(live_alerts.len() >= 5, "{live_alerts:?}");
+
+    // The same payloads as files named after their feeds.
+    let recorded = dir.path().join("recorded");
+    std::fs::create_dir_all(&recorded).unwrap();
+    for (feed, file) in FIXTURES {
+        let ext = file.rsplit('.').next().unwrap();
+        std::fs::copy(
+            support::fixtures_dir().join(file),
+            recorded.join(format!("{feed}.{ext}")),
+        )
+        .unwrap();
+    }
+    let before = std::fs::read_dir(dir.path().join("data")).unwrap().count();
+    let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["replay", "--config"])
+        .arg(&cfg)
+        .arg(&recorded)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(alerts(&out.stdout), live_alerts, "{stderr}");
+    assert!(stderr.contains("replay: 6 payloads"), "{stderr}");
+    assert!(stderr.contains("atrocity"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("data")).unwrap().count(),
+        before,
+        "replay wrote into the live data directory"
+    );
+}
+
+#[test]
+fn replay_reads_an_archive_and_names_strays() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    let archive = dir.path().join("archive/wire");
+    std::fs::create_dir_all(&archive).unwrap();
+    let rss = std::fs::read(support::fixtures_dir().join("wire.rss")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&rss).unwrap();
+    std::fs::write(archive.join("20250505T120000Z.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(
+        archive.join("20250505T120000Z.json"),
+        r#"{"url":"https://example.test/wire","status":200}"#,
+    )
+    .unwrap();
+    let run = |path: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+            .args(["replay", "--config"])
+            .arg(&cfg)
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let out = run(&dir.path().join("archive"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("replay: 1 payloads, 4 items"), "{stderr}");
+    assert!(!alert_ids(&out.stdout).is_empty());
+
+    let stray = dir.path().join("nobody.xml");
+    std::fs::write(&stray, &rss).unwrap();
+    let out = run(&stray);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no feed \"nobody\" in the config") && stderr.contains("wire"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn headless_archive_replays_to_the_same_alerts() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    let archive = dir.path().join("archive");
+    let live = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["headless", "--once", "--config"])
+        .arg(&cfg)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .arg("--archive")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(live.status.success());
+    let bodies: Vec<_> = walk(&archive)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "gz"))
+        .collect();
+    assert_eq!(bodies.len(), 6, "{bodies:?}");
+    let sidecar = std::fs::read_to_string(bodies[0].with_extension("json")).unwrap();
+    let meta: Value = serde_json::from_str(sidecar.trim()).unwrap();
+    assert_eq!(meta["status"], 200);
+    assert!(
+        meta["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["replay", "--config"])
+        .arg(&cfg)
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(alerts(&out.stdout), alerts(&live.stdout));
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
