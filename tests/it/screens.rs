@@ -413,6 +413,7 @@ fn the_feed_view_lists_the_last_polls() {
     assert!(wide.contains("503 FAILED"), "{wide}");
     assert!(wide.contains("304 unchanged"), "{wide}");
     insta::assert_snapshot!("feed_polls_160x48", wide);
+    insta::assert_snapshot!("feed_polls_80x24", render(&app, 80, 24));
 }
 
 #[test]
@@ -475,11 +476,13 @@ fn search_results_and_one_result_in_full() {
     let list = render(&app, 160, 48);
     assert!(list.contains("2 items with \"convoy\""), "{list}");
     insta::assert_snapshot!("search_160x48", list);
+    insta::assert_snapshot!("search_80x24", render(&app, 80, 24));
     app.handle_key(KeyEvent::new(Enter, KeyModifiers::NONE));
     assert_eq!(app.view, watchfloor::tui::app::View::Hit);
     let one = render(&app, 80, 24);
     assert!(one.contains("no rule fired on it"), "{one}");
     insta::assert_snapshot!("search_hit_80x24", one);
+    insta::assert_snapshot!("search_hit_160x48", render(&app, 160, 48));
 }
 
 #[test]
@@ -500,4 +503,5 @@ fn marked_rows_and_a_saved_view_with_its_sort_marked() {
     assert!(screen.contains("Sev▼"), "{screen}");
     assert!(screen.contains("2 marked"), "{screen}");
     insta::assert_snapshot!("saved_view_marked_160x48", screen);
+    insta::assert_snapshot!("saved_view_marked_80x24", render(&app, 80, 24));
 }

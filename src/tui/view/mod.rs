@@ -378,7 +378,11 @@ fn footer_hints(app: &App) -> String {
             (Action::CopyLink, "copy link"),
             (Action::Quit, "back"),
         ],
-        View::Feed => &[(Action::PollNow, "poll now"), (Action::Quit, "back")],
+        View::Feed => &[
+            (Action::Down, "scroll"),
+            (Action::PollNow, "poll now"),
+            (Action::Quit, "back"),
+        ],
     };
     let mut out = String::new();
     for (action, what) in std::iter::once(&(Action::ShowHelp, "help")).chain(actions) {
