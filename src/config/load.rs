@@ -416,6 +416,40 @@ impl Validator<'_> {
         views
     }
 
+    /// Reads `settings.ca_file` (relative to the config file): PEM certificates, at least one.
+    fn ca_file(&mut self, f: &S<String>) -> Option<Vec<u8>> {
+        let path = self
+            .path
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join(f.get_ref());
+        let pem = match std::fs::read(&path) {
+            Ok(pem) => pem,
+            Err(e) => {
+                self.err(
+                    f,
+                    "settings.ca_file",
+                    format!("cannot read {}: {e}", path.display()),
+                );
+                return None;
+            }
+        };
+        match reqwest::Certificate::from_pem_bundle(&pem) {
+            Ok(certs) if !certs.is_empty() => Some(pem),
+            _ => {
+                self.err(
+                    f,
+                    "settings.ca_file",
+                    format!(
+                        "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                        path.display()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
     fn settings(&mut self, s: &RawSettings) -> Settings {
         let archive_max = match &s.archive_max {
             None => 2_000_000_000,
@@ -485,6 +519,7 @@ impl Validator<'_> {
             },
             notify: s.notify.unwrap_or(false),
             archive_max,
+            ca_pem: s.ca_file.as_ref().and_then(|f| self.ca_file(f)),
             max_age: self.duration(
                 &s.max_age,
                 "settings.max_age",

@@ -105,6 +105,9 @@ pub struct Settings {
     pub max_age: Duration,
     /// Most bytes `headless --archive` keeps.
     pub archive_max: u64,
+    /// Extra certificate authorities to trust (`settings.ca_file`, PEM), beside the built-in
+    /// roots: a private CA of a government network.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 /// One `[[countries]]` entry.

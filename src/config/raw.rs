@@ -95,6 +95,7 @@ pub struct RawSettings {
     pub notify: Option<bool>,
     pub max_age: Option<S<String>>,
     pub archive_max: Option<S<String>>,
+    pub ca_file: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -55,10 +55,13 @@ pub struct FetchError {
 /// Most redirects followed.
 pub const MAX_REDIRECTS: usize = 5;
 
-/// The shared HTTP client with its limits.
+/// The shared HTTP clients with their limits: one for feeds the operator configured on
+/// internal addresses, one that never leaves public addresses (see [`super::guard`]).
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    guarded: reqwest::Client,
+    scope: super::guard::Scope,
     max_body: u64,
     timeout: Duration,
     global: Arc<Semaphore>,
@@ -67,25 +70,55 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    /// Builds the client from the settings.
+    /// Builds the clients from the settings.
     pub fn new(settings: &Settings) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .user_agent(settings.user_agent.clone())
-            .timeout(settings.timeout)
-            .connect_timeout(settings.connect_timeout)
-            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+        Self::with_classifier(settings, super::guard::default_classifier())
+    }
+
+    /// Builds the clients, judging which addresses are public with `classify` (tests set one
+    /// that calls a loopback address public).
+    pub fn with_classifier(
+        settings: &Settings,
+        classify: super::guard::Classifier,
+    ) -> Result<Self, reqwest::Error> {
+        let builder = |guard: Option<super::guard::Classifier>| {
+            let mut b = reqwest::Client::builder()
+                .user_agent(settings.user_agent.clone())
+                .timeout(settings.timeout)
+                .connect_timeout(settings.connect_timeout);
+            let literal_guard = guard.clone();
+            b = b.redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                let internal = match (&literal_guard, attempt.url().host()) {
+                    (Some(public), Some(url::Host::Ipv4(a))) => !public(std::net::IpAddr::V4(a)),
+                    (Some(public), Some(url::Host::Ipv6(a))) => !public(std::net::IpAddr::V6(a)),
+                    _ => false,
+                };
                 if attempt.previous().len() >= MAX_REDIRECTS {
                     attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
                 } else if !matches!(attempt.url().scheme(), "http" | "https") {
                     let scheme = attempt.url().scheme().to_string();
                     attempt.error(format!("redirect to unsupported scheme {scheme:?}"))
+                } else if internal {
+                    let host = attempt.url().host_str().unwrap_or_default().to_string();
+                    attempt.error(format!(
+                        "redirect to the internal address {host} refused (a public feed may not be taken there)"
+                    ))
                 } else {
                     attempt.follow()
                 }
-            }))
-            .build()?;
+            }));
+            if let Some(classify) = guard {
+                b = b.dns_resolver(Arc::new(super::guard::PublicOnly { classify }));
+            }
+            if let Some(pem) = &settings.ca_pem {
+                b = b.tls_certs_merge(reqwest::Certificate::from_pem_bundle(pem)?);
+            }
+            b.build()
+        };
         Ok(Self {
-            client,
+            client: builder(None)?,
+            guarded: builder(Some(classify.clone()))?,
+            scope: super::guard::Scope::new(classify),
             max_body: settings.max_body,
             timeout: settings.timeout,
             global: Arc::new(Semaphore::new(settings.concurrency)),
@@ -164,8 +197,14 @@ impl Fetcher {
         {
             headers.insert(header::IF_MODIFIED_SINCE, lm);
         }
-        let mut resp = self
-            .client
+        // A feed configured on an internal address is fetched as written; any other may never
+        // be taken to one.
+        let client = if self.scope.is_internal(&feed.url).await {
+            &self.client
+        } else {
+            &self.guarded
+        };
+        let mut resp = client
             .get(&feed.url)
             .headers(headers)
             .send()

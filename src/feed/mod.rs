@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod date;
 pub mod fetch;
+pub mod guard;
 pub mod item;
 mod json;
 pub mod parse;
