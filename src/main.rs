@@ -320,7 +320,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 metrics: metrics.map(|_| Arc::default()),
                 ..Options::default()
             };
-            run_headless(config, &data, options, metrics)?;
+            run_headless(config, &data, options, metrics, (!once).then_some(path))?;
             if let Some(w) = archived {
                 w.wait();
             }
@@ -695,8 +695,15 @@ fn run_headless(
     data: &Path,
     options: Options,
     metrics: Option<std::net::SocketAddr>,
+    reload_from: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     runtime()?.block_on(async {
+        let mut hooks = monitor::Hooks::default();
+        let _reloader = reload_from.map(|path| {
+            let (tx, rx) = tokio::sync::watch::channel(None);
+            hooks.reload = Some(rx);
+            AbortOnDrop(tokio::spawn(reload_on_hangup(path, tx)))
+        });
         let _server = match (metrics, &options.metrics) {
             (Some(addr), Some(m)) => {
                 let (bound, handle) =
@@ -708,8 +715,52 @@ fn run_headless(
             }
             _ => None,
         };
-        print_events(config, data, options).await
+        print_events(config, data, options, hooks).await
     })
+}
+
+/// On each SIGHUP (`systemctl reload`), loads the config again: a valid one goes to the
+/// monitor; one with errors is refused, each error logged with its file, line and column, and
+/// the running config kept.
+async fn reload_on_hangup(path: PathBuf, tx: tokio::sync::watch::Sender<Option<Arc<Config>>>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; reloading the config needs a restart");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            let p = path.clone();
+            match tokio::task::spawn_blocking(move || config::load(&p)).await {
+                Ok(Ok(c)) => {
+                    if c.feeds.iter().any(|f| f.enabled) {
+                        let _ = tx.send(Some(Arc::new(c)));
+                    } else {
+                        tracing::warn!(
+                            "{}: reload refused: no enabled feeds; the running config is kept",
+                            path.display()
+                        );
+                    }
+                }
+                Ok(Err(errors)) => {
+                    for e in &errors.0 {
+                        tracing::warn!("reload refused: {e}");
+                    }
+                    tracing::warn!(
+                        "{}: reload refused: {} error(s); the running config is kept",
+                        path.display(),
+                        errors.0.len()
+                    );
+                }
+                Err(_) => tracing::warn!("reload failed: the loader stopped"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, tx);
+    }
 }
 
 /// Stops a background task when dropped.
@@ -722,9 +773,13 @@ impl Drop for AbortOnDrop {
 }
 
 /// The monitor with JSON lines on stdout until SIGINT/SIGTERM (or, with `once`, one round).
-async fn print_events(config: Config, data: &Path, options: Options) -> anyhow::Result<()> {
+async fn print_events(
+    config: Config,
+    data: &Path,
+    options: Options,
+    hooks: monitor::Hooks,
+) -> anyhow::Result<()> {
     let sink = Box::new(JsonLines::new(std::io::stdout()));
-    let hooks = monitor::Hooks::default();
     match monitor::run(
         Arc::new(config),
         data,
@@ -802,7 +857,7 @@ fn run_demo(
             "watchfloor demo: fictional feeds on {} (speed {speed}x); Ctrl-C to stop",
             server.base_url()
         );
-        print_events(config, &data, options).await?;
+        print_events(config, &data, options, monitor::Hooks::default()).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -23,6 +23,9 @@ pub enum ParseError {
     /// feed-rs refused it.
     #[error("invalid feed: {0}")]
     Feed(String),
+    /// A JSON feed answered with text (an API's own error message, as GDELT gives).
+    #[error("the server answered with text, not JSON: {0:?}")]
+    Text(String),
     /// Invalid JSON.
     #[error("invalid JSON at line {line}, column {column}: {message}")]
     Json {
@@ -58,6 +61,12 @@ pub fn parse(
     };
     let first = body[start];
     let is_json = match feed.format {
+        // An API that answers 200 with a sentence says what is wrong in it: show it.
+        Format::Json if first != b'{' && first != b'[' && first != b'<' => {
+            let text = String::from_utf8_lossy(&body[start..body.len().min(start + 600)]);
+            let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            return Err(ParseError::Text(text::clean(line, 200)));
+        }
         Format::Json => true,
         Format::Rss | Format::Atom => false,
         Format::Auto => first == b'{' || first == b'[',
@@ -330,6 +339,22 @@ mod tests {
         let items = parse(jf.as_bytes(), &feed(""), 100, now()).expect("JSON Feed parses");
         assert_eq!(items[0].key, "id:j1");
         assert_eq!(items[0].summary, "Rains hit N'Djamena");
+    }
+
+    #[test]
+    fn an_api_answering_in_words_is_quoted() {
+        let f = feed("format = \"json\"\n[feeds.json]\nitems = \"/articles\"\n");
+        let e = parse(
+            b"Your search contained a keyword that was too short.\nPlease try again.",
+            &f,
+            100,
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the server answered with text, not JSON: \"Your search contained a keyword that was too short.\""
+        );
     }
 
     #[test]

@@ -57,11 +57,10 @@ pub fn restore(
 pub(super) fn process(
     tx: &mut impl StoreTx,
     engine: &mut Engine,
-    config: &Config,
     poll: &Poll,
     now: DateTime<Utc>,
 ) -> Result<(FeedReport, Ingested), StoreError> {
-    let feed = &config.feeds[poll.feed];
+    let feed = &*poll.feed;
     let mut report = FeedReport {
         at: now,
         feed: feed.id.clone(),

@@ -4,6 +4,7 @@
 //! one transaction, appending its events to the outbox; consumers such as standard output read
 //! the outbox on threads of their own, so a slow reader never holds up collection.
 
+mod feeds;
 mod health;
 pub mod ingest;
 pub mod metrics;
@@ -13,16 +14,16 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
+use self::feeds::{FeedTasks, Spawner};
 use self::health::StoreHealth;
 use self::ingest::{process, restore};
-use self::poll::{Poll, PollTask, Refetch, poll_feed};
+use self::poll::Poll;
 use crate::config::Config;
 use crate::feed::fetch::Fetcher;
 use crate::outputs::{Delivery, DeliveryError, LineSink, Stop};
@@ -94,6 +95,8 @@ pub struct Hooks {
     pub poll_now: HashMap<String, Arc<tokio::sync::Notify>>,
     /// The monitor's state, as it changes.
     pub state: Option<Arc<watch::Sender<MonitorState>>>,
+    /// New configs to run (`systemctl reload`, SIGHUP): already loaded and valid.
+    pub reload: Option<watch::Receiver<Option<Arc<Config>>>>,
 }
 
 impl Hooks {
@@ -107,6 +110,7 @@ impl Hooks {
                 .map(|f| (f.id.clone(), Arc::new(tokio::sync::Notify::new())))
                 .collect(),
             state: Some(Arc::new(watch::channel(MonitorState::Starting).0)),
+            reload: None,
         }
     }
 
@@ -225,37 +229,26 @@ async fn run_inner(
     hooks.set_state(MonitorState::Running);
     hooks.changed();
 
-    let fetcher = Fetcher::new(&config.settings)?;
+    let mut config = config;
     // Parsed polls wait here; bounded so that queued bodies stay inside the memory figure.
     let (tx, mut rx) = mpsc::channel::<Poll>(config.settings.concurrency.clamp(4, 64));
-    let enabled: Vec<usize> = (0..config.feeds.len())
-        .filter(|&i| config.feeds[i].enabled)
-        .collect();
-    let refetch: Refetch = Arc::new(
-        (0..config.feeds.len())
-            .map(|_| AtomicBool::new(false))
-            .collect(),
-    );
-    let mut tasks = tokio::task::JoinSet::new();
-    for &i in &enabled {
-        let feed = config.feeds[i].clone();
-        let failures = store.failures(&feed.id)?;
-        let validators = store.validators(&feed.id)?;
-        tasks.spawn(poll_feed(PollTask {
-            index: i,
-            fetcher: fetcher.clone(),
-            tx: tx.clone(),
-            clock: clock.clone(),
-            options: options.clone(),
-            max_items: config.settings.max_items,
-            failures,
-            validators,
-            poll_now: hooks.poll_now.get(&feed.id).cloned(),
-            refetch: refetch.clone(),
-            feed,
-        }));
+    let enabled = config.feeds.iter().filter(|f| f.enabled).count();
+    let mut spawner = Spawner {
+        fetcher: Fetcher::new(&config.settings)?,
+        tx,
+        clock: clock.clone(),
+        options: options.clone(),
+        hooks: hooks.clone(),
+    };
+    let mut feeds = FeedTasks::new();
+    feeds.apply(&config, &store, &spawner, false)?;
+    // One round ends when every task has reported and ended: nothing may hold a sender then.
+    // A collector that runs on keeps one, to start the feeds a reload adds.
+    let (dummy, _) = mpsc::channel::<Poll>(1);
+    if options.once {
+        spawner.tx = dummy;
     }
-    drop(tx);
+    let mut reloads = hooks.reload.clone();
 
     let mut reported = 0usize;
     let mut health = StoreHealth::default();
@@ -269,7 +262,7 @@ async fn run_inner(
     prune_tick.reset();
     tokio::pin!(shutdown);
     let mut interrupted = false;
-    let all_reported = |n: usize| options.once && n >= enabled.len();
+    let all_reported = |n: usize| options.once && n >= enabled;
     let outcome: Result<(), MonitorError> = 'run: {
         if all_reported(0) {
             break 'run Ok(());
@@ -327,6 +320,30 @@ async fn run_inner(
                         warn!("pruning failed: {e}");
                     }
                 }
+                new = next_reload(&mut reloads) => {
+                    let now = clock.now();
+                    match reload(&new, &config, &mut spawner, &mut feeds, &store, now) {
+                        Ok(changes) => {
+                            engine = Engine::new(&new)?;
+                            crate::memory::return_freed();
+                            if let Err(e) = restore(&store, &mut engine, &new, now) {
+                                warn!("reloading rule state: {e}");
+                            }
+                            if let Err(e) = store.publish_screen_config(&crate::config::ScreenConfig::from(&*new)) {
+                                warn!("publishing the screen's settings: {e}");
+                            }
+                            info!(
+                                added = changes.added, removed = changes.removed,
+                                changed = changes.changed, kept = changes.kept,
+                                rules = new.rules.len(),
+                                "config reloaded from {}", new.path.display()
+                            );
+                            config = new;
+                            hooks.changed();
+                        }
+                        Err(e) => warn!("config reload failed, the running config is kept: {e}"),
+                    }
+                }
                 poll = rx.recv() => {
                     let Some(poll) = poll else { break 'run Ok(()) };
                     let mut polls = vec![poll];
@@ -342,7 +359,7 @@ async fn run_inner(
                         store.write(|tx| {
                             let mut stored = Vec::with_capacity(polls.len());
                             for poll in &polls {
-                                stored.push(process(tx, &mut engine, &config, poll, now)?);
+                                stored.push(process(tx, &mut engine, poll, now)?);
                             }
                             health.recovered(tx, now)?;
                             Ok(stored)
@@ -358,7 +375,7 @@ async fn run_inner(
                         // Nothing of these polls is stored: fetch their feeds whole again, and
                         // rebuild the engine from what is stored so nothing counts twice.
                         for p in &polls {
-                            refetch[p.feed].store(true, Ordering::Relaxed);
+                            feeds.refetch(&p.feed.id);
                         }
                         engine = Engine::new(&config)?;
                         crate::memory::return_freed();
@@ -388,7 +405,8 @@ async fn run_inner(
             }
         }
     };
-    tasks.abort_all();
+    feeds.abort_all();
+    feeds.reap();
     if let Some(d) = delivery.take() {
         let how = if options.once && !interrupted {
             Stop::Drain
@@ -411,6 +429,39 @@ async fn run_inner(
         }
     }
     outcome
+}
+
+/// The next config a reload brings; never resolves without a reload channel.
+async fn next_reload(rx: &mut Option<watch::Receiver<Option<Arc<Config>>>>) -> Arc<Config> {
+    loop {
+        let Some(r) = rx else {
+            return std::future::pending().await;
+        };
+        if r.changed().await.is_err() {
+            *rx = None;
+            continue;
+        }
+        if let Some(c) = r.borrow_and_update().clone() {
+            return c;
+        }
+    }
+}
+
+/// Moves the poll tasks to `new`: a new HTTP client when the settings changed (every task
+/// restarts then), else only the feeds that changed.
+fn reload(
+    new: &Config,
+    old: &Config,
+    spawner: &mut Spawner,
+    feeds: &mut FeedTasks,
+    store: &SqliteStore,
+    _now: DateTime<Utc>,
+) -> Result<feeds::FeedChanges, MonitorError> {
+    let settings_changed = format!("{:?}", new.settings) != format!("{:?}", old.settings);
+    if settings_changed {
+        spawner.fetcher = Fetcher::new(&new.settings)?;
+    }
+    Ok(feeds.apply(new, store, spawner, settings_changed)?)
 }
 
 /// Counts committed alerts, by severity in [`crate::config::Severity::ALL`] order.

@@ -23,21 +23,20 @@ const INLINE_PARSE: usize = 64 * 1024;
 pub(super) type PollResult =
     Result<(Fetched, Result<Vec<Item>, parse::ParseError>), crate::feed::fetch::FetchError>;
 
-/// One poll's outcome, handed to the monitor.
+/// One poll's outcome, handed to the monitor, with the feed as it was configured when polled.
 pub(super) struct Poll {
-    pub(super) feed: usize,
+    pub(super) feed: Arc<FeedConfig>,
     pub(super) result: PollResult,
     pub(super) next_poll: DateTime<Utc>,
     pub(super) failures: u32,
 }
 
-/// Per feed: set when a poll's results could not be stored, so the next fetch is a full one.
-pub(super) type Refetch = Arc<Vec<AtomicBool>>;
+/// Set when a poll's results could not be stored, so the feed's next fetch is a full one.
+pub(super) type Refetch = Arc<AtomicBool>;
 
 /// What a feed's loop needs.
 pub(super) struct PollTask {
-    pub(super) index: usize,
-    pub(super) feed: FeedConfig,
+    pub(super) feed: Arc<FeedConfig>,
     pub(super) fetcher: Fetcher,
     pub(super) tx: mpsc::Sender<Poll>,
     pub(super) clock: Arc<dyn Clock>,
@@ -53,7 +52,6 @@ pub(super) struct PollTask {
 /// parse, hand over, sleep.
 pub(super) async fn poll_feed(task: PollTask) {
     let PollTask {
-        index,
         feed,
         fetcher,
         tx,
@@ -84,7 +82,7 @@ pub(super) async fn poll_feed(task: PollTask) {
             }
             None => tokio::time::sleep(delay).await,
         }
-        if refetch[index].swap(false, Ordering::Relaxed) {
+        if refetch.swap(false, Ordering::Relaxed) {
             validators = Validators::default();
         }
         // A panic anywhere in fetching or parsing is this feed's error, not the end of its loop.
@@ -144,7 +142,7 @@ pub(super) async fn poll_feed(task: PollTask) {
         }
         let next_poll = crate::time::after(clock.now(), delay);
         let poll = Poll {
-            feed: index,
+            feed: feed.clone(),
             result,
             next_poll,
             failures,

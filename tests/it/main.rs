@@ -20,6 +20,7 @@ mod no_data;
 mod pipeline;
 mod primary;
 mod properties;
+mod reload;
 mod replay;
 mod scenarios;
 mod screens;
