@@ -15,7 +15,7 @@ use watchfloor::store::{SqliteStore, Store};
 
 #[test]
 fn viewer_writes_never_stop_a_busy_collector() {
-    let secs: u64 = support::knob("WATCHFLOOR_CONTENTION_SECS", 30);
+    let secs: u64 = support::run_knob("WATCHFLOOR_CONTENTION_SECS", 10, 30);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(support::start());
     let dir = tempfile::tempdir().unwrap();

@@ -34,7 +34,7 @@ fn stored_seq(data: &std::path::Path) -> i64 {
 
 #[test]
 fn sigkill_with_a_slow_reader_loses_nothing_and_repeats_at_most_one_line_per_kill() {
-    let kills: usize = support::knob("WATCHFLOOR_KILLS", 30);
+    let kills: usize = support::run_knob("WATCHFLOOR_KILLS", 8, 30);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(support::start());
     let dir = tempfile::tempdir().unwrap();

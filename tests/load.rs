@@ -26,7 +26,7 @@ const INTERVAL_SECS: i64 = 3;
 
 #[test]
 fn good_feeds_keep_their_cadence_beside_hostile_ones() {
-    let secs: u64 = support::knob("WATCHFLOOR_SOAK_SECS", 20);
+    let secs: u64 = support::run_knob("WATCHFLOOR_SOAK_SECS", 10, 20);
     // The servers get their own runtime: their work (compressing bombs, building floods) must
     // not be charged to the monitor under test, which in production runs alone.
     let servers = tokio::runtime::Builder::new_multi_thread()

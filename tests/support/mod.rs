@@ -404,6 +404,18 @@ pub fn headless_once(config: &Path, data: &Path) -> std::process::Output {
         .unwrap()
 }
 
+/// Whether the long fault runs are asked for (`WATCHFLOOR_LONG=1`, which `.ci/run` sets):
+/// more kills, longer contention and soak.
+pub fn long() -> bool {
+    std::env::var("WATCHFLOOR_LONG").is_ok_and(|v| v == "1")
+}
+
+/// A knob of a fault run: from the environment when set, else `long` under
+/// `WATCHFLOOR_LONG=1`, else `short`.
+pub fn run_knob<T: std::str::FromStr>(name: &str, short: T, long: T) -> T {
+    knob(name, if self::long() { long } else { short })
+}
+
 /// A test knob from the environment (a longer run), else its default.
 pub fn knob<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
