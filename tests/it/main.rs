@@ -15,6 +15,7 @@ mod cli;
 mod delivery;
 mod disk_full;
 mod drill;
+mod examples;
 mod guard;
 mod no_data;
 mod pipeline;
