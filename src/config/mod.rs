@@ -197,6 +197,19 @@ pub struct JsonMap {
     pub lat: Option<String>,
     /// Longitude (see `lat`).
     pub lon: Option<String>,
+    /// How further pages are found, if the API pages its results.
+    pub paging: Option<Paging>,
+    /// Pages read at most in one poll (the first included).
+    pub max_pages: usize,
+}
+
+/// How a JSON API's further pages are found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Paging {
+    /// A JSON Pointer to the next page's URL in each page (`/links/next/href`).
+    Next(String),
+    /// A query parameter counting pages from 1 (`page`).
+    Param(String),
 }
 
 /// Elements holding an RSS/Atom item's coordinates: `lat` and `lon` (`geo:lat`, `geo:long`),

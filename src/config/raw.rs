@@ -141,6 +141,9 @@ pub struct RawJson {
     pub country: Option<S<String>>,
     pub lat: Option<S<String>>,
     pub lon: Option<S<String>>,
+    pub next: Option<S<String>>,
+    pub page_param: Option<S<String>>,
+    pub max_pages: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

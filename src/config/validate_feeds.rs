@@ -115,7 +115,48 @@ impl Validator<'_> {
             let items = self
                 .pointer(&Some(j.items.clone()), &key("json.items"))
                 .unwrap_or_default();
+            let next = self.pointer(&j.next, &key("json.next"));
+            let paging = match (next, &j.page_param) {
+                (Some(_), Some(p)) => {
+                    self.err(
+                        p,
+                        &key("json.page_param"),
+                        "set next (a pointer to the next page's URL) or page_param, not both",
+                    );
+                    None
+                }
+                (Some(n), None) => Some(crate::config::Paging::Next(n)),
+                (None, Some(p)) if p.get_ref().trim().is_empty() => {
+                    self.err(
+                        p,
+                        &key("json.page_param"),
+                        "name the query parameter, such as \"page\"",
+                    );
+                    None
+                }
+                (None, Some(p)) => {
+                    Some(crate::config::Paging::Param(p.get_ref().trim().to_string()))
+                }
+                (None, None) => None,
+            };
+            let max_pages = match &j.max_pages {
+                None if paging.is_some() => 5,
+                None => 1,
+                Some(m) => match usize::try_from(*m.get_ref()) {
+                    Ok(n @ 1..=50) => n,
+                    _ => {
+                        self.err(
+                            m,
+                            &key("json.max_pages"),
+                            "must be a whole number from 1 to 50",
+                        );
+                        1
+                    }
+                },
+            };
             JsonMap {
+                paging,
+                max_pages,
                 items,
                 id: self.pointer(&j.id, &key("json.id")),
                 title: self.pointer(&j.title, &key("json.title")),

@@ -154,7 +154,24 @@ impl Fetcher {
         let _host = host.acquire().await;
         let _global = self.global.acquire().await;
         let started = Instant::now();
-        let result = self.fetch_inner(feed, validators, started).await;
+        let result = self.fetch_inner(feed, &feed.url, validators, started).await;
+        result.map_err(|mut e| {
+            e.elapsed = started.elapsed();
+            e.message = redact(&e.message, &feed.secrets);
+            e
+        })
+    }
+
+    /// Fetches a further page of a feed at `url` (same host as the feed: its headers may hold
+    /// a token), unconditionally, within the same limits.
+    pub async fn fetch_page(&self, feed: &FeedConfig, url: &str) -> Result<Fetched, FetchError> {
+        let host = self.host_semaphore(&feed.url);
+        let _host = host.acquire().await;
+        let _global = self.global.acquire().await;
+        let started = Instant::now();
+        let result = self
+            .fetch_inner(feed, url, &Validators::default(), started)
+            .await;
         result.map_err(|mut e| {
             e.elapsed = started.elapsed();
             e.message = redact(&e.message, &feed.secrets);
@@ -165,6 +182,7 @@ impl Fetcher {
     async fn fetch_inner(
         &self,
         feed: &FeedConfig,
+        url: &str,
         validators: &Validators,
         started: Instant,
     ) -> Result<Fetched, FetchError> {
@@ -205,11 +223,11 @@ impl Fetcher {
             &self.guarded
         };
         let mut resp = client
-            .get(&feed.url)
+            .get(url)
             .headers(headers)
             .send()
             .await
-            .map_err(|e| fail(self.describe(&e, &feed.url), None))?;
+            .map_err(|e| fail(self.describe(&e, url), None))?;
         let status = resp.status();
         let code = status.as_u16();
         if status == StatusCode::NOT_MODIFIED {

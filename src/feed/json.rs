@@ -163,3 +163,61 @@ fn json_number(v: &Value, spec: &ValueSpec) -> Option<f64> {
         _ => None,
     }
 }
+
+/// The next page's URL, read at `pointer` in a page's `body` and resolved against the page's
+/// own `url`; `None` when there is none (the last page) or it is no http(s) URL.
+pub fn next_page(body: &[u8], pointer: &str, url: &str) -> Option<String> {
+    let doc: Value = serde_json::from_slice(body).ok()?;
+    let raw = doc.pointer(pointer)?.as_str()?.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let next = url::Url::parse(url).ok()?.join(raw).ok()?;
+    matches!(next.scheme(), "http" | "https").then(|| next.to_string())
+}
+
+/// `url` with its query parameter `name` set to `page`.
+pub fn with_page(url: &str, name: &str, page: usize) -> Option<String> {
+    let mut u = url::Url::parse(url).ok()?;
+    let kept: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    u.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(name, &page.to_string());
+    Some(u.to_string())
+}
+
+#[cfg(test)]
+mod paging_tests {
+    use super::*;
+
+    #[test]
+    fn next_pages_are_found_and_resolved() {
+        let body = br#"{"links": {"next": {"href": "/v2/reports?offset=100"}}}"#;
+        assert_eq!(
+            next_page(
+                body,
+                "/links/next/href",
+                "https://api.test/v2/reports?offset=0"
+            )
+            .as_deref(),
+            Some("https://api.test/v2/reports?offset=100")
+        );
+        assert_eq!(
+            next_page(br#"{"links": {}}"#, "/links/next/href", "https://a.test/"),
+            None
+        );
+        assert_eq!(
+            next_page(br#"{"n": "file:///etc/passwd"}"#, "/n", "https://a.test/"),
+            None
+        );
+        assert_eq!(
+            with_page("https://a.test/read?limit=500&page=1", "page", 3).as_deref(),
+            Some("https://a.test/read?limit=500&page=3")
+        );
+    }
+}

@@ -5,7 +5,7 @@ pub mod date;
 pub mod fetch;
 pub mod guard;
 pub mod item;
-mod json;
+pub mod json;
 pub mod parse;
 pub mod schedule;
 mod xml;

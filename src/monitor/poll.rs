@@ -191,6 +191,7 @@ async fn fetch_and_parse(
             },
         });
     }
+    let first_body = fetched.body.clone();
     let parsed = match fetched.body.take() {
         None => Ok(Vec::new()),
         // A typical response parses in well under a millisecond: on the spot. A large one goes
@@ -206,5 +207,80 @@ async fn fetch_and_parse(
                 .unwrap_or_else(|e| Err(parse::ParseError::Feed(format!("parser stopped: {e}"))))
         }
     };
+    let parsed = match (parsed, first_body) {
+        (Ok(items), Some(body)) => {
+            Ok(more_pages(fetcher, feed, body, items, clock, max_items).await)
+        }
+        (other, _) => other,
+    };
     Ok((fetched, parsed))
+}
+
+/// Reads a JSON API's further pages after the first (`[feeds.json] next` or `page_param`), up
+/// to `max_pages` and `max_items`: a page that fails, is empty, or points to another host ends
+/// the reading, keeping what was read (and saying why in the log).
+async fn more_pages(
+    fetcher: &Fetcher,
+    feed: &FeedConfig,
+    first: bytes::Bytes,
+    mut items: Vec<Item>,
+    clock: &Arc<dyn Clock>,
+    max_items: usize,
+) -> Vec<Item> {
+    use crate::config::Paging;
+    let Some(map) = &feed.json else { return items };
+    let Some(paging) = &map.paging else {
+        return items;
+    };
+    let mut body = first;
+    let mut current = feed.url.clone();
+    for page in 2..=map.max_pages.max(1) {
+        if items.len() >= max_items {
+            break;
+        }
+        let next = match paging {
+            Paging::Next(pointer) => crate::feed::json::next_page(&body, pointer, &current),
+            Paging::Param(name) => crate::feed::json::with_page(&current, name, page),
+        };
+        let Some(next) = next else { break };
+        let same_host = url::Url::parse(&next)
+            .ok()
+            .zip(url::Url::parse(&feed.url).ok())
+            .is_some_and(|(a, b)| {
+                a.host_str() == b.host_str()
+                    && a.port_or_known_default() == b.port_or_known_default()
+            });
+        if !same_host {
+            tracing::warn!(feed = %feed.id, "page {page} is on another host; not followed (the feed's headers may hold a token)");
+            break;
+        }
+        let fetched = match fetcher.fetch_page(feed, &next).await {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(feed = %feed.id, "page {page}: {}; keeping the {} items read", e.message, items.len());
+                break;
+            }
+        };
+        let Some(b) = fetched.body else { break };
+        let now = clock.now();
+        let page_items = match parse::parse(&b, feed, max_items - items.len(), now) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(feed = %feed.id, "page {page}: {e}; keeping the {} items read", items.len());
+                break;
+            }
+        };
+        let before = items.len();
+        for it in page_items {
+            if !items.iter().any(|x| x.key == it.key) {
+                items.push(it);
+            }
+        }
+        if items.len() == before {
+            break;
+        }
+        body = b;
+        current = next;
+    }
+    items
 }

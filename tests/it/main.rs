@@ -18,6 +18,7 @@ mod drill;
 mod examples;
 mod guard;
 mod no_data;
+mod paging;
 mod pipeline;
 mod primary;
 mod properties;
