@@ -448,15 +448,21 @@ fn logs_carry_no_colour_into_a_pipe_and_can_be_json() {
             serde_json::from_str::<Value>(l).is_ok_and(|v| v["level"] == "INFO")
         }),
     ] {
-        let child = watchfloor()
+        let mut child = watchfloor()
             .args(["demo", "--headless", "--log-format", format, "--data"])
             .arg(dir.path().join(format))
             .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_secs(2));
+        // The monitor runs (and handles SIGTERM) once it prints its first event.
+        let mut events = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        events.read_line(&mut first).unwrap();
+        assert!(first.contains("\"type\""), "{first}");
+        // Keep reading, so the collector never meets a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut events, &mut std::io::sink()));
         Command::new("kill")
             .arg("-TERM")
             .arg(child.id().to_string())
