@@ -142,13 +142,15 @@ impl Metrics {
         }
     }
 
-    /// Counts a stored alert.
-    pub fn alert(&self, severity: Severity) {
-        self.alerts
-            .get_or_create(&SeverityLabel {
-                severity: severity.as_str(),
-            })
-            .inc();
+    /// Counts `n` stored alerts of one severity.
+    pub fn alerts(&self, severity: Severity, n: u64) {
+        if n > 0 {
+            self.alerts
+                .get_or_create(&SeverityLabel {
+                    severity: severity.as_str(),
+                })
+                .inc_by(n);
+        }
     }
 
     /// The text exposition, with what the store knows now.

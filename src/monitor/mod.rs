@@ -461,16 +461,16 @@ fn reload(
     if settings_changed {
         spawner.fetcher = Fetcher::new(&new.settings)?;
     }
-    Ok(feeds.apply(new, store, spawner, settings_changed)?)
+    let changes = feeds.apply(new, store, spawner, settings_changed)?;
+    feeds.reap();
+    Ok(changes)
 }
 
 /// Counts committed alerts, by severity in [`crate::config::Severity::ALL`] order.
 fn count_alerts(metrics: Option<&metrics::Metrics>, by_severity: &[u64; 5]) {
     let Some(m) = metrics else { return };
     for (s, n) in crate::config::Severity::ALL.iter().zip(by_severity) {
-        for _ in 0..*n {
-            m.alert(*s);
-        }
+        m.alerts(*s, *n);
     }
 }
 
