@@ -21,6 +21,7 @@ mod no_data;
 mod paging;
 mod pipeline;
 mod primary;
+mod private_ca;
 mod properties;
 mod reload;
 mod replay;
