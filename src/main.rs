@@ -253,15 +253,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Baseline { action }) => {
             init_logging();
-            let data = match cli.data {
-                Some(dir) => dir,
-                None => {
-                    let (_, config) = match find_and_load(cli.config.as_deref()) {
-                        Ok(found) => found,
-                        Err(code) => return Ok(code),
-                    };
-                    data_dir(None, &config)?
-                }
+            let data = match data_dir_given_or_configured(cli.data, cli.config.as_deref())? {
+                Ok(dir) => dir,
+                Err(code) => return Ok(code),
             };
             baseline(action, &data)
         }
@@ -336,15 +330,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Backup { file }) => {
             init_logging();
-            let data = match cli.data {
-                Some(dir) => dir,
-                None => {
-                    let (_, config) = match find_and_load(cli.config.as_deref()) {
-                        Ok(found) => found,
-                        Err(code) => return Ok(code),
-                    };
-                    data_dir(None, &config)?
-                }
+            let data = match data_dir_given_or_configured(cli.data, cli.config.as_deref())? {
+                Ok(dir) => dir,
+                Err(code) => return Ok(code),
             };
             // Read-only: a backup never migrates or otherwise changes what it copies.
             let store = watchfloor::store::SqliteStore::open_read_only(&data)?;
@@ -518,6 +506,21 @@ fn data_dir(flag: Option<&Path>, config: &Config) -> anyhow::Result<PathBuf> {
         });
     }
     default_data_dir()
+}
+
+/// `--data` when given (no config needed), else the config's data directory; `Err` is the exit
+/// code of a config that could not be found or loaded (its errors already printed).
+fn data_dir_given_or_configured(
+    data: Option<PathBuf>,
+    config: Option<&Path>,
+) -> anyhow::Result<Result<PathBuf, ExitCode>> {
+    if let Some(dir) = data {
+        return Ok(Ok(dir));
+    }
+    match find_and_load(config) {
+        Ok((_, c)) => data_dir(None, &c).map(Ok),
+        Err(code) => Ok(Err(code)),
+    }
 }
 
 /// The XDG data directory's `watchfloor`.

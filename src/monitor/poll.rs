@@ -194,18 +194,7 @@ async fn fetch_and_parse(
     let first_body = fetched.body.clone();
     let parsed = match fetched.body.take() {
         None => Ok(Vec::new()),
-        // A typical response parses in well under a millisecond: on the spot. A large one goes
-        // to a blocking thread so it never stalls other feeds' tasks.
-        Some(body) if body.len() <= INLINE_PARSE => {
-            parse::parse(&body, feed, max_items, clock.now())
-        }
-        Some(body) => {
-            let feed = feed.clone();
-            let now = clock.now();
-            tokio::task::spawn_blocking(move || parse::parse(&body, &feed, max_items, now))
-                .await
-                .unwrap_or_else(|e| Err(parse::ParseError::Feed(format!("parser stopped: {e}"))))
-        }
+        Some(body) => parse_body(body, feed, max_items, clock.now()).await,
     };
     let parsed = match (parsed, first_body) {
         (Ok(items), Some(body)) => {
@@ -214,6 +203,23 @@ async fn fetch_and_parse(
         (other, _) => other,
     };
     Ok((fetched, parsed))
+}
+
+/// Parses a response body: a typical one, in well under a millisecond, on the spot; a large
+/// one on a blocking thread, so it never stalls other feeds' tasks.
+async fn parse_body(
+    body: bytes::Bytes,
+    feed: &FeedConfig,
+    max_items: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<Item>, parse::ParseError> {
+    if body.len() <= INLINE_PARSE {
+        return parse::parse(&body, feed, max_items, now);
+    }
+    let feed = feed.clone();
+    tokio::task::spawn_blocking(move || parse::parse(&body, &feed, max_items, now))
+        .await
+        .unwrap_or_else(|e| Err(parse::ParseError::Feed(format!("parser stopped: {e}"))))
 }
 
 /// Reads a JSON API's further pages after the first (`[feeds.json] next` or `page_param`), up
@@ -234,6 +240,7 @@ async fn more_pages(
     };
     let mut body = first;
     let mut current = feed.url.clone();
+    let mut keys: std::collections::HashSet<String> = items.iter().map(|i| i.key.clone()).collect();
     for page in 2..=map.max_pages.max(1) {
         if items.len() >= max_items {
             break;
@@ -262,8 +269,9 @@ async fn more_pages(
             }
         };
         let Some(b) = fetched.body else { break };
-        let now = clock.now();
-        let page_items = match parse::parse(&b, feed, max_items - items.len(), now) {
+        let page_items = match parse_body(b.clone(), feed, max_items - items.len(), clock.now())
+            .await
+        {
             Ok(p) => p,
             Err(e) => {
                 tracing::warn!(feed = %feed.id, "page {page}: {e}; keeping the {} items read", items.len());
@@ -272,7 +280,7 @@ async fn more_pages(
         };
         let before = items.len();
         for it in page_items {
-            if !items.iter().any(|x| x.key == it.key) {
+            if keys.insert(it.key.clone()) {
                 items.push(it);
             }
         }

@@ -55,17 +55,22 @@ impl App {
             .collect()
     }
 
-    /// The alert list's rows, each with every alert of its item (the row's own first).
-    pub fn alert_groups(&self) -> Vec<Vec<&AlertRow>> {
-        self.alerts_memo()
+    /// `n` of the alert list's rows from `start`, each with every alert of its item (the row's
+    /// own first), and how many alerts the whole list holds: a frame builds only what it shows.
+    pub fn alert_page(&self, start: usize, n: usize) -> (Vec<Vec<&AlertRow>>, usize) {
+        let memo = self.alerts_memo();
+        let page = memo
             .groups
             .iter()
+            .skip(start)
+            .take(n)
             .map(|g| {
                 g.iter()
                     .filter_map(|&i| self.snapshot.alerts.get(i))
                     .collect()
             })
-            .collect()
+            .collect();
+        (page, memo.alerts)
     }
 
     /// Every alert of the item `row` stands for, newest first (itself alone when it is about
@@ -173,10 +178,11 @@ impl App {
                     .map_or_else(|| "~~".to_string(), |c| c.to_string())
             }),
         }
-        let (rows, groups) = kept.into_iter().unzip();
+        let (rows, groups): (Vec<usize>, Vec<Vec<usize>>) = kept.into_iter().unzip();
         AlertsMemo {
             key: Some(key),
             rows,
+            alerts: groups.iter().map(Vec::len).sum(),
             groups,
         }
     }
@@ -344,6 +350,8 @@ pub struct AlertsMemo {
     key: Option<AlertsKey>,
     rows: Vec<usize>,
     groups: Vec<Vec<usize>>,
+    /// Alerts in all the groups.
+    alerts: usize,
 }
 
 /// Triage as filter fields (`is:ack`) and visible words (`!ack`).

@@ -320,14 +320,7 @@ impl SqliteStore {
 
     /// The settings a screen needs, as the collector last published them.
     pub fn screen_config(&self) -> Result<Option<crate::config::ScreenConfig>, StoreError> {
-        let json: Option<String> = self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = 'screen'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| self.err(e))?;
-        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+        self.meta_json("screen")
     }
 
     /// Publishes the settings a screen needs (never secrets: see [`crate::config::ScreenConfig`]).

@@ -248,6 +248,20 @@ impl SqliteStore {
         self.write(|tx| tx.import_legacy(name, row))
     }
 
+    /// A JSON value kept in `meta` under `key`; `None` when absent or unreadable (written by
+    /// another build).
+    pub(super) fn meta_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))?;
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
     fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
@@ -493,14 +507,7 @@ impl Store for SqliteStore {
     }
 
     fn last_heartbeat(&self) -> Result<Option<Heartbeat>, StoreError> {
-        let json: Option<String> = self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = 'heartbeat'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| self.err(e))?;
-        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+        self.meta_json("heartbeat")
     }
 
     fn outbox_after(&self, seq: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {

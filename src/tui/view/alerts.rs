@@ -10,8 +10,7 @@ use crate::tui::app::{App, SortOrder, short};
 use crate::tui::theme::{Theme, severity_label};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let groups = app.alert_groups();
-    let rows: Vec<&crate::store::snapshot::AlertRow> = groups.iter().map(|g| g[0]).collect();
+    let rows = app.alerts();
     let compact = area.width < COMPACT_WIDTH;
     if rows.is_empty() {
         use crate::store::snapshot::FeedHealth;
@@ -51,10 +50,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .and_then(|k| rows.iter().position(|r| &r.alert.id == k))
         .unwrap_or(0);
     let start = selected.saturating_sub(visible - 1);
-    let table_rows: Vec<Row> = groups
+    let (page, alerts) = app.alert_page(start, visible);
+    let table_rows: Vec<Row> = page
         .iter()
-        .skip(start)
-        .take(visible)
         .map(|g| {
             let r = g[0];
             let a = &r.alert;
@@ -133,7 +131,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     widths.extend([Constraint::Length(4), Constraint::Min(10)]);
     let mut state = TableState::default().with_selected(Some(selected - start));
-    let alerts: usize = groups.iter().map(Vec::len).sum();
     let title = Line::from(Span::styled(
         if alerts == rows.len() {
             format!(" {alerts} alerts ")

@@ -103,11 +103,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(field("Why", why.clone()));
     }
     // Every other rule the same item hit, one line each.
-    for other in app
-        .alert_group(row)
-        .into_iter()
-        .filter(|r| r.alert.id != a.id)
-    {
+    for other in group.iter().filter(|r| r.alert.id != a.id) {
         let o = &other.alert;
         let place = o.country.map(|c| format!(" [{c}]")).unwrap_or_default();
         let what = o
