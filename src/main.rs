@@ -551,6 +551,18 @@ fn summary(c: &Config) -> String {
             config::units::fmt_duration(f.interval),
             f.url_display
         );
+        if let Some(auth) = &f.auth {
+            let host = url::Url::parse(&auth.token_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "    {:<24} signs in at {host} ({} grant)",
+                "",
+                auth.grant.name()
+            );
+        }
     }
     let _ = writeln!(s, "rules: {}", c.rules.len());
     for r in &c.rules {
@@ -615,6 +627,10 @@ fn summary(c: &Config) -> String {
         );
     }
     let codes: Vec<&str> = c.countries.iter().map(|w| w.code.as_str()).collect();
+    if codes.is_empty() {
+        let _ = writeln!(s, "watchlist: none (countries appear as they alert)");
+        return s;
+    }
     let _ = writeln!(
         s,
         "watchlist: {} {}: {}",

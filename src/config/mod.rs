@@ -173,6 +173,58 @@ pub struct FeedConfig {
     pub secrets: Vec<String>,
     /// This feed's `max_age` (else the settings').
     pub max_age: Duration,
+    /// How a bearer token for this feed is obtained, if the source needs one.
+    pub auth: Option<std::sync::Arc<AuthConfig>>,
+}
+
+/// `[feeds.auth]`: an OAuth 2.0 token endpoint the collector signs in to, sending the token it
+/// gets as `Authorization: Bearer …` and renewing it before it expires.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct AuthConfig {
+    /// The token endpoint (secrets filled in).
+    pub token_url: String,
+    /// How to sign in.
+    pub grant: Grant,
+    /// `client_id`, if the endpoint wants one.
+    pub client_id: Option<String>,
+    /// `client_secret`, if the endpoint wants one.
+    pub client_secret: Option<String>,
+    /// `scope`, if the endpoint wants one.
+    pub scope: Option<String>,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Credentials never reach a log through a Debug print.
+        f.debug_struct("AuthConfig")
+            .field("grant", &self.grant.name())
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An OAuth 2.0 grant.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Grant {
+    /// Resource-owner password credentials (ACLED's `grant_type=password`).
+    Password {
+        /// The account.
+        username: String,
+        /// Its password.
+        password: String,
+    },
+    /// Client credentials (`grant_type=client_credentials`).
+    ClientCredentials,
+}
+
+impl Grant {
+    /// The `grant_type` value.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Grant::Password { .. } => "password",
+            Grant::ClientCredentials => "client_credentials",
+        }
+    }
 }
 
 /// `[feeds.json]`: RFC 6901 JSON Pointers into a JSON API response.
@@ -183,13 +235,13 @@ pub struct JsonMap {
     /// Stable id of an item.
     pub id: Option<String>,
     /// Title.
-    pub title: Option<String>,
+    pub title: Option<TextSpec>,
     /// Link.
     pub url: Option<String>,
     /// Publication date.
     pub published: Option<String>,
     /// Summary or body.
-    pub summary: Option<String>,
+    pub summary: Option<TextSpec>,
     /// Country of the item (overrides the tagger).
     pub country: Option<String>,
     /// Latitude and longitude of the item, in decimal degrees: its country when no field names
@@ -201,6 +253,25 @@ pub struct JsonMap {
     pub paging: Option<Paging>,
     /// Pages read at most in one poll (the first included).
     pub max_pages: usize,
+}
+
+/// Where an item's text is read: one JSON Pointer (`"/title"`), or a template that joins
+/// several fields (`"{/sub_event_type} in {/location}, {/country}"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextSpec {
+    /// The text at one pointer.
+    Pointer(String),
+    /// Literal text and pointers, in order.
+    Template(Vec<TemplatePart>),
+}
+
+/// A piece of a [`TextSpec::Template`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplatePart {
+    /// Text written in the config.
+    Literal(String),
+    /// The text at a JSON Pointer (empty when absent).
+    Field(String),
 }
 
 /// How a JSON API's further pages are found.

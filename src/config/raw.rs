@@ -127,6 +127,19 @@ pub struct RawFeed {
     #[serde(default)]
     pub values: BTreeMap<String, S<RawValue>>,
     pub max_age: Option<S<String>>,
+    pub auth: Option<S<RawAuth>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuth {
+    pub token_url: S<String>,
+    pub grant: Option<S<String>>,
+    pub client_id: Option<S<String>>,
+    pub client_secret: Option<S<String>>,
+    pub username: Option<S<String>>,
+    pub password: Option<S<String>>,
+    pub scope: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

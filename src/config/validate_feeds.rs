@@ -2,8 +2,10 @@
 
 use super::XmlPoint;
 use super::load::{Validator, bad_escape, is_id};
-use super::raw::{RawFeed, RawValue, S};
-use super::{FeedConfig, Format, JsonMap, Settings, ValueSpec};
+use super::raw::{RawAuth, RawFeed, RawValue, S};
+use super::{
+    AuthConfig, FeedConfig, Format, Grant, JsonMap, Settings, TemplatePart, TextSpec, ValueSpec,
+};
 use crate::geo::CodeSystem;
 
 impl Validator<'_> {
@@ -24,6 +26,111 @@ impl Validator<'_> {
             );
         }
         Some(p.clone())
+    }
+
+    /// A text field: a pointer, or a template of literal text and `{/pointer}`s.
+    fn text_spec(&mut self, v: &Option<S<String>>, key: &str) -> Option<TextSpec> {
+        let raw = v.as_ref()?;
+        let t = raw.get_ref();
+        if !t.contains('{') {
+            return self.pointer(v, key).map(TextSpec::Pointer);
+        }
+        match parse_template(t) {
+            Ok(parts) => {
+                for part in &parts {
+                    if let TemplatePart::Field(p) = part
+                        && let Some(bad) = bad_escape(p)
+                    {
+                        self.err(
+                            raw,
+                            key,
+                            format!("invalid escape {bad:?} in JSON Pointer {p:?}; only ~0 and ~1 are allowed"),
+                        );
+                    }
+                }
+                Some(TextSpec::Template(parts))
+            }
+            Err(message) => {
+                self.err(raw, key, message);
+                None
+            }
+        }
+    }
+
+    fn auth(&mut self, a: &S<RawAuth>, key: &str, secrets: &mut Vec<String>) -> AuthConfig {
+        let raw = a.get_ref();
+        let sub = |k: &str| format!("{key}.{k}");
+        let token_url = self.interpolate(&raw.token_url, &sub("token_url"), secrets);
+        match url::Url::parse(&token_url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            Ok(u) => self.err(
+                &raw.token_url,
+                &sub("token_url"),
+                format!("scheme {:?} is not supported; use https", u.scheme()),
+            ),
+            Err(e) if !token_url.contains("${") => self.err(
+                &raw.token_url,
+                &sub("token_url"),
+                format!("invalid URL: {e}"),
+            ),
+            Err(_) => {}
+        }
+        let mut field = |v: &Option<S<String>>, k: &str, secret: bool| {
+            v.as_ref().map(|v| {
+                let val = self.interpolate(v, &sub(k), secrets);
+                if secret && !val.is_empty() {
+                    secrets.push(val.clone());
+                }
+                val
+            })
+        };
+        let client_id = field(&raw.client_id, "client_id", false);
+        let client_secret = field(&raw.client_secret, "client_secret", true);
+        let username = field(&raw.username, "username", false);
+        let password = field(&raw.password, "password", true);
+        let scope = field(&raw.scope, "scope", false);
+        let grant_name = raw.grant.as_ref().map(|g| g.get_ref().as_str());
+        let grant = match (grant_name, username, password) {
+            (None | Some("password"), Some(username), Some(password)) => {
+                Grant::Password { username, password }
+            }
+            (None | Some("password"), u, _) => {
+                let missing = if u.is_none() { "username" } else { "password" };
+                self.err(
+                    a,
+                    key,
+                    format!("the password grant needs username and password; {missing} is missing"),
+                );
+                Grant::ClientCredentials
+            }
+            (Some("client_credentials"), _, _) => {
+                if client_id.is_none() || client_secret.is_none() {
+                    self.err(
+                        a,
+                        key,
+                        "the client_credentials grant needs client_id and client_secret",
+                    );
+                }
+                Grant::ClientCredentials
+            }
+            (Some(other), _, _) => {
+                if let Some(g) = &raw.grant {
+                    self.err(
+                        g,
+                        &sub("grant"),
+                        format!("unknown grant {other:?}; use password or client_credentials"),
+                    );
+                }
+                Grant::ClientCredentials
+            }
+        };
+        AuthConfig {
+            token_url,
+            grant,
+            client_id,
+            client_secret,
+            scope,
+        }
     }
 
     pub(super) fn feed(&mut self, i: usize, f: &RawFeed, settings: &Settings) -> FeedConfig {
@@ -83,6 +190,23 @@ impl Validator<'_> {
                 );
             }
             headers.push((name.clone(), val));
+        }
+        let auth = f
+            .auth
+            .as_ref()
+            .map(|a| self.auth(a, &key("auth"), &mut secrets));
+        if let (Some(_), Some((name, _))) = (
+            &auth,
+            headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("authorization")),
+        ) && let Some(a) = &f.auth
+        {
+            self.err(
+                a,
+                &key("auth"),
+                format!("[feeds.auth] sets the Authorization header; remove headers.{name}"),
+            );
         }
         // A disabled feed may keep placeholders for variables that are not set.
         if !enabled {
@@ -159,10 +283,10 @@ impl Validator<'_> {
                 max_pages,
                 items,
                 id: self.pointer(&j.id, &key("json.id")),
-                title: self.pointer(&j.title, &key("json.title")),
+                title: self.text_spec(&j.title, &key("json.title")),
                 url: self.pointer(&j.url, &key("json.url")),
                 published: self.pointer(&j.published, &key("json.published")),
-                summary: self.pointer(&j.summary, &key("json.summary")),
+                summary: self.text_spec(&j.summary, &key("json.summary")),
                 country: self.pointer(&j.country, &key("json.country")),
                 lat: self.pointer(&j.lat, &key("json.lat")),
                 lon: self.pointer(&j.lon, &key("json.lon")),
@@ -271,6 +395,90 @@ impl Validator<'_> {
                 .unwrap_or_default(),
             values,
             secrets,
+            auth: auth.map(std::sync::Arc::new),
         }
+    }
+}
+
+/// Splits `"{/a} in {/b}"` into literal text and pointers; `{{` and `}}` stand for braces.
+fn parse_template(t: &str) -> Result<Vec<TemplatePart>, String> {
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                literal.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                literal.push('}');
+            }
+            '{' => {
+                let mut pointer = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => pointer.push(c),
+                        None => return Err(format!("unclosed '{{' in template {t:?}")),
+                    }
+                }
+                if !pointer.starts_with('/') {
+                    return Err(format!(
+                        "{{{pointer}}} in template {t:?} is not a JSON Pointer; write {{/field}}"
+                    ));
+                }
+                if !literal.is_empty() {
+                    parts.push(TemplatePart::Literal(std::mem::take(&mut literal)));
+                }
+                parts.push(TemplatePart::Field(pointer));
+            }
+            '}' => {
+                return Err(format!(
+                    "stray '}}' in template {t:?}; write }}}} for a brace"
+                ));
+            }
+            c => literal.push(c),
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(TemplatePart::Literal(literal));
+    }
+    if !parts.iter().any(|p| matches!(p, TemplatePart::Field(_))) {
+        return Err(format!(
+            "template {t:?} reads no field; name one as {{/field}}"
+        ));
+    }
+    Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_split_into_text_and_fields() {
+        assert_eq!(
+            parse_template("{/a} in {/b/c}, {{x}}").unwrap(),
+            vec![
+                TemplatePart::Field("/a".into()),
+                TemplatePart::Literal(" in ".into()),
+                TemplatePart::Field("/b/c".into()),
+                TemplatePart::Literal(", {x}".into()),
+            ]
+        );
+        assert!(parse_template("{/a").unwrap_err().contains("unclosed"));
+        assert!(
+            parse_template("{a}")
+                .unwrap_err()
+                .contains("not a JSON Pointer")
+        );
+        assert!(parse_template("a } b {/c}").unwrap_err().contains("stray"));
+        assert!(
+            parse_template("{{no}} fields")
+                .unwrap_err()
+                .contains("reads no field")
+        );
     }
 }

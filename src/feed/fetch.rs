@@ -67,6 +67,7 @@ pub struct Fetcher {
     global: Arc<Semaphore>,
     per_host_limit: usize,
     hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    tokens: Arc<super::auth::Tokens>,
 }
 
 impl Fetcher {
@@ -124,6 +125,7 @@ impl Fetcher {
             global: Arc::new(Semaphore::new(settings.concurrency)),
             per_host_limit: settings.per_host,
             hosts: Arc::new(Mutex::new(HashMap::new())),
+            tokens: Arc::default(),
         })
     }
 
@@ -150,33 +152,82 @@ impl Fetcher {
         feed: &FeedConfig,
         validators: &Validators,
     ) -> Result<Fetched, FetchError> {
-        let host = self.host_semaphore(&feed.url);
-        let _host = host.acquire().await;
-        let _global = self.global.acquire().await;
-        let started = Instant::now();
-        let result = self.fetch_inner(feed, &feed.url, validators, started).await;
-        result.map_err(|mut e| {
-            e.elapsed = started.elapsed();
-            e.message = redact(&e.message, &feed.secrets);
-            e
-        })
+        self.fetch_limited(feed, &feed.url, validators).await
     }
 
     /// Fetches a further page of a feed at `url` (same host as the feed: its headers may hold
     /// a token), unconditionally, within the same limits.
     pub async fn fetch_page(&self, feed: &FeedConfig, url: &str) -> Result<Fetched, FetchError> {
-        let host = self.host_semaphore(&feed.url);
-        let _host = host.acquire().await;
-        let _global = self.global.acquire().await;
+        self.fetch_limited(feed, url, &Validators::default()).await
+    }
+
+    async fn fetch_limited(
+        &self,
+        feed: &FeedConfig,
+        url: &str,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
-        let result = self
-            .fetch_inner(feed, url, &Validators::default(), started)
-            .await;
+        // The sign-in happens outside the feed host's slots: the token endpoint is often
+        // another host, and feeds sharing credentials wait for one sign-in.
+        let mut bearer = match &feed.auth {
+            Some(auth) => match self.bearer(auth).await {
+                Ok(token) => Some(token),
+                Err(message) => {
+                    return Err(FetchError {
+                        message: redact(&message, &feed.secrets),
+                        status: None,
+                        retry_after: None,
+                        elapsed: started.elapsed(),
+                    });
+                }
+            },
+            None => None,
+        };
+        let host = self.host_semaphore(&feed.url);
+        let mut result = {
+            let _host = host.acquire().await;
+            let _global = self.global.acquire().await;
+            self.fetch_inner(feed, url, validators, bearer.as_deref(), started)
+                .await
+        };
+        // A token the source no longer takes (revoked, expired early): sign in again once.
+        if let (
+            Some(auth),
+            Some(stale),
+            Err(FetchError {
+                status: Some(401), ..
+            }),
+        ) = (&feed.auth, &bearer, &result)
+        {
+            self.tokens.invalidate(auth, stale).await;
+            bearer = self.bearer(auth).await.ok();
+            if bearer.is_some() {
+                let _host = host.acquire().await;
+                let _global = self.global.acquire().await;
+                result = self
+                    .fetch_inner(feed, url, validators, bearer.as_deref(), started)
+                    .await;
+            }
+        }
         result.map_err(|mut e| {
             e.elapsed = started.elapsed();
             e.message = redact(&e.message, &feed.secrets);
+            if let Some(token) = &bearer {
+                e.message = redact(&e.message, std::slice::from_ref(token));
+            }
             e
         })
+    }
+
+    /// A bearer token for `auth`, through the client its token endpoint calls for.
+    async fn bearer(&self, auth: &crate::config::AuthConfig) -> Result<String, String> {
+        let client = if self.scope.is_internal(&auth.token_url).await {
+            &self.client
+        } else {
+            &self.guarded
+        };
+        self.tokens.bearer(auth, client).await
     }
 
     async fn fetch_inner(
@@ -184,6 +235,7 @@ impl Fetcher {
         feed: &FeedConfig,
         url: &str,
         validators: &Validators,
+        bearer: Option<&str>,
         started: Instant,
     ) -> Result<Fetched, FetchError> {
         let fail = |message: String, status: Option<u16>| FetchError {
@@ -200,6 +252,12 @@ impl Fetcher {
             ) {
                 headers.insert(name, value);
             }
+        }
+        if let Some(value) = bearer.and_then(|t| HeaderValue::from_str(&format!("Bearer {t}")).ok())
+        {
+            let mut value = value;
+            value.set_sensitive(true);
+            headers.insert(header::AUTHORIZATION, value);
         }
         if let Some(etag) = validators
             .etag

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::date::{parse_date, parse_epoch};
 use super::item::{Item, clamp_date, item_key};
 use super::parse::{ParseError, countries_from_str, number_from_str, safe_link};
-use crate::config::{FeedConfig, JsonMap, ValueSpec};
+use crate::config::{FeedConfig, JsonMap, TemplatePart, TextSpec, ValueSpec};
 use crate::geo::{self, CodeSystem, CountryCode};
 use crate::text::{self, SHORT_MAX_CHARS, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
 
@@ -42,8 +42,8 @@ pub(super) fn parse_json_api(
                 .map(|v| text::html_to_text(&scalar_text(v), cap))
                 .unwrap_or_default()
         };
-        let title = s(&map.title, TITLE_MAX_CHARS);
-        let summary = s(&map.summary, SUMMARY_MAX_CHARS);
+        let title = spec_text(entry, map.title.as_ref(), TITLE_MAX_CHARS);
+        let summary = spec_text(entry, map.summary.as_ref(), SUMMARY_MAX_CHARS);
         let url = map
             .url
             .as_ref()
@@ -120,6 +120,33 @@ fn json_kind(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+/// The text a [`TextSpec`] reads from `entry`, cleaned and capped. A template's fields are
+/// cleaned one by one (so markup cannot straddle them); separators left dangling by an absent
+/// field are trimmed.
+fn spec_text(entry: &Value, spec: Option<&TextSpec>, cap: usize) -> String {
+    let field = |p: &str| {
+        entry
+            .pointer(p)
+            .map(|v| text::html_to_text(&scalar_text(v), cap))
+            .unwrap_or_default()
+    };
+    match spec {
+        None => String::new(),
+        Some(TextSpec::Pointer(p)) => field(p),
+        Some(TextSpec::Template(parts)) => {
+            let mut out = String::new();
+            for part in parts {
+                match part {
+                    TemplatePart::Literal(l) => out.push_str(l),
+                    TemplatePart::Field(p) => out.push_str(&field(p)),
+                }
+            }
+            let trimmed = out.trim_matches(|c: char| c.is_whitespace() || ",;:-|/".contains(c));
+            text::clean(trimmed, cap)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Feeds: scheduling, fetching, parsing, and the [`item::Item`]s they yield.
 
 pub mod archive;
+pub mod auth;
 pub mod date;
 pub mod fetch;
 pub mod guard;

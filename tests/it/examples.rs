@@ -78,6 +78,14 @@ const CASES: &[Case] = &[
         countries: &[&["SD"], &["ML"]],
         value: Some("fatalities"),
     },
+    Case {
+        example: "ucdp.toml",
+        fixture: "examples/ucdp-ged.json",
+        own_ids: true,
+        links: false,
+        countries: &[&["SD"], &["CD"], &["MM"]],
+        value: Some("deaths"),
+    },
 ];
 
 fn root() -> &'static Path {
@@ -149,7 +157,9 @@ fn every_recipe_passes_check() {
             .args(["check", "--config"])
             .arg(&path)
             .env("RELIEFWEB_APPNAME", "stand-in")
-            .env("ACLED_TOKEN", "stand-in")
+            .env("ACLED_EMAIL", "stand-in")
+            .env("ACLED_PASSWORD", "stand-in")
+            .env("UCDP_TOKEN", "stand-in")
             .output()
             .unwrap();
         assert!(
@@ -158,5 +168,30 @@ fn every_recipe_passes_check() {
             path.display(),
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+}
+
+#[test]
+fn templated_titles_name_what_where_and_who() {
+    let now = Utc.with_ymd_and_hms(2025, 5, 6, 0, 0, 0).single().unwrap();
+    for (example, fixture, want) in [
+        (
+            "acled.toml",
+            "examples/acled.json",
+            "Attack in El Fasher (North Darfur, Sudan): Fictional militia",
+        ),
+        (
+            "ucdp.toml",
+            "examples/ucdp-ged.json",
+            "Fictional armed group - Civilians: near El Geneina, Sudan",
+        ),
+    ] {
+        let path = root().join("config/examples").join(example);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let config =
+            watchfloor::config::load_str(&path, &text, &|_| Some("stand-in".into())).unwrap();
+        let body = std::fs::read(root().join("tests/fixtures").join(fixture)).unwrap();
+        let items = parse(&body, &config.feeds[0], 1000, now).unwrap();
+        assert_eq!(items[0].title, want, "{example}");
     }
 }

@@ -9,6 +9,7 @@
 mod support;
 
 mod attach;
+mod auth;
 mod backup;
 mod baseline;
 mod cli;
