@@ -298,6 +298,30 @@ pub struct Resolved {
 }
 
 /// Everything watchfloor reports.
+/// How a notification target is doing: written when it starts failing, every tenth failure
+/// after that, and when it recovers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotifyReport {
+    /// When.
+    #[serde(with = "crate::time::rfc3339")]
+    pub at: DateTime<Utc>,
+    /// The target's id.
+    pub target: String,
+    /// Its kind (`slack`, `webhook`, ...).
+    pub kind: String,
+    /// Whether the last attempt delivered.
+    pub ok: bool,
+    /// What went wrong, in words (no secrets).
+    pub error: Option<String>,
+    /// Consecutive failed attempts.
+    pub failures: u32,
+    /// Events waiting for it.
+    pub pending: usize,
+    /// When it tries again.
+    #[serde(default, with = "crate::time::rfc3339_opt")]
+    pub next_try: Option<DateTime<Utc>>,
+}
+
 // Alerts are the common case; boxing them would add an allocation per alert for nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -315,6 +339,8 @@ pub enum Event {
     Store(StoreReport),
     /// What an alert reported has ended.
     Resolved(Resolved),
+    /// A notification target's health.
+    Notify(NotifyReport),
 }
 
 /// Longest line written, newline included: at most `PIPE_BUF`, so a line reaches a pipe whole
@@ -331,6 +357,7 @@ impl Event {
             Self::Triage(_) => "triage",
             Self::Store(_) => "store",
             Self::Resolved(_) => "resolved",
+            Self::Notify(_) => "notify",
         }
     }
 
@@ -387,6 +414,7 @@ impl Event {
             (Self::Status(s), 0) => cut(&mut s.reason, 1000),
             (Self::Status(s), 1) => cut(&mut s.reason, 100),
             (Self::Store(s), 0) => cut_opt(&mut s.error, 200),
+            (Self::Notify(n), 0) => cut_opt(&mut n.error, 300),
             _ => false,
         }
     }

@@ -65,6 +65,11 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Notification targets (`[[notify]]` in the config).
+    Notify {
+        #[command(subcommand)]
+        action: NotifyAction,
+    },
     /// Structural risk from the Early Warning Project's statistical risk assessment.
     Baseline {
         #[command(subcommand)]
@@ -91,6 +96,18 @@ enum Command {
         #[arg(long, default_value_t = 1.0, value_name = "N")]
         speed: f64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum NotifyAction {
+    /// Send a test message through one target and print what happened (exit 1 if it failed).
+    Test {
+        /// The target's id.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// List the configured targets, what each receives, and where each stands in the outbox.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -259,6 +276,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             baseline(action, &data)
         }
+        Some(Command::Notify { action }) => {
+            init_logging();
+            let (_, config) = match find_and_load(cli.config.as_deref()) {
+                Ok(found) => found,
+                Err(code) => return Ok(code),
+            };
+            let data = data_dir(cli.data.as_deref(), &config)?;
+            notify(action, &config, &data)
+        }
         Some(Command::Check) => {
             init_logging();
             let Some(path) = config_path(cli.config.as_deref()) else {
@@ -389,6 +415,96 @@ fn find_and_load(flag: Option<&Path>) -> Result<(PathBuf, Config), ExitCode> {
         Err(errors) => {
             eprintln!("{errors}");
             Err(ExitCode::from(EXIT_CONFIG))
+        }
+    }
+}
+
+fn notify(action: NotifyAction, config: &config::Config, data: &Path) -> anyhow::Result<ExitCode> {
+    match action {
+        NotifyAction::Test { id } => {
+            let Some(target) = config.notify.iter().find(|t| t.id == id) else {
+                let known: Vec<&str> = config.notify.iter().map(|t| t.id.as_str()).collect();
+                eprintln!(
+                    "watchfloor: no notify target {id:?}; configured: {}",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+                return Ok(ExitCode::from(EXIT_CONFIG));
+            };
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()?;
+            match rt.block_on(watchfloor::outputs::notify::send_test(config, target)) {
+                Ok(took) => {
+                    println!(
+                        "{} ({}): delivered in {} ms",
+                        target.id,
+                        target.kind.name(),
+                        took.as_millis()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    println!(
+                        "{} ({}): not delivered: {}",
+                        target.id,
+                        target.kind.name(),
+                        e.message
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        NotifyAction::List => {
+            use watchfloor::store::Store;
+            let store = watchfloor::store::SqliteStore::open_read_only(data).ok();
+            let end = store.as_ref().and_then(|s| s.outbox_end().ok());
+            for t in &config.notify {
+                let f = &t.filter;
+                let mut what = vec![format!("{} and up", f.min_severity.as_str())];
+                what.push(f.events.join("/"));
+                if !f.countries.is_empty() {
+                    what.push(
+                        f.countries
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    );
+                }
+                if !f.rules.is_empty() {
+                    what.push(format!("rules {}", f.rules.join(" ")));
+                }
+                if let Some(d) = t.digest {
+                    what.push(format!("digest {}", config::units::fmt_duration(d)));
+                }
+                let position = store
+                    .as_ref()
+                    .and_then(|s| {
+                        s.consumer(&watchfloor::outputs::notify::consumer_name(&t.id))
+                            .ok()
+                    })
+                    .flatten();
+                let behind = match (position, end) {
+                    (Some(p), Some(e)) => format!("{} event(s) behind", (e - p).max(0)),
+                    _ => "not started yet".to_string(),
+                };
+                println!(
+                    "{} {:<20} {:<8} {}; {behind}",
+                    if t.enabled { "+" } else { "-" },
+                    t.id,
+                    t.kind.name(),
+                    what.join(", ")
+                );
+            }
+            if config.notify.is_empty() {
+                println!("no [[notify]] targets configured");
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -625,6 +741,36 @@ fn summary(c: &Config) -> String {
             r.kind.name(),
             r.severity.as_str()
         );
+    }
+    if !c.notify.is_empty() {
+        let _ = writeln!(s, "notify: {}", c.notify.len());
+        for t in &c.notify {
+            let f = &t.filter;
+            let mut what = vec![
+                format!("{} and up", f.min_severity.as_str()),
+                f.events.join("/"),
+            ];
+            if !f.countries.is_empty() {
+                what.push(
+                    f.countries
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+            }
+            if let Some(d) = t.digest {
+                what.push(format!("digest {}", config::units::fmt_duration(d)));
+            }
+            let _ = writeln!(
+                s,
+                "  {} {:<22} {:<8} {}",
+                if t.enabled { "+" } else { "-" },
+                t.id,
+                t.kind.name(),
+                what.join(", ")
+            );
+        }
     }
     let codes: Vec<&str> = c.countries.iter().map(|w| w.code.as_str()).collect();
     if codes.is_empty() {

@@ -347,6 +347,7 @@ impl Validator<'_> {
         }
 
         let views = self.views(&raw.views);
+        let notify = self.notify(&raw.notify, &rule_ids);
 
         Config {
             path: self.path.to_path_buf(),
@@ -357,6 +358,7 @@ impl Validator<'_> {
             keys,
             baseline,
             views,
+            notify,
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod error;
 mod load;
+mod notify;
 mod raw;
 mod screen;
 mod toml_errors;
@@ -17,6 +18,7 @@ use serde::Serialize;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use load::{load, load_str};
+pub use notify::{NOTIFY_EVENTS, NotifyConfig, NotifyFilter, NotifyKind};
 pub use screen::{SavedView, ScreenConfig, ScreenCountry, ScreenFeed, ScreenRule, public_url};
 
 use crate::geo::{CodeSystem, CountryCode};
@@ -40,6 +42,8 @@ pub struct Config {
     pub baseline: BaselineSettings,
     /// `[[views]]`: saved list views, chosen on the screen with `v` and a digit.
     pub views: Vec<SavedView>,
+    /// `[[notify]]`: notification targets.
+    pub notify: Vec<NotifyConfig>,
 }
 
 /// `[baseline]`.

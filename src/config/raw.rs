@@ -25,6 +25,33 @@ pub struct RawConfig {
     pub baseline: Option<S<RawBaseline>>,
     #[serde(default)]
     pub views: Vec<S<RawView>>,
+    #[serde(default)]
+    pub notify: Vec<S<RawNotify>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotify {
+    pub id: S<String>,
+    pub kind: S<String>,
+    pub url: Option<S<String>>,
+    pub secret: Option<S<String>>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, S<String>>,
+    pub token: Option<S<String>>,
+    pub room: Option<S<String>>,
+    pub command: Option<S<Vec<S<String>>>>,
+    pub min_severity: Option<S<String>>,
+    #[serde(default)]
+    pub countries: Vec<S<String>>,
+    #[serde(default)]
+    pub rules: Vec<S<String>>,
+    pub events: Option<S<Vec<String>>>,
+    pub digest: Option<S<String>>,
+    pub per_minute: Option<S<i64>>,
+    pub timeout: Option<S<String>>,
+    pub renotify: Option<S<String>>,
+    pub enabled: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

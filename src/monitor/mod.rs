@@ -41,8 +41,23 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 const BATCH_POLLS: usize = 64;
 /// The standard output consumer's name in the outbox.
 pub const STDOUT: &str = "stdout";
-/// Consumers this build knows; any other recorded in the store is retired at start.
-const KNOWN_CONSUMERS: &[&str] = &[STDOUT];
+
+/// The outbox consumers `config` runs: standard output and its notification targets. Any
+/// other recorded in the store is retired, so a removed target holds no events back.
+fn known_consumers(config: &Config) -> Vec<String> {
+    let mut names = vec![STDOUT.to_string()];
+    names.extend(crate::outputs::notify::consumer_names(config));
+    names
+}
+
+fn retire_others(store: &mut SqliteStore, config: &Config) -> Result<(), StoreError> {
+    let known = known_consumers(config);
+    let keep: Vec<&str> = known.iter().map(String::as_str).collect();
+    for gone in store.retire_consumers(&keep)? {
+        info!("consumer {gone:?} is no longer configured; its position is forgotten");
+    }
+    Ok(())
+}
 
 /// Why the monitor could not run.
 #[derive(Debug, thiserror::Error)]
@@ -200,9 +215,7 @@ async fn run_inner(
     // Screens attach with the data directory alone: they read what to show from here.
     store.publish_screen_config(&crate::config::ScreenConfig::from(&*config))?;
     let started = clock.now();
-    for gone in store.retire_consumers(KNOWN_CONSUMERS)? {
-        info!("consumer {gone:?} is no longer configured; its position is forgotten");
-    }
+    retire_others(&mut store, &config)?;
     // Consumers register their positions before anything is pruned, so nothing they have not
     // passed is removed.
     let mut delivery = match sink {
@@ -212,6 +225,7 @@ async fn run_inner(
         ),
         None => None,
     };
+    let mut notifier = start_notifier(&config, data_dir);
     let mut engine = Engine::new(&config)?;
     crate::memory::return_freed();
     restore(&store, &mut engine, &config, started)?;
@@ -290,6 +304,7 @@ async fn run_inner(
                             count_alerts(options.metrics.as_deref(), &by_severity);
                             if wrote {
                                 wake(&delivery);
+                                wake_notifier(&notifier);
                                 hooks.changed();
                             }
                         }
@@ -338,6 +353,15 @@ async fn run_inner(
                                 rules = new.rules.len(),
                                 "config reloaded from {}", new.path.display()
                             );
+                            if notifier.as_ref().is_none_or(|n| !n.same_targets(&new)) {
+                                if let Some(old) = notifier.take() {
+                                    old.finish(crate::outputs::notify::Mode::Now).await;
+                                }
+                                if let Err(e) = retire_others(&mut store, &new) {
+                                    warn!("retiring removed notification targets: {e}");
+                                }
+                                notifier = start_notifier(&new, data_dir);
+                            }
                             config = new;
                             hooks.changed();
                         }
@@ -388,6 +412,7 @@ async fn run_inner(
                     }
                     reported += polls.len();
                     wake(&delivery);
+                    wake_notifier(&notifier);
                     hooks.changed();
                     if all_reported(reported) {
                         break 'run Ok(());
@@ -407,6 +432,23 @@ async fn run_inner(
     };
     feeds.abort_all();
     feeds.reap();
+    if let Some(n) = notifier.take() {
+        let how = if options.once && !interrupted {
+            crate::outputs::notify::Mode::Drain
+        } else {
+            crate::outputs::notify::Mode::Now
+        };
+        for ended in n.finish(how).await {
+            if ended.undelivered > 0 {
+                warn!(
+                    "notify {}: {} event(s) not delivered{}; they stay queued for the next start",
+                    ended.target,
+                    ended.undelivered,
+                    ended.error.map(|e| format!(" ({e})")).unwrap_or_default()
+                );
+            }
+        }
+    }
     if let Some(d) = delivery.take() {
         let how = if options.once && !interrupted {
             Stop::Drain
@@ -509,6 +551,28 @@ async fn stopped(delivery: &mut Option<Delivery>) -> Result<(), Arc<DeliveryErro
     match delivery {
         Some(d) => d.stopped().await,
         None => std::future::pending().await,
+    }
+}
+
+/// Starts the notification targets; a failure to start them is logged, not fatal: alerts
+/// still reach the outbox and standard output, and the targets catch up at the next start.
+fn start_notifier(config: &Config, data_dir: &Path) -> Option<crate::outputs::notify::Notifier> {
+    if config.notify.iter().all(|t| !t.enabled) {
+        return None;
+    }
+    match tokio::task::block_in_place(|| crate::outputs::notify::Notifier::start(config, data_dir))
+    {
+        Ok(n) => Some(n),
+        Err(e) => {
+            warn!("notification targets not started: {e}");
+            None
+        }
+    }
+}
+
+fn wake_notifier(n: &Option<crate::outputs::notify::Notifier>) {
+    if let Some(n) = n {
+        n.wake();
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod delivery;
 pub mod jsonl;
+pub mod notify;
 
 pub use delivery::{Delivery, DeliveryError, Stop};
 pub use jsonl::{JsonLines, LineSink, VecSink};

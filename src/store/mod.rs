@@ -224,6 +224,10 @@ pub trait Store: Send {
     /// Outbox events after `seq`, oldest first, at most `limit`.
     fn outbox_after(&self, seq: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError>;
 
+    /// The highest `seq` the outbox has given out (0 when none): where a new consumer that
+    /// should not see history starts.
+    fn outbox_end(&self) -> Result<i64, StoreError>;
+
     /// A consumer's recorded position, if it has one.
     fn consumer(&self, name: &str) -> Result<Option<i64>, StoreError>;
 

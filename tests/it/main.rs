@@ -19,6 +19,7 @@ mod drill;
 mod examples;
 mod guard;
 mod no_data;
+mod notify;
 mod paging;
 mod pipeline;
 mod primary;

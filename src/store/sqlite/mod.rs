@@ -546,6 +546,17 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    fn outbox_end(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT max(coalesce((SELECT max(seq) FROM outbox), 0),
+                            coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0))",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
     fn consumer(&self, name: &str) -> Result<Option<i64>, StoreError> {
         self.conn
             .query_row("SELECT seq FROM consumers WHERE name = ?1", [name], |r| {

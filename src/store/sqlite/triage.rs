@@ -102,6 +102,24 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 const COLUMNS: &str = "id, at, who, target, key, action, until, note";
 
 impl SqliteStore {
+    /// The triage state of one country or alert.
+    pub fn triage_of(&self, target: TriageTarget, key: &str) -> Result<TriageState, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM triage WHERE target = ?1 AND key = ?2 ORDER BY id"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut state = TriageState::default();
+        let rows = stmt
+            .query_map(rusqlite::params![target.as_str(), key], read_row)
+            .map_err(|e| self.err(e))?;
+        for (_, t) in rows.filter_map(Result::ok).filter_map(to_triage) {
+            state.apply(&t);
+        }
+        Ok(state)
+    }
+
     /// Every triage row, oldest first, folded into states per (target, key).
     pub fn triage_states(
         &self,
