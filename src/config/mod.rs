@@ -18,7 +18,7 @@ use serde::Serialize;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use load::{load, load_str};
-pub use notify::{NOTIFY_EVENTS, NotifyConfig, NotifyFilter, NotifyKind};
+pub use notify::{NOTIFY_EVENTS, NotifyConfig, NotifyFilter, NotifyKind, SmtpServer, SmtpTls};
 pub use screen::{SavedView, ScreenConfig, ScreenCountry, ScreenFeed, ScreenRule, public_url};
 
 use crate::geo::{CodeSystem, CountryCode};

@@ -87,6 +87,17 @@ pub enum NotifyKind {
         /// An access token, for protected topics.
         token: Option<String>,
     },
+    /// Mail through an SMTP server.
+    Email {
+        /// The server.
+        smtp: SmtpServer,
+        /// The sender, `Name <address>` or an address.
+        from: String,
+        /// The recipients.
+        to: Vec<String>,
+        /// Sign-in, if the server wants one: (user, password).
+        login: Option<(String, String)>,
+    },
     /// A program run with the event as JSON on stdin (never through a shell).
     Command {
         /// The program and its arguments.
@@ -104,9 +115,32 @@ impl NotifyKind {
             Self::Teams { .. } => "teams",
             Self::Matrix { .. } => "matrix",
             Self::Ntfy { .. } => "ntfy",
+            Self::Email { .. } => "email",
             Self::Command { .. } => "command",
         }
     }
+}
+
+/// An SMTP server and how to secure the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpServer {
+    /// Host name (also the name its certificate must carry).
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// How the connection is secured.
+    pub tls: SmtpTls,
+}
+
+/// How an SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// `smtp://`: plain connection upgraded with STARTTLS, which must succeed (port 587).
+    StartTls,
+    /// `smtps://`: TLS from the first byte (port 465).
+    Implicit,
+    /// `smtp+plain://`: no encryption, for a relay on the same machine (port 25).
+    None,
 }
 
 /// Event kinds a target can receive.
@@ -136,7 +170,7 @@ impl Default for NotifyFilter {
     }
 }
 
-const KINDS: &str = "webhook, slack, discord, teams, matrix, ntfy or command";
+const KINDS: &str = "webhook, slack, discord, teams, matrix, ntfy, email or command";
 
 impl Validator<'_> {
     pub(super) fn notify(
@@ -437,12 +471,80 @@ impl Validator<'_> {
                 Some(NotifyKind::Command { argv })
             }
             "email" => {
-                self.err(
-                    &r.kind,
-                    &key("kind"),
-                    "email is not available in this version; use a command target that calls your mail tool (sendmail -t), or a webhook",
+                let ok = needs(self, &r.url, "url") & needs(self, &r.from, "from");
+                if r.to.is_empty() {
+                    self.err(
+                        n,
+                        &key("to"),
+                        "an email target needs to = [\"desk@example.org\"]",
+                    );
+                }
+                only(
+                    self,
+                    &[
+                        ("secret", r.secret.is_some()),
+                        ("headers", !r.headers.is_empty()),
+                        ("token", r.token.is_some()),
+                        ("room", r.room.is_some()),
+                        ("command", r.command.is_some()),
+                    ],
                 );
-                None
+                if !ok || r.to.is_empty() {
+                    return None;
+                }
+                let raw_url = r.url.as_ref()?;
+                let text = self.interpolate(raw_url, &key("url"), secrets);
+                let smtp = match smtp_server(&text) {
+                    Ok(s) => s,
+                    Err(m) => {
+                        if !text.contains("${") {
+                            self.err(raw_url, &key("url"), m);
+                        }
+                        return None;
+                    }
+                };
+                let mut mailbox = |this: &mut Self, v: &S<String>, name: &str| {
+                    let text = this.interpolate(v, &key(name), secrets);
+                    match text.parse::<lettre::message::Mailbox>() {
+                        Ok(_) => Some(text),
+                        Err(e) => {
+                            this.err(
+                                v,
+                                &key(name),
+                                format!("{text:?} is not an email address ({e})"),
+                            );
+                            None
+                        }
+                    }
+                };
+                let from = r.from.as_ref().and_then(|v| mailbox(self, v, "from"));
+                let to: Vec<String> = r.to.iter().filter_map(|v| mailbox(self, v, "to")).collect();
+                let login = match (&r.username, &r.password) {
+                    (Some(u), Some(p)) => {
+                        let user = self.interpolate(u, &key("username"), secrets);
+                        let pass = secret(self, &Some(p.clone()), "password", secrets)?;
+                        Some((user, pass))
+                    }
+                    (None, None) => None,
+                    _ => {
+                        self.err(n, &key("username"), "username and password go together");
+                        None
+                    }
+                };
+                if login.is_some() && smtp.tls == SmtpTls::None {
+                    self.err(
+                        raw_url,
+                        &key("url"),
+                        "a password is never sent unencrypted; use smtp:// (STARTTLS) or smtps://",
+                    );
+                    return None;
+                }
+                Some(NotifyKind::Email {
+                    smtp,
+                    from: from?,
+                    to,
+                    login,
+                })
             }
             other => {
                 self.err(
@@ -512,4 +614,32 @@ impl Validator<'_> {
         }
         filter
     }
+}
+
+/// Reads `smtp://host[:port]`, `smtps://host[:port]` or `smtp+plain://host[:port]`.
+fn smtp_server(text: &str) -> Result<SmtpServer, String> {
+    let u = url::Url::parse(text).map_err(|e| format!("invalid URL: {e}"))?;
+    let (tls, default_port) = match u.scheme() {
+        "smtp" => (SmtpTls::StartTls, 587),
+        "smtps" => (SmtpTls::Implicit, 465),
+        "smtp+plain" => (SmtpTls::None, 25),
+        other => {
+            return Err(format!(
+                "scheme {other:?} is not an SMTP server; use smtp:// (STARTTLS), smtps:// (TLS) or smtp+plain:// (a relay on this machine)"
+            ));
+        }
+    };
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err("put the sign-in in username and password, not in the URL".into());
+    }
+    let host = u
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or("name the server, such as \"smtp://mail.example.org\"")?
+        .to_string();
+    Ok(SmtpServer {
+        host,
+        port: u.port().unwrap_or(default_port),
+        tls,
+    })
 }

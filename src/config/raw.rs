@@ -41,6 +41,11 @@ pub struct RawNotify {
     pub token: Option<S<String>>,
     pub room: Option<S<String>>,
     pub command: Option<S<Vec<S<String>>>>,
+    pub from: Option<S<String>>,
+    #[serde(default)]
+    pub to: Vec<S<String>>,
+    pub username: Option<S<String>>,
+    pub password: Option<S<String>>,
     pub min_severity: Option<S<String>>,
     #[serde(default)]
     pub countries: Vec<S<String>>,

@@ -20,6 +20,7 @@ mod examples;
 mod guard;
 mod no_data;
 mod notify;
+mod notify_email;
 mod paging;
 mod pipeline;
 mod primary;

@@ -12,7 +12,7 @@ use watchfloor::feed::fetch::{Fetcher, Validators};
 const RSS: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>Private network item</title><guid>p1</guid></item></channel></rss>"#;
 
 /// A CA, and a certificate for localhost it signed: (CA PEM, server cert DER, server key DER).
-fn private_ca() -> (String, Vec<u8>, Vec<u8>) {
+pub(crate) fn private_ca() -> (String, Vec<u8>, Vec<u8>) {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();

@@ -54,7 +54,7 @@ impl Notifier {
     pub fn start(config: &Config, dir: &Path) -> Result<Self, StoreError> {
         let (mode, ctl) = watch::channel(Mode::Run);
         let wake = Arc::new(Notify::new());
-        let client = send::client(&config.settings).map_err(|e| StoreError::Directory {
+        let clients = send::clients(&config.settings).map_err(|e| StoreError::Directory {
             path: dir.to_path_buf(),
             message: format!("notification HTTP client: {e}"),
         })?;
@@ -76,7 +76,7 @@ impl Notifier {
             let w = worker::Worker {
                 target: Arc::new(target.clone()),
                 store,
-                client: client.clone(),
+                clients: clients.clone(),
                 consumer,
                 read_upto,
                 ctl: ctl.clone(),
@@ -147,13 +147,13 @@ impl Notifier {
 
 /// Sends a test message through one target; how long it took.
 pub async fn send_test(config: &Config, target: &NotifyConfig) -> Result<Duration, SendError> {
-    let client = send::client(&config.settings).map_err(|e| SendError {
+    let clients = send::clients(&config.settings).map_err(|e| SendError {
         message: format!("building the HTTP client: {e}"),
         retry_after: None,
     })?;
     let started = Instant::now();
     let out = shape(&target.kind, &Message::test(&target.id));
-    send::send(&client, &out, target.timeout)
+    send::send(&clients, &out, target.timeout)
         .await
         .map_err(|mut e| {
             e.message = crate::feed::fetch::redact(&e.message, &target.secrets);

@@ -27,10 +27,23 @@ impl SendError {
     }
 }
 
-/// The HTTP client notifications go out through: the settings' user agent, proxies and
-/// certificate authorities; no redirects (a webhook that moved should be reconfigured, not
-/// followed with its payload).
-pub fn client(settings: &crate::config::Settings) -> Result<reqwest::Client, reqwest::Error> {
+/// What notifications go out through: one HTTP client (the settings' user agent, proxies and
+/// certificate authorities; no redirects: a webhook that moved should be reconfigured, not
+/// followed with its payload), and the extra certificate authorities for SMTP.
+#[derive(Clone)]
+pub struct Clients {
+    http: reqwest::Client,
+    ca_pem: Option<std::sync::Arc<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for Clients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clients")
+    }
+}
+
+/// Builds the [`Clients`] from the settings.
+pub fn clients(settings: &crate::config::Settings) -> Result<Clients, reqwest::Error> {
     let mut b = reqwest::Client::builder()
         .user_agent(settings.user_agent.clone())
         .connect_timeout(settings.connect_timeout)
@@ -38,22 +51,30 @@ pub fn client(settings: &crate::config::Settings) -> Result<reqwest::Client, req
     if let Some(pem) = &settings.ca_pem {
         b = b.tls_certs_merge(reqwest::Certificate::from_pem_bundle(pem)?);
     }
-    b.build()
+    Ok(Clients {
+        http: b.build()?,
+        ca_pem: settings.ca_pem.clone().map(std::sync::Arc::new),
+    })
 }
 
 /// Makes one attempt within `timeout`.
-pub async fn send(
-    client: &reqwest::Client,
-    out: &Outgoing,
-    timeout: Duration,
-) -> Result<(), SendError> {
+pub async fn send(clients: &Clients, out: &Outgoing, timeout: Duration) -> Result<(), SendError> {
     match out {
         Outgoing::Http {
             put,
             url,
             headers,
             body,
-        } => http(client, *put, url, headers, body, timeout).await,
+        } => http(&clients.http, *put, url, headers, body, timeout).await,
+        Outgoing::Email { .. } => {
+            match tokio::time::timeout(timeout, email(clients, out, timeout)).await {
+                Ok(r) => r,
+                Err(_) => Err(SendError::new(format!(
+                    "the mail server did not finish within {}",
+                    crate::config::units::fmt_duration(timeout)
+                ))),
+            }
+        }
         Outgoing::Command { argv, stdin } => command(argv, stdin, timeout).await,
     }
 }
@@ -145,6 +166,75 @@ fn describe(e: &reqwest::Error) -> String {
         Some(c) => format!("{what}: {}", text::clean(&c, 160)),
         None => what.to_string(),
     }
+}
+
+async fn email(clients: &Clients, out: &Outgoing, timeout: Duration) -> Result<(), SendError> {
+    use lettre::transport::smtp::authentication::Credentials;
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Mail, Tokio1Executor};
+
+    let Outgoing::Email {
+        smtp,
+        login,
+        from,
+        to,
+        subject,
+        body,
+        key,
+    } = out
+    else {
+        return Err(SendError::new("not a mail"));
+    };
+    let bad = |e: &dyn std::fmt::Display| SendError::new(text::clean(&e.to_string(), 200));
+    let from_box: lettre::message::Mailbox = from.parse().map_err(|e| bad(&e))?;
+    let domain = from_box.email.domain().to_string();
+    let mut mail = Mail::builder()
+        .from(from_box)
+        .subject(subject.clone())
+        .message_id(Some(format!("<watchfloor-{key}@{domain}>")));
+    for t in to {
+        mail = mail.to(t.parse().map_err(|e| bad(&e))?);
+    }
+    let mail = mail
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(body.clone())
+        .map_err(|e| bad(&e))?;
+    let tls = || -> Result<TlsParameters, SendError> {
+        let mut b = TlsParameters::builder(smtp.host.clone());
+        if let Some(pem) = &clients.ca_pem {
+            b = b.add_root_certificate(Certificate::from_pem(pem).map_err(|e| bad(&e))?);
+        }
+        b.build().map_err(|e| bad(&e))
+    };
+    let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.clone())
+        .port(smtp.port)
+        .timeout(Some(timeout))
+        .tls(match smtp.tls {
+            crate::config::SmtpTls::StartTls => Tls::Required(tls()?),
+            crate::config::SmtpTls::Implicit => Tls::Wrapper(tls()?),
+            crate::config::SmtpTls::None => Tls::None,
+        });
+    if let Some((user, pass)) = login {
+        transport = transport.credentials(Credentials::new(user.clone(), pass.clone()));
+    }
+    transport.build().send(mail).await.map(drop).map_err(|e| {
+        // The server's own reply says most ("550 mailbox unavailable").
+        let mut message = if e.is_permanent() {
+            "refused by the mail server".to_string()
+        } else if e.is_transient() {
+            "the mail server asked to try later".to_string()
+        } else {
+            "mail not sent".to_string()
+        };
+        let mut detail = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            detail = s.to_string();
+            source = s.source();
+        }
+        message.push_str(&format!(": {}", text::clean(&detail, 200)));
+        SendError::new(message)
+    })
 }
 
 async fn command(argv: &[String], stdin: &[u8], timeout: Duration) -> Result<(), SendError> {

@@ -23,6 +23,23 @@ pub enum Outgoing {
         /// The body.
         body: Vec<u8>,
     },
+    /// A mail.
+    Email {
+        /// The server.
+        smtp: crate::config::SmtpServer,
+        /// Sign-in, if any.
+        login: Option<(String, String)>,
+        /// Sender.
+        from: String,
+        /// Recipients.
+        to: Vec<String>,
+        /// Subject line.
+        subject: String,
+        /// Plain-text body.
+        body: String,
+        /// A stable Message-ID local part, so a repeat is recognisable as the same mail.
+        key: String,
+    },
     /// A program, with what to write on its stdin.
     Command {
         /// Program and arguments.
@@ -286,6 +303,28 @@ pub fn shape(kind: &NotifyKind, m: &Message) -> Outgoing {
                 url: format!("{root}/"),
                 headers,
                 body: json_body(&v),
+            }
+        }
+        NotifyKind::Email {
+            smtp,
+            from,
+            to,
+            login,
+        } => {
+            let mut body = m.plain();
+            body.push_str("\n\n-- \nSent by watchfloor. Events carried:\n");
+            for q in &m.events {
+                body.push_str(&q.line());
+                body.push('\n');
+            }
+            Outgoing::Email {
+                smtp: smtp.clone(),
+                login: login.clone(),
+                from: from.clone(),
+                to: to.clone(),
+                subject: cap(&m.title, 200),
+                body,
+                key: m.key.clone(),
             }
         }
         NotifyKind::Command { argv } => {

@@ -64,7 +64,7 @@ struct Reminder {
 pub(super) struct Worker {
     pub target: Arc<NotifyConfig>,
     pub store: SqliteStore,
-    pub client: reqwest::Client,
+    pub clients: super::send::Clients,
     pub consumer: String,
     pub read_upto: i64,
     pub ctl: watch::Receiver<Mode>,
@@ -231,7 +231,7 @@ impl Worker {
             let age =
                 crate::config::units::fmt_duration(Duration::from_secs(age.as_secs() / 60 * 60));
             let msg = Message::reminder(r.queued.clone(), &age);
-            if attempt(&self.target, &self.client, &msg).await.is_ok() {
+            if attempt(&self.target, &self.clients, &msg).await.is_ok() {
                 if let Some(r) = st.reminders.get_mut(&id) {
                     r.last = Instant::now();
                 }
@@ -331,7 +331,7 @@ impl Worker {
             } else {
                 Message::single(batch.remove(0))
             };
-            match attempt(&self.target, &self.client, &msg).await {
+            match attempt(&self.target, &self.clients, &msg).await {
                 Ok(()) => {
                     st.sent.push_back(Instant::now());
                     if self.target.renotify.is_some() {
@@ -428,11 +428,11 @@ impl Worker {
 /// One delivery attempt of `msg` to `target`.
 async fn attempt(
     target: &NotifyConfig,
-    client: &reqwest::Client,
+    clients: &super::send::Clients,
     msg: &Message,
 ) -> Result<(), SendError> {
     let out = shape(&target.kind, msg);
-    send(client, &out, target.timeout).await.map_err(|mut e| {
+    send(clients, &out, target.timeout).await.map_err(|mut e| {
         e.message = redact(&e.message, &target.secrets);
         e
     })
