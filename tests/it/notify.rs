@@ -719,3 +719,123 @@ kind = "pager"
         assert!(err.contains(want), "missing {want:?} in:\n{err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kills_of_collector_and_receiver_lose_no_message() {
+    let kills: usize = support::run_knob("WATCHFLOOR_NOTIFY_KILLS", 2, 6);
+    let feeds = support::start().await;
+    let mut receiver = Receiver::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let extra = format!(
+        "[[notify]]\nid = \"hook\"\nkind = \"webhook\"\nurl = \"{}\"\nevents = [\"alert\"]\ntimeout = \"2s\"\n",
+        receiver.url("/hook")
+    );
+    let cfg = support::write_config(
+        dir.path(),
+        &support::generator_config(&feeds, "notify-kill", 1, "2s", &extra),
+    );
+    let data = dir.path().join("data");
+    let printed = Arc::new(Mutex::new(Vec::<String>::new()));
+    let collect = |child: &mut std::process::Child| {
+        let stdout = child.stdout.take().unwrap();
+        let printed = printed.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Ok(v) = serde_json::from_str::<Value>(&line)
+                    && v["type"] == "alert"
+                {
+                    printed
+                        .lock()
+                        .unwrap()
+                        .push(v["id"].as_str().unwrap_or_default().to_string());
+                }
+            }
+        })
+    };
+    for k in 0..kills {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+            .args(["headless", "--config"])
+            .arg(&cfg)
+            .arg("--data")
+            .arg(&data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let reader = collect(&mut child);
+        let wait = Duration::from_millis(3000 + rand::random::<u64>() % 3000);
+        if k % 2 == 0 {
+            // The receiver goes away for a while in the middle of the run.
+            tokio::time::sleep(wait / 2).await;
+            receiver.stop();
+            tokio::time::sleep(Duration::from_millis(1200)).await;
+            receiver.restart().await;
+            tokio::time::sleep(wait / 2).await;
+        } else {
+            tokio::time::sleep(wait).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = reader.join();
+    }
+    // A last round delivers whatever the kills left in the outbox.
+    let (c, d) = (cfg.clone(), data.clone());
+    let last = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+            .args(["headless", "--once", "--config"])
+            .arg(&c)
+            .arg("--data")
+            .arg(&d)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        last.status.success(),
+        "{}",
+        String::from_utf8_lossy(&last.stderr)
+    );
+    for line in String::from_utf8_lossy(&last.stdout).lines() {
+        if let Ok(v) = serde_json::from_str::<Value>(line)
+            && v["type"] == "alert"
+        {
+            printed
+                .lock()
+                .unwrap()
+                .push(v["id"].as_str().unwrap().to_string());
+        }
+    }
+    let mut want: Vec<String> = printed.lock().unwrap().clone();
+    want.sort();
+    want.dedup();
+    let seen = receiver.seen();
+    let mut got = delivered_ids(&seen);
+    got.dedup();
+    assert!(want.len() >= 50 * kills, "{} alerts", want.len());
+    assert_eq!(got, want, "every alert delivered");
+    // A message repeats what an earlier one carried only if it was in flight when the
+    // collector was killed or the receiver went away.
+    let mut delivered = std::collections::HashSet::new();
+    let mut repeated = 0;
+    for s in &seen {
+        let ids = delivered_ids(std::slice::from_ref(s));
+        if ids.iter().any(|id| delivered.contains(id)) {
+            repeated += 1;
+        }
+        delivered.extend(ids);
+    }
+    let outages = kills + kills.div_ceil(2);
+    println!(
+        "notify kills: {kills} collector kills, {} receiver outages, {} alerts in {} messages, {repeated} repeated",
+        kills.div_ceil(2),
+        want.len(),
+        seen.len()
+    );
+    assert!(
+        repeated <= outages,
+        "{repeated} messages repeated after {outages} kills and outages"
+    );
+}
