@@ -5,6 +5,7 @@
 //! [`store`] keeps state across restarts.
 
 pub mod baseline;
+pub mod brief;
 pub mod config;
 pub mod demo;
 pub mod event;

@@ -65,6 +65,22 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Write the end-of-shift brief from the data directory: status changes, top stories,
+    /// new alerts, desk notes and feed trouble per country, with structural risk.
+    Brief {
+        /// The period: from this long ago until now.
+        #[arg(long, default_value = "24h", value_name = "DURATION")]
+        since: String,
+        /// md (default), html, csv (one row per alert) or json.
+        #[arg(long, value_enum, default_value = "md")]
+        format: watchfloor::brief::Format,
+        /// Write it here instead of stdout (replaced whole, never half written).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also send it through this [[notify]] target (retried three times).
+        #[arg(long, value_name = "ID")]
+        notify: Option<String>,
+    },
     /// Notification targets (`[[notify]]` in the config).
     Notify {
         #[command(subcommand)]
@@ -276,6 +292,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             baseline(action, &data)
         }
+        Some(Command::Brief {
+            since,
+            format,
+            out,
+            notify,
+        }) => {
+            init_logging();
+            let (_, config) = match find_and_load(cli.config.as_deref()) {
+                Ok(found) => found,
+                Err(code) => return Ok(code),
+            };
+            let data = data_dir(cli.data.as_deref(), &config)?;
+            brief(
+                &config,
+                &data,
+                &since,
+                format,
+                out.as_deref(),
+                notify.as_deref(),
+            )
+        }
         Some(Command::Notify { action }) => {
             init_logging();
             let (_, config) = match find_and_load(cli.config.as_deref()) {
@@ -417,6 +454,119 @@ fn find_and_load(flag: Option<&Path>) -> Result<(PathBuf, Config), ExitCode> {
             Err(ExitCode::from(EXIT_CONFIG))
         }
     }
+}
+
+fn brief(
+    config: &config::Config,
+    data: &Path,
+    since: &str,
+    format: watchfloor::brief::Format,
+    out: Option<&Path>,
+    notify: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let period = match config::units::parse_duration(since) {
+        Ok(d)
+            if d > std::time::Duration::ZERO
+                && d <= std::time::Duration::from_secs(366 * 86_400) =>
+        {
+            d
+        }
+        Ok(_) => {
+            eprintln!("watchfloor: --since {since:?}: give a period from 1s to 366d");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+        Err(e) => {
+            eprintln!("watchfloor: --since {since:?}: {e}");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    let target = match notify {
+        None => None,
+        Some(id) => match config.notify.iter().find(|t| t.id == id) {
+            Some(t) => Some(t),
+            None => {
+                let known: Vec<&str> = config.notify.iter().map(|t| t.id.as_str()).collect();
+                eprintln!(
+                    "watchfloor: no notify target {id:?}; configured: {}",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+                return Ok(ExitCode::from(EXIT_CONFIG));
+            }
+        },
+    };
+    let store = watchfloor::store::SqliteStore::open_read_only(data)
+        .with_context(|| format!("reading {}", data.display()))?;
+    let until = chrono::Utc::now();
+    let since = watchfloor::time::before(until, period);
+    let screen = config::ScreenConfig::from(config);
+    let b = watchfloor::brief::gather(&store, &screen, since, until)?;
+    let text = watchfloor::brief::render(&b, format);
+    match out {
+        Some(path) => {
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, &text).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(e.into());
+            }
+        }
+    }
+    let Some(target) = target else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    // The brief goes out as Markdown whatever was written to the file; a webhook also gets
+    // the whole model as JSON.
+    let md = watchfloor::brief::render(&b, watchfloor::brief::Format::Md);
+    let json = serde_json::to_value(&b).unwrap_or_default();
+    let key = format!("brief-{}", until.timestamp());
+    let message = watchfloor::outputs::notify::Message::document(
+        &watchfloor::brief::title(&b),
+        &md,
+        serde_json::json!({ "brief": json }),
+        &key,
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let mut last = String::new();
+    for attempt in 0..3u32 {
+        if attempt > 0 {
+            std::thread::sleep(std::time::Duration::from_secs(2u64.pow(attempt)));
+        }
+        match rt.block_on(watchfloor::outputs::notify::send_message(
+            config, target, &message,
+        )) {
+            Ok(took) => {
+                eprintln!(
+                    "brief sent through {} ({}) in {} ms",
+                    target.id,
+                    target.kind.name(),
+                    took.as_millis()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(e) => last = e.message,
+        }
+    }
+    eprintln!(
+        "watchfloor: brief not sent through {} ({}): {last}",
+        target.id,
+        target.kind.name()
+    );
+    Ok(ExitCode::FAILURE)
 }
 
 fn notify(action: NotifyAction, config: &config::Config, data: &Path) -> anyhow::Result<ExitCode> {

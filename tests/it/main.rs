@@ -12,6 +12,7 @@ mod attach;
 mod auth;
 mod backup;
 mod baseline;
+mod brief;
 mod cli;
 mod delivery;
 mod disk_full;

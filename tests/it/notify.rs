@@ -839,3 +839,67 @@ async fn kills_of_collector_and_receiver_lose_no_message() {
         "{repeated} messages repeated after {outages} kills and outages"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_brief_is_written_and_sent_through_a_target() {
+    let feeds = support::start().await;
+    let receiver = Receiver::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A target that wants no events, so only the brief reaches it.
+    let cfg = support::write_config(
+        dir.path(),
+        &webhook_config(&feeds, &receiver.url("/hook"), "countries = [\"AQ\"]"),
+    );
+    let data = dir.path().join("data");
+    let (c, d) = (cfg.clone(), data.clone());
+    let (events, stderr, ok) = tokio::task::spawn_blocking(move || run_once(&c, &d))
+        .await
+        .unwrap();
+    assert!(ok, "{stderr}");
+    let html = dir.path().join("brief.html");
+    let (c, d, h) = (cfg.clone(), data.clone(), html.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+            .args(["brief", "--since", "24h", "--format", "html", "--out"])
+            .arg(&h)
+            .arg("--notify")
+            .arg("hook")
+            .arg("--config")
+            .arg(&c)
+            .arg("--data")
+            .arg(&d)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("brief sent through hook (webhook)"),
+        "{stderr}"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    let alerts = events.iter().filter(|e| e["type"] == "alert").count();
+    assert!(alerts > 0);
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 1, "only the brief");
+    let body: Value = serde_json::from_str(&seen[0].body).unwrap();
+    assert_eq!(body["type"], "brief");
+    assert!(
+        body["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Watch floor brief")
+    );
+    assert!(body["text"].as_str().unwrap().contains("## "));
+    let total: u64 = ["critical", "high", "medium", "low", "info"]
+        .iter()
+        .map(|s| body["brief"]["alerts"][s].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        total as usize, alerts,
+        "the brief counts every alert of the run"
+    );
+}

@@ -39,6 +39,8 @@ pub struct Message {
     pub events: Vec<Queued>,
     /// A stable key for this message (idempotent sends, such as Matrix transaction ids).
     pub key: String,
+    /// What a webhook posts when the message carries no events: its `type` and fields.
+    pub payload: Option<(&'static str, serde_json::Value)>,
 }
 
 fn severity_word(s: Severity) -> String {
@@ -146,6 +148,7 @@ impl Message {
             severity,
             events: vec![q],
             key,
+            payload: None,
         }
     }
 
@@ -208,6 +211,7 @@ impl Message {
             severity,
             events,
             key,
+            payload: None,
         }
     }
 
@@ -230,6 +234,21 @@ impl Message {
             severity: Some(Severity::Info),
             events: Vec::new(),
             key: format!("test-{}", chrono::Utc::now().timestamp_millis()),
+            payload: Some(("test", serde_json::json!({}))),
+        }
+    }
+
+    /// A whole document (the brief): its title, its text line by line, and for webhooks the
+    /// document as JSON.
+    pub fn document(title: &str, text: &str, json: serde_json::Value, key: &str) -> Self {
+        Self {
+            title: title.to_string(),
+            lines: text.lines().map(str::to_string).collect(),
+            link: None,
+            severity: None,
+            events: Vec::new(),
+            key: key.to_string(),
+            payload: Some(("brief", json)),
         }
     }
 

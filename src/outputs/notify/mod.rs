@@ -147,12 +147,21 @@ impl Notifier {
 
 /// Sends a test message through one target; how long it took.
 pub async fn send_test(config: &Config, target: &NotifyConfig) -> Result<Duration, SendError> {
+    send_message(config, target, &Message::test(&target.id)).await
+}
+
+/// Sends one message through one target, once (the caller retries); how long it took.
+pub async fn send_message(
+    config: &Config,
+    target: &NotifyConfig,
+    message: &Message,
+) -> Result<Duration, SendError> {
     let clients = send::clients(&config.settings).map_err(|e| SendError {
         message: format!("building the HTTP client: {e}"),
         retry_after: None,
     })?;
     let started = Instant::now();
-    let out = shape(&target.kind, &Message::test(&target.id));
+    let out = shape(&target.kind, message);
     send::send(&clients, &out, target.timeout)
         .await
         .map_err(|mut e| {

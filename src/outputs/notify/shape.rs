@@ -107,6 +107,19 @@ fn link_ok(link: &Option<String>) -> Option<&str> {
 pub fn webhook_body(m: &Message) -> Vec<u8> {
     match m.events.as_slice() {
         [one] => one.line().into_bytes(),
+        [] => {
+            let (kind, fields) = m.payload.clone().unwrap_or(("test", serde_json::json!({})));
+            let mut v = json!({
+                "v": crate::event::SCHEMA_VERSION,
+                "type": kind,
+                "title": m.title,
+                "text": m.lines.join("\n"),
+            });
+            if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), fields) {
+                obj.extend(more);
+            }
+            json_body(&v)
+        }
         events => {
             let listed: Vec<Value> = events
                 .iter()
@@ -114,7 +127,7 @@ pub fn webhook_body(m: &Message) -> Vec<u8> {
                 .collect();
             json_body(&json!({
                 "v": crate::event::SCHEMA_VERSION,
-                "type": if events.is_empty() { "test" } else { "digest" },
+                "type": "digest",
                 "title": m.title,
                 "count": listed.len(),
                 "events": listed,

@@ -5,6 +5,7 @@
 
 mod alerts;
 pub mod drill;
+mod period;
 pub mod schema;
 pub mod snapshot;
 pub mod triage;

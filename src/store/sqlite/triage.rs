@@ -102,6 +102,28 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 const COLUMNS: &str = "id, at, who, target, key, action, until, note";
 
 impl SqliteStore {
+    /// Triage rows with `at` in `(since, until]` (seconds), oldest first.
+    pub(super) fn triage_rows_between(
+        &self,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<Triage>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM triage WHERE at > ?1 AND at <= ?2 ORDER BY at, id"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([since, until], read_row)
+            .map_err(|e| self.err(e))?;
+        Ok(rows
+            .filter_map(Result::ok)
+            .filter_map(to_triage)
+            .map(|(_, t)| t)
+            .collect())
+    }
+
     /// The triage state of one country or alert.
     pub fn triage_of(&self, target: TriageTarget, key: &str) -> Result<TriageState, StoreError> {
         let mut stmt = self
