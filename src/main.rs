@@ -44,6 +44,36 @@ enum Command {
         /// (for example 127.0.0.1:9464; port 0 picks one, printed on stderr).
         #[arg(long, value_name = "ADDR")]
         metrics: Option<std::net::SocketAddr>,
+        /// Serve the alerts as an Atom feed on http://ADDR/alerts.atom (with ETag and 304) and
+        /// each alert as CAP 1.2 on /alerts/ID.xml (for example 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        serve: Option<std::net::SocketAddr>,
+    },
+    /// Write stored alerts as OASIS CAP 1.2 documents (one file per alert in --out DIR) or as
+    /// an Atom feed.
+    Export {
+        /// cap or atom.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Alerts raised in this last period.
+        #[arg(long, default_value = "7d", value_name = "DURATION")]
+        since: String,
+        /// Only alerts at least this severe (info, low, medium, high, critical).
+        #[arg(long, value_name = "SEVERITY")]
+        min_severity: Option<String>,
+        /// Only alerts about this country (repeat for more).
+        #[arg(long = "country", value_name = "CODE")]
+        countries: Vec<String>,
+        /// Only alerts of this rule (repeat for more).
+        #[arg(long = "rule", value_name = "ID")]
+        rules: Vec<String>,
+        /// cap: the directory to write ID.xml files into (required unless --id); atom: the
+        /// file to write instead of stdout.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// cap: print this one alert's document (its latest state) on stdout.
+        #[arg(long, value_name = "ALERT")]
+        id: Option<String>,
     },
     /// Load and validate the config, print a summary; exit 2 if it has errors.
     Check,
@@ -112,6 +142,14 @@ enum Command {
         #[arg(long, default_value_t = 1.0, value_name = "N")]
         speed: f64,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    /// OASIS Common Alerting Protocol 1.2.
+    Cap,
+    /// An Atom feed.
+    Atom,
 }
 
 #[derive(Debug, Subcommand)]
@@ -345,10 +383,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Some(Command::Export {
+            format,
+            since,
+            min_severity,
+            countries,
+            rules,
+            out,
+            id,
+        }) => {
+            init_logging();
+            let (_, config) = match find_and_load(cli.config.as_deref()) {
+                Ok(found) => found,
+                Err(code) => return Ok(code),
+            };
+            let data = data_dir(cli.data.as_deref(), &config)?;
+            export(
+                &config,
+                &data,
+                ExportArgs {
+                    format,
+                    since,
+                    min_severity,
+                    countries,
+                    rules,
+                    out,
+                    id,
+                },
+            )
+        }
         Some(Command::Headless {
             once,
             archive,
             metrics,
+            serve,
         }) => {
             init_logging();
             let (path, config) = match find_and_load(cli.config.as_deref()) {
@@ -377,7 +445,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 metrics: metrics.map(|_| Arc::default()),
                 ..Options::default()
             };
-            run_headless(config, &data, options, metrics, (!once).then_some(path))?;
+            run_headless(
+                config,
+                &data,
+                options,
+                Servers { metrics, serve },
+                (!once).then_some(path),
+            )?;
             if let Some(w) = archived {
                 w.wait();
             }
@@ -454,6 +528,114 @@ fn find_and_load(flag: Option<&Path>) -> Result<(PathBuf, Config), ExitCode> {
             Err(ExitCode::from(EXIT_CONFIG))
         }
     }
+}
+
+struct ExportArgs {
+    format: ExportFormat,
+    since: String,
+    min_severity: Option<String>,
+    countries: Vec<String>,
+    rules: Vec<String>,
+    out: Option<PathBuf>,
+    id: Option<String>,
+}
+
+fn export(config: &config::Config, data: &Path, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    use watchfloor::outputs::export::{self, Selection};
+    let usage = |m: String| {
+        eprintln!("watchfloor: {m}");
+        Ok(ExitCode::from(EXIT_CONFIG))
+    };
+    let period = match config::units::parse_duration(&args.since) {
+        Ok(d) if d <= std::time::Duration::from_secs(366 * 86_400) => d,
+        Ok(_) => return usage(format!("--since {:?}: at most 366d", args.since)),
+        Err(e) => return usage(format!("--since {:?}: {e}", args.since)),
+    };
+    let mut sel = Selection::default();
+    if let Some(s) = &args.min_severity {
+        match config::Severity::parse(s) {
+            Some(v) => sel.min_severity = Some(v),
+            None => {
+                return usage(format!(
+                    "--min-severity {s:?}: use info, low, medium, high or critical"
+                ));
+            }
+        }
+    }
+    for c in &args.countries {
+        match watchfloor::geo::lookup(c) {
+            Some(code) => sel.countries.push(code),
+            None => return usage(format!("--country {c:?} is not a country code or name")),
+        }
+    }
+    sel.rules = args.rules.clone();
+    let store = watchfloor::store::SqliteStore::open_read_only(data)
+        .with_context(|| format!("reading {}", data.display()))?;
+    let cap = export::CapContext::from_config(config);
+    let write_whole = |path: &Path, text: &str| -> anyhow::Result<()> {
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    };
+    if let Some(id) = &args.id {
+        let Some(alert) = store.alert_by_id(id)? else {
+            eprintln!("watchfloor: no alert {id:?} in {}", data.display());
+            return Ok(ExitCode::FAILURE);
+        };
+        let revised = store.revised_at(&[id.as_str()])?.get(id).copied();
+        let docs = export::cap_documents(&alert, revised, &cap);
+        if let Some((_, xml)) = docs.last() {
+            print!("{xml}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let now = chrono::Utc::now();
+    let alerts: Vec<_> = store
+        .alerts_between(watchfloor::time::before(now, period), now)?
+        .into_iter()
+        .filter(|a| sel.takes(a))
+        .collect();
+    match args.format {
+        ExportFormat::Cap => {
+            let Some(dir) = &args.out else {
+                return usage(
+                    "--format cap writes one document per alert: pass --out DIR (or --id ALERT for one on stdout)".into(),
+                );
+            };
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            let ids: Vec<&str> = alerts.iter().map(|a| a.id.as_str()).collect();
+            let revised = store.revised_at(&ids)?;
+            let mut files = 0;
+            for a in &alerts {
+                for (stem, xml) in export::cap_documents(a, revised.get(&a.id).copied(), &cap) {
+                    write_whole(&dir.join(format!("{stem}.xml")), &xml)?;
+                    files += 1;
+                }
+            }
+            eprintln!(
+                "{} alert(s) written as {files} CAP document(s) in {}",
+                alerts.len(),
+                dir.display()
+            );
+        }
+        ExportFormat::Atom => {
+            use watchfloor::store::Store;
+            let mut newest = alerts;
+            newest.reverse();
+            let feed = export::AtomFeed {
+                id: format!("urn:watchfloor:{}", store.id()),
+                title: format!("watchfloor alerts: {}", config.path.display()),
+                self_url: None,
+                now,
+            };
+            let text = export::atom_feed(&feed, &newest);
+            match &args.out {
+                Some(path) => write_whole(path, &text)?,
+                None => print!("{text}"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn brief(
@@ -1005,13 +1187,20 @@ async fn shutdown_signal() {
     }
 }
 
+/// What `headless` serves over HTTP besides its stdout.
+struct Servers {
+    metrics: Option<std::net::SocketAddr>,
+    serve: Option<std::net::SocketAddr>,
+}
+
 fn run_headless(
     config: Config,
     data: &Path,
     options: Options,
-    metrics: Option<std::net::SocketAddr>,
+    servers: Servers,
     reload_from: Option<PathBuf>,
 ) -> anyhow::Result<()> {
+    let Servers { metrics, serve } = servers;
     runtime()?.block_on(async {
         let mut hooks = monitor::Hooks::default();
         let _reloader = reload_from.map(|path| {
@@ -1029,6 +1218,21 @@ fn run_headless(
                 Some(AbortOnDrop(handle))
             }
             _ => None,
+        };
+        let _feed = match serve {
+            Some(addr) => {
+                let cap = watchfloor::outputs::export::CapContext::from_config(&config);
+                let title = format!("watchfloor alerts: {}", config.path.display());
+                let (bound, handle) =
+                    monitor::serve::serve(addr, data.to_path_buf(), cap, title)
+                        .await
+                        .with_context(|| format!("serving the alert feed on {addr}"))?;
+                eprintln!(
+                    "watchfloor: alert feed on http://{bound}/alerts.atom, CAP on http://{bound}/alerts/ID.xml"
+                );
+                Some(AbortOnDrop(handle))
+            }
+            None => None,
         };
         print_events(config, data, options, hooks).await
     })

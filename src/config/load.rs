@@ -522,6 +522,35 @@ impl Validator<'_> {
             notify: s.notify.unwrap_or(false),
             archive_max,
             ca_pem: s.ca_file.as_ref().and_then(|f| self.ca_file(f)),
+            sender: match &s.sender {
+                Some(v)
+                    if !v.get_ref().trim().is_empty()
+                        && !v.get_ref().contains([' ', ',', '<', '&']) =>
+                {
+                    v.get_ref().trim().to_string()
+                }
+                Some(v) => {
+                    self.err(
+                        v,
+                        "settings.sender",
+                        "CAP senders carry no spaces, commas, '<' or '&'; use an address such as \"watchfloor@desk.example.org\"",
+                    );
+                    String::new()
+                }
+                None => format!("watchfloor@{}", crate::store::lock::hostname()),
+            },
+            cap_scope: match s.cap_scope.as_ref().map(|v| (v, v.get_ref().as_str())) {
+                None | Some((_, "Public")) => super::CapScope::Public,
+                Some((_, "Restricted")) => super::CapScope::Restricted,
+                Some((v, other)) => {
+                    self.err(
+                        v,
+                        "settings.cap_scope",
+                        format!("unknown CAP scope {other:?}; use Public or Restricted"),
+                    );
+                    super::CapScope::Public
+                }
+            },
             max_age: self.duration(
                 &s.max_age,
                 "settings.max_age",

@@ -112,7 +112,48 @@ pub struct Settings {
     /// Extra certificate authorities to trust (`settings.ca_file`, PEM), beside the built-in
     /// roots: a private CA of a government network.
     pub ca_pem: Option<Vec<u8>>,
+    /// Who the desk is, in exports (CAP `sender`): `settings.sender`, else
+    /// `watchfloor@<host name>`.
+    pub sender: String,
+    /// CAP `scope` of exported alerts.
+    pub cap_scope: CapScope,
 }
+
+/// CAP `scope`: who an exported alert is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CapScope {
+    /// Anyone.
+    #[default]
+    Public,
+    /// Those the desk shares with (`restriction` says so).
+    Restricted,
+}
+
+impl CapScope {
+    /// The CAP value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "Public",
+            Self::Restricted => "Restricted",
+        }
+    }
+}
+
+/// CAP `category` values.
+pub const CAP_CATEGORIES: &[&str] = &[
+    "Geo",
+    "Met",
+    "Safety",
+    "Security",
+    "Rescue",
+    "Fire",
+    "Health",
+    "Env",
+    "Transport",
+    "Infra",
+    "CBRNE",
+    "Other",
+];
 
 /// One `[[countries]]` entry.
 #[derive(Debug, Clone)]
@@ -533,6 +574,8 @@ pub struct Rule {
     pub primary_only: bool,
     /// Only countries whose structural risk is at least this.
     pub min_baseline: Option<MinBaseline>,
+    /// CAP `category` of its alerts in exports (one of [`CAP_CATEGORIES`]; default Security).
+    pub cap_category: Option<String>,
 }
 
 impl Rule {

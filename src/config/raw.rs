@@ -128,6 +128,8 @@ pub struct RawSettings {
     pub max_age: Option<S<String>>,
     pub archive_max: Option<S<String>>,
     pub ca_file: Option<S<String>>,
+    pub sender: Option<S<String>>,
+    pub cap_scope: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -241,6 +243,7 @@ pub struct RawValueTable {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
+    pub cap_category: Option<S<String>>,
     pub id: S<String>,
     pub kind: S<String>,
     pub any: Option<S<Vec<String>>>,

@@ -314,6 +314,22 @@ impl Validator<'_> {
             );
         }
         let min_baseline = self.min_baseline(i, r, &kind);
+        let cap_category = r.cap_category.as_ref().and_then(|c| {
+            if super::CAP_CATEGORIES.contains(&c.get_ref().as_str()) {
+                Some(c.get_ref().clone())
+            } else {
+                self.err(
+                    c,
+                    &key("cap_category"),
+                    format!(
+                        "unknown CAP category {:?}; use one of {}",
+                        c.get_ref(),
+                        super::CAP_CATEGORIES.join(", ")
+                    ),
+                );
+                None
+            }
+        });
         Some(Rule {
             id,
             kind,
@@ -323,6 +339,7 @@ impl Validator<'_> {
             corroborate,
             primary_only,
             min_baseline,
+            cap_category,
         })
     }
 

@@ -9,6 +9,7 @@ mod health;
 pub mod ingest;
 pub mod metrics;
 mod poll;
+pub mod serve;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -2,6 +2,7 @@
 //! with its own position, so it sees every event at least once whatever happens to the process.
 
 pub mod delivery;
+pub mod export;
 pub mod jsonl;
 pub mod notify;
 

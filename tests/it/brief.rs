@@ -14,13 +14,13 @@ use watchfloor::feed::item::Item;
 use watchfloor::geo;
 use watchfloor::store::{SqliteStore, Store, StoreTx};
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, 6, 0, 0)
         .single()
         .unwrap()
 }
 
-const CONFIG: &str = r#"
+pub(crate) const CONFIG: &str = r#"
 [[countries]]
 code = "SD"
 baseline = 0.12
@@ -108,7 +108,7 @@ fn alert(s: &Seed<'_>) -> (Item, Alert) {
     (item, alert)
 }
 
-fn seed(dir: &Path) -> SqliteStore {
+pub(crate) fn seed(dir: &Path) -> SqliteStore {
     let mut store = SqliteStore::open(dir).unwrap();
     let seeds = [
         Seed {

@@ -18,6 +18,7 @@ mod delivery;
 mod disk_full;
 mod drill;
 mod examples;
+mod export;
 mod guard;
 mod no_data;
 mod notify;

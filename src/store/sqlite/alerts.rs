@@ -72,11 +72,14 @@ fn sources_json(sources: &[String]) -> Option<String> {
 /// when no alert has its id.
 pub(super) fn revise(conn: &Connection, alert: &Alert) -> rusqlite::Result<bool> {
     let n = conn
-        .prepare_cached("UPDATE alerts SET sources = ?2, revision = ?3 WHERE id = ?1")?
+        .prepare_cached(
+            "UPDATE alerts SET sources = ?2, revision = ?3, revised_at = ?4 WHERE id = ?1",
+        )?
         .execute(params![
             alert.id,
             sources_json(&alert.sources),
-            alert.revision
+            alert.revision,
+            crate::time::millis(alert.at)
         ])?;
     Ok(n == 1)
 }

@@ -2,6 +2,7 @@
 //! and polls between two times, each in a deterministic order.
 
 use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension;
 
 use super::{SqliteStore, StoreError, from_ts, ts};
 use crate::event::{Alert, FeedReport, Status, StatusChange, Triage};
@@ -26,6 +27,50 @@ impl SqliteStore {
             .query_map([ts(since), ts(until)], |r| super::alerts::from_row(r, 0))
             .map_err(|e| self.err(e))?;
         Ok(rows.filter_map(Result::ok).flatten().collect())
+    }
+
+    /// One alert by its id.
+    pub fn alert_by_id(&self, id: &str) -> Result<Option<Alert>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {} FROM alerts a {} WHERE a.id = ?1",
+                super::alerts::COLUMNS,
+                super::alerts::JOIN
+            ))
+            .map_err(|e| self.err(e))?;
+        Ok(stmt
+            .query_row([id], |r| super::alerts::from_row(r, 0))
+            .optional()
+            .map_err(|e| self.err(e))?
+            .flatten())
+    }
+
+    /// When each alert of `ids` was last revised, for those that were.
+    pub fn revised_at(
+        &self,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, DateTime<Utc>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT revised_at FROM alerts WHERE id = ?1 AND revised_at IS NOT NULL",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = std::collections::HashMap::new();
+        for id in ids {
+            let at: Option<i64> = stmt
+                .query_row([id], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            if let Some(ms) = at {
+                out.insert(
+                    id.to_string(),
+                    DateTime::from_timestamp_millis(ms).unwrap_or_default(),
+                );
+            }
+        }
+        Ok(out)
     }
 
     /// Status changes in `(since, until]`, by country then time.

@@ -201,6 +201,9 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO items_fts (rowid, title, summary) VALUES (new.rowid, new.title, new.summary);
      END;
      INSERT INTO items_fts (items_fts) VALUES ('rebuild');",
+    // 9: when an alert was last revised (another publisher joined its story), in
+    // milliseconds: the time of a CAP Update.
+    "ALTER TABLE alerts ADD COLUMN revised_at INTEGER;",
 ];
 
 /// Registers the SQL functions migrations use: `watchfloor_digest64(text)`, the digest
