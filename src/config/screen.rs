@@ -34,6 +34,9 @@ pub struct ScreenConfig {
     /// Key bindings as configured.
     #[serde(default)]
     pub keys: Vec<(String, Vec<String>)>,
+    /// The enabled notification targets' ids.
+    #[serde(default)]
+    pub targets: Vec<String>,
 }
 
 /// A watched country.
@@ -136,6 +139,12 @@ impl From<&Config> for ScreenConfig {
                 .collect(),
             views: c.views.clone(),
             keys: c.keys.clone(),
+            targets: c
+                .notify
+                .iter()
+                .filter(|t| t.enabled)
+                .map(|t| t.id.clone())
+                .collect(),
         }
     }
 }

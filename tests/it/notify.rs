@@ -474,6 +474,24 @@ async fn a_receiver_that_fails_then_returns_gets_every_alert_once() {
             .any(|n| n["ok"] == false && n["target"] == "hook"),
         "a failing target reports itself: {notify:?}"
     );
+    // A screen shows the failing target on its Feeds view.
+    {
+        use watchfloor::store::Store;
+        let store = watchfloor::store::SqliteStore::open_read_only(&data).unwrap();
+        let screen = store.screen_config().unwrap().unwrap();
+        let snap = store.snapshot(&screen, chrono::Utc::now()).unwrap();
+        assert_eq!(snap.notify.len(), 1);
+        assert!(!snap.notify[0].ok);
+        assert!(
+            snap.notify[0]
+                .error
+                .as_deref()
+                .unwrap_or("")
+                .contains("could not connect"),
+            "{:?}",
+            snap.notify
+        );
+    }
     // Back, but busy at first (503 with Retry-After): the next run delivers everything.
     receiver.restart().await;
     receiver.rx.fail.store(2, Ordering::SeqCst);

@@ -80,6 +80,42 @@ fn feeds() {
 }
 
 #[test]
+fn feeds_with_notification_targets() {
+    use watchfloor::store::snapshot::NotifyRow;
+    let mut snap = screen::snapshot();
+    snap.notify = vec![
+        NotifyRow {
+            id: "desk-slack".into(),
+            kind: "slack".into(),
+            ok: true,
+            error: None,
+            failures: 0,
+            pending: 0,
+            last_ok: Some(now() - chrono::Duration::minutes(4)),
+            updated: now(),
+        },
+        NotifyRow {
+            id: "duty-phone".into(),
+            kind: "ntfy".into(),
+            ok: false,
+            error: Some("HTTP 503 Service Unavailable: busy".into()),
+            failures: 7,
+            pending: 3,
+            last_ok: Some(now() - chrono::Duration::hours(2)),
+            updated: now(),
+        },
+    ];
+    let app = app_with(snap, &[Char('3')]);
+    let small = render(&app, 80, 24);
+    assert!(
+        small.contains("2 notification targets, 1 failing"),
+        "{small}"
+    );
+    insta::assert_snapshot!("feeds_notify_80x24", small);
+    insta::assert_snapshot!("feeds_notify_160x48", render(&app, 160, 48));
+}
+
+#[test]
 fn help() {
     check("help", &[Char('?')]);
 }

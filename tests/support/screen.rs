@@ -285,6 +285,7 @@ pub fn snapshot() -> Snapshot {
         heartbeat: None,
         drill: Default::default(),
         collector_gone: false,
+        notify: Vec::new(),
         at: now(),
         countries: vec![sd, ml, mm, ne, cd, ng],
         alerts: vec![a1, a2, a3, a7, a4, a5, a6],

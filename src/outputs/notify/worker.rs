@@ -81,7 +81,13 @@ struct State {
     last_error: Option<String>,
     committed: i64,
     reminders: HashMap<String, Reminder>,
+    last_ok: Option<chrono::DateTime<Utc>>,
+    /// When the state was last recorded for screens.
+    recorded: Option<Instant>,
 }
+
+/// How often a target that keeps delivering records so for screens.
+const RECORD_EVERY: Duration = Duration::from_secs(5);
 
 impl Worker {
     fn mode(&self) -> Mode {
@@ -180,6 +186,32 @@ impl Worker {
         }
     }
 
+    /// Records the target's state for screens (the Feeds view), at most every few seconds
+    /// unless `now`.
+    fn record(&mut self, st: &mut State, now: bool) {
+        if !now && st.recorded.is_some_and(|t| t.elapsed() < RECORD_EVERY) {
+            return;
+        }
+        st.recorded = Some(Instant::now());
+        let row = crate::store::snapshot::NotifyRow {
+            id: self.target.id.clone(),
+            kind: self.target.kind.name().to_string(),
+            ok: st.failures == 0,
+            error: if st.failures == 0 {
+                None
+            } else {
+                st.last_error.clone()
+            },
+            failures: st.failures,
+            pending: st.queue.len(),
+            last_ok: st.last_ok,
+            updated: Utc::now(),
+        };
+        if let Err(e) = tokio::task::block_in_place(|| self.store.set_notify_row(&row)) {
+            warn!("notify {}: recording its state: {e}", self.target.id);
+        }
+    }
+
     fn report(&mut self, st: &State, ok: bool, next_try: Option<Duration>) {
         let event = Event::Notify(NotifyReport {
             at: Utc::now(),
@@ -254,7 +286,10 @@ impl Worker {
             last_error: None,
             committed: self.read_upto,
             reminders: HashMap::new(),
+            last_ok: None,
+            recorded: None,
         };
+        self.record(&mut st, true);
         let mut drain_failures = 0u32;
         loop {
             let mode = self.mode();
@@ -354,10 +389,13 @@ impl Worker {
                     st.queue.drain(..take);
                     st.first_at = (!st.queue.is_empty()).then(Instant::now);
                     st.last_error = None;
+                    st.last_ok = Some(Utc::now());
                     let recovered = st.failing_reported;
                     st.failures = 0;
                     drain_failures = 0;
                     self.commit(&mut st);
+                    let caught_up = recovered || st.queue.is_empty();
+                    self.record(&mut st, caught_up);
                     if recovered {
                         st.failing_reported = false;
                         info!("notify {}: delivering again", self.target.id);
@@ -383,6 +421,8 @@ impl Worker {
                         st.failing_reported = true;
                         self.report(&st, false, Some(backoff));
                     }
+                    let first = st.failures == 1;
+                    self.record(&mut st, first);
                     if draining && drain_failures >= DRAIN_ATTEMPTS {
                         break;
                     }
@@ -404,6 +444,7 @@ impl Worker {
             }
         }
         self.commit(&mut st);
+        self.record(&mut st, true);
         let mut undelivered = st.queue.len();
         if !st.queue.is_empty() || self.mode() != Mode::Run {
             // What the outbox holds beyond what was read counts too, if the target wants it.

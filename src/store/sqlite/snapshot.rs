@@ -125,6 +125,29 @@ impl FeedRow {
     }
 }
 
+/// How a notification target is doing, as its worker last recorded it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NotifyRow {
+    /// The target's id.
+    pub id: String,
+    /// Its kind.
+    pub kind: String,
+    /// Whether its last attempt delivered (or it has had nothing to send).
+    pub ok: bool,
+    /// The last error, while failing.
+    pub error: Option<String>,
+    /// Consecutive failed attempts.
+    pub failures: u32,
+    /// Events waiting for it.
+    pub pending: usize,
+    /// When it last delivered.
+    #[serde(default, with = "crate::time::rfc3339_opt")]
+    pub last_ok: Option<DateTime<Utc>>,
+    /// When this was recorded.
+    #[serde(with = "crate::time::rfc3339")]
+    pub updated: DateTime<Utc>,
+}
+
 /// How long after its last heartbeat a collector counts as silent.
 pub const SILENT_AFTER: chrono::Duration = chrono::Duration::seconds(15);
 
@@ -139,6 +162,8 @@ pub struct Snapshot {
     pub alerts: Vec<AlertRow>,
     /// Every configured feed.
     pub feeds: Vec<FeedRow>,
+    /// Every enabled notification target (none recorded yet: not started).
+    pub notify: Vec<NotifyRow>,
     /// The collector's last heartbeat, if one was ever written.
     pub heartbeat: Option<crate::store::Heartbeat>,
     /// What the open view drills into (filled by the loader: see [`crate::store::Store::drill`]).
@@ -169,6 +194,22 @@ impl Snapshot {
 
 impl SqliteStore {
     /// Reads a snapshot for the screen.
+    /// Records how a notification target is doing, for screens.
+    pub fn set_notify_row(&mut self, row: &NotifyRow) -> Result<(), StoreError> {
+        let json = serde_json::to_string(row).unwrap_or_default();
+        self.write(|tx| tx.set_meta(&format!("notify:{}", row.id), &json))
+    }
+
+    fn notify_rows(&self, ids: &[String]) -> Result<Vec<NotifyRow>, StoreError> {
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(row) = self.meta_json::<NotifyRow>(&format!("notify:{id}"))? {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
     pub(super) fn read_snapshot(
         &self,
         config: &ScreenConfig,
@@ -361,6 +402,7 @@ impl SqliteStore {
             countries,
             alerts,
             feeds,
+            notify: self.notify_rows(&config.targets)?,
             drill: Default::default(),
             collector_gone: false,
         })

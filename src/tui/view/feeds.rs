@@ -11,6 +11,21 @@ use crate::tui::app::{App, SortOrder, short};
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    // Notification targets get a few lines under the feeds: a failing one is as urgent.
+    let targets = &app.snapshot.notify;
+    let area = if targets.is_empty() || area.height < 12 {
+        area
+    } else {
+        let want = u16::try_from(targets.len())
+            .unwrap_or(u16::MAX)
+            .saturating_add(2);
+        let below = want.min(area.height / 3);
+        let [feeds, notify] =
+            ratatui::layout::Layout::vertical([Constraint::Min(5), Constraint::Length(below)])
+                .areas(area);
+        draw_targets(frame, notify, app, theme);
+        feeds
+    };
     let rows = app.feeds();
     let compact = area.width < COMPACT_WIDTH;
     if rows.is_empty() {
@@ -156,6 +171,62 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         first: state.offset(),
         separator: None,
     }));
+}
+
+/// The notification targets: health, when each last delivered, what waits, the last error.
+fn draw_targets(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let targets = &app.snapshot.notify;
+    let rows: Vec<Row> = targets
+        .iter()
+        .map(|t| {
+            let (health, style) = if t.ok {
+                ("✓ ok", theme.ok())
+            } else {
+                ("✗ FAIL", theme.error())
+            };
+            let detail = match &t.error {
+                Some(e) => format!("{e} (failed {} times)", t.failures),
+                None if t.pending > 0 => format!("{} waiting", t.pending),
+                None => "delivering".into(),
+            };
+            Row::new(vec![
+                Cell::from(Span::styled(health, style)),
+                Cell::from(short(&t.id, 22)),
+                Cell::from(t.kind.clone()),
+                Cell::from(
+                    t.last_ok
+                        .map_or_else(|| "never".into(), |at| age(app.now, at)),
+                ),
+                Cell::from(t.pending.to_string()),
+                Cell::from(Span::styled(
+                    detail,
+                    if t.ok { theme.text() } else { theme.error() },
+                )),
+            ])
+        })
+        .collect();
+    let failing = targets.iter().filter(|t| !t.ok).count();
+    let title = Line::from(Span::styled(
+        format!(
+            " {} notification targets, {failing} failing ",
+            targets.len()
+        ),
+        if failing > 0 {
+            theme.error()
+        } else {
+            theme.dim()
+        },
+    ));
+    let widths = vec![
+        Constraint::Length(9),
+        Constraint::Length(22),
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Min(10),
+    ];
+    let header = vec!["Health", "Target", "Kind", "Sent", "Waiting", "Last result"];
+    frame.render_widget(list_table(rows, widths, header, title, theme), area);
 }
 
 /// One feed in full: where it is, its health, its last poll and schedule, and the whole last

@@ -127,6 +127,16 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.alarm(),
         ));
     }
+    let targets_failing = s.notify.iter().filter(|t| !t.ok).count();
+    if targets_failing > 0 {
+        spans.push(Span::styled(
+            format!(
+                " {targets_failing} NOTIFY TARGET{} FAILING ",
+                if targets_failing == 1 { "" } else { "S" }
+            ),
+            theme.alarm(),
+        ));
+    }
     if let Some(since) = s.collector_silent_since(app.now) {
         spans.push(Span::styled(
             format!(" COLLECTOR SILENT {} ", age(app.now, since)),
