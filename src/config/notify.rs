@@ -242,9 +242,9 @@ impl Validator<'_> {
                 )
             });
             if let (Some(d), Some(v)) = (renotify, &r.renotify)
-                && d < Duration::from_secs(60)
+                && d < Duration::from_secs(10)
             {
-                self.err(v, &key("renotify"), "must be at least 1m");
+                self.err(v, &key("renotify"), "must be at least 10s");
             }
             let Some(kind) = kind else { continue };
             out.push(NotifyConfig {

@@ -921,3 +921,93 @@ async fn the_brief_is_written_and_sent_through_a_target() {
         "the brief counts every alert of the run"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn critical_alerts_are_sent_again_until_acknowledged() {
+    let feeds = support::start().await;
+    let receiver = Receiver::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = support::write_config(
+        dir.path(),
+        &webhook_config(
+            &feeds,
+            &receiver.url("/hook"),
+            "min_severity = \"critical\"\nrenotify = \"10s\"",
+        ),
+    );
+    let data = dir.path().join("data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["headless", "--config"])
+        .arg(&cfg)
+        .arg("--data")
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let wait_for = |n: usize, secs: u64| {
+        let rx = receiver.rx.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(secs);
+            while rx.seen.lock().unwrap().len() < n && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            rx.seen.lock().unwrap().clone()
+        }
+    };
+    // Every critical alert of the first poll arrives once.
+    let mut first = wait_for(2, 30).await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let now = receiver.seen();
+        if now.len() == first.len() {
+            break;
+        }
+        first = now;
+    }
+    assert!(first.len() >= 2, "the critical alerts arrive");
+    let originals = first.len();
+    // Acknowledge all but one; only that one is sent again, with its age.
+    let ids: Vec<String> = delivered_ids(&first);
+    let keep = ids[0].clone();
+    {
+        use watchfloor::store::Store;
+        let mut store = watchfloor::store::SqliteStore::open(&data).unwrap();
+        for id in ids.iter().skip(1) {
+            store
+                .record_triage(&watchfloor::event::Triage {
+                    at: chrono::Utc::now(),
+                    who: "analyst".into(),
+                    target: watchfloor::event::TriageTarget::Alert,
+                    key: id.clone(),
+                    action: watchfloor::event::TriageAction::Ack,
+                    until: None,
+                    note: None,
+                })
+                .unwrap();
+        }
+    }
+    let seen = wait_for(originals + 1, 30).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let reminders: Vec<&Seen> = seen[originals..].iter().collect();
+    assert!(
+        !reminders.is_empty(),
+        "a reminder within the renotify interval"
+    );
+    for r in &reminders {
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["type"], "reminder", "{v}");
+        assert!(
+            v["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Still unacknowledged after ")
+        );
+        assert_eq!(
+            v["events"][0]["id"],
+            keep.as_str(),
+            "only the unacknowledged alert: {v}"
+        );
+    }
+}

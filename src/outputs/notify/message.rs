@@ -220,6 +220,7 @@ impl Message {
         let mut m = Self::single(q);
         m.title = format!("Still unacknowledged after {age} · {}", m.title);
         m.key = format!("{}-again-{age}", m.key);
+        m.payload = Some(("reminder", serde_json::json!({ "age": age })));
         m
     }
 

@@ -105,21 +105,37 @@ fn link_ok(link: &Option<String>) -> Option<&str> {
 
 /// The webhook body: the event's JSON line, or for several events an object listing them.
 pub fn webhook_body(m: &Message) -> Vec<u8> {
-    match m.events.as_slice() {
-        [one] => one.line().into_bytes(),
-        [] => {
-            let (kind, fields) = m.payload.clone().unwrap_or(("test", serde_json::json!({})));
-            let mut v = json!({
-                "v": crate::event::SCHEMA_VERSION,
-                "type": kind,
-                "title": m.title,
-                "text": m.lines.join("\n"),
-            });
-            if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), fields) {
+    // A message of its own kind (a test, a brief, a reminder) says so, with its events.
+    if let Some((kind, fields)) = m.payload.clone() {
+        let events: Vec<Value> = m
+            .events
+            .iter()
+            .filter_map(|q| serde_json::from_str(&q.line()).ok())
+            .collect();
+        let mut v = json!({
+            "v": crate::event::SCHEMA_VERSION,
+            "type": kind,
+            "title": m.title,
+            "text": m.lines.join("\n"),
+        });
+        if let Some(obj) = v.as_object_mut() {
+            if let Value::Object(more) = fields {
                 obj.extend(more);
             }
-            json_body(&v)
+            if !events.is_empty() {
+                obj.insert("events".into(), Value::Array(events));
+            }
         }
+        return json_body(&v);
+    }
+    match m.events.as_slice() {
+        [one] => one.line().into_bytes(),
+        [] => json_body(&json!({
+            "v": crate::event::SCHEMA_VERSION,
+            "type": "test",
+            "title": m.title,
+            "text": m.lines.join("\n"),
+        })),
         events => {
             let listed: Vec<Value> = events
                 .iter()
