@@ -530,6 +530,14 @@ fn find_and_load(flag: Option<&Path>) -> Result<(PathBuf, Config), ExitCode> {
     }
 }
 
+/// The Atom feed's title: the config's file name, never its whole path.
+fn feed_title(config: &Config) -> String {
+    match config.path.file_stem().and_then(|n| n.to_str()) {
+        Some(name) => format!("watchfloor alerts ({name})"),
+        None => "watchfloor alerts".into(),
+    }
+}
+
 struct ExportArgs {
     format: ExportFormat,
     since: String,
@@ -624,7 +632,7 @@ fn export(config: &config::Config, data: &Path, args: ExportArgs) -> anyhow::Res
             newest.reverse();
             let feed = export::AtomFeed {
                 id: format!("urn:watchfloor:{}", store.id()),
-                title: format!("watchfloor alerts: {}", config.path.display()),
+                title: feed_title(config),
                 self_url: None,
                 now,
             };
@@ -1222,7 +1230,7 @@ fn run_headless(
         let _feed = match serve {
             Some(addr) => {
                 let cap = watchfloor::outputs::export::CapContext::from_config(&config);
-                let title = format!("watchfloor alerts: {}", config.path.display());
+                let title = feed_title(&config);
                 let (bound, handle) =
                     monitor::serve::serve(addr, data.to_path_buf(), cap, title)
                         .await

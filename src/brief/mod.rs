@@ -172,6 +172,9 @@ pub struct Story {
     pub first: DateTime<Utc>,
     /// Why a windowed rule fired, if one did.
     pub explanation: Option<String>,
+    /// The feeds its alerts came from (its publishers when the source names none).
+    #[serde(skip)]
+    feeds: Vec<String>,
 }
 
 /// A desk note.
@@ -264,6 +267,16 @@ pub fn gather(
         }
     }
     let mut totals = Counts::default();
+    // A windowed rule's alert names the item that crossed the line but no story: it joins the
+    // story that item belongs to, so one event is one story in the brief.
+    let story_of_item: HashMap<(&str, &str), &str> = alerts
+        .iter()
+        .filter_map(|a| {
+            a.story
+                .as_deref()
+                .map(|s| ((a.feed.as_str(), a.item.as_str()), s))
+        })
+        .collect();
     let mut stories: BTreeMap<(CountryCode, String), Story> = BTreeMap::new();
     let mut titles: HashMap<&str, &Alert> = HashMap::new();
     for a in &alerts {
@@ -274,7 +287,15 @@ pub fn gather(
         if let Some(c) = per.get_mut(&code) {
             c.alerts.add(a.severity);
         }
-        let key = a.story.clone().unwrap_or_else(|| a.id.clone());
+        let key = a
+            .story
+            .clone()
+            .or_else(|| {
+                story_of_item
+                    .get(&(a.feed.as_str(), a.item.as_str()))
+                    .map(|s| s.to_string())
+            })
+            .unwrap_or_else(|| a.id.clone());
         let s = stories.entry((code, key)).or_insert_with(|| Story {
             title: a.title.clone(),
             url: a.url.clone(),
@@ -283,27 +304,30 @@ pub fn gather(
             sources: Vec::new(),
             first: a.at,
             explanation: a.explanation.clone(),
+            feeds: Vec::new(),
         });
         s.severity = s.severity.max(a.severity);
         if !s.rules.contains(&a.rule) {
             s.rules.push(a.rule.clone());
         }
-        let publishers = if a.sources.is_empty() {
-            std::slice::from_ref(&a.feed)
-        } else {
-            a.sources.as_slice()
-        };
-        for p in publishers {
+        // Windowed alerts name no publishers; the story's items do.
+        for p in &a.sources {
             if !p.is_empty() && !s.sources.contains(p) {
                 s.sources.push(p.clone());
             }
+        }
+        if !s.feeds.contains(&a.feed) {
+            s.feeds.push(a.feed.clone());
         }
         if s.explanation.is_none() {
             s.explanation = a.explanation.clone();
         }
     }
     let mut grouped: HashMap<CountryCode, Vec<Story>> = HashMap::new();
-    for ((code, _), s) in stories {
+    for ((code, _), mut s) in stories {
+        if s.sources.is_empty() {
+            s.sources = std::mem::take(&mut s.feeds);
+        }
         grouped.entry(code).or_default().push(s);
     }
     for (code, mut list) in grouped {

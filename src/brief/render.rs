@@ -54,7 +54,7 @@ pub fn title(brief: &Brief) -> String {
 fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if "\\`*_[]<>|~".contains(c) {
+        if "\\`*_[]<|~".contains(c) {
             out.push('\\');
         }
         out.push(c);

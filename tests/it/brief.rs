@@ -329,3 +329,47 @@ fn the_same_store_gives_the_same_brief() {
     assert_eq!(brief(Format::Md), brief(Format::Md));
     assert_eq!(brief(Format::Json), brief(Format::Json));
 }
+
+#[test]
+fn a_windowed_alert_joins_the_story_of_its_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = seed(dir.path());
+    let (_, mut surge) = alert(&Seed {
+        id: "a1-surge",
+        country: Some("SD"),
+        rule: "atrocity-surge",
+        kind: "spike",
+        severity: Severity::Critical,
+        feed: "wire",
+        title: "Witnesses describe *massacre* near [El Geneina](http://evil.example)",
+        minutes_ago: 590,
+        story: None,
+        sources: &[],
+        explanation: Some("4 in 6h vs 0.5 per 6h over 28d (8.0x; fires at 4)"),
+    });
+    surge.item = "id:a1".into();
+    store
+        .write(|tx| tx.insert_alert(&surge, surge.at).map(drop))
+        .unwrap();
+    let config = watchfloor::config::load_str(Path::new("brief.toml"), CONFIG, &|_| None).unwrap();
+    let screen = watchfloor::config::ScreenConfig::from(&config);
+    let b = gather(&store, &screen, now() - Duration::hours(24), now()).unwrap();
+    let sudan = b
+        .countries
+        .iter()
+        .find(|c| c.code.as_str() == "SD")
+        .unwrap();
+    assert_eq!(sudan.stories.len(), 2, "{:#?}", sudan.stories);
+    let geneina = sudan
+        .stories
+        .iter()
+        .find(|s| s.title.contains("Geneina"))
+        .unwrap();
+    assert_eq!(geneina.rules, ["atrocity-terms", "atrocity-surge"]);
+    assert_eq!(geneina.severity, Severity::Critical);
+    assert_eq!(
+        geneina.sources.len(),
+        3,
+        "the story's publishers, not the feed id"
+    );
+}
