@@ -18,11 +18,17 @@ use watchfloor::outputs::notify::{Message, Queued, shape};
 use watchfloor::store::{SqliteStore, Store, StoreTx};
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 27, 6, 0, 0).single().unwrap()
+    Utc.with_ymd_and_hms(2026, 11, 27, 6, 0, 0)
+        .single()
+        .unwrap()
 }
 
 fn alert(i: usize) -> (Item, Alert) {
-    let codes: Vec<_> = watchfloor::geo::all().iter().take(60).map(|c| c.code).collect();
+    let codes: Vec<_> = watchfloor::geo::all()
+        .iter()
+        .take(60)
+        .map(|c| c.code)
+        .collect();
     let country = codes[i % codes.len()];
     let at = now() - Duration::seconds((i * 8) as i64);
     let severity = [
@@ -100,7 +106,11 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(gather(&store, &screen, since, now()).unwrap()))
     });
     let brief = gather(&store, &screen, since, now()).unwrap();
-    for (name, format) in [("md", Format::Md), ("html", Format::Html), ("csv", Format::Csv)] {
+    for (name, format) in [
+        ("md", Format::Md),
+        ("html", Format::Html),
+        ("csv", Format::Csv),
+    ] {
         c.bench_function(&format!("brief: render {name}"), |b| {
             b.iter(|| black_box(render(&brief, format)))
         });
