@@ -51,6 +51,7 @@ fn big_app() -> App {
             newest: Some(screen::now() - Duration::minutes(i as i64)),
             triage: TriageState::default(),
             no_data: false,
+            factors: Vec::new(),
         })
         .collect();
     let codes: Vec<&str> = geo::all().iter().map(|c| c.code.as_str()).collect();

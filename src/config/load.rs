@@ -31,17 +31,33 @@ pub fn load_str(
     source: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigErrors> {
-    let raw: RawConfig = toml::from_str(source).map_err(|e| {
-        let (key, message) = explain_toml_error(e.message(), e.span(), source);
-        ConfigErrors(vec![ConfigError::at(path, source, e.span(), &key, message)])
-    })?;
+    let raw = parse(path, source).map_err(|e| ConfigErrors(vec![e]))?;
+    // Included files are read first, so every error can name its own file, line and column.
+    let mut files = Vec::new();
+    let mut packs = Vec::new();
+    let mut errors = Vec::new();
+    let mut stack = vec![canonical(path)];
+    include(
+        path,
+        source,
+        &raw,
+        &mut stack,
+        &mut files,
+        &mut packs,
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(ConfigErrors(errors));
+    }
     let mut v = Validator {
         path,
         source,
+        root: (path, source),
+        files: &files,
         env,
         errors: Vec::new(),
     };
-    let config = v.config(raw);
+    let config = v.config(raw, packs);
     // Whatever logs from here on, in any crate, never shows these values.
     crate::logging::add_secrets(config.feeds.iter().flat_map(|f| f.secrets.iter()));
     if v.errors.is_empty() {
@@ -52,9 +68,119 @@ pub fn load_str(
         Err(ConfigErrors(v.errors))
     }
 }
+fn parse(path: &Path, source: &str) -> Result<RawConfig, ConfigError> {
+    toml::from_str(source).map_err(|e| {
+        let (key, message) = explain_toml_error(e.message(), e.span(), source);
+        ConfigError::at(path, source, e.span(), &key, message)
+    })
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Reads the files `raw` includes (paths relative to the including file), depth first, into
+/// `files`, and their parsed contents into `packs` (with the index of their file). A cycle is
+/// refused with the chain named; an included file holds rules (and includes) only.
+fn include(
+    path: &Path,
+    source: &str,
+    raw: &RawConfig,
+    stack: &mut Vec<PathBuf>,
+    files: &mut Vec<(PathBuf, String)>,
+    packs: &mut Vec<(usize, RawConfig)>,
+    errors: &mut Vec<ConfigError>,
+) {
+    for (i, inc) in raw.include.iter().enumerate() {
+        let key = format!("include[{i}]");
+        let target = path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(inc.get_ref());
+        let canon = canonical(&target);
+        if let Some(at) = stack.iter().position(|p| *p == canon) {
+            let chain: Vec<String> = stack[at..]
+                .iter()
+                .chain(std::iter::once(&canon))
+                .map(|p| p.display().to_string())
+                .collect();
+            errors.push(ConfigError::at(
+                path,
+                source,
+                Some(inc.span()),
+                &key,
+                format!("include cycle: {}", chain.join(" -> ")),
+            ));
+            continue;
+        }
+        if stack.len() > 8 {
+            errors.push(ConfigError::at(
+                path,
+                source,
+                Some(inc.span()),
+                &key,
+                "includes nest more than 8 deep",
+            ));
+            continue;
+        }
+        let text = match std::fs::read_to_string(&target) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(ConfigError::at(
+                    path,
+                    source,
+                    Some(inc.span()),
+                    &key,
+                    format!("cannot read {}: {e}", target.display()),
+                ));
+                continue;
+            }
+        };
+        let parsed = match parse(&target, &text) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let not_rules: Vec<(&str, Option<std::ops::Range<usize>>)> = [
+            ("settings", parsed.settings.as_ref().map(|s| s.span())),
+            ("countries", parsed.countries.first().map(|s| s.span())),
+            ("feeds", parsed.feeds.first().map(|s| s.span())),
+            ("keys", parsed.keys.values().next().map(|s| s.span())),
+            ("baseline", parsed.baseline.as_ref().map(|s| s.span())),
+            ("views", parsed.views.first().map(|s| s.span())),
+            ("notify", parsed.notify.first().map(|s| s.span())),
+        ]
+        .into_iter()
+        .filter(|(_, span)| span.is_some())
+        .collect();
+        for (table, span) in not_rules {
+            errors.push(ConfigError::at(
+                &target,
+                &text,
+                span,
+                table,
+                format!(
+                    "an included file holds [[rules]] (and include) only; put {table} in {}",
+                    path.display()
+                ),
+            ));
+        }
+        stack.push(canon);
+        include(&target, &text, &parsed, stack, files, packs, errors);
+        stack.pop();
+        files.push((target, text));
+        packs.push((files.len() - 1, parsed));
+    }
+}
+
 pub(super) struct Validator<'a> {
     pub(super) path: &'a Path,
     pub(super) source: &'a str,
+    /// The config file itself, and the files it includes: rules are checked against their own.
+    pub(super) root: (&'a Path, &'a str),
+    pub(super) files: &'a [(PathBuf, String)],
     pub(super) env: &'a dyn Fn(&str) -> Option<String>,
     pub(super) errors: Vec<ConfigError>,
 }
@@ -176,7 +302,17 @@ impl Validator<'_> {
         out
     }
 
-    fn config(&mut self, raw: RawConfig) -> Config {
+    /// Points error locations at the file a rule came from (`None`: the config itself).
+    fn locate(&mut self, origin: Option<usize>) {
+        let (path, source) = match origin.and_then(|i| self.files.get(i)) {
+            Some((p, s)) => (p.as_path(), s.as_str()),
+            None => self.root,
+        };
+        self.path = path;
+        self.source = source;
+    }
+
+    fn config(&mut self, raw: RawConfig, packs: Vec<(usize, RawConfig)>) -> Config {
         let settings = match &raw.settings {
             Some(s) => self.settings(s.get_ref()),
             None => self.settings(&RawSettings::default()),
@@ -238,7 +374,23 @@ impl Validator<'_> {
             .iter()
             .flat_map(|f| f.values.iter().map(|v| v.name.as_str()))
             .collect();
-        for (i, r) in raw.rules.iter().enumerate() {
+        // The config's own rules, then each included file's: (file, index in it, rule).
+        let mut all_rules: Vec<(Option<usize>, usize, &S<super::raw::RawRule>)> = raw
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (None, i, r))
+            .collect();
+        for (file, pack) in &packs {
+            all_rules.extend(
+                pack.rules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (Some(*file), i, r)),
+            );
+        }
+        for &(origin, i, r) in &all_rules {
+            self.locate(origin);
             let r = r.get_ref();
             if !rule_ids.insert(r.id.get_ref().clone()) {
                 self.err(
@@ -252,19 +404,19 @@ impl Validator<'_> {
             }
         }
         // `of` must name a rule that exists and is not itself a count rule.
-        for (i, r) in raw.rules.iter().enumerate() {
+        for &(origin, i, r) in &all_rules {
+            self.locate(origin);
             let r = r.get_ref();
             if let Some(of) = &r.of {
-                let target = raw
-                    .rules
+                let target = all_rules
                     .iter()
+                    .map(|(_, _, x)| *x)
                     .find(|x| x.get_ref().id.get_ref() == of.get_ref());
                 match target {
                     None => {
-                        let known: Vec<_> = raw
-                            .rules
+                        let known: Vec<_> = all_rules
                             .iter()
-                            .map(|x| x.get_ref().id.get_ref().as_str())
+                            .map(|(_, _, x)| x.get_ref().id.get_ref().as_str())
                             .collect();
                         self.err(
                             of,
@@ -291,11 +443,21 @@ impl Validator<'_> {
             }
         }
 
+        self.locate(None);
         // History must outlive every window, or restarts would forget what a window counts.
+        // The factor board compares the evidence window with the one before it, when a rule
+        // gives evidence at all.
+        let board = rules.iter().any(|r| !r.factors.is_empty()).then(|| {
+            (
+                settings.evidence_window * 2,
+                "twice settings.evidence_window",
+            )
+        });
         let longest = rules
             .iter()
             .filter_map(|r| r.kind.lookback().map(|w| (w, r.id.as_str())))
             .chain(std::iter::once((settings.window, "settings.window")))
+            .chain(board)
             .max_by_key(|(w, _)| *w);
         if let Some((window, whose)) = longest
             && settings.retain < window
@@ -539,6 +701,12 @@ impl Validator<'_> {
                 }
                 None => format!("watchfloor@{}", crate::store::lock::hostname()),
             },
+            evidence_window: self.duration(
+                &s.evidence_window,
+                "settings.evidence_window",
+                Duration::from_secs(30 * 86_400),
+                Duration::from_secs(366 * 86_400),
+            ),
             cap_scope: match s.cap_scope.as_ref().map(|v| (v, v.get_ref().as_str())) {
                 None | Some((_, "Public")) => super::CapScope::Public,
                 Some((_, "Restricted")) => super::CapScope::Restricted,

@@ -117,6 +117,9 @@ pub struct Settings {
     pub sender: String,
     /// CAP `scope` of exported alerts.
     pub cap_scope: CapScope,
+    /// How far back the risk-factor board looks for evidence (and the window before it, for
+    /// the trend).
+    pub evidence_window: Duration,
 }
 
 /// CAP `scope`: who an exported alert is for.
@@ -576,6 +579,11 @@ pub struct Rule {
     pub min_baseline: Option<MinBaseline>,
     /// CAP `category` of its alerts in exports (one of [`CAP_CATEGORIES`]; default Security).
     pub cap_category: Option<String>,
+    /// The risk factors of the UN Framework of Analysis for Atrocity Crimes (1 to 14) its hits
+    /// are evidence for.
+    pub factors: Vec<u8>,
+    /// Its hits are evidence for its factors and raise no alert.
+    pub evidence_only: bool,
 }
 
 impl Rule {

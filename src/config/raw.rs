@@ -27,6 +27,8 @@ pub struct RawConfig {
     pub views: Vec<S<RawView>>,
     #[serde(default)]
     pub notify: Vec<S<RawNotify>>,
+    #[serde(default)]
+    pub include: Vec<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +132,7 @@ pub struct RawSettings {
     pub ca_file: Option<S<String>>,
     pub sender: Option<S<String>>,
     pub cap_scope: Option<S<String>>,
+    pub evidence_window: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -244,6 +247,8 @@ pub struct RawValueTable {
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
     pub cap_category: Option<S<String>>,
+    pub factors: Option<S<Vec<i64>>>,
+    pub evidence_only: Option<S<bool>>,
     pub id: S<String>,
     pub kind: S<String>,
     pub any: Option<S<Vec<String>>>,

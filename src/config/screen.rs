@@ -37,6 +37,9 @@ pub struct ScreenConfig {
     /// The enabled notification targets' ids.
     #[serde(default)]
     pub targets: Vec<String>,
+    /// How far back the risk-factor board looks, in seconds.
+    #[serde(default = "thirty_days")]
+    pub evidence_window_secs: u64,
 }
 
 /// A watched country.
@@ -94,10 +97,19 @@ pub struct SavedView {
     pub sort: ViewSort,
 }
 
+fn thirty_days() -> u64 {
+    30 * 86_400
+}
+
 impl ScreenConfig {
     /// The status window.
     pub fn window(&self) -> Duration {
         Duration::from_secs(self.window_secs)
+    }
+
+    /// How far back the risk-factor board looks.
+    pub fn evidence_window(&self) -> Duration {
+        Duration::from_secs(self.evidence_window_secs)
     }
 }
 
@@ -106,6 +118,7 @@ impl From<&Config> for ScreenConfig {
         Self {
             label: c.path.display().to_string(),
             window_secs: c.settings.window.as_secs(),
+            evidence_window_secs: c.settings.evidence_window.as_secs(),
             bell: c.settings.bell,
             notify: c.settings.notify,
             countries: c

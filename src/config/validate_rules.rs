@@ -330,6 +330,47 @@ impl Validator<'_> {
                 None
             }
         });
+        let mut factors: Vec<u8> = Vec::new();
+        if let Some(f) = &r.factors {
+            for n in f.get_ref() {
+                match u8::try_from(*n) {
+                    Ok(k @ 1..=14) if !factors.contains(&k) => factors.push(k),
+                    Ok(k @ 1..=14) => {
+                        self.err(f, &key("factors"), format!("factor {k} is listed twice"))
+                    }
+                    _ => self.err(
+                        f,
+                        &key("factors"),
+                        format!(
+                            "{n} is not a risk factor of the UN Framework of Analysis; use 1 to 14"
+                        ),
+                    ),
+                }
+            }
+            factors.sort_unstable();
+        }
+        let evidence_only = r.evidence_only.as_ref().is_some_and(|e| *e.get_ref());
+        if let Some(e) = &r.evidence_only
+            && *e.get_ref()
+        {
+            if factors.is_empty() {
+                self.err(
+                    e,
+                    &key("evidence_only"),
+                    "evidence for what? name the rule's factors = [...] too",
+                );
+            }
+            if !matches!(
+                kind,
+                RuleKind::Keywords { .. } | RuleKind::Threshold { window: None, .. }
+            ) {
+                self.err(
+                    e,
+                    &key("evidence_only"),
+                    "only keyword rules and per-item thresholds give evidence item by item",
+                );
+            }
+        }
         Some(Rule {
             id,
             kind,
@@ -340,6 +381,8 @@ impl Validator<'_> {
             primary_only,
             min_baseline,
             cap_category,
+            factors,
+            evidence_only,
         })
     }
 

@@ -165,6 +165,9 @@ pub fn ingest_items(
         if !outcome.tagged.is_empty() {
             tx.set_item_countries(&item.feed, &item.key, &outcome.tagged)?;
         }
+        for e in &outcome.evidence {
+            tx.insert_evidence(e)?;
+        }
         if let Some(story) = outcome.story {
             tx.set_item_story(&item.feed, &item.key, story)?;
         }

@@ -172,6 +172,8 @@ pub struct Outcome {
     /// The countries the tagger read in the item's text, when the source stated none (the
     /// store keeps them with the item, for each country's chart and history).
     pub tagged: Vec<CountryCode>,
+    /// Evidence for risk factors from rules that carry them, to store (old items included).
+    pub evidence: Vec<super::evidence::Evidence>,
 }
 
 /// An item rule that an item hit, before it is turned into alerts.
@@ -530,11 +532,13 @@ impl Engine {
                 }
             };
             fired[ri] = true;
-            // Old news still counts toward windows (through `fired`), but alerts no one.
-            if !too_old {
+            // Old news still counts toward windows (through `fired`) and the factor board, but
+            // alerts no one; an evidence-only rule alerts no one either.
+            if !too_old && !rule.evidence_only {
                 hits.push(hit);
             }
         }
+        self.evidence(item, &fired, &countries, event_time, &mut out);
         if !hits.is_empty() {
             self.alert_hits(item, hits, &countries, event_time, now, &mut out);
         }
@@ -632,6 +636,46 @@ impl Engine {
             }
         }
         out
+    }
+
+    /// Records the item as evidence for the factors of every rule it hit that carries some,
+    /// in each country the rule looks at.
+    fn evidence(
+        &self,
+        item: &Item,
+        fired: &[bool],
+        countries: &[Option<CountryCode>],
+        event_time: DateTime<Utc>,
+        out: &mut Outcome,
+    ) {
+        let mut publisher = None;
+        for (ri, rule) in self.rules.iter().enumerate() {
+            if !fired[ri] || rule.factors.is_empty() {
+                continue;
+            }
+            let source = publisher
+                .get_or_insert_with(|| {
+                    crate::story::publisher::Publisher::of(item.url.as_deref(), &item.feed).name
+                })
+                .clone();
+            for country in countries.iter().flatten().copied() {
+                if !rule.applies_to(Some(country), countries[0], &self.risks) {
+                    continue;
+                }
+                for factor in &rule.factors {
+                    out.evidence.push(super::evidence::Evidence {
+                        country,
+                        factor: *factor,
+                        rule: rule.id.clone(),
+                        feed: item.feed.clone(),
+                        item: item.key.clone(),
+                        source: source.clone(),
+                        primary: Some(country) == countries[0],
+                        at: event_time,
+                    });
+                }
+            }
+        }
     }
 
     /// Counts an item for spike rule `ri` in each of its countries, and raises an alert where the

@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod corroborate;
 pub mod engine;
+pub mod evidence;
 pub mod matcher;
 pub mod silence;
 pub mod spike;

@@ -42,6 +42,10 @@ pub struct CountryDetail {
     pub stories: Vec<StoryLine>,
     /// Triage notes on it and its alerts, newest first.
     pub notes: Vec<NoteLine>,
+    /// The risk-factor board: 14 rows of evidence in the evidence window.
+    pub board: Vec<crate::rules::evidence::FactorRow>,
+    /// The evidence window the board covers.
+    pub evidence_window: std::time::Duration,
 }
 
 /// One status change.

@@ -301,6 +301,12 @@ pub trait StoreTx {
     /// Saves what a silence rule learned of one subject.
     fn save_silence(&mut self, record: &SilenceRecord) -> Result<(), StoreError>;
 
+    /// Records evidence for a risk factor (once per item, rule, country and factor).
+    fn insert_evidence(
+        &mut self,
+        evidence: &crate::rules::evidence::Evidence,
+    ) -> Result<(), StoreError>;
+
     /// Records the countries the tagger read in an item (the source stated none).
     fn set_item_countries(
         &mut self,

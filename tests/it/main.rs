@@ -19,6 +19,7 @@ mod disk_full;
 mod drill;
 mod examples;
 mod export;
+mod factors;
 mod guard;
 mod no_data;
 mod notify;

@@ -398,6 +398,43 @@ fn sudan_detail() -> watchfloor::store::drill::CountryDetail {
             about: "country".into(),
             text: "Call with the field office at 16:00".into(),
         }],
+        board: (1..=14)
+            .map(|factor| watchfloor::rules::evidence::FactorRow {
+                factor,
+                count: match factor {
+                    1 => 14,
+                    7 => 3,
+                    11 => 5,
+                    _ => 0,
+                },
+                sources: match factor {
+                    1 => 6,
+                    7 => 2,
+                    11 => 3,
+                    _ => 0,
+                },
+                previous: match factor {
+                    1 => 9,
+                    11 => 5,
+                    _ => 0,
+                },
+                newest: match factor {
+                    1 => Some((at(3), "Shelling of El Fasher continues".into(), None)),
+                    7 => Some((
+                        at(26),
+                        "Paramilitary recruits in Nyala, residents say".into(),
+                        None,
+                    )),
+                    11 => Some((
+                        at(5),
+                        "Witnesses describe massacre in village outside Geneina".into(),
+                        None,
+                    )),
+                    _ => None,
+                },
+            })
+            .collect(),
+        evidence_window: std::time::Duration::from_secs(30 * 86_400),
     }
 }
 

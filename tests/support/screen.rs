@@ -41,6 +41,7 @@ fn country(
         newest: newest_min.map(|m| now() - Duration::minutes(m)),
         triage: TriageState::default(),
         no_data: false,
+        factors: Vec::new(),
     }
 }
 
@@ -287,7 +288,20 @@ pub fn snapshot() -> Snapshot {
         collector_gone: false,
         notify: Vec::new(),
         at: now(),
-        countries: vec![sd, ml, mm, ne, cd, ng],
+        countries: vec![
+            CountryRow {
+                factors: vec![1, 7, 11],
+                ..sd
+            },
+            CountryRow {
+                factors: vec![1, 8],
+                ..ml
+            },
+            mm,
+            ne,
+            cd,
+            ng,
+        ],
         alerts: vec![a1, a2, a3, a7, a4, a5, a6],
         feeds: vec![
             feed(

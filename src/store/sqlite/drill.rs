@@ -212,12 +212,22 @@ impl SqliteStore {
                 .map_err(err)?;
             notes.extend(rows.filter_map(Result::ok));
         }
+        let evidence_window = self
+            .screen_config()
+            .ok()
+            .flatten()
+            .map_or(std::time::Duration::from_secs(30 * 86_400), |c| {
+                c.evidence_window()
+            });
+        let board = self.board(code, crate::time::delta(evidence_window), now)?;
         Ok(CountryDetail {
             code,
             history,
             days,
             stories,
             notes,
+            board,
+            evidence_window,
         })
     }
 

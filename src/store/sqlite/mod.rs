@@ -4,6 +4,7 @@
 //! printed, so a `seq` a consumer has seen is never handed out again, even after a power loss.
 
 mod alerts;
+mod board;
 pub mod drill;
 mod period;
 pub mod schema;

@@ -204,6 +204,20 @@ const MIGRATIONS: &[&str] = &[
     // 9: when an alert was last revised (another publisher joined its story), in
     // milliseconds: the time of a CAP Update.
     "ALTER TABLE alerts ADD COLUMN revised_at INTEGER;",
+    // 10: evidence for the risk factors of the UN Framework of Analysis: one row per item,
+    // rule, country and factor (a revised item adds none), by the item's time in milliseconds.
+    "CREATE TABLE evidence (
+        country TEXT NOT NULL,
+        factor INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        feed TEXT NOT NULL,
+        item TEXT NOT NULL,
+        source TEXT NOT NULL,
+        is_primary INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        UNIQUE (feed, item, rule, country, factor)
+     );
+     CREATE INDEX evidence_country ON evidence (country, at);",
 ];
 
 /// Registers the SQL functions migrations use: `watchfloor_digest64(text)`, the digest

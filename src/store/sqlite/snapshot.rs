@@ -50,6 +50,8 @@ pub struct CountryRow {
     /// Every feed that raised alerts about it in the last 7 days is failing now: a quiet
     /// status means nothing (none of them can report).
     pub no_data: bool,
+    /// The risk factors with evidence about it in the evidence window, in order.
+    pub factors: Vec<u8>,
 }
 
 /// One alert with its triage.
@@ -241,6 +243,7 @@ impl SqliteStore {
             daily: [0; 7],
             newest: None,
             no_data: false,
+            factors: Vec::new(),
             triage: triage
                 .get(&(TriageTarget::Country, code.to_string()))
                 .cloned()
@@ -295,6 +298,12 @@ impl SqliteStore {
                 }
                 let at = from_ts(at);
                 row.newest = Some(row.newest.map_or(at, |n| n.max(at)));
+            }
+        }
+        let evidence_window = crate::time::delta(config.evidence_window());
+        for (code, factors) in self.factor_sets(evidence_window, now)? {
+            if let Some(row) = rows.get_mut(&code) {
+                row.factors = factors;
             }
         }
         // Unlisted countries stay only while they have something in the window.

@@ -218,6 +218,7 @@ impl<'t> SqliteTx<'t> {
             n += tx.execute("DELETE FROM window_entries WHERE at < ?1", [before])?;
             n += tx.execute("DELETE FROM corroboration WHERE at < ?1", [before])?;
             n += tx.execute("DELETE FROM status_history WHERE at < ?1", [before])?;
+            n += tx.execute("DELETE FROM evidence WHERE at < ?1", [before_ms])?;
             n += tx.execute("DELETE FROM outbox WHERE at < ?1", [before_ms])?;
             Ok(n)
         })?;
@@ -393,6 +394,27 @@ impl StoreTx for SqliteTx<'_> {
     fn append(&mut self, event: &Event) -> Result<i64, StoreError> {
         let body = event.body();
         self.push(event.kind(), None, Some(&body))
+    }
+
+    fn insert_evidence(&mut self, e: &crate::rules::evidence::Evidence) -> Result<(), StoreError> {
+        self.run(|tx| {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO evidence
+                    (country, factor, rule, feed, item, source, is_primary, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                e.country.as_str(),
+                e.factor,
+                e.rule,
+                e.feed,
+                e.item,
+                e.source,
+                e.primary,
+                crate::time::millis(e.at)
+            ])
+            .map(drop)
+        })
     }
 
     fn set_item_countries(

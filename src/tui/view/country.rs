@@ -138,6 +138,66 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ]));
 
     lines.push(Line::raw(""));
+    lines.push(heading(&format!(
+        "Risk factors (UN Framework of Analysis): evidence in the last {}, not an assessment",
+        crate::config::units::fmt_duration(d.evidence_window)
+    )));
+    let with = d.board.iter().filter(|r| r.count > 0).count();
+    if with == 0 {
+        lines.push(Line::from(Span::styled(
+            "no evidence for any factor in this window",
+            theme.dim(),
+        )));
+    }
+    for r in &d.board {
+        let specific = crate::rules::evidence::SPECIFIC.contains(&r.factor);
+        let name = format!(
+            "{}{:>2} {:<44}  ",
+            if specific { "!" } else { " " },
+            r.factor,
+            short(crate::rules::evidence::factor_name(r.factor), 44)
+        );
+        if r.count == 0 {
+            let was = if r.previous > 0 {
+                format!("none ({} in the window before)", r.previous)
+            } else {
+                "none".into()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(name, theme.dim()),
+                Span::styled(was, theme.dim()),
+            ]));
+            continue;
+        }
+        let mut spans = vec![
+            Span::styled(
+                name,
+                if specific {
+                    theme.caution()
+                } else {
+                    theme.text()
+                },
+            ),
+            Span::raw(format!(
+                "{:>3} item{} · {} source{} · {:<6}",
+                r.count,
+                if r.count == 1 { " " } else { "s" },
+                r.sources,
+                if r.sources == 1 { "" } else { "s" },
+                r.trend()
+            )),
+        ];
+        if let Some((at, title, _)) = &r.newest {
+            spans.push(Span::styled(
+                format!(" {:>4} ", age(app.now, *at)),
+                theme.dim(),
+            ));
+            spans.push(Span::raw(short(title, 80)));
+        }
+        lines.push(Line::from(spans));
+    }
+
+    lines.push(Line::raw(""));
     lines.push(heading("Status history, newest first"));
     if d.history.is_empty() {
         lines.push(Line::from(Span::styled(

@@ -32,6 +32,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if !compact {
         header.push("Risk");
     }
+    // Risk factors with evidence (UN Framework of Analysis); `!` marks 10 to 12.
+    header.push(if compact { "RF" } else { "Factors" });
     header.extend(["24h", window_label, "7 days", "Newest", "Triage"]);
     let header: Vec<String> = header
         .into_iter()
@@ -85,6 +87,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             cells.push(Cell::from(risk));
         }
+        let specific = r
+            .factors
+            .iter()
+            .any(|f| crate::rules::evidence::SPECIFIC.contains(f));
+        let factors = if r.factors.is_empty() {
+            "–".to_string()
+        } else if compact {
+            format!("{}{}", r.factors.len(), if specific { "!" } else { "" })
+        } else {
+            crate::rules::evidence::summary(&r.factors)
+        };
+        cells.push(Cell::from(Span::styled(
+            factors,
+            if specific {
+                theme.caution()
+            } else {
+                theme.text()
+            },
+        )));
         cells.extend([
             Cell::from(count(r.alerts_24h)),
             Cell::from(count(r.alerts_window)),
@@ -105,6 +126,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if !compact {
         widths.push(Constraint::Length(11));
     }
+    widths.push(Constraint::Length(if compact { 3 } else { 12 }));
     widths.extend([
         Constraint::Length(4),
         Constraint::Length(4),

@@ -1,0 +1,128 @@
+//! Risk-factor evidence: rules carry the factors of the UN Framework of Analysis they are
+//! evidence for, packs of them are included from other files, and the board counts what the
+//! collector stored, per country and factor, against the window before.
+
+use crate::support;
+
+#[test]
+fn included_packs_load_and_cycles_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("packs")).unwrap();
+    std::fs::write(
+        dir.path().join("packs/violence.toml"),
+        "[[rules]]\nid = \"killings\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"info\"\nfactors = [11, 1]\nevidence_only = true\n",
+    )
+    .unwrap();
+    let main = dir.path().join("watchfloor.toml");
+    std::fs::write(
+        &main,
+        "include = [\"packs/violence.toml\"]\n[[feeds]]\nid = \"f\"\nurl = \"https://example.org/f\"\n",
+    )
+    .unwrap();
+    let config = watchfloor::config::load(&main).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.rules.len(), 1);
+    assert_eq!(config.rules[0].factors, [1, 11]);
+    assert!(config.rules[0].evidence_only);
+
+    // A cycle names the chain; an error inside a pack names the pack's file and line.
+    std::fs::write(
+        dir.path().join("packs/violence.toml"),
+        "include = [\"../watchfloor.toml\"]\n[[rules]]\nid = \"killings\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"info\"\nfactors = [15]\n",
+    )
+    .unwrap();
+    let err = watchfloor::config::load(&main).unwrap_err().to_string();
+    assert!(err.contains("include cycle:"), "{err}");
+    assert!(err.contains("watchfloor.toml -> "), "{err}");
+    std::fs::write(
+        dir.path().join("packs/violence.toml"),
+        "[[rules]]\nid = \"killings\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"info\"\nfactors = [15]\n",
+    )
+    .unwrap();
+    let err = watchfloor::config::load(&main).unwrap_err().to_string();
+    assert!(err.contains("violence.toml:6:"), "{err}");
+    assert!(
+        err.contains("rules[0].factors: 15 is not a risk factor"),
+        "{err}"
+    );
+    // Packs hold rules only.
+    std::fs::write(
+        dir.path().join("packs/violence.toml"),
+        "[[feeds]]\nid = \"g\"\nurl = \"https://example.org/g\"\n",
+    )
+    .unwrap();
+    let err = watchfloor::config::load(&main).unwrap_err().to_string();
+    assert!(err.contains("an included file holds [[rules]]"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_fills_the_board_and_raises_no_alert() {
+    let server = support::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let extra = r#"
+[[rules]]
+id = "killings-evidence"
+kind = "keywords"
+any = ["massacre", "killed"]
+severity = "info"
+factors = [11, 1]
+evidence_only = true
+"#;
+    // The fixtures are dated 2025: history must be kept that long, or pruning takes them.
+    let text = support::config_text(&server, extra).replacen(
+        "[settings]\n",
+        "[settings]\nretain = \"3650d\"\n",
+        1,
+    );
+    let cfg = support::write_config(dir.path(), &text);
+    let data = dir.path().join("data");
+    let out = tokio::task::spawn_blocking({
+        let (c, d) = (cfg.clone(), data.clone());
+        move || support::headless_once(&c, &d)
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains("\"rule\":\"killings-evidence\""),
+        "evidence-only rules raise no alert"
+    );
+    let store = watchfloor::store::SqliteStore::open_read_only(&data).unwrap();
+    let now = chrono::Utc::now();
+    // The fixtures are dated 2025: look back far enough to hold them.
+    let window = chrono::Duration::days(3650);
+    let sets = store.factor_sets(window, now).unwrap();
+    let sd = watchfloor::geo::lookup("SD").unwrap();
+    assert_eq!(
+        sets.get(&sd).map(Vec::as_slice),
+        Some(&[1u8, 11][..]),
+        "{sets:?}"
+    );
+    let board = store.board(sd, window, now).unwrap();
+    assert_eq!(board.len(), 14);
+    let attack = &board[10];
+    assert_eq!(attack.factor, 11);
+    assert!(attack.count >= 1 && attack.sources >= 1, "{attack:?}");
+    assert_eq!(attack.trend(), "new");
+    assert!(
+        attack
+            .newest
+            .as_ref()
+            .is_some_and(|(_, title, _)| !title.is_empty())
+    );
+    assert_eq!(board[1].count, 0, "factor 2 has no evidence");
+    // A second run adds nothing: evidence is kept once per item.
+    let before = board[10].count;
+    let again = tokio::task::spawn_blocking(move || support::headless_once(&cfg, &data))
+        .await
+        .unwrap();
+    assert!(again.status.success());
+    let board = store
+        .board(sd, window, now + chrono::Duration::seconds(5))
+        .unwrap();
+    assert_eq!(board[10].count, before);
+}
