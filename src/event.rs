@@ -155,6 +155,10 @@ pub struct StatusChange {
     pub to: Status,
     /// Why, in words.
     pub reason: String,
+    /// The risk factors with evidence about the country in the evidence window (UN Framework
+    /// of Analysis, 1 to 14): what an analyst reads beside the change.
+    #[serde(default)]
+    pub factors: Vec<u8>,
 }
 
 /// The outcome of one poll of one feed.
@@ -477,6 +481,7 @@ mod tests {
             from: Status::Watch,
             to: Status::Critical,
             reason: "r".into(),
+            factors: Vec::new(),
         })
     }
 

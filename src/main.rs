@@ -1023,6 +1023,36 @@ fn summary(c: &Config) -> String {
     let _ = writeln!(s, "rules: {}", c.rules.len());
     for r in &c.rules {
         let detail = match &r.kind {
+            config::RuleKind::Factors {
+                min,
+                any_of,
+                with,
+                window,
+                mentions,
+            } => {
+                let list = |v: &[u8]| {
+                    v.iter()
+                        .map(|f| f.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                let mut parts = Vec::new();
+                if let Some(m) = min {
+                    parts.push(format!("{m}+ factors"));
+                }
+                if !any_of.is_empty() {
+                    parts.push(format!("any of {}", list(any_of)));
+                }
+                let mut d = parts.join(" or ");
+                if !with.is_empty() {
+                    d.push_str(&format!(" with {}", list(with)));
+                }
+                format!(
+                    "{d} with evidence in {}{}",
+                    config::units::fmt_duration(*window),
+                    if *mentions { " (mentions count)" } else { "" }
+                )
+            }
             config::RuleKind::Keywords { any, all, not } => format!(
                 "{} terms (+{} required, {} excluded)",
                 any.len(),

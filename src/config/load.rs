@@ -54,6 +54,7 @@ pub fn load_str(
         source,
         root: (path, source),
         files: &files,
+        evidence_window: Duration::from_secs(30 * 86_400),
         env,
         errors: Vec::new(),
     };
@@ -181,6 +182,8 @@ pub(super) struct Validator<'a> {
     /// The config file itself, and the files it includes: rules are checked against their own.
     pub(super) root: (&'a Path, &'a str),
     pub(super) files: &'a [(PathBuf, String)],
+    /// `settings.evidence_window`, the default window of factors rules.
+    pub(super) evidence_window: Duration,
     pub(super) env: &'a dyn Fn(&str) -> Option<String>,
     pub(super) errors: Vec<ConfigError>,
 }
@@ -317,6 +320,7 @@ impl Validator<'_> {
             Some(s) => self.settings(s.get_ref()),
             None => self.settings(&RawSettings::default()),
         };
+        self.evidence_window = settings.evidence_window;
         let mut countries = Vec::new();
         let mut seen = HashSet::new();
         for (i, c) in raw.countries.iter().enumerate() {

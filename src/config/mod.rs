@@ -507,6 +507,19 @@ pub enum RuleKind {
         /// ... and at least this many.
         min: u32,
     },
+    /// Evidence for several risk factors in one country at once.
+    Factors {
+        /// At least this many factors with evidence ...
+        min: Option<u32>,
+        /// ... or at least one of these ...
+        any_of: Vec<u8>,
+        /// ... together with every one of these.
+        with: Vec<u8>,
+        /// How far back evidence counts.
+        window: Duration,
+        /// Count items that only mention the country, not only those about it.
+        mentions: bool,
+    },
     /// A feed or a watched country that has gone quiet.
     Silence {
         /// What is watched for silence.
@@ -543,6 +556,7 @@ impl RuleKind {
             Self::Count { .. } => "count",
             Self::Spike { .. } => "spike",
             Self::Silence { .. } => "silence",
+            Self::Factors { .. } => "factors",
         }
     }
 
@@ -552,6 +566,7 @@ impl RuleKind {
             Self::Count { window, .. } => Some(*window),
             Self::Threshold { window, .. } => *window,
             Self::Spike { slot, history, .. } => Some(slot.saturating_add(*history)),
+            Self::Factors { window, .. } => Some(*window),
             // A silence rule keeps its own compact history (see `rules::silence`).
             Self::Keywords { .. } | Self::Silence { .. } => None,
         }

@@ -54,7 +54,7 @@ impl Validator<'_> {
         let feeds = r.feeds.iter().map(|f| f.get_ref().clone()).collect();
         // Keys that mean nothing to this kind of rule are errors, not silently ignored.
         let kind_name = r.kind.get_ref().as_str();
-        let present: [(&str, Option<std::ops::Range<usize>>); 14] = [
+        let present: [(&str, Option<std::ops::Range<usize>>); 17] = [
             ("any", r.any.as_ref().map(|v| v.span())),
             ("all", r.all.as_ref().map(|v| v.span())),
             ("not", r.not.as_ref().map(|v| v.span())),
@@ -69,6 +69,9 @@ impl Validator<'_> {
             ("min", r.min.as_ref().map(|v| v.span())),
             ("scope", r.scope.as_ref().map(|v| v.span())),
             ("after", r.after.as_ref().map(|v| v.span())),
+            ("any_of", r.any_of.as_ref().map(|v| v.span())),
+            ("with", r.with.as_ref().map(|v| v.span())),
+            ("mentions", r.mentions.as_ref().map(|v| v.span())),
         ];
         let applies: &[&str] = match kind_name {
             "keywords" => &["any", "all", "not"],
@@ -76,9 +79,10 @@ impl Validator<'_> {
             "count" => &["of", "limit", "window"],
             "spike" => &["of", "slot", "history", "factor", "min"],
             "silence" => &["scope", "after"],
+            "factors" => &["min", "any_of", "with", "window", "mentions"],
             _ => &[
                 "any", "all", "not", "field", "op", "limit", "window", "of", "slot", "history",
-                "factor", "min", "scope", "after",
+                "factor", "min", "scope", "after", "any_of", "with", "mentions",
             ],
         };
         for (field, span) in present {
@@ -182,6 +186,61 @@ impl Validator<'_> {
                     op,
                     limit: *limit.get_ref(),
                     window,
+                }
+            }
+            "factors" => {
+                let mut numbers = |v: &Option<S<Vec<i64>>>, name: &str| -> Vec<u8> {
+                    let mut out: Vec<u8> = Vec::new();
+                    if let Some(v) = v {
+                        for n in v.get_ref() {
+                            match u8::try_from(*n) {
+                                Ok(k @ 1..=14) if !out.contains(&k) => out.push(k),
+                                Ok(1..=14) => {}
+                                _ => self.err(
+                                    v,
+                                    &key(name),
+                                    format!("{n} is not a risk factor of the UN Framework of Analysis; use 1 to 14"),
+                                ),
+                            }
+                        }
+                    }
+                    out.sort_unstable();
+                    out
+                };
+                let any_of = numbers(&r.any_of, "any_of");
+                let with = numbers(&r.with, "with");
+                let min = match &r.min {
+                    None => None,
+                    Some(m) => match u32::try_from(*m.get_ref()) {
+                        Ok(n @ 1..=14) => Some(n),
+                        _ => {
+                            self.err(m, &key("min"), "must be a whole number from 1 to 14");
+                            None
+                        }
+                    },
+                };
+                if min.is_none() && any_of.is_empty() && r.min.is_none() {
+                    self.err(
+                        &r.kind,
+                        &key("min"),
+                        "a factors rule needs min = <number of factors>, any_of = [...], or both",
+                    );
+                }
+                let window = match &r.window {
+                    None => self.evidence_window,
+                    Some(_) => self.duration(
+                        &r.window,
+                        &key("window"),
+                        self.evidence_window,
+                        super::load::limits::WINDOW,
+                    ),
+                };
+                RuleKind::Factors {
+                    min,
+                    any_of,
+                    with,
+                    window,
+                    mentions: r.mentions.as_ref().is_some_and(|m| *m.get_ref()),
                 }
             }
             "count" => {
@@ -298,7 +357,7 @@ impl Validator<'_> {
                     &r.kind,
                     &key("kind"),
                     format!(
-                        "unknown rule kind {other:?}; use keywords, threshold, count, spike or silence"
+                        "unknown rule kind {other:?}; use keywords, threshold, count, spike, silence or factors"
                     ),
                 );
                 return None;

@@ -34,6 +34,23 @@ pub fn restore(
     for (c, s) in store.statuses()? {
         engine.restore_status(c, s);
     }
+    // Evidence the factor rules and status events read, as far back as any of them looks.
+    let evidence_back = config
+        .rules
+        .iter()
+        .filter_map(|r| match &r.kind {
+            crate::config::RuleKind::Factors { window, .. } => Some(*window),
+            _ => None,
+        })
+        .chain(std::iter::once(config.settings.evidence_window))
+        .max()
+        .unwrap_or_default();
+    for e in store.evidence_since(crate::time::before(now, evidence_back))? {
+        engine.restore_evidence(e.country, e.factor, e.at, e.primary, &e.title);
+    }
+    for (rule, c) in store.factor_alerts_since(crate::time::before(now, evidence_back))? {
+        engine.restore_factor_alert(&rule, c);
+    }
     for r in store.silences()? {
         engine.restore_silence(&r);
     }

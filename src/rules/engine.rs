@@ -58,6 +58,21 @@ enum Compiled {
         scope: SilenceScope,
         after: After,
     },
+    Factors {
+        min: Option<u32>,
+        any_of: Vec<u8>,
+        with: Vec<u8>,
+        window: chrono::Duration,
+        mentions: bool,
+    },
+}
+
+/// The newest evidence for one factor in one country: about it, and any at all (the item may
+/// only mention it), each with the item's title.
+#[derive(Debug, Clone, Default)]
+struct FactorSeen {
+    primary: Option<(DateTime<Utc>, String)>,
+    any: Option<(DateTime<Utc>, String)>,
 }
 
 /// What a silence rule watches one of.
@@ -239,6 +254,12 @@ pub struct Engine {
     escalate_top: u32,
     scratch: Scratch,
     hits: Hits,
+    /// Per (country, factor), the newest evidence: constant space per country.
+    factor_seen: HashMap<(CountryCode, u8), FactorSeen>,
+    /// Factors rules that have fired for a country and not yet fallen back below.
+    factor_crossed: std::collections::HashSet<(usize, CountryCode)>,
+    /// How far back the board (and status events' factor sets) look.
+    evidence_window: chrono::Duration,
 }
 
 impl std::fmt::Debug for Engine {
@@ -311,6 +332,19 @@ impl Engine {
                     scope: *scope,
                     after: *after,
                 },
+                RuleKind::Factors {
+                    min,
+                    any_of,
+                    with,
+                    window,
+                    mentions,
+                } => Compiled::Factors {
+                    min: *min,
+                    any_of: any_of.clone(),
+                    with: with.clone(),
+                    window: dur(*window),
+                    mentions: *mentions,
+                },
             });
         }
         Ok(Self {
@@ -350,6 +384,9 @@ impl Engine {
             escalate_top: config.baseline.escalate_top,
             scratch: Scratch::default(),
             hits: Hits::default(),
+            factor_seen: HashMap::new(),
+            factor_crossed: std::collections::HashSet::new(),
+            evidence_window: dur(config.settings.evidence_window),
         })
     }
 
@@ -527,7 +564,8 @@ impl Engine {
                 Compiled::WindowSum { .. }
                 | Compiled::Count { .. }
                 | Compiled::Spike { .. }
-                | Compiled::Silence { .. } => {
+                | Compiled::Silence { .. }
+                | Compiled::Factors { .. } => {
                     continue;
                 }
             };
@@ -539,6 +577,12 @@ impl Engine {
             }
         }
         self.evidence(item, &fired, &countries, event_time, &mut out);
+        if !too_old && !out.evidence.is_empty() {
+            let mut touched: Vec<CountryCode> = out.evidence.iter().map(|e| e.country).collect();
+            touched.sort_unstable();
+            touched.dedup();
+            self.factor_alerts(&touched, now, &mut out);
+        }
         if !hits.is_empty() {
             self.alert_hits(item, hits, &countries, event_time, now, &mut out);
         }
@@ -638,10 +682,159 @@ impl Engine {
         out
     }
 
+    /// The factors with evidence in `country` within `window` of `now` (counting items that
+    /// only mention it with `mentions`), each with its newest item's title.
+    fn factors_present(
+        &self,
+        country: CountryCode,
+        window: chrono::Duration,
+        mentions: bool,
+        now: DateTime<Utc>,
+    ) -> Vec<(u8, String)> {
+        (1..=14u8)
+            .filter_map(|f| {
+                let seen = self.factor_seen.get(&(country, f))?;
+                let newest = if mentions {
+                    seen.any.as_ref()
+                } else {
+                    seen.primary.as_ref()
+                }?;
+                (now - newest.0 <= window).then(|| (f, newest.1.clone()))
+            })
+            .collect()
+    }
+
+    /// Raises the factors rules whose condition now holds in `countries` (once per crossing).
+    fn factor_alerts(&mut self, countries: &[CountryCode], now: DateTime<Utc>, out: &mut Outcome) {
+        for ri in 0..self.rules.len() {
+            let Compiled::Factors {
+                min,
+                any_of,
+                with,
+                window,
+                mentions,
+            } = &self.compiled[ri]
+            else {
+                continue;
+            };
+            for &country in countries {
+                let rule = &self.rules[ri];
+                if !rule.applies_to(Some(country), Some(country), &self.risks) {
+                    continue;
+                }
+                let present = self.factors_present(country, *window, *mentions, now);
+                let has = |f: &u8| present.iter().any(|(p, _)| p == f);
+                let holds = (min.is_some_and(|m| present.len() >= m as usize)
+                    || any_of.iter().any(has))
+                    && with.iter().all(has);
+                if !holds {
+                    self.factor_crossed.remove(&(ri, country));
+                    continue;
+                }
+                if !self.factor_crossed.insert((ri, country)) {
+                    continue;
+                }
+                let listed: Vec<String> = present
+                    .iter()
+                    .map(|(f, title)| {
+                        format!(
+                            "{f} {} (\"{}\")",
+                            super::evidence::factor_name(*f),
+                            crate::text::clean(title, 80)
+                        )
+                    })
+                    .collect();
+                let window_text =
+                    crate::config::units::fmt_duration(window.to_std().unwrap_or_default());
+                let id = alert_id(
+                    &rule.id,
+                    Some(country),
+                    &format!("factors:{}", now.timestamp()),
+                );
+                let mut a = self.bare_alert(rule, id, Some(country), now);
+                a.title = format!(
+                    "Evidence for {} risk factors in {}",
+                    present.len(),
+                    country.name()
+                );
+                a.field = Some("factors".into());
+                a.value = Some(present.len() as f64);
+                a.limit = min.map(f64::from);
+                a.op = min.map(|_| Op::Ge.as_str().to_string());
+                a.explanation = Some(format!(
+                    "evidence in the last {window_text} for {}",
+                    listed.join("; ")
+                ));
+                out.alerts.push(a);
+            }
+        }
+    }
+
+    /// Re-arms factors rules whose condition no longer holds (evidence aged out).
+    fn expire_factors(&mut self, now: DateTime<Utc>) {
+        let crossed: Vec<(usize, CountryCode)> = self.factor_crossed.iter().copied().collect();
+        for (ri, country) in crossed {
+            let Compiled::Factors {
+                min,
+                any_of,
+                with,
+                window,
+                mentions,
+            } = &self.compiled[ri]
+            else {
+                continue;
+            };
+            let present = self.factors_present(country, *window, *mentions, now);
+            let has = |f: &u8| present.iter().any(|(p, _)| p == f);
+            let holds = (min.is_some_and(|m| present.len() >= m as usize)
+                || any_of.iter().any(has))
+                && with.iter().all(has);
+            if !holds {
+                self.factor_crossed.remove(&(ri, country));
+            }
+        }
+    }
+
+    /// Takes in stored evidence (on restart), so factors rules and status events see it.
+    pub fn restore_evidence(
+        &mut self,
+        country: CountryCode,
+        factor: u8,
+        at: DateTime<Utc>,
+        primary: bool,
+        title: &str,
+    ) {
+        let seen = self.factor_seen.entry((country, factor)).or_default();
+        let newer =
+            |slot: &Option<(DateTime<Utc>, String)>| slot.as_ref().is_none_or(|(t, _)| at >= *t);
+        if newer(&seen.any) {
+            seen.any = Some((at, title.to_string()));
+        }
+        if primary && newer(&seen.primary) {
+            seen.primary = Some((at, title.to_string()));
+        }
+    }
+
+    /// Marks factors rules that already fired for a country (on restart), so they do not
+    /// fire again for the same evidence.
+    pub fn restore_factor_alert(&mut self, rule: &str, country: CountryCode) {
+        if let Some(ri) = self.rules.iter().position(|r| r.id == rule) {
+            self.factor_crossed.insert((ri, country));
+        }
+    }
+
+    /// The factors with evidence about `country` in the evidence window.
+    pub fn factor_set(&self, country: CountryCode, now: DateTime<Utc>) -> Vec<u8> {
+        self.factors_present(country, self.evidence_window, false, now)
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect()
+    }
+
     /// Records the item as evidence for the factors of every rule it hit that carries some,
     /// in each country the rule looks at.
     fn evidence(
-        &self,
+        &mut self,
         item: &Item,
         fired: &[bool],
         countries: &[Option<CountryCode>],
@@ -663,6 +856,17 @@ impl Engine {
                     continue;
                 }
                 for factor in &rule.factors {
+                    let seen = self.factor_seen.entry((country, *factor)).or_default();
+                    let primary = Some(country) == countries[0];
+                    let newer = |slot: &Option<(DateTime<Utc>, String)>| {
+                        slot.as_ref().is_none_or(|(t, _)| event_time >= *t)
+                    };
+                    if newer(&seen.any) {
+                        seen.any = Some((event_time, item.title.clone()));
+                    }
+                    if primary && newer(&seen.primary) {
+                        seen.primary = Some((event_time, item.title.clone()));
+                    }
                     out.evidence.push(super::evidence::Evidence {
                         country,
                         factor: *factor,
@@ -1177,6 +1381,7 @@ impl Engine {
     /// the status changes expiry causes.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Tick {
         let alerts = self.silences_due(now);
+        self.expire_factors(now);
         self.corroborations.expire(now, self.story_window * 2);
         // A spike ends when items stop: re-arm it once the recent count falls below.
         // A state below its threshold changes only when time reaches a new bucket.
@@ -1260,6 +1465,7 @@ impl Engine {
             from,
             to,
             reason: reason(),
+            factors: self.factor_set(country, now),
         })
     }
 }

@@ -57,6 +57,21 @@ pub struct Evidence {
     pub at: DateTime<Utc>,
 }
 
+/// Stored evidence as the engine takes it back on restart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvidence {
+    /// The country.
+    pub country: CountryCode,
+    /// The factor, 1 to 14.
+    pub factor: u8,
+    /// The item's time.
+    pub at: DateTime<Utc>,
+    /// Whether the item is about the country.
+    pub primary: bool,
+    /// The item's title.
+    pub title: String,
+}
+
 /// One row of a country's board: a factor's evidence in the window and the one before it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FactorRow {

@@ -221,6 +221,18 @@ pub trait Store: Send {
     /// The last heartbeat any collector wrote.
     fn last_heartbeat(&self) -> Result<Option<Heartbeat>, StoreError>;
 
+    /// Risk-factor evidence with an item time after `since`, oldest first.
+    fn evidence_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<crate::rules::evidence::StoredEvidence>, StoreError>;
+
+    /// The factors rules that raised an alert after `since`: (rule, country).
+    fn factor_alerts_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, CountryCode)>, StoreError>;
+
     /// Outbox events after `seq`, oldest first, at most `limit`.
     fn outbox_after(&self, seq: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError>;
 

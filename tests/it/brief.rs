@@ -195,6 +195,7 @@ pub(crate) fn seed(dir: &Path) -> SqliteStore {
                     to: Status::Warning,
                     reason: "high alert from rule atrocity-terms: Witnesses describe massacre"
                         .into(),
+                    factors: Vec::new(),
                 },
                 now() - Duration::minutes(600),
             )?;
@@ -206,6 +207,7 @@ pub(crate) fn seed(dir: &Path) -> SqliteStore {
                     from: Status::Warning,
                     to: Status::Critical,
                     reason: "critical alert from rule deaths: Flash update".into(),
+                    factors: Vec::new(),
                 },
                 now() - Duration::minutes(300),
             )?;

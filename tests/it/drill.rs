@@ -137,6 +137,7 @@ fn a_country_shows_its_status_history_chart_stories_and_notes() {
                     from: Status::Quiet,
                     to: Status::Critical,
                     reason: "critical alert from fatalities".into(),
+                    factors: Vec::new(),
                 },
                 now,
             )

@@ -126,3 +126,95 @@ evidence_only = true
         .unwrap();
     assert_eq!(board[10].count, before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_factors_rule_explains_its_cluster_and_statuses_carry_the_set() {
+    let server = support::start().await;
+    // Today's dates, so the evidence is inside the window.
+    let wire = std::fs::read_to_string(support::fixtures_dir().join("wire.rss")).unwrap();
+    let now = chrono::Utc::now();
+    server.set_fixture(
+        "wire.rss",
+        &wire
+            .replace("Mon, 05 May 2025 10:00:00 GMT", &now.to_rfc2822())
+            .replace("Mon, 05 May 2025 12:00:00 GMT", &now.to_rfc2822())
+            .replace("Mon, 05 May 2025 11:00:00 +0200", &now.to_rfc2822())
+            .replace("2025-05-05T13:00:00Z", &now.to_rfc3339()),
+    );
+    // The same story reaches the Atom feed; whichever feed is processed first gives it.
+    let atom = std::fs::read_to_string(support::fixtures_dir().join("wire.atom")).unwrap();
+    server.set_fixture(
+        "wire.atom",
+        &atom.replace("2025-05-05T14:05:00Z", &now.to_rfc3339()),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let extra = r#"
+[[rules]]
+id = "attack-evidence"
+kind = "keywords"
+any = ["massacre"]
+severity = "info"
+factors = [11, 1]
+evidence_only = true
+
+[[rules]]
+id = "factor-cluster"
+kind = "factors"
+min = 2
+severity = "critical"
+
+[[rules]]
+id = "needs-preparation"
+kind = "factors"
+any_of = [11]
+with = [7]
+severity = "critical"
+"#;
+    let cfg = support::write_config(dir.path(), &support::config_text(&server, extra));
+    let data = dir.path().join("data");
+    let out = tokio::task::spawn_blocking(move || support::headless_once(&cfg, &data))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let cluster: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["type"] == "alert" && e["rule"] == "factor-cluster")
+        .collect();
+    assert_eq!(cluster.len(), 1, "once per crossing: {cluster:?}");
+    let a = cluster[0];
+    assert_eq!(a["kind"], "factors");
+    assert_eq!(a["country"], "ML");
+    assert_eq!(a["title"], "Evidence for 2 risk factors in Mali");
+    assert_eq!(a["value"], 2.0);
+    let why = a["explanation"].as_str().unwrap();
+    assert!(
+        why.starts_with("evidence in the last 30d for 1 Armed conflict"),
+        "{why}"
+    );
+    assert!(
+        why.contains("11 Signs of a widespread or systematic attack"),
+        "{why}"
+    );
+    assert!(
+        why.to_lowercase().contains("massacre"),
+        "one item per factor: {why}"
+    );
+    assert!(
+        !events.iter().any(|e| e["rule"] == "needs-preparation"),
+        "factor 7 has no evidence, so `with = [7]` holds it back"
+    );
+    let ml_status = events
+        .iter()
+        .filter(|e| e["type"] == "status" && e["country"] == "ML")
+        .next_back()
+        .expect("Mali's status changed");
+    assert_eq!(ml_status["factors"], serde_json::json!([1, 11]));
+}

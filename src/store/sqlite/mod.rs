@@ -548,6 +548,64 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    fn evidence_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<crate::rules::evidence::StoredEvidence>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.country, e.factor, e.at, e.is_primary, coalesce(i.title, '')
+                 FROM evidence e LEFT JOIN items i ON i.feed = e.feed AND i.key = e.item
+                 WHERE e.at > ?1 ORDER BY e.at",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([crate::time::millis(since)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, bool>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(rows
+            .filter_map(Result::ok)
+            .filter_map(|(c, f, at, primary, title)| {
+                Some(crate::rules::evidence::StoredEvidence {
+                    country: geo::lookup(&c)?,
+                    factor: u8::try_from(f).ok()?,
+                    at: DateTime::from_timestamp_millis(at)?,
+                    primary,
+                    title,
+                })
+            })
+            .collect())
+    }
+
+    fn factor_alerts_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, CountryCode)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT rule, country FROM alerts WHERE kind = 'factors' AND at > ?1 AND country IS NOT NULL",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([ts(since)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(rows
+            .filter_map(Result::ok)
+            .filter_map(|(rule, c)| Some((rule, geo::lookup(&c)?)))
+            .collect())
+    }
+
     fn outbox_end(&self) -> Result<i64, StoreError> {
         self.conn
             .query_row(

@@ -108,6 +108,7 @@ impl SqliteStore {
                     from: Status::parse(&from)?,
                     to: Status::parse(&to)?,
                     reason,
+                    factors: Vec::new(),
                 })
             })
             .collect())
