@@ -213,8 +213,7 @@ severity = "critical"
     );
     let ml_status = events
         .iter()
-        .filter(|e| e["type"] == "status" && e["country"] == "ML")
-        .next_back()
+        .rfind(|e| e["type"] == "status" && e["country"] == "ML")
         .expect("Mali's status changed");
     assert_eq!(ml_status["factors"], serde_json::json!([1, 11]));
 }
