@@ -108,6 +108,9 @@ pub struct Brief {
     pub countries: Vec<CountryBrief>,
     /// Feeds that failed or went silent in the period.
     pub feeds: Vec<FeedTrouble>,
+    /// How far back the factor tables look, in seconds.
+    #[serde(rename = "evidence_window_secs", serialize_with = "secs")]
+    pub evidence_window: std::time::Duration,
     /// Every alert of the period, oldest first (the CSV's rows).
     #[serde(skip)]
     pub all_alerts: Vec<AlertLine>,
@@ -138,6 +141,9 @@ pub struct CountryBrief {
     pub more_stories: usize,
     /// Notes written in the period on the country or its alerts.
     pub notes: Vec<Note>,
+    /// The risk factors with evidence about it in the evidence window (or the one before),
+    /// by factor.
+    pub factors: Vec<crate::rules::evidence::FactorRow>,
 }
 
 /// A status change.
@@ -220,6 +226,10 @@ pub struct AlertLine {
     pub acknowledged_by: Option<String>,
 }
 
+fn secs<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_secs())
+}
+
 /// Gathers the brief for `(since, until]` from `store`, naming things as `screen` does.
 pub fn gather(
     store: &SqliteStore,
@@ -256,6 +266,7 @@ pub fn gather(
                     stories: Vec::new(),
                     more_stories: 0,
                     notes: Vec::new(),
+                    factors: Vec::new(),
                 }
             })
             .code
@@ -375,6 +386,14 @@ pub fn gather(
             });
         }
     }
+    let evidence_window = crate::time::delta(screen.evidence_window());
+    for (code, c) in per.iter_mut() {
+        c.factors = store
+            .board(*code, evidence_window, until)?
+            .into_iter()
+            .filter(|r| r.count > 0 || r.previous > 0)
+            .collect();
+    }
     let mut countries: Vec<CountryBrief> = per.into_values().collect();
     countries.sort_by(|a, b| {
         b.status
@@ -424,6 +443,7 @@ pub fn gather(
         status_changes: changes.len(),
         countries,
         feeds,
+        evidence_window: screen.evidence_window(),
         all_alerts,
     })
 }

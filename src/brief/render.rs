@@ -151,6 +151,38 @@ fn markdown(b: &Brief) -> String {
             }
             s.push('\n');
         }
+        if !c.factors.is_empty() {
+            let _ = writeln!(
+                s,
+                "Risk factors with evidence in the last {} (UN Framework of Analysis; evidence, not an assessment):\n",
+                crate::config::units::fmt_duration(b.evidence_window)
+            );
+            let _ = writeln!(s, "| factor | items | sources | trend | newest |");
+            let _ = writeln!(s, "|---|---|---|---|---|");
+            for r in &c.factors {
+                let newest = r
+                    .newest
+                    .as_ref()
+                    .map(|(at, title, _)| format!("{}: {}", short(*at), md(title)))
+                    .unwrap_or_else(|| "none in this window".into());
+                let _ = writeln!(
+                    s,
+                    "| {}{} {} | {} | {} | {} | {} |",
+                    if crate::rules::evidence::SPECIFIC.contains(&r.factor) {
+                        "!"
+                    } else {
+                        ""
+                    },
+                    r.factor,
+                    crate::rules::evidence::factor_name(r.factor),
+                    r.count,
+                    r.sources,
+                    if r.count == 0 { "gone" } else { r.trend() },
+                    newest
+                );
+            }
+            s.push('\n');
+        }
         if !c.notes.is_empty() {
             let _ = writeln!(s, "Desk notes:\n");
             for n in &c.notes {
@@ -298,6 +330,35 @@ fn html(b: &Brief) -> String {
             if c.more_stories > 0 {
                 let _ = writeln!(s, "<p class=\"muted\">...and {} more.</p>", c.more_stories);
             }
+        }
+        if !c.factors.is_empty() {
+            let _ = writeln!(
+                s,
+                "<h3>Risk factors with evidence in the last {}</h3>\n<p class=\"muted\">UN Framework of Analysis for Atrocity Crimes; evidence in the news, not an assessment.</p>\n<table><tr><th>Factor</th><th>Items</th><th>Sources</th><th>Trend</th><th>Newest</th></tr>",
+                crate::config::units::fmt_duration(b.evidence_window)
+            );
+            for r in &c.factors {
+                let newest = r
+                    .newest
+                    .as_ref()
+                    .map(|(at, title, _)| format!("{}: {}", esc(&short(*at)), esc(title)))
+                    .unwrap_or_else(|| "none in this window".into());
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{newest}</td></tr>",
+                    if crate::rules::evidence::SPECIFIC.contains(&r.factor) {
+                        "!"
+                    } else {
+                        ""
+                    },
+                    r.factor,
+                    esc(crate::rules::evidence::factor_name(r.factor)),
+                    r.count,
+                    r.sources,
+                    if r.count == 0 { "gone" } else { r.trend() },
+                );
+            }
+            s.push_str("</table>\n");
         }
         if !c.notes.is_empty() {
             s.push_str("<h3>Desk notes</h3><ul>\n");

@@ -73,7 +73,7 @@ pub struct StoredEvidence {
 }
 
 /// One row of a country's board: a factor's evidence in the window and the one before it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct FactorRow {
     /// The factor, 1 to 14.
     pub factor: u8,

@@ -211,6 +211,25 @@ pub(crate) fn seed(dir: &Path) -> SqliteStore {
                 },
                 now() - Duration::minutes(300),
             )?;
+            // Evidence for risk factors: two items about Sudan now, one about Mali in the
+            // window before (so its factor shows as gone).
+            for (country, factor, feed, item, source, minutes) in [
+                ("SD", 11u8, "wire", "id:a1", "radiodabanga.org", 600i64),
+                ("SD", 11, "reports", "id:a2", "reports.example.org", 300),
+                ("SD", 1, "reports", "id:a2", "reports.example.org", 300),
+                ("ML", 9, "wire", "id:a3", "wire.example.org", 40 * 24 * 60),
+            ] {
+                tx.insert_evidence(&watchfloor::rules::evidence::Evidence {
+                    country: geo::lookup(country).unwrap(),
+                    factor,
+                    rule: "pack-rule".into(),
+                    feed: feed.into(),
+                    item: item.into(),
+                    source: source.into(),
+                    primary: true,
+                    at: now() - Duration::minutes(minutes),
+                })?;
+            }
             for (feed, ok, minutes, error) in [
                 (
                     "reports",
