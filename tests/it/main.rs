@@ -19,6 +19,7 @@ mod disk_full;
 mod drill;
 mod examples;
 mod export;
+mod factor_pack;
 mod factors;
 mod guard;
 mod no_data;

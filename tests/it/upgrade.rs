@@ -20,7 +20,18 @@ fn demo_for(data: &std::path::Path, secs: u64) -> Vec<Value> {
     .unwrap();
     assert!(demo.contains("retain = \"7d\""));
     let cfg = data.join("demo-long-retain.toml");
-    std::fs::write(&cfg, demo.replace("retain = \"7d\"", "retain = \"3650d\"")).unwrap();
+    // The copy lives elsewhere: its include points back at the repository's pack.
+    let pack =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/packs/un-framework.toml");
+    std::fs::write(
+        &cfg,
+        demo.replace("retain = \"7d\"", "retain = \"3650d\"")
+            .replace(
+                "include = [\"packs/un-framework.toml\"]",
+                &format!("include = [{:?}]", pack.display().to_string()),
+            ),
+    )
+    .unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
         .args(["demo", "--headless", "--config"])
         .arg(&cfg)
