@@ -66,6 +66,11 @@ pub struct Summary {
     pub alerts: BTreeMap<(String, String), usize>,
     /// Payloads that could not be parsed, with why.
     pub failed: Vec<String>,
+    /// The risk-factor board at the end of the replay: per country, the factors with evidence
+    /// in the evidence window before the last item, with their item counts.
+    pub board: Vec<(crate::geo::CountryCode, Vec<(u8, u32)>)>,
+    /// The evidence window the board covers.
+    pub evidence_window: std::time::Duration,
 }
 
 /// Finds the payloads in `paths`.
@@ -260,6 +265,24 @@ pub fn run(
             out(&event::line(row.seq, &row.body));
         }
     }
+    // The board as it stood when the last item arrived.
+    if let Some(end) = times.last().copied() {
+        let window = crate::time::delta(config.settings.evidence_window);
+        let mut sets: Vec<_> = store.factor_sets(window, end)?.into_iter().collect();
+        sets.sort_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
+        for (country, _) in sets {
+            let rows: Vec<(u8, u32)> = store
+                .board(country, window, end)?
+                .into_iter()
+                .filter(|r| r.count > 0)
+                .map(|r| (r.factor, r.count))
+                .collect();
+            if !rows.is_empty() {
+                summary.board.push((country, rows));
+            }
+        }
+    }
+    summary.evidence_window = config.settings.evidence_window;
     Ok(summary)
 }
 
@@ -289,6 +312,34 @@ impl Summary {
             let _ = writeln!(s, "  {:<28} {:<8} {:>7}", "rule", "country", "alerts");
             for ((rule, country), n) in &self.alerts {
                 let _ = writeln!(s, "  {rule:<28} {country:<8} {n:>7}");
+            }
+        }
+        if !self.board.is_empty() {
+            let _ = writeln!(
+                s,
+                "risk-factor evidence in the last {} of the replay (factor: items; ! marks 10 to 12):",
+                crate::config::units::fmt_duration(self.evidence_window)
+            );
+            for (country, rows) in &self.board {
+                let cells: Vec<String> = rows
+                    .iter()
+                    .map(|(f, n)| {
+                        let mark = if crate::rules::evidence::SPECIFIC.contains(f) {
+                            "!"
+                        } else {
+                            ""
+                        };
+                        format!("{mark}{f}:{n}")
+                    })
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "  {:<3} {:<24} {:>2}/14  {}",
+                    country.as_str(),
+                    crate::text::clean(country.name(), 24),
+                    rows.len(),
+                    cells.join(" ")
+                );
             }
         }
         for f in &self.failed {

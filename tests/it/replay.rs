@@ -192,3 +192,49 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+#[test]
+fn replay_shows_the_risk_factor_board_it_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    let pack =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/packs/un-framework.toml");
+    let text = format!(
+        "include = [{:?}]\n{}",
+        pack.display().to_string(),
+        support::config_text(&server, "")
+    );
+    let cfg = support::write_config(dir.path(), &text);
+    let wire = dir.path().join("wire.xml");
+    std::fs::write(
+        &wire,
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>w</title>
+<item><title>Civilians killed in attack on market in Gao, Mali</title><guid>r1</guid><pubDate>Mon, 05 May 2025 10:00:00 GMT</pubDate></item>
+<item><title>Mali: internet shutdown imposed across the north</title><guid>r2</guid><pubDate>Mon, 05 May 2025 11:00:00 GMT</pubDate></item>
+<item><title>Mali: mass graves found near Mopti</title><guid>r3</guid><pubDate>Mon, 05 May 2025 12:00:00 GMT</pubDate></item>
+</channel></rss>"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["replay", "--config"])
+        .arg(&cfg)
+        .arg(&wire)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("risk-factor evidence in the last 30d of the replay"),
+        "{stderr}"
+    );
+    // Two reports are evidence of an attack on civilians (11), one of preparation (7).
+    let mali = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("ML "))
+        .unwrap_or_else(|| panic!("no board row for Mali: {stderr}"));
+    assert!(
+        mali.contains(" 2/14 ") && mali.contains("7:1 !11:2"),
+        "{mali}"
+    );
+}
