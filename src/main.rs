@@ -674,18 +674,7 @@ fn brief(
         None => None,
         Some(id) => match config.notify.iter().find(|t| t.id == id) {
             Some(t) => Some(t),
-            None => {
-                let known: Vec<&str> = config.notify.iter().map(|t| t.id.as_str()).collect();
-                eprintln!(
-                    "watchfloor: no notify target {id:?}; configured: {}",
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                );
-                return Ok(ExitCode::from(EXIT_CONFIG));
-            }
+            None => return Ok(no_target(config, id)),
         },
     };
     let store = watchfloor::store::SqliteStore::open_read_only(data)
@@ -759,20 +748,25 @@ fn brief(
     Ok(ExitCode::FAILURE)
 }
 
+/// Says that no `[[notify]]` target has this id, naming those that exist.
+fn no_target(config: &config::Config, id: &str) -> ExitCode {
+    let known: Vec<&str> = config.notify.iter().map(|t| t.id.as_str()).collect();
+    eprintln!(
+        "watchfloor: no notify target {id:?}; configured: {}",
+        if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        }
+    );
+    ExitCode::from(EXIT_CONFIG)
+}
+
 fn notify(action: NotifyAction, config: &config::Config, data: &Path) -> anyhow::Result<ExitCode> {
     match action {
         NotifyAction::Test { id } => {
             let Some(target) = config.notify.iter().find(|t| t.id == id) else {
-                let known: Vec<&str> = config.notify.iter().map(|t| t.id.as_str()).collect();
-                eprintln!(
-                    "watchfloor: no notify target {id:?}; configured: {}",
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                );
-                return Ok(ExitCode::from(EXIT_CONFIG));
+                return Ok(no_target(config, &id));
             };
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)

@@ -195,22 +195,8 @@ impl Metrics {
 
 struct Served {
     metrics: Arc<Metrics>,
-    data: PathBuf,
     /// A read-only connection, opened at the first scrape.
-    store: std::sync::Mutex<Option<SqliteStore>>,
-}
-
-impl Served {
-    fn with_store<T>(&self, f: impl FnOnce(&SqliteStore) -> T) -> Result<T, String> {
-        let mut guard = self
-            .store
-            .lock()
-            .map_err(|_| "store lock poisoned".to_string())?;
-        if guard.is_none() {
-            *guard = Some(SqliteStore::open_read_only(&self.data).map_err(|e| e.to_string())?);
-        }
-        guard.as_ref().map(f).ok_or_else(|| "no store".to_string())
-    }
+    reader: crate::store::reader::LazyReader,
 }
 
 /// Serves `/metrics` and `/healthz` on `addr` until the task is dropped; returns the address
@@ -224,8 +210,7 @@ pub async fn serve(
     let bound = listener.local_addr()?;
     let state = Arc::new(Served {
         metrics,
-        data,
-        store: std::sync::Mutex::new(None),
+        reader: crate::store::reader::LazyReader::new(data),
     });
     let app = Router::new()
         .route("/metrics", get(scrape))
@@ -240,7 +225,7 @@ pub async fn serve(
 async fn scrape(State(s): State<Arc<Served>>) -> impl IntoResponse {
     let body = tokio::task::spawn_blocking(move || {
         let metrics = s.metrics.clone();
-        s.with_store(|store| metrics.render(store))
+        s.reader.with(|store| metrics.render(store))
     })
     .await;
     match body {
@@ -260,7 +245,7 @@ async fn scrape(State(s): State<Arc<Served>>) -> impl IntoResponse {
 
 async fn healthz(State(s): State<Arc<Served>>) -> impl IntoResponse {
     let beat =
-        tokio::task::spawn_blocking(move || s.with_store(|store| store.last_heartbeat())).await;
+        tokio::task::spawn_blocking(move || s.reader.with(|store| store.last_heartbeat())).await;
     let now = Utc::now();
     match beat {
         Ok(Ok(Ok(Some(h)))) if now - h.at <= STUCK_AFTER => (

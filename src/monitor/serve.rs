@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -16,30 +16,16 @@ use axum::routing::get;
 use sha2::Digest;
 
 use crate::outputs::export::{AtomFeed, CapContext, Selection, atom_feed, cap_documents};
-use crate::store::{SqliteStore, Store};
+use crate::store::Store;
 
 /// Entries a feed holds by default, and at most.
 const LIMIT: usize = 100;
 const LIMIT_MAX: usize = 1000;
 
 struct Served {
-    data: PathBuf,
     cap: CapContext,
     title: String,
-    store: Mutex<Option<SqliteStore>>,
-}
-
-impl Served {
-    fn with_store<T>(&self, f: impl FnOnce(&SqliteStore) -> T) -> Result<T, String> {
-        let mut guard = self
-            .store
-            .lock()
-            .map_err(|_| "store lock poisoned".to_string())?;
-        if guard.is_none() {
-            *guard = Some(SqliteStore::open_read_only(&self.data).map_err(|e| e.to_string())?);
-        }
-        guard.as_ref().map(f).ok_or_else(|| "no store".to_string())
-    }
+    reader: crate::store::reader::LazyReader,
 }
 
 /// Serves the feed and the CAP documents on `addr` until the task is dropped; returns the
@@ -53,10 +39,9 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     let state = Arc::new(Served {
-        data,
         cap,
         title,
-        store: Mutex::new(None),
+        reader: crate::store::reader::LazyReader::new(data),
     });
     let app = Router::new()
         .route("/alerts.atom", get(feed))
@@ -139,7 +124,7 @@ async fn feed(State(s): State<Arc<Served>>, uri: Uri, headers: HeaderMap) -> Res
     };
     let s2 = s.clone();
     let body = tokio::task::spawn_blocking(move || {
-        s2.with_store(|store| {
+        s2.reader.with(|store| {
             let now = chrono::Utc::now();
             let since = crate::time::before(now, period);
             let mut alerts: Vec<_> = store
@@ -180,7 +165,7 @@ async fn one(
     };
     let s2 = s.clone();
     let doc = tokio::task::spawn_blocking(move || {
-        s2.with_store(|store| {
+        s2.reader.with(|store| {
             let Some(alert) = store.alert_by_id(&id)? else {
                 return Ok(None);
             };

@@ -704,33 +704,47 @@ impl Engine {
             .collect()
     }
 
+    /// The factors with evidence for factors rule `ri` in `country` when its condition holds
+    /// at `now`; `None` when it does not (or `ri` is no factors rule).
+    fn factors_holding(
+        &self,
+        ri: usize,
+        country: CountryCode,
+        now: DateTime<Utc>,
+    ) -> Option<Vec<(u8, String)>> {
+        let Compiled::Factors {
+            min,
+            any_of,
+            with,
+            window,
+            mentions,
+        } = &self.compiled[ri]
+        else {
+            return None;
+        };
+        let present = self.factors_present(country, *window, *mentions, now);
+        let has = |f: &u8| present.iter().any(|(p, _)| p == f);
+        let holds = (min.is_some_and(|m| present.len() >= m as usize) || any_of.iter().any(has))
+            && with.iter().all(has);
+        holds.then_some(present)
+    }
+
     /// Raises the factors rules whose condition now holds in `countries` (once per crossing).
     fn factor_alerts(&mut self, countries: &[CountryCode], now: DateTime<Utc>, out: &mut Outcome) {
         for ri in 0..self.rules.len() {
-            let Compiled::Factors {
-                min,
-                any_of,
-                with,
-                window,
-                mentions,
-            } = &self.compiled[ri]
-            else {
+            let Compiled::Factors { min, window, .. } = &self.compiled[ri] else {
                 continue;
             };
+            let (min, window) = (*min, *window);
             for &country in countries {
                 let rule = &self.rules[ri];
                 if !rule.applies_to(Some(country), Some(country), &self.risks) {
                     continue;
                 }
-                let present = self.factors_present(country, *window, *mentions, now);
-                let has = |f: &u8| present.iter().any(|(p, _)| p == f);
-                let holds = (min.is_some_and(|m| present.len() >= m as usize)
-                    || any_of.iter().any(has))
-                    && with.iter().all(has);
-                if !holds {
+                let Some(present) = self.factors_holding(ri, country, now) else {
                     self.factor_crossed.remove(&(ri, country));
                     continue;
-                }
+                };
                 if !self.factor_crossed.insert((ri, country)) {
                     continue;
                 }
@@ -746,6 +760,7 @@ impl Engine {
                     .collect();
                 let window_text =
                     crate::config::units::fmt_duration(window.to_std().unwrap_or_default());
+                let rule = &self.rules[ri];
                 let id = alert_id(
                     &rule.id,
                     Some(country),
@@ -774,22 +789,7 @@ impl Engine {
     fn expire_factors(&mut self, now: DateTime<Utc>) {
         let crossed: Vec<(usize, CountryCode)> = self.factor_crossed.iter().copied().collect();
         for (ri, country) in crossed {
-            let Compiled::Factors {
-                min,
-                any_of,
-                with,
-                window,
-                mentions,
-            } = &self.compiled[ri]
-            else {
-                continue;
-            };
-            let present = self.factors_present(country, *window, *mentions, now);
-            let has = |f: &u8| present.iter().any(|(p, _)| p == f);
-            let holds = (min.is_some_and(|m| present.len() >= m as usize)
-                || any_of.iter().any(has))
-                && with.iter().all(has);
-            if !holds {
+            if self.factors_holding(ri, country, now).is_none() {
                 self.factor_crossed.remove(&(ri, country));
             }
         }

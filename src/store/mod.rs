@@ -9,6 +9,7 @@
 pub mod cursor;
 pub mod drill;
 pub mod lock;
+pub mod reader;
 pub mod sqlite;
 
 use std::path::PathBuf;
