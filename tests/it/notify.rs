@@ -990,6 +990,24 @@ async fn critical_alerts_are_sent_again_until_acknowledged() {
     let seen = wait_for(originals + 1, 30).await;
     let _ = child.kill();
     let _ = child.wait();
+    // A restart goes on reminding: the reminders are kept in the database.
+    let mut again = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["headless", "--config"])
+        .arg(&cfg)
+        .arg("--data")
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let after_restart = wait_for(seen.len() + 1, 30).await;
+    let _ = again.kill();
+    let _ = again.wait();
+    assert!(
+        after_restart.len() > seen.len(),
+        "a reminder after the restart"
+    );
+    let seen = after_restart;
     let reminders: Vec<&Seen> = seen[originals..].iter().collect();
     assert!(
         !reminders.is_empty(),

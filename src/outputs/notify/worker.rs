@@ -58,7 +58,8 @@ pub struct Ended {
 struct Reminder {
     queued: Queued,
     raised: chrono::DateTime<Utc>,
-    last: Instant,
+    /// When it was last sent (wall clock: kept in the database across restarts).
+    last: chrono::DateTime<Utc>,
 }
 
 pub(super) struct Worker {
@@ -240,15 +241,60 @@ impl Worker {
         self.mode() == Mode::Now
     }
 
+    /// Keeps the reminders in the database, so a restart goes on with them.
+    fn save_reminders(&mut self, st: &State) {
+        let list: Vec<(String, chrono::DateTime<Utc>)> = st
+            .reminders
+            .iter()
+            .map(|(id, r)| (id.clone(), r.last))
+            .collect();
+        if let Err(e) =
+            tokio::task::block_in_place(|| self.store.set_notify_reminders(&self.target.id, &list))
+        {
+            warn!("notify {}: keeping its reminders: {e}", self.target.id);
+        }
+    }
+
+    /// Takes back the reminders a previous run kept (alerts no longer stored are dropped).
+    fn load_reminders(&mut self, st: &mut State) {
+        if self.target.renotify.is_none() {
+            return;
+        }
+        let kept =
+            match tokio::task::block_in_place(|| self.store.notify_reminders(&self.target.id)) {
+                Ok(k) => k,
+                Err(e) => {
+                    warn!("notify {}: reading its reminders: {e}", self.target.id);
+                    return;
+                }
+            };
+        for (id, last) in kept.into_iter().take(REMINDERS_MAX) {
+            if let Ok(Some(alert)) = self.store.alert_by_id(&id) {
+                st.reminders.insert(
+                    id,
+                    Reminder {
+                        raised: alert.at,
+                        queued: Queued {
+                            seq: 0,
+                            event: Event::Alert(alert),
+                        },
+                        last,
+                    },
+                );
+            }
+        }
+    }
+
     /// Sends reminders that are due; false when told to stop.
     async fn remind(&mut self, st: &mut State) -> bool {
         let Some(every) = self.target.renotify else {
             return true;
         };
+        let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
         let due: Vec<String> = st
             .reminders
             .iter()
-            .filter(|(_, r)| r.last.elapsed() >= every)
+            .filter(|(_, r)| Utc::now() - r.last >= every)
             .map(|(id, _)| id.clone())
             .collect();
         for id in due {
@@ -257,6 +303,7 @@ impl Worker {
             };
             if self.silenced(&r.queued) {
                 st.reminders.remove(&id);
+                self.save_reminders(st);
                 continue;
             }
             let age = (Utc::now() - r.raised).to_std().unwrap_or_default();
@@ -265,8 +312,9 @@ impl Worker {
             let msg = Message::reminder(r.queued.clone(), &age);
             if attempt(&self.target, &self.clients, &msg).await.is_ok() {
                 if let Some(r) = st.reminders.get_mut(&id) {
-                    r.last = Instant::now();
+                    r.last = Utc::now();
                 }
+                self.save_reminders(st);
                 st.sent.push_back(Instant::now());
             }
             if self.mode() == Mode::Now {
@@ -290,6 +338,7 @@ impl Worker {
             recorded: None,
         };
         self.record(&mut st, true);
+        self.load_reminders(&mut st);
         let mut drain_failures = 0u32;
         loop {
             let mode = self.mode();
@@ -370,6 +419,7 @@ impl Worker {
                 Ok(()) => {
                     st.sent.push_back(Instant::now());
                     if self.target.renotify.is_some() {
+                        let before = st.reminders.len();
                         for q in &msg.events {
                             if let Event::Alert(a) = &q.event
                                 && a.severity == Severity::Critical
@@ -380,10 +430,13 @@ impl Worker {
                                     Reminder {
                                         queued: q.clone(),
                                         raised: a.at,
-                                        last: Instant::now(),
+                                        last: Utc::now(),
                                     },
                                 );
                             }
+                        }
+                        if st.reminders.len() != before {
+                            self.save_reminders(&st);
                         }
                     }
                     st.queue.drain(..take);

@@ -195,11 +195,34 @@ impl Snapshot {
 }
 
 impl SqliteStore {
-    /// Reads a snapshot for the screen.
     /// Records how a notification target is doing, for screens.
     pub fn set_notify_row(&mut self, row: &NotifyRow) -> Result<(), StoreError> {
         let json = serde_json::to_string(row).unwrap_or_default();
         self.write(|tx| tx.set_meta(&format!("notify:{}", row.id), &json))
+    }
+
+    /// The critical alerts a notification target reminds of: (alert id, when it was last sent).
+    pub fn notify_reminders(&self, id: &str) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        Ok(self
+            .meta_json::<Vec<(String, i64)>>(&format!("notify-reminders:{id}"))?
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(a, ms)| Some((a, DateTime::from_timestamp_millis(ms)?)))
+            .collect())
+    }
+
+    /// Records the critical alerts a notification target reminds of, so a restart goes on.
+    pub fn set_notify_reminders(
+        &mut self,
+        id: &str,
+        reminders: &[(String, DateTime<Utc>)],
+    ) -> Result<(), StoreError> {
+        let list: Vec<(&str, i64)> = reminders
+            .iter()
+            .map(|(a, at)| (a.as_str(), crate::time::millis(*at)))
+            .collect();
+        let json = serde_json::to_string(&list).unwrap_or_default();
+        self.write(|tx| tx.set_meta(&format!("notify-reminders:{id}"), &json))
     }
 
     fn notify_rows(&self, ids: &[String]) -> Result<Vec<NotifyRow>, StoreError> {
@@ -212,6 +235,7 @@ impl SqliteStore {
         Ok(out)
     }
 
+    /// Reads a snapshot for the screen.
     pub(super) fn read_snapshot(
         &self,
         config: &ScreenConfig,
