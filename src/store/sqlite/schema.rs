@@ -217,7 +217,8 @@ const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL,
         UNIQUE (feed, item, rule, country, factor)
      );
-     CREATE INDEX evidence_country ON evidence (country, at);",
+     CREATE INDEX evidence_country ON evidence (country, at);
+     CREATE INDEX evidence_at ON evidence (at);",
 ];
 
 /// Registers the SQL functions migrations use: `watchfloor_digest64(text)`, the digest
