@@ -6,9 +6,12 @@
 //! implementation on one SQLite file. The outbox gives every event a `seq` that grows and is
 //! never reused in a database; each consumer keeps a named position in it.
 
+pub mod address;
 pub mod cursor;
 pub mod drill;
 pub mod lock;
+mod pgpass;
+pub mod postgres;
 pub mod reader;
 pub mod sqlite;
 
@@ -24,6 +27,8 @@ use crate::feed::item::Item;
 use crate::geo::CountryCode;
 use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
 
+pub use address::StoreAddress;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Whether this user may write the database in `dir` (and its write-ahead log and shared-memory
@@ -100,6 +105,30 @@ pub enum StoreError {
         /// Ours.
         supported: i64,
     },
+    /// PostgreSQL failed.
+    #[error("store {store}: {}", postgres::describe(source))]
+    Postgres {
+        /// The store's URL, without its password.
+        store: String,
+        /// The cause.
+        source: tokio_postgres::Error,
+    },
+    /// The store's address is unusable, or it cannot be reached.
+    #[error("store {store}: {message}")]
+    Address {
+        /// The store's URL, without its password.
+        store: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Something this store cannot do yet.
+    #[error("store {store}: {what} does not work on a PostgreSQL store yet")]
+    Unsupported {
+        /// The store's URL, without its password.
+        store: String,
+        /// What was asked.
+        what: &'static str,
+    },
     /// The data directory could not be created or read.
     #[error("data directory {path}: {message}")]
     Directory {
@@ -113,8 +142,16 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the disk (or the file system's quota) is full.
     pub fn is_full(&self) -> bool {
-        matches!(self, Self::Sqlite { source: rusqlite::Error::SqliteFailure(e, _), .. }
-            if e.code == rusqlite::ErrorCode::DiskFull)
+        match self {
+            Self::Sqlite {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => e.code == rusqlite::ErrorCode::DiskFull,
+            Self::Postgres { source, .. } => {
+                source.code() == Some(&tokio_postgres::error::SqlState::DISK_FULL)
+            }
+            _ => false,
+        }
     }
 }
 

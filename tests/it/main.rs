@@ -26,6 +26,7 @@ mod no_data;
 mod notify;
 mod notify_email;
 mod paging;
+mod pg_store;
 mod pipeline;
 mod primary;
 mod private_ca;

@@ -10,7 +10,7 @@ mod period;
 pub mod schema;
 pub mod snapshot;
 pub mod triage;
-mod tx;
+pub(crate) mod tx;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
