@@ -7,6 +7,7 @@
 //! never reused in a database; each consumer keeps a named position in it.
 
 pub mod address;
+pub mod any;
 pub mod cursor;
 pub mod drill;
 pub mod lock;
@@ -28,6 +29,7 @@ use crate::geo::CountryCode;
 use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
 
 pub use address::StoreAddress;
+pub use any::AnyStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 

@@ -13,7 +13,9 @@ use watchfloor::event::Event;
 use watchfloor::feed::item::{Item, item_key};
 use watchfloor::monitor::ingest::{ingest_items, restore, tick};
 use watchfloor::rules::engine::Engine;
-use watchfloor::store::{SqliteStore, Store};
+use watchfloor::store::Store;
+
+use crate::support::pg::{self, Backend};
 
 const CONFIG: &str = r#"
 [settings]
@@ -67,29 +69,26 @@ fn t0() -> DateTime<Utc> {
 
 struct Desk {
     config: Config,
-    store: SqliteStore,
     engine: Engine,
     now: DateTime<Utc>,
     seq: i64,
     n: usize,
-    _dir: tempfile::TempDir,
+    opened: pg::Opened,
 }
 
 impl Desk {
-    fn new() -> Self {
+    fn new(backend: Backend) -> Option<Self> {
         let config = config::load_str(Path::new("silence.toml"), CONFIG, &|_| None).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
+        let opened = pg::open(backend)?;
         let engine = Engine::new(&config).unwrap();
-        Self {
+        Some(Self {
             config,
-            store,
             engine,
             now: t0(),
             seq: 0,
             n: 0,
-            _dir: dir,
-        }
+            opened,
+        })
     }
 
     fn item(&mut self, feed: &str, title: String, published: DateTime<Utc>) {
@@ -105,7 +104,8 @@ impl Desk {
             values: Vec::new(),
         };
         let (engine, now) = (&mut self.engine, self.now);
-        self.store
+        self.opened
+            .store
             .write(|tx| ingest_items(tx, engine, &[item], now).map(drop))
             .unwrap();
     }
@@ -125,15 +125,15 @@ impl Desk {
                 for _ in 0..h * 4 {
                     self.now += Duration::minutes(15);
                     let (engine, now) = (&mut self.engine, self.now);
-                    self.store.write(|tx| tick(tx, engine, now)).unwrap();
+                    self.opened.store.write(|tx| tick(tx, engine, now)).unwrap();
                 }
             }
             Step::Restart => {
                 self.engine = Engine::new(&self.config).unwrap();
-                restore(&self.store, &mut self.engine, &self.config, self.now).unwrap();
+                restore(&self.opened.store, &mut self.engine, &self.config, self.now).unwrap();
             }
         }
-        let rows = self.store.outbox_after(self.seq, 10_000).unwrap();
+        let rows = self.opened.store.outbox_after(self.seq, 10_000).unwrap();
         let mut out = Vec::new();
         for row in rows {
             self.seq = row.seq;
@@ -158,7 +158,15 @@ fn ids(lines: &[String]) -> Vec<&str> {
 
 #[test]
 fn a_feed_past_its_fixed_limit_alerts_once_across_a_restart_and_is_resolved() {
-    let mut d = Desk::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        a_feed_past_its_fixed_limit_alerts_once_across_a_restart_and_is_resolved_on(backend);
+    }
+}
+
+fn a_feed_past_its_fixed_limit_alerts_once_across_a_restart_and_is_resolved_on(backend: Backend) {
+    let Some(mut d) = Desk::new(backend) else {
+        return;
+    };
     assert!(d.step(&Step::Item("bulletin", "Weather")).is_empty());
     assert!(d.step(&Step::Wait(5)).is_empty());
     let fired = d.step(&Step::Wait(1));
@@ -183,7 +191,15 @@ fn a_feed_past_its_fixed_limit_alerts_once_across_a_restart_and_is_resolved() {
 
 #[test]
 fn a_feed_quiet_every_night_is_not_reported_at_night() {
-    let mut d = Desk::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        a_feed_quiet_every_night_is_not_reported_at_night_on(backend);
+    }
+}
+
+fn a_feed_quiet_every_night_is_not_reported_at_night_on(backend: Backend) {
+    let Some(mut d) = Desk::new(backend) else {
+        return;
+    };
     // Hourly from 06:00 to 22:00 for three days.
     for day in 0..3 {
         for h in 0..=16 {
@@ -209,7 +225,15 @@ fn a_feed_quiet_every_night_is_not_reported_at_night() {
 
 #[test]
 fn a_country_gone_dark_after_a_backlog_alerts_and_speaks_again() {
-    let mut d = Desk::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        a_country_gone_dark_after_a_backlog_alerts_and_speaks_again_on(backend);
+    }
+}
+
+fn a_country_gone_dark_after_a_backlog_alerts_and_speaks_again_on(backend: Backend) {
+    let Some(mut d) = Desk::new(backend) else {
+        return;
+    };
     // A backlog of 14 days of reports on Sudan, ten a day, arriving at once.
     for i in (1..140).rev() {
         d.step(&Step::Past(i * 24 / 10));
@@ -235,7 +259,15 @@ fn a_country_gone_dark_after_a_backlog_alerts_and_speaks_again() {
 
 #[test]
 fn a_country_rarely_in_the_news_is_not_watched_for_silence() {
-    let mut d = Desk::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        a_country_rarely_in_the_news_is_not_watched_for_silence_on(backend);
+    }
+}
+
+fn a_country_rarely_in_the_news_is_not_watched_for_silence_on(backend: Backend) {
+    let Some(mut d) = Desk::new(backend) else {
+        return;
+    };
     for i in (1..20).rev() {
         d.step(&Step::Past(i * 12));
     }

@@ -14,7 +14,9 @@ use watchfloor::event::{Alert, Event};
 use watchfloor::feed::item::{Item, item_key};
 use watchfloor::monitor::ingest::{ingest_items, restore, tick};
 use watchfloor::rules::engine::Engine;
-use watchfloor::store::{SqliteStore, Store};
+use watchfloor::store::Store;
+
+use crate::support::pg::{self, Backend};
 
 const CONFIG: &str = r#"
 [settings]
@@ -80,34 +82,31 @@ fn t0() -> DateTime<Utc> {
 
 struct Desk {
     config: Config,
-    store: SqliteStore,
     engine: Engine,
     now: DateTime<Utc>,
     seq: i64,
     n: usize,
-    _dir: tempfile::TempDir,
+    opened: pg::Opened,
 }
 
 impl Desk {
-    fn new() -> Self {
+    fn new(backend: Backend) -> Option<Self> {
         let config = config::load_str(Path::new("stories.toml"), CONFIG, &|_| None).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
+        let opened = pg::open(backend)?;
         let engine = Engine::new(&config).unwrap();
         let mut d = Self {
             config,
-            store,
             engine,
             now: t0(),
             seq: 0,
             n: 0,
-            _dir: dir,
+            opened,
         };
         for title in BACKGROUND {
             d.report("reuters", title);
         }
         d.printed();
-        d
+        Some(d)
     }
 
     /// A new item from `feed`, published now; the alerts it printed.
@@ -124,7 +123,8 @@ impl Desk {
             values: Vec::new(),
         };
         let (engine, now) = (&mut self.engine, self.now);
-        self.store
+        self.opened
+            .store
             .write(|tx| ingest_items(tx, engine, &[item], now).map(drop))
             .unwrap();
         self.printed()
@@ -134,17 +134,17 @@ impl Desk {
         for _ in 0..hours {
             self.now += Duration::hours(1);
             let (engine, now) = (&mut self.engine, self.now);
-            self.store.write(|tx| tick(tx, engine, now)).unwrap();
+            self.opened.store.write(|tx| tick(tx, engine, now)).unwrap();
         }
     }
 
     fn restart(&mut self) {
         self.engine = Engine::new(&self.config).unwrap();
-        restore(&self.store, &mut self.engine, &self.config, self.now).unwrap();
+        restore(&self.opened.store, &mut self.engine, &self.config, self.now).unwrap();
     }
 
     fn printed(&mut self) -> Vec<Alert> {
-        let rows = self.store.outbox_after(self.seq, 10_000).unwrap();
+        let rows = self.opened.store.outbox_after(self.seq, 10_000).unwrap();
         let mut out = Vec::new();
         for row in rows {
             self.seq = row.seq;
@@ -164,7 +164,15 @@ fn one(alerts: Vec<Alert>, rule: &str) -> Alert {
 
 #[test]
 fn outlets_on_one_story_raise_one_alert_and_revisions_as_they_join() {
-    let mut d = Desk::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        outlets_on_one_story_raise_one_alert_and_revisions_as_they_join_on(backend);
+    }
+}
+
+fn outlets_on_one_story_raise_one_alert_and_revisions_as_they_join_on(backend: Backend) {
+    let Some(mut d) = Desk::new(backend) else {
+        return;
+    };
     let first = one(
         d.report(
             "reuters",
@@ -232,7 +240,15 @@ fn outlets_on_one_story_raise_one_alert_and_revisions_as_they_join() {
 
 #[test]
 fn min_sources_fires_on_the_second_publisher_and_says_which() {
-    let mut d = Desk::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        min_sources_fires_on_the_second_publisher_and_says_which_on(backend);
+    }
+}
+
+fn min_sources_fires_on_the_second_publisher_and_says_which_on(backend: Backend) {
+    let Some(mut d) = Desk::new(backend) else {
+        return;
+    };
     let alone = d.report(
         "reuters",
         "Sudan: shelling of Abu Shouk camp near El Fasher kills 40",
@@ -282,7 +298,15 @@ fn min_sources_fires_on_the_second_publisher_and_says_which() {
 
 #[test]
 fn a_feeds_own_look_alike_items_are_separate_events() {
-    let mut d = Desk::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        a_feeds_own_look_alike_items_are_separate_events_on(backend);
+    }
+}
+
+fn a_feeds_own_look_alike_items_are_separate_events_on(backend: Backend) {
+    let Some(mut d) = Desk::new(backend) else {
+        return;
+    };
     let a = one(
         d.report("quakes", "M 5.1 quake near Kassala, Sudan: 3 dead"),
         "killings",

@@ -255,3 +255,48 @@ pub fn database() -> Option<Database> {
     );
     Some(Database { name, port: c.port })
 }
+
+/// Which store a scenario runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary directory.
+    Sqlite,
+    /// A fresh database in the throwaway cluster.
+    Postgres,
+}
+
+/// A store opened for one test, with what keeps it alive.
+pub struct Opened {
+    pub store: watchfloor::store::AnyStore,
+    pub address: watchfloor::store::StoreAddress,
+    _dir: Option<tempfile::TempDir>,
+    _db: Option<Database>,
+}
+
+/// Opens an empty store of the kind; `None` when it is PostgreSQL and that is not installed.
+pub fn open(backend: Backend) -> Option<Opened> {
+    use watchfloor::store::address::Origin;
+    use watchfloor::store::{AnyStore, StoreAddress};
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let address = StoreAddress::Sqlite(dir.path().to_path_buf());
+            Some(Opened {
+                store: AnyStore::open(&address).unwrap(),
+                address,
+                _dir: Some(dir),
+                _db: None,
+            })
+        }
+        Backend::Postgres => {
+            let db = database()?;
+            let address = StoreAddress::parse(&db.url(), Origin::Config).unwrap();
+            Some(Opened {
+                store: AnyStore::open(&address).unwrap(),
+                address,
+                _dir: None,
+                _db: Some(db),
+            })
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Either store behind one type, chosen at run time by the store's address: what the
+//! collector, `tail` and the tests hold when they may run on SQLite or PostgreSQL.
+
+use chrono::{DateTime, Utc};
+
+use super::address::StoreAddress;
+use super::postgres::PgStore;
+use super::sqlite::SqliteStore;
+use super::{Heartbeat, OutboxRow, RecentAlert, Seen, Store, StoreError, StoreTx, StoryItem};
+use crate::event::{Alert, Event, FeedReport, Status, StatusChange, Triage};
+use crate::feed::fetch::Validators;
+use crate::feed::item::Item;
+use crate::geo::CountryCode;
+use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
+
+/// A SQLite or a PostgreSQL store.
+#[derive(Debug)]
+pub enum AnyStore {
+    /// One SQLite file.
+    Sqlite(SqliteStore),
+    /// A PostgreSQL database.
+    Postgres(PgStore),
+}
+
+/// A write transaction of either store.
+pub struct AnyTx<'t>(&'t mut (dyn StoreTx + 't));
+
+impl AnyStore {
+    /// Opens (creating and migrating) the store at `address`.
+    pub fn open(address: &StoreAddress) -> Result<Self, StoreError> {
+        Ok(match address {
+            StoreAddress::Sqlite(dir) => Self::Sqlite(SqliteStore::open(dir)?),
+            StoreAddress::Postgres(pg) => Self::Postgres(PgStore::open(pg)?),
+        })
+    }
+
+    /// Opens a store that exists already, creating nothing.
+    pub fn open_existing(address: &StoreAddress) -> Result<Self, StoreError> {
+        Ok(match address {
+            StoreAddress::Sqlite(dir) => Self::Sqlite(SqliteStore::open_existing(dir)?),
+            StoreAddress::Postgres(pg) => Self::Postgres(PgStore::open_existing(pg)?),
+        })
+    }
+}
+
+/// Calls the same method on whichever store (or transaction) `$s` holds.
+macro_rules! each {
+    ($s:expr, $t:ident => $e:expr) => {
+        match $s {
+            Self::Sqlite($t) => $e,
+            Self::Postgres($t) => $e,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    type Tx<'t> = AnyTx<'t>;
+
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self::Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match self {
+            Self::Sqlite(s) => s.write(|tx| f(&mut AnyTx(tx))),
+            Self::Postgres(s) => s.write(|tx| f(&mut AnyTx(tx))),
+        }
+    }
+
+    fn id(&self) -> &str {
+        each!(self, s => s.id())
+    }
+
+    fn validators(&self, feed: &str) -> Result<Validators, StoreError> {
+        each!(self, s => s.validators(feed))
+    }
+
+    fn failures(&self, feed: &str) -> Result<u32, StoreError> {
+        each!(self, s => s.failures(feed))
+    }
+
+    fn window_entries(&self, since: DateTime<Utc>) -> Result<Vec<WindowEntry>, StoreError> {
+        each!(self, s => s.window_entries(since))
+    }
+
+    fn recent_alerts(&self, since: DateTime<Utc>) -> Result<Vec<RecentAlert>, StoreError> {
+        each!(self, s => s.recent_alerts(since))
+    }
+
+    fn statuses(&self) -> Result<Vec<(CountryCode, Status)>, StoreError> {
+        each!(self, s => s.statuses())
+    }
+
+    fn silences(&self) -> Result<Vec<SilenceRecord>, StoreError> {
+        each!(self, s => s.silences())
+    }
+
+    fn corroborations(&self, since: DateTime<Utc>) -> Result<Vec<CorroborationRecord>, StoreError> {
+        each!(self, s => s.corroborations(since))
+    }
+
+    fn story_alerts(&self, since: DateTime<Utc>) -> Result<Vec<Alert>, StoreError> {
+        each!(self, s => s.story_alerts(since))
+    }
+
+    fn story_items(&self, since: DateTime<Utc>) -> Result<Vec<StoryItem>, StoreError> {
+        each!(self, s => s.story_items(since))
+    }
+
+    fn prune(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        each!(self, s => s.prune(before))
+    }
+
+    fn prune_outbox(&mut self) -> Result<usize, StoreError> {
+        each!(self, s => s.prune_outbox())
+    }
+
+    fn size_cache(&mut self) -> Result<(), StoreError> {
+        each!(self, s => Store::size_cache(s))
+    }
+
+    fn heartbeat(&mut self, beat: &Heartbeat) -> Result<(), StoreError> {
+        each!(self, s => s.heartbeat(beat))
+    }
+
+    fn last_heartbeat(&self) -> Result<Option<Heartbeat>, StoreError> {
+        each!(self, s => s.last_heartbeat())
+    }
+
+    fn evidence_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<crate::rules::evidence::StoredEvidence>, StoreError> {
+        each!(self, s => s.evidence_since(since))
+    }
+
+    fn factor_alerts_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, CountryCode)>, StoreError> {
+        each!(self, s => s.factor_alerts_since(since))
+    }
+
+    fn outbox_after(&self, seq: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
+        each!(self, s => s.outbox_after(seq, limit))
+    }
+
+    fn outbox_end(&self) -> Result<i64, StoreError> {
+        each!(self, s => s.outbox_end())
+    }
+
+    fn consumer(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        each!(self, s => s.consumer(name))
+    }
+
+    fn set_consumer(&mut self, name: &str, seq: i64) -> Result<(), StoreError> {
+        each!(self, s => s.set_consumer(name, seq))
+    }
+
+    fn retire_consumers(&mut self, keep: &[&str]) -> Result<Vec<String>, StoreError> {
+        each!(self, s => s.retire_consumers(keep))
+    }
+
+    fn record_triage(&mut self, t: &Triage) -> Result<(), StoreError> {
+        each!(self, s => s.record_triage(t))
+    }
+
+    fn snapshot(
+        &self,
+        config: &crate::config::ScreenConfig,
+        now: DateTime<Utc>,
+    ) -> Result<super::snapshot::Snapshot, StoreError> {
+        each!(self, s => s.snapshot(config, now))
+    }
+
+    fn drill(
+        &self,
+        focus: &super::drill::Focus,
+        now: DateTime<Utc>,
+    ) -> Result<super::drill::Drill, StoreError> {
+        each!(self, s => s.drill(focus, now))
+    }
+
+    fn data_version(&self) -> Result<i64, StoreError> {
+        each!(self, s => s.data_version())
+    }
+
+    fn replace_baseline(
+        &mut self,
+        estimates: &[crate::baseline::Estimate],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        each!(self, s => s.replace_baseline(estimates, at))
+    }
+
+    fn baseline(&self) -> Result<Vec<crate::baseline::Estimate>, StoreError> {
+        each!(self, s => s.baseline())
+    }
+}
+
+impl StoreTx for AnyTx<'_> {
+    fn upsert_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
+        self.0.upsert_item(item, now)
+    }
+
+    fn touch_unchanged(&mut self, feed: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.0.touch_unchanged(feed, now)
+    }
+
+    fn insert_alert(
+        &mut self,
+        alert: &Alert,
+        event_time: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.0.insert_alert(alert, event_time)
+    }
+
+    fn insert_window_entry(&mut self, e: &WindowEntry) -> Result<(), StoreError> {
+        self.0.insert_window_entry(e)
+    }
+
+    fn set_status(&mut self, change: &StatusChange, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.0.set_status(change, at)
+    }
+
+    fn record_feed(
+        &mut self,
+        report: &FeedReport,
+        validators: Option<&Validators>,
+    ) -> Result<(), StoreError> {
+        self.0.record_feed(report, validators)
+    }
+
+    fn append(&mut self, event: &Event) -> Result<i64, StoreError> {
+        self.0.append(event)
+    }
+
+    fn save_silence(&mut self, record: &SilenceRecord) -> Result<(), StoreError> {
+        self.0.save_silence(record)
+    }
+
+    fn insert_evidence(
+        &mut self,
+        evidence: &crate::rules::evidence::Evidence,
+    ) -> Result<(), StoreError> {
+        self.0.insert_evidence(evidence)
+    }
+
+    fn set_item_countries(
+        &mut self,
+        feed: &str,
+        key: &str,
+        countries: &[CountryCode],
+    ) -> Result<(), StoreError> {
+        self.0.set_item_countries(feed, key, countries)
+    }
+
+    fn set_item_story(&mut self, feed: &str, key: &str, story: i64) -> Result<(), StoreError> {
+        self.0.set_item_story(feed, key, story)
+    }
+
+    fn revise_alert(&mut self, alert: &Alert) -> Result<bool, StoreError> {
+        self.0.revise_alert(alert)
+    }
+
+    fn save_corroboration(&mut self, record: &CorroborationRecord) -> Result<(), StoreError> {
+        self.0.save_corroboration(record)
+    }
+}
