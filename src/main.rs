@@ -12,6 +12,8 @@ use watchfloor::monitor::{self, MonitorState, Options};
 use watchfloor::outputs::JsonLines;
 use watchfloor::rules::clock::SystemClock;
 
+mod cli;
+
 /// A terminal watchlist for atrocity and crisis early warning.
 #[derive(Debug, Parser)]
 #[command(name = "watchfloor", version, about, long_about = None)]
@@ -22,6 +24,10 @@ struct Cli {
     /// Data directory (else settings.data_dir, else the XDG data directory).
     #[arg(long, global = true, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// The shared store: a postgres:// URL (no password here: use [store] url with ${VAR},
+    /// or the PostgreSQL password file), else the data directory's SQLite file.
+    #[arg(long, global = true, env = "WATCHFLOOR_STORE", value_name = "URL")]
+    store: Option<String>,
     /// Log lines as text (colour only on a terminal) or one JSON object per line.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -133,6 +139,25 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Print the desk's event stream (every collector's) as JSON lines from the store's outbox,
+    /// continuing where consumer NAME stopped last time, wherever it ran.
+    Tail {
+        /// The consumer's name; its position is kept in the store.
+        #[arg(long, value_name = "NAME")]
+        consumer: String,
+        /// A consumer new to the store starts after the newest event (default: at the oldest
+        /// event still kept).
+        #[arg(long)]
+        from_end: bool,
+        /// Print what is there and exit instead of following.
+        #[arg(long)]
+        once: bool,
+    },
+    /// The shared PostgreSQL store.
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
     /// Run against a built-in demo feed server on loopback; needs no network.
     Demo {
         /// Print JSON lines instead of opening the screen.
@@ -162,6 +187,13 @@ enum NotifyAction {
     },
     /// List the configured targets, what each receives, and where each stands in the outbox.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+enum StoreAction {
+    /// Create or upgrade the schema at --store and the roles watchfloor_collector,
+    /// watchfloor_analyst and watchfloor_viewer with their grants (run as the database owner).
+    Init,
 }
 
 #[derive(Debug, Subcommand)]
@@ -484,6 +516,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 data.join(watchfloor::store::DB_FILE).display()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Store {
+            action: StoreAction::Init,
+        }) => {
+            init_logging();
+            let Some(address) = cli::store::from_flag(cli.store.as_deref())? else {
+                anyhow::bail!("store init needs --store postgres://… (or WATCHFLOOR_STORE)");
+            };
+            cli::store::init(&address)
+        }
+        Some(Command::Tail {
+            consumer,
+            from_end,
+            once,
+        }) => {
+            init_logging();
+            let address = match cli::store::from_flag(cli.store.as_deref())? {
+                Some(a) => a,
+                None if cli.config.is_none() && cli.data.is_some() => {
+                    watchfloor::store::StoreAddress::Sqlite(cli.data.unwrap_or_default())
+                }
+                None => match find_and_load(cli.config.as_deref()) {
+                    Ok((_, c)) => {
+                        let dir = data_dir(cli.data.as_deref(), &c)?;
+                        cli::store::resolve(None, c.store.clone(), &dir)
+                    }
+                    Err(code) => return Ok(code),
+                },
+            };
+            cli::store::run_tail(&address, &consumer, from_end, !once)
         }
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;

@@ -514,6 +514,7 @@ impl Validator<'_> {
 
         let views = self.views(&raw.views);
         let notify = self.notify(&raw.notify, &rule_ids);
+        let store = self.store(raw.store.as_ref());
 
         Config {
             path: self.path.to_path_buf(),
@@ -525,6 +526,40 @@ impl Validator<'_> {
             baseline,
             views,
             notify,
+            store,
+        }
+    }
+
+    /// `[store] url`: a `postgres://` URL (a password only through `${VAR}`) or a directory.
+    fn store(
+        &mut self,
+        raw: Option<&super::raw::S<super::raw::RawStore>>,
+    ) -> Option<crate::store::StoreAddress> {
+        use crate::store::address::{Origin, StoreAddress};
+        let url = raw?.get_ref().url.as_ref()?;
+        let mut secrets = Vec::new();
+        let text = self.interpolate(url, "store.url", &mut secrets);
+        if url.get_ref().contains(':')
+            && url::Url::parse(url.get_ref()).is_ok_and(|u| u.password().is_some())
+            && secrets.is_empty()
+        {
+            self.err(
+                url,
+                "store.url",
+                "a password written into the config; put it in an environment variable (postgres://user:${PGPASS}@host/db) or the PostgreSQL password file",
+            );
+            return None;
+        }
+        match StoreAddress::parse(&text, Origin::Config) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                let mut msg = e.to_string();
+                for s in &secrets {
+                    msg = msg.replace(s.as_str(), "***");
+                }
+                self.err(url, "store.url", msg);
+                None
+            }
         }
     }
 

@@ -44,6 +44,9 @@ pub struct Config {
     pub views: Vec<SavedView>,
     /// `[[notify]]`: notification targets.
     pub notify: Vec<NotifyConfig>,
+    /// `[store] url`: where the state lives, when not in the data directory (a
+    /// `postgres://` URL, `${VAR}` filled in).
+    pub store: Option<crate::store::StoreAddress>,
 }
 
 /// `[baseline]`.

@@ -29,6 +29,14 @@ pub struct RawConfig {
     pub notify: Vec<S<RawNotify>>,
     #[serde(default)]
     pub include: Vec<S<String>>,
+    #[serde(default)]
+    pub store: Option<S<RawStore>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawStore {
+    pub url: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

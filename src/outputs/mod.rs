@@ -5,6 +5,7 @@ pub mod delivery;
 pub mod export;
 pub mod jsonl;
 pub mod notify;
+pub mod tail;
 
 pub use delivery::{Delivery, DeliveryError, Stop};
 pub use jsonl::{JsonLines, LineSink, VecSink};

@@ -130,7 +130,10 @@ impl PgAddress {
     /// The connection settings, with the password taken from the password file when the URL
     /// has none.
     pub fn config(&self) -> Result<tokio_postgres::Config, String> {
-        let mut config: tokio_postgres::Config = self.url.parse().map_err(|e| format!("{e}"))?;
+        let mut config: tokio_postgres::Config = self
+            .url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| super::postgres::describe(&e))?;
         if config.get_user().is_none() {
             config.user(whoami::username().unwrap_or_else(|_| "postgres".into()));
         }

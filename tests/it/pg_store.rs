@@ -247,3 +247,159 @@ fn triage() -> Triage {
         note: None,
     }
 }
+
+fn watchfloor() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_watchfloor"));
+    c.env_remove("WATCHFLOOR_CONFIG")
+        .env_remove("WATCHFLOOR_STORE")
+        .env_remove("RUST_LOG")
+        .env_remove("PGPASSWORD");
+    c
+}
+
+#[test]
+fn a_password_in_store_on_the_command_line_is_refused_without_showing_it() {
+    let out = watchfloor()
+        .args([
+            "tail",
+            "--consumer",
+            "x",
+            "--store",
+            "postgres://desk:hunter2@127.0.0.1:1/watch",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("password on the command line"), "{stderr}");
+    assert!(stderr.contains("PostgreSQL password file"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn store_init_and_tail_through_the_password_file_resume_where_the_consumer_stopped() {
+    let Some(db) = pg::database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pgpass = db.pgpass(dir.path(), &[]);
+    let url = db.bare_url(pg::ADMIN);
+    let run = |args: &[&str]| {
+        let out = watchfloor()
+            .args(args)
+            .args(["--store", &url])
+            .env("PGPASSFILE", &pgpass)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let said = run(&["store", "init"]);
+    assert!(said.contains("schema 0 -> "), "{said}");
+    let mut store = PgStore::open_existing(&address(&db.url())).unwrap();
+    let add = |store: &mut PgStore, from: usize, n: usize| {
+        store
+            .write(|tx| {
+                for i in from..from + n {
+                    tx.append(&note(&format!("event {i}")))?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    };
+    add(&mut store, 0, 3);
+    let first = run(&["tail", "--consumer", "desk-log", "--once"]);
+    let seqs = |text: &str| -> Vec<i64> {
+        text.lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    assert_eq!(seqs(&first), vec![1, 2, 3], "{first}");
+    assert!(first.contains("event 0"), "{first}");
+    add(&mut store, 3, 2);
+    let second = run(&["tail", "--consumer", "desk-log", "--once"]);
+    assert_eq!(seqs(&second), vec![4, 5], "{second}");
+    // Another consumer has a position of its own; --from-end skips what came before it.
+    assert_eq!(
+        run(&["tail", "--consumer", "pager", "--once", "--from-end"]),
+        ""
+    );
+    add(&mut store, 5, 1);
+    assert_eq!(
+        seqs(&run(&["tail", "--consumer", "pager", "--once"])),
+        vec![6]
+    );
+}
+
+#[test]
+fn a_tail_killed_now_and_then_misses_nothing() {
+    use std::io::Read;
+    let Some(db) = pg::database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pgpass = db.pgpass(dir.path(), &[]);
+    let url = db.bare_url(pg::ADMIN);
+    let a = address(&db.url());
+    let mut store = PgStore::open(&a).unwrap();
+    let writer = std::thread::spawn(move || {
+        for i in 0..300 {
+            store
+                .write(|tx| tx.append(&note(&format!("event {i}"))).map(drop))
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(3));
+        }
+    });
+    let mut seen = BTreeSet::new();
+    let started = std::time::Instant::now();
+    let mut kills = 0;
+    let spawn = || {
+        watchfloor()
+            .args(["tail", "--consumer", "pager", "--store", &url])
+            .env("PGPASSFILE", &pgpass)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    while !writer.is_finished() || started.elapsed() < Duration::from_secs(2) {
+        let mut child = spawn();
+        std::thread::sleep(Duration::from_millis(
+            60 + (started.elapsed().as_millis() % 90) as u64,
+        ));
+        child.kill().unwrap();
+        kills += 1;
+        let mut text = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        child.wait().unwrap();
+        for line in text.lines() {
+            // A line cut by the kill is not counted; its event comes again.
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+                seen.insert(v["seq"].as_i64().unwrap());
+            }
+        }
+    }
+    writer.join().unwrap();
+    let out = watchfloor()
+        .args(["tail", "--consumer", "pager", "--once", "--store", &url])
+        .env("PGPASSFILE", &pgpass)
+        .output()
+        .unwrap();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        seen.insert(v["seq"].as_i64().unwrap());
+    }
+    assert!(kills >= 5, "only {kills} kills");
+    let all: BTreeSet<i64> = (1..=300).collect();
+    let missed: Vec<_> = all.difference(&seen).collect();
+    assert!(missed.is_empty(), "{} kills; missed {missed:?}", kills);
+}

@@ -47,6 +47,9 @@ pub struct PgStore {
     label: String,
     id: String,
     cache: Cache,
+    /// A wake-up per notification heard (see [`PgStore::wait_for_events`]).
+    heard: std::sync::mpsc::Receiver<()>,
+    listening: bool,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -93,6 +96,7 @@ impl PgStore {
             message: format!("TLS: {message}"),
         })?;
         let (tx, rx) = std::sync::mpsc::channel();
+        let (heard_tx, heard) = std::sync::mpsc::sync_channel(1);
         let spawned = std::thread::Builder::new()
             .name("postgres".into())
             .spawn(move || {
@@ -108,11 +112,26 @@ impl PgStore {
                 };
                 rt.block_on(async move {
                     match config.connect(tls).await {
-                        Ok((client, connection)) => {
+                        Ok((client, mut connection)) => {
                             if tx.send(Ok(client)).is_ok() {
-                                // Ends when the client is dropped or the server goes away.
-                                if let Err(e) = connection.await {
-                                    tracing::debug!("postgres connection ended: {e}");
+                                // Runs until the client is dropped or the server goes away;
+                                // notifications wake a listener (a full queue means it has a
+                                // wake-up pending already).
+                                let mut messages =
+                                    futures_util::stream::poll_fn(|cx| connection.poll_message(cx));
+                                while let Some(m) =
+                                    futures_util::StreamExt::next(&mut messages).await
+                                {
+                                    match m {
+                                        Ok(tokio_postgres::AsyncMessage::Notification(_)) => {
+                                            let _ = heard_tx.try_send(());
+                                        }
+                                        Ok(_) => {}
+                                        Err(e) => {
+                                            tracing::debug!("postgres connection ended: {e}");
+                                            break;
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -148,7 +167,32 @@ impl PgStore {
             label,
             id: String::new(),
             cache: Mutex::new(HashMap::new()),
+            heard,
+            listening: false,
         })
+    }
+
+    /// Waits until another connection commits events to the outbox, or `timeout` passes
+    /// (LISTEN/NOTIFY: no polling). True when something was committed; a commit that came
+    /// before the first wait counts.
+    pub fn wait_for_events(&mut self, timeout: std::time::Duration) -> Result<bool, StoreError> {
+        if !self.listening {
+            block_on(
+                self.client
+                    .batch_execute(&format!("LISTEN {}", schema::CHANNEL)),
+            )
+            .map_err(|e| self.err(e))?;
+            self.listening = true;
+            return Ok(true);
+        }
+        match self.heard.recv_timeout(timeout) {
+            Ok(()) => Ok(true),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Ok(false),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(StoreError::Address {
+                store: self.label.clone(),
+                message: "the connection to the database was lost".into(),
+            }),
+        }
     }
 
     /// Connects and brings the schema up to this build's version (when this login may; a

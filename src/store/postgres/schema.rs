@@ -166,6 +166,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE FUNCTION watchfloor_next_seq() RETURNS BIGINT LANGUAGE sql
         SET search_path FROM CURRENT AS $$
         SELECT pg_advisory_xact_lock(8602284733557600873);
+        -- Listeners (`tail`, screens) hear of it when the transaction commits; one notice per
+        -- transaction, however many events it appends.
+        SELECT pg_notify('watchfloor', '');
         UPDATE outbox_seq SET n = n + 1 RETURNING n;
     $$;
 
@@ -201,6 +204,9 @@ const MIGRATIONS: &[&str] = &[
         FOR EACH ROW EXECUTE FUNCTION watchfloor_triage_event();
     "#,
 ];
+
+/// The channel every commit that appends to the outbox notifies.
+pub const CHANNEL: &str = "watchfloor";
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

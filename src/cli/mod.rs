@@ -1,0 +1,3 @@
+//! Bodies of the commands that work on a store by its address (`--store`).
+
+pub mod store;
