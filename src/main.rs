@@ -194,6 +194,17 @@ enum StoreAction {
     /// Create or upgrade the schema at --store and the roles watchfloor_collector,
     /// watchfloor_analyst and watchfloor_viewer with their grants (run as the database owner).
     Init,
+    /// Copy a SQLite desk (a data directory, or its watchfloor.db) into an empty PostgreSQL
+    /// store: items seen, alerts, windows, statuses, triage, baselines, feed health. Alerts are
+    /// copied as history: no consumer or notification target sees them again.
+    Copy {
+        /// The data directory (or database file) to copy from; it is only read.
+        #[arg(long, value_name = "PATH")]
+        from: PathBuf,
+        /// The PostgreSQL store to copy into (default: --store).
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -525,6 +536,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("store init needs --store postgres://… (or WATCHFLOOR_STORE)");
             };
             cli::store::init(&address)
+        }
+        Some(Command::Store {
+            action: StoreAction::Copy { from, to },
+        }) => {
+            init_logging();
+            let to = cli::store::from_flag(to.as_deref().or(cli.store.as_deref()))?;
+            cli::store::copy(&from, to.as_ref())
         }
         Some(Command::Tail {
             consumer,

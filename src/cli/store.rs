@@ -38,6 +38,27 @@ pub fn init(address: &StoreAddress) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `watchfloor store copy`: a SQLite desk into an empty PostgreSQL store.
+pub fn copy(from: &Path, to: Option<&StoreAddress>) -> anyhow::Result<ExitCode> {
+    let Some(StoreAddress::Postgres(pg)) = to else {
+        anyhow::bail!("store copy needs --to postgres://… (or --store)");
+    };
+    let dir = if from.is_file() {
+        from.parent().unwrap_or(Path::new("."))
+    } else {
+        from
+    };
+    let source = watchfloor::store::SqliteStore::open_read_only(dir)?;
+    let mut target = PgStore::open(pg)?;
+    let report = watchfloor::store::postgres::copy::from_sqlite(&source, &mut target)?;
+    println!(
+        "copied {} into {}: {report}",
+        source.path().display(),
+        pg.label()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `watchfloor tail`: the desk's event stream as JSON lines.
 pub fn run_tail(
     address: &StoreAddress,

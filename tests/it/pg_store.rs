@@ -403,3 +403,154 @@ fn a_tail_killed_now_and_then_misses_nothing() {
     let missed: Vec<_> = all.difference(&seen).collect();
     assert!(missed.is_empty(), "{} kills; missed {missed:?}", kills);
 }
+
+const DESK: &str = r#"
+[settings]
+window = "72h"
+[[countries]]
+code = "SD"
+[[feeds]]
+id = "wire"
+url = "https://wire.test/feed"
+[[rules]]
+id = "atrocity"
+kind = "keywords"
+any = ["massacre"]
+severity = "high"
+[[rules]]
+id = "surge"
+kind = "count"
+of = "atrocity"
+limit = 2
+window = "24h"
+severity = "critical"
+"#;
+
+fn desk_item(n: usize) -> watchfloor::feed::item::Item {
+    let title = format!("Massacre reported in Darfur, Sudan, village {n}");
+    watchfloor::feed::item::Item {
+        feed: "wire".into(),
+        key: watchfloor::feed::item::item_key(Some(&format!("wire-{n}")), None, &title, ""),
+        title,
+        url: Some(format!("https://wire.test/{n}")),
+        summary: String::new(),
+        published: None,
+        countries: Vec::new(),
+        values: Vec::new(),
+    }
+}
+
+#[test]
+fn a_sqlite_desk_moves_to_postgres_without_repeating_an_alert() {
+    use watchfloor::monitor::ingest::{ingest_items, restore};
+    use watchfloor::rules::engine::Engine;
+    use watchfloor::store::SqliteStore;
+    let Some(db) = pg::database() else { return };
+    let config =
+        watchfloor::config::load_str(std::path::Path::new("desk.toml"), DESK, &|_| None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let items: Vec<_> = (0..4).map(desk_item).collect();
+    {
+        let mut lite = SqliteStore::open(dir.path()).unwrap();
+        let mut engine = Engine::new(&config).unwrap();
+        lite.write(|tx| ingest_items(tx, &mut engine, &items, now).map(drop))
+            .unwrap();
+        lite.record_triage(&Triage {
+            who: "amina".into(),
+            ..triage()
+        })
+        .unwrap();
+    }
+    let lite = SqliteStore::open_read_only(dir.path()).unwrap();
+    let lite_alerts = lite
+        .alerts_between(
+            now - chrono::Duration::days(1),
+            now + chrono::Duration::days(1),
+        )
+        .unwrap();
+    assert!(lite_alerts.len() >= 5, "{lite_alerts:?}");
+
+    let pgpass_dir = tempfile::tempdir().unwrap();
+    let pgpass = db.pgpass(pgpass_dir.path(), &[]);
+    let copy = || {
+        watchfloor()
+            .args(["store", "copy", "--from"])
+            .arg(dir.path())
+            .args(["--to", &db.bare_url(pg::ADMIN)])
+            .env("PGPASSFILE", &pgpass)
+            .output()
+            .unwrap()
+    };
+    let out = copy();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains(&format!("{} alerts", lite_alerts.len())),
+        "{said}"
+    );
+    assert!(
+        said.contains("4 items") && said.contains("1 triage"),
+        "{said}"
+    );
+
+    let mut store = PgStore::open_existing(&address(&db.url())).unwrap();
+    let mut copied: Vec<String> = store.alerts().unwrap().into_iter().map(|a| a.id).collect();
+    let mut want: Vec<String> = lite_alerts.iter().map(|a| a.id.clone()).collect();
+    copied.sort();
+    want.sort();
+    assert_eq!(copied, want);
+    assert!(
+        store.outbox_after(0, 100).unwrap().is_empty(),
+        "copied alerts are history, not news"
+    );
+    assert_eq!(store.statuses().unwrap(), lite.statuses().unwrap());
+    // A collector on the copy: the same items raise nothing again.
+    let mut engine = Engine::new(&config).unwrap();
+    restore(&store, &mut engine, &config, now).unwrap();
+    store
+        .write(|tx| ingest_items(tx, &mut engine, &items, now).map(drop))
+        .unwrap();
+    assert!(store.outbox_after(0, 100).unwrap().is_empty());
+    // A new report raises its own alert, and the count rule, above its limit since before the
+    // move (its window came along), does not fire again.
+    store
+        .write(|tx| ingest_items(tx, &mut engine, &[desk_item(9)], now).map(drop))
+        .unwrap();
+    let rules: Vec<String> = store
+        .outbox_after(0, 100)
+        .unwrap()
+        .iter()
+        .filter_map(|r| match Event::from_body(&r.body) {
+            Some(Event::Alert(a)) => Some(a.rule),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rules, vec!["atrocity".to_string()]);
+    // Triage keeps who wrote it.
+    let out = std::process::Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &db.port.to_string(),
+            "-U",
+            pg::ADMIN,
+            "-d",
+            &db.name,
+        ])
+        .args(["-tA", "-c", "SELECT who FROM triage"])
+        .env("PGPASSWORD", pg::ADMIN_PASSWORD)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "amina");
+    // Once is enough: a second copy is refused and changes nothing.
+    let again = copy();
+    assert!(!again.status.success());
+    let e = String::from_utf8_lossy(&again.stderr);
+    assert!(e.contains("copy into an empty store"), "{e}");
+}

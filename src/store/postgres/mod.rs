@@ -10,6 +10,7 @@
 //! can never pass an event that commits later, and no two writers can deadlock on rows.
 
 mod alerts;
+pub mod copy;
 pub mod schema;
 mod tx;
 

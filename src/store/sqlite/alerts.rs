@@ -10,13 +10,13 @@ use crate::event::{Alert, Event};
 use crate::geo;
 
 /// The columns [`from_row`] reads, from `alerts a` joined with its item `i` (see [`JOIN`]).
-pub(super) const COLUMNS: &str = "a.json, a.id, a.at, a.at_ms, a.country, a.listed, a.rule,
+pub(crate) const COLUMNS: &str = "a.json, a.id, a.at, a.at_ms, a.country, a.listed, a.rule,
     a.kind, a.severity, a.feed, a.item, a.matched, a.field, a.value, a.lim, a.op, a.expected,
     a.explanation, i.feed, i.title, i.url, i.summary, i.published, a.title, a.story, a.sources,
     a.revision, a.is_primary";
 
 /// The join [`COLUMNS`] reads from.
-pub(super) const JOIN: &str =
+pub(crate) const JOIN: &str =
     "LEFT JOIN items i ON a.feed IS NOT NULL AND i.feed = a.feed AND i.key = a.item";
 
 /// Stores `alert`; false when an alert with its id is already there.
@@ -86,7 +86,7 @@ pub(super) fn revise(conn: &Connection, alert: &Alert) -> rusqlite::Result<bool>
 
 /// Reads [`COLUMNS`] from column `first` of a row on; `None` for a row that cannot be read
 /// back (a damaged legacy body), which is skipped rather than failing the whole read.
-pub(super) fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<Alert>> {
+pub(crate) fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<Alert>> {
     let json: String = r.get(first)?;
     let mut alert = if json.is_empty() {
         let Some(severity) = Severity::parse(&r.get::<_, String>(first + 8)?) else {

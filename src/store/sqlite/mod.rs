@@ -3,7 +3,7 @@
 //! within a bounded time. `synchronous = FULL`: a commit is on disk before any of its events is
 //! printed, so a `seq` a consumer has seen is never handed out again, even after a power loss.
 
-mod alerts;
+pub(crate) mod alerts;
 mod board;
 pub mod drill;
 mod period;
@@ -262,6 +262,16 @@ impl SqliteStore {
             .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
             .map_err(|e| self.err(e))?;
         Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
+    /// The connection (for `store copy`, which reads every table).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     fn err(&self, source: rusqlite::Error) -> StoreError {
