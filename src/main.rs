@@ -473,6 +473,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(EXIT_CONFIG));
             }
+            let flag = cli::store::from_flag(cli.store.as_deref())?;
+            if let Some(watchfloor::store::StoreAddress::Postgres(pg)) =
+                flag.or_else(|| config.store.address.clone())
+            {
+                if once || metrics.is_some() || serve.is_some() || archive.is_some() {
+                    anyhow::bail!(
+                        "--once, --metrics, --serve and --archive work with a data directory, not yet with a shared PostgreSQL store"
+                    );
+                }
+                return run_desk(config, pg).map(|()| ExitCode::SUCCESS);
+            }
             let data = data_dir(cli.data.as_deref(), &config)?;
             let archive = match archive {
                 Some(dir) => Some(
@@ -558,7 +569,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => match find_and_load(cli.config.as_deref()) {
                     Ok((_, c)) => {
                         let dir = data_dir(cli.data.as_deref(), &c)?;
-                        cli::store::resolve(None, c.store.clone(), &dir)
+                        cli::store::resolve(None, c.store.address.clone(), &dir)
                     }
                     Err(code) => return Ok(code),
                 },
@@ -1404,6 +1415,27 @@ impl Drop for AbortOnDrop {
 }
 
 /// The monitor with JSON lines on stdout until SIGINT/SIGTERM (or, with `once`, one round).
+/// One collector of a desk sharing a PostgreSQL store: its own events on stdout.
+fn run_desk(config: Config, pg: watchfloor::store::address::PgAddress) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let sink = Box::new(JsonLines::new(std::io::stdout()));
+        match monitor::desk::run(
+            Arc::new(config),
+            pg,
+            Some(sink),
+            Arc::new(SystemClock),
+            Options::default(),
+            shutdown_signal(),
+        )
+        .await
+        {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_broken_pipe() => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
 async fn print_events(
     config: Config,
     data: &Path,

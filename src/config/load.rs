@@ -530,13 +530,40 @@ impl Validator<'_> {
         }
     }
 
-    /// `[store] url`: a `postgres://` URL (a password only through `${VAR}`) or a directory.
-    fn store(
+    /// `[store]`: `url`, a `postgres://` URL (a password only through `${VAR}`) or a
+    /// directory; `lease`, from 3 s to 10 min.
+    fn store(&mut self, raw: Option<&super::raw::S<super::raw::RawStore>>) -> super::StoreSettings {
+        let mut settings = super::StoreSettings::default();
+        let Some(raw) = raw else {
+            return settings;
+        };
+        let raw = raw.get_ref();
+        settings.lease = self.duration(
+            &raw.lease,
+            "store.lease",
+            settings.lease,
+            Duration::from_secs(600),
+        );
+        if let Some(l) = &raw.lease
+            && settings.lease < Duration::from_secs(3)
+        {
+            self.err(
+                l,
+                "store.lease",
+                "at least 3s: collectors renew it every third of it",
+            );
+            settings.lease = Duration::from_secs(3);
+        }
+        settings.address = self.store_address(raw.url.as_ref());
+        settings
+    }
+
+    fn store_address(
         &mut self,
-        raw: Option<&super::raw::S<super::raw::RawStore>>,
+        url: Option<&super::raw::S<String>>,
     ) -> Option<crate::store::StoreAddress> {
         use crate::store::address::{Origin, StoreAddress};
-        let url = raw?.get_ref().url.as_ref()?;
+        let url = url?;
         let mut secrets = Vec::new();
         let text = self.interpolate(url, "store.url", &mut secrets);
         if url.get_ref().contains(':')

@@ -44,9 +44,28 @@ pub struct Config {
     pub views: Vec<SavedView>,
     /// `[[notify]]`: notification targets.
     pub notify: Vec<NotifyConfig>,
-    /// `[store] url`: where the state lives, when not in the data directory (a
-    /// `postgres://` URL, `${VAR}` filled in).
-    pub store: Option<crate::store::StoreAddress>,
+    /// `[store]`: where the state lives when it is shared.
+    pub store: StoreSettings,
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSettings {
+    /// `url`: where the state lives, when not in the data directory (a `postgres://` URL,
+    /// `${VAR}` filled in).
+    pub address: Option<crate::store::StoreAddress>,
+    /// `lease`: how long a collector holds a feed without renewing (a collector that dies
+    /// loses its feeds after this long).
+    pub lease: std::time::Duration,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            address: None,
+            lease: std::time::Duration::from_secs(30),
+        }
+    }
 }
 
 /// `[baseline]`.

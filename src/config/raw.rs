@@ -37,6 +37,7 @@ pub struct RawConfig {
 #[serde(deny_unknown_fields)]
 pub struct RawStore {
     pub url: Option<S<String>>,
+    pub lease: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

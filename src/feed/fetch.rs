@@ -15,7 +15,7 @@ use crate::config::{FeedConfig, Settings};
 use crate::text;
 
 /// Validators from a previous response, for conditional GET.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Validators {
     /// `ETag`.
     pub etag: Option<String>,

@@ -15,7 +15,7 @@ use super::poll::{Poll, PollTask, Refetch, poll_feed};
 use crate::config::{Config, FeedConfig};
 use crate::feed::fetch::Fetcher;
 use crate::rules::clock::Clock;
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 struct Running {
     abort: AbortHandle,
@@ -44,6 +44,9 @@ pub(super) struct Spawner {
     pub(super) clock: Arc<dyn Clock>,
     pub(super) options: Options,
     pub(super) hooks: Hooks,
+    /// Whether a feed starts where its schedule stood (its last poll's `next_poll` in the
+    /// store), as when collectors of a desk hand feeds over; else first polls are spread.
+    pub(super) resume: bool,
 }
 
 /// The running poll tasks, by feed id.
@@ -70,7 +73,7 @@ impl FeedTasks {
     pub(super) fn apply(
         &mut self,
         config: &Config,
-        store: &SqliteStore,
+        store: &impl Store,
         spawner: &Spawner,
         restart_all: bool,
     ) -> Result<FeedChanges, StoreError> {
@@ -118,10 +121,19 @@ impl FeedTasks {
         &mut self,
         feed: &FeedConfig,
         config: &Config,
-        store: &SqliteStore,
+        store: &impl Store,
         spawner: &Spawner,
     ) -> Result<(), StoreError> {
         let refetch: Refetch = Arc::new(AtomicBool::new(false));
+        let start = if spawner.resume {
+            store.next_poll(&feed.id)?.map(|at| {
+                (at - spawner.clock.now())
+                    .to_std()
+                    .unwrap_or(std::time::Duration::ZERO)
+            })
+        } else {
+            None
+        };
         let abort = self.tasks.spawn(poll_feed(PollTask {
             fetcher: spawner.fetcher.clone(),
             tx: spawner.tx.clone(),
@@ -132,6 +144,7 @@ impl FeedTasks {
             validators: store.validators(&feed.id)?,
             poll_now: spawner.hooks.poll_now.get(&feed.id).cloned(),
             refetch: refetch.clone(),
+            start,
             feed: Arc::new(feed.clone()),
         }));
         self.running.insert(

@@ -8,6 +8,7 @@ use tracing::{debug, info};
 use super::poll::Poll;
 use crate::config::{Config, Severity};
 use crate::event::{Event, FeedReport};
+use crate::feed::fetch::Validators;
 use crate::feed::item::Item;
 use crate::rules::engine::Engine;
 use crate::store::{Seen, Store, StoreError, StoreTx};
@@ -69,6 +70,114 @@ pub fn restore(
     Ok(())
 }
 
+/// What a poll brought, as plain data: what [`process`] stores. A collector sharing a
+/// PostgreSQL store queues it for the desk's leader, which stores it as its own.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Outcome {
+    /// The feed polled.
+    pub feed: String,
+    /// The HTTP status, when there was a response.
+    pub http_status: Option<u16>,
+    /// How long the fetch took.
+    pub ms: u64,
+    /// Whether the server answered 304 Not Modified.
+    pub not_modified: bool,
+    /// Why the poll failed (fetch or parse), in words.
+    pub error: Option<String>,
+    /// The items parsed.
+    pub items: Vec<Item>,
+    /// The validators of a full response.
+    pub validators: Option<Validators>,
+    /// When the feed is polled next.
+    pub next_poll: DateTime<Utc>,
+    /// Consecutive failures, this poll included.
+    pub failures: u32,
+}
+
+/// A poll's outcome, borrowed: what [`process`] and [`process_outcome`] store.
+struct View<'a> {
+    feed: &'a str,
+    http_status: Option<u16>,
+    ms: u64,
+    not_modified: bool,
+    error: Option<String>,
+    items: &'a [Item],
+    validators: Option<&'a Validators>,
+    next_poll: DateTime<Utc>,
+    failures: u32,
+}
+
+impl<'a> View<'a> {
+    fn of_poll(poll: &'a Poll) -> Self {
+        let mut v = Self {
+            feed: &poll.feed.id,
+            http_status: None,
+            ms: 0,
+            not_modified: false,
+            error: None,
+            items: &[],
+            validators: None,
+            next_poll: poll.next_poll,
+            failures: poll.failures,
+        };
+        match &poll.result {
+            Ok((fetched, parsed)) => {
+                v.http_status = Some(fetched.status);
+                v.ms = fetched.elapsed.as_millis() as u64;
+                v.not_modified = fetched.status == 304;
+                match parsed {
+                    Ok(list) => {
+                        v.items = list;
+                        v.validators = Some(&fetched.validators);
+                    }
+                    Err(e) => v.error = Some(e.to_string()),
+                }
+            }
+            Err(e) => {
+                v.http_status = e.status;
+                v.ms = e.elapsed.as_millis() as u64;
+                v.error = Some(e.message.clone());
+            }
+        }
+        v
+    }
+
+    fn of_outcome(o: &'a Outcome) -> Self {
+        Self {
+            feed: &o.feed,
+            http_status: o.http_status,
+            ms: o.ms,
+            not_modified: o.not_modified,
+            error: o.error.clone(),
+            items: &o.items,
+            validators: o.validators.as_ref(),
+            next_poll: o.next_poll,
+            failures: o.failures,
+        }
+    }
+
+    fn outcome(&self) -> Outcome {
+        Outcome {
+            feed: self.feed.to_string(),
+            http_status: self.http_status,
+            ms: self.ms,
+            not_modified: self.not_modified,
+            error: self.error.clone(),
+            items: self.items.to_vec(),
+            validators: self.validators.cloned(),
+            next_poll: self.next_poll,
+            failures: self.failures,
+        }
+    }
+}
+
+impl Outcome {
+    /// The outcome of a poll (its items copied).
+    pub(super) fn of(poll: &Poll) -> Self {
+        View::of_poll(poll).outcome()
+    }
+}
+
 /// Stores one poll and appends its events, inside the caller's transaction; returns the
 /// poll's report and what was stored of it.
 pub(super) fn process(
@@ -77,59 +186,57 @@ pub(super) fn process(
     poll: &Poll,
     now: DateTime<Utc>,
 ) -> Result<(FeedReport, Ingested), StoreError> {
-    let feed = &*poll.feed;
+    store_view(tx, engine, View::of_poll(poll), now)
+}
+
+/// Stores what a poll brought and appends its events, inside the caller's transaction.
+pub fn process_outcome(
+    tx: &mut impl StoreTx,
+    engine: &mut Engine,
+    outcome: &Outcome,
+    now: DateTime<Utc>,
+) -> Result<(FeedReport, Ingested), StoreError> {
+    store_view(tx, engine, View::of_outcome(outcome), now)
+}
+
+fn store_view(
+    tx: &mut impl StoreTx,
+    engine: &mut Engine,
+    poll: View<'_>,
+    now: DateTime<Utc>,
+) -> Result<(FeedReport, Ingested), StoreError> {
+    let ok = poll.error.is_none() && poll.http_status.is_some();
     let mut report = FeedReport {
         at: now,
-        feed: feed.id.clone(),
-        ok: false,
-        http_status: None,
-        items: 0,
+        feed: poll.feed.to_string(),
+        ok,
+        http_status: poll.http_status,
+        items: if ok { poll.items.len() } else { 0 },
         new: 0,
         old: 0,
-        not_modified: false,
-        error: None,
-        ms: 0,
+        not_modified: poll.not_modified,
+        error: poll.error,
+        ms: poll.ms,
         next_poll: Some(poll.next_poll),
         failures: poll.failures,
     };
-    let mut items: &[Item] = &[];
-    let mut validators = None;
-    match &poll.result {
-        Ok((fetched, parsed)) => {
-            report.http_status = Some(fetched.status);
-            report.ms = fetched.elapsed.as_millis() as u64;
-            report.not_modified = fetched.status == 304;
-            match parsed {
-                Ok(list) => {
-                    report.ok = true;
-                    report.items = list.len();
-                    items = list;
-                    validators = Some(&fetched.validators);
-                }
-                Err(e) => report.error = Some(e.to_string()),
-            }
-        }
-        Err(e) => {
-            report.http_status = e.status;
-            report.ms = e.elapsed.as_millis() as u64;
-            report.error = Some(e.message.clone());
-        }
-    }
     if let Some(err) = &report.error {
         // The failure is an event already; the log line is for operators who ask for it.
-        info!(feed = %feed.id, "poll failed: {err}");
+        info!(feed = %poll.feed, "poll failed: {err}");
     }
+    let items: &[Item] = if ok { poll.items } else { &[] };
+    let validators = if ok { poll.validators } else { None };
 
     if report.not_modified {
         // The items of the last full response are still present: keep them from being pruned,
         // or they would come back as new (and alert again) on the next full response.
-        report.items = tx.touch_unchanged(&feed.id, now)?;
+        report.items = tx.touch_unchanged(poll.feed, now)?;
     }
     let counts = ingest_items(tx, engine, items, now)?;
     report.new = counts.new;
     report.old = counts.old;
     tx.record_feed(&report, validators)?;
-    debug!(feed = %feed.id, items = report.items, new = counts.new, alerts = counts.alerts, "processed poll");
+    debug!(feed = %poll.feed, items = report.items, new = counts.new, alerts = counts.alerts, "processed poll");
     tx.append(&Event::Feed(report.clone()))?;
     Ok((report, counts))
 }

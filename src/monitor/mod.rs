@@ -4,6 +4,7 @@
 //! one transaction, appending its events to the outbox; consumers such as standard output read
 //! the outbox on threads of their own, so a slow reader never holds up collection.
 
+pub mod desk;
 mod feeds;
 mod health;
 pub mod ingest;
@@ -254,6 +255,7 @@ async fn run_inner(
         clock: clock.clone(),
         options: options.clone(),
         hooks: hooks.clone(),
+        resume: false,
     };
     let mut feeds = FeedTasks::new();
     feeds.apply(&config, &store, &spawner, false)?;

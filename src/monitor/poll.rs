@@ -46,6 +46,9 @@ pub(super) struct PollTask {
     pub(super) validators: Validators,
     pub(super) poll_now: Option<Arc<tokio::sync::Notify>>,
     pub(super) refetch: Refetch,
+    /// When to poll first, if not spread by the feed's id (a feed taken over from another
+    /// collector keeps the schedule it had there).
+    pub(super) start: Option<Duration>,
 }
 
 /// One feed's loop: fetch (conditionally, with the validators of the last full response),
@@ -62,6 +65,7 @@ pub(super) async fn poll_feed(task: PollTask) {
         mut validators,
         poll_now,
         refetch,
+        start,
     } = task;
     let interval = feed
         .interval
@@ -69,6 +73,8 @@ pub(super) async fn poll_feed(task: PollTask) {
         .max(Duration::from_millis(200));
     let mut delay = if options.once {
         Duration::ZERO
+    } else if let Some(start) = start {
+        start.min(interval)
     } else {
         schedule::first_delay(&feed.id, interval, options.spread)
     };

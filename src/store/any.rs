@@ -78,6 +78,10 @@ impl Store for AnyStore {
         each!(self, s => s.failures(feed))
     }
 
+    fn next_poll(&self, feed: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        each!(self, s => s.next_poll(feed))
+    }
+
     fn window_entries(&self, since: DateTime<Utc>) -> Result<Vec<WindowEntry>, StoreError> {
         each!(self, s => s.window_entries(since))
     }

@@ -220,6 +220,12 @@ pub trait Store: Send {
     /// Consecutive failures recorded for a feed.
     fn failures(&self, feed: &str) -> Result<u32, StoreError>;
 
+    /// When the feed's last recorded poll said it would be polled next.
+    fn next_poll(&self, feed: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let _ = feed;
+        Ok(None)
+    }
+
     /// Window entries newer than `since`.
     fn window_entries(&self, since: DateTime<Utc>) -> Result<Vec<WindowEntry>, StoreError>;
 

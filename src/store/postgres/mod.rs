@@ -11,6 +11,7 @@
 
 mod alerts;
 pub mod copy;
+pub mod desk;
 pub mod schema;
 mod tx;
 
@@ -177,12 +178,19 @@ impl PgStore {
     /// (LISTEN/NOTIFY: no polling). True when something was committed; a commit that came
     /// before the first wait counts.
     pub fn wait_for_events(&mut self, timeout: std::time::Duration) -> Result<bool, StoreError> {
+        self.wait_on(schema::CHANNEL, timeout)
+    }
+
+    /// Waits for a notice on `channel` (listening from the first call on, which returns at
+    /// once), or until `timeout` passes. True when one came.
+    pub fn wait_on(
+        &mut self,
+        channel: &str,
+        timeout: std::time::Duration,
+    ) -> Result<bool, StoreError> {
         if !self.listening {
-            block_on(
-                self.client
-                    .batch_execute(&format!("LISTEN {}", schema::CHANNEL)),
-            )
-            .map_err(|e| self.err(e))?;
+            block_on(self.client.batch_execute(&format!("LISTEN {channel}")))
+                .map_err(|e| self.err(e))?;
             self.listening = true;
             return Ok(true);
         }
@@ -468,6 +476,17 @@ impl Store for PgStore {
             .and_then(|r| r.try_get::<_, i64>(0).ok())
             .and_then(|n| u32::try_from(n).ok())
             .unwrap_or(0))
+    }
+
+    fn next_poll(&self, feed: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = self.opt(
+            "SELECT last_report::json->>'next_poll' FROM feeds WHERE id = $1",
+            &[&feed],
+        )?;
+        Ok(row
+            .and_then(|r| r.try_get::<_, Option<String>>(0).ok().flatten())
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc)))
     }
 
     fn window_entries(&self, since: DateTime<Utc>) -> Result<Vec<WindowEntry>, StoreError> {

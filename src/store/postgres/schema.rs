@@ -203,10 +203,30 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER triage_event AFTER INSERT ON triage
         FOR EACH ROW EXECUTE FUNCTION watchfloor_triage_event();
     "#,
+    // 2: a desk of collectors. Each feed is leased to one collector at a time; collectors queue
+    // what their polls brought (`pending`) for the leader, which evaluates every rule over all
+    // of it; an outbox event names the collector whose poll raised it (`origin`), so each
+    // collector prints its own.
+    r"
+    CREATE TABLE leases (feed TEXT PRIMARY KEY, holder TEXT NOT NULL, until BIGINT NOT NULL);
+    CREATE INDEX leases_holder ON leases (holder);
+    CREATE TABLE pending (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        origin TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        poll TEXT NOT NULL
+    );
+    ALTER TABLE outbox ADD COLUMN origin TEXT;
+    CREATE INDEX outbox_origin ON outbox (origin, seq);
+    ",
 ];
 
 /// The channel every commit that appends to the outbox notifies.
 pub const CHANNEL: &str = "watchfloor";
+/// The channel a collector notifies when it queues a poll for the leader.
+pub const PENDING_CHANNEL: &str = "watchfloor_pending";
+/// Advisory lock key the desk's leader holds for as long as its session lives.
+pub const LEADER_LOCK: i64 = 0x7761_7463_686c_6561;
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -240,8 +260,10 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public
     TO watchfloor_collector, watchfloor_analyst, watchfloor_viewer;
 GRANT INSERT, UPDATE, DELETE ON
     meta, feeds, items, alerts, window_entries, statuses, status_history, outbox_seq, outbox,
-    consumers, silence, corroboration, baseline, polls, viewers, evidence, collectors
+    consumers, silence, corroboration, baseline, polls, viewers, evidence, collectors, leases,
+    pending
     TO watchfloor_collector;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO watchfloor_collector;
 GRANT INSERT ON triage TO watchfloor_analyst;
 GRANT EXECUTE ON FUNCTION watchfloor_next_seq() TO watchfloor_collector;
 REVOKE EXECUTE ON FUNCTION watchfloor_next_seq() FROM PUBLIC;

@@ -19,13 +19,30 @@ pub struct PgTx<'t> {
     tx: Transaction<'t>,
     cache: &'t Cache,
     label: &'t str,
+    origin: Option<String>,
 }
 
 type Params<'a> = [&'a (dyn ToSql + Sync)];
 
 impl<'t> PgTx<'t> {
     pub(super) fn new(tx: Transaction<'t>, cache: &'t Cache, label: &'t str) -> Self {
-        Self { tx, cache, label }
+        Self {
+            tx,
+            cache,
+            label,
+            origin: None,
+        }
+    }
+
+    /// Names the collector whose poll the following events come from (`None`: nobody's).
+    pub fn set_origin(&mut self, origin: Option<&str>) {
+        self.origin = origin.map(str::to_string);
+    }
+
+    /// Removes a queued poll once it is stored (in the same transaction).
+    pub fn take_pending(&mut self, seq: i64) -> Result<(), StoreError> {
+        self.exec("DELETE FROM pending WHERE seq = $1", &[&seq])
+            .map(drop)
     }
 
     pub(super) fn commit(self) -> Result<(), StoreError> {
@@ -57,9 +74,9 @@ impl<'t> PgTx<'t> {
     fn push(&self, kind: &str, body: &str) -> Result<i64, StoreError> {
         let row = self
             .opt(
-                "INSERT INTO outbox (seq, at, kind, body)
-                 VALUES (watchfloor_next_seq(), $1, $2, $3) RETURNING seq",
-                &[&crate::time::millis(Utc::now()), &kind, &body],
+                "INSERT INTO outbox (seq, at, kind, body, origin)
+                 VALUES (watchfloor_next_seq(), $1, $2, $3, $4) RETURNING seq",
+                &[&crate::time::millis(Utc::now()), &kind, &body, &self.origin],
             )?
             .ok_or_else(|| StoreError::Unsupported {
                 store: self.label.to_string(),

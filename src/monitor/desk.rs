@@ -1,0 +1,399 @@
+//! A collector on a desk: several collectors share one PostgreSQL store.
+//!
+//! - **Feeds** are leased: each collector renews its leases every third of `[store] lease`,
+//!   gives back what is above its share (the feeds over the collectors alive) and claims free
+//!   or expired feeds up to it, so a feed is polled by one collector at a time, a collector that
+//!   dies loses its feeds after one lease, and one that comes back takes its share again.
+//! - **Rules** are evaluated in one place: collectors queue what each poll brought, and the
+//!   leader (whoever holds an advisory lock on its own session; a takeover when it dies) stores
+//!   the queue in order and runs the one engine over it, with the engine's clock tick, pruning
+//!   and the notification targets. Windows, spikes, stories, silence and risk-factor evidence
+//!   therefore give the same alerts however the feeds are split, and a new leader rebuilds the
+//!   engine from the store (as any collector does at start).
+//! - **Standard output** prints the events raised from this collector's own polls (and, for the
+//!   leader, its clock's); `watchfloor tail` gives the whole desk's stream.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use super::feeds::{FeedTasks, Spawner};
+use super::ingest::{Outcome, process_outcome, restore, tick};
+use super::poll::Poll;
+use super::{HEARTBEAT, Hooks, MonitorError, Options};
+use crate::config::Config;
+use crate::feed::fetch::Fetcher;
+use crate::outputs::LineSink;
+use crate::rules::clock::Clock;
+use crate::rules::engine::Engine;
+use crate::store::address::PgAddress;
+use crate::store::postgres::schema::PENDING_CHANNEL;
+use crate::store::{Heartbeat, PgStore, Store};
+
+/// Queued polls the leader stores in one transaction at most.
+const BATCH: i64 = 64;
+/// How often the leader runs the engine's clock.
+const TICK: Duration = Duration::from_secs(15);
+
+/// This collector's name on the desk: host and process id.
+pub fn collector_name(host: &str, pid: u32) -> String {
+    format!("{host}:{pid}")
+}
+
+/// Runs one collector of a desk until `shutdown` resolves.
+pub async fn run(
+    config: Arc<Config>,
+    address: PgAddress,
+    sink: Option<Box<dyn LineSink>>,
+    clock: Arc<dyn Clock>,
+    options: Options,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), MonitorError> {
+    let host = crate::store::lock::hostname();
+    let pid = std::process::id();
+    let me = collector_name(&host, pid);
+    let mut store = tokio::task::block_in_place(|| PgStore::open(&address))?;
+    let started = clock.now();
+    let mut sign = Heartbeat {
+        at: started,
+        started,
+        pid,
+        host,
+    };
+    tokio::task::block_in_place(|| store.heartbeat(&sign))?;
+    info!("collector {me} joined the desk at {}", store.label());
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let printer = sink.map(|s| Printer::start(address.clone(), me.clone(), s));
+    let label = store.label().to_string();
+    let leader = {
+        let (address, config, me, clock, stop) = (
+            address.clone(),
+            config.clone(),
+            me.clone(),
+            clock.clone(),
+            stop.clone(),
+        );
+        std::thread::Builder::new()
+            .name("leader".into())
+            .spawn(move || lead(&address, &config, &me, &*clock, &stop))
+            .map_err(|e| crate::store::StoreError::Address {
+                store: label,
+                message: format!("cannot start the leader thread: {e}"),
+            })?
+    };
+
+    let lease =
+        chrono::TimeDelta::from_std(config.store.lease).unwrap_or(chrono::TimeDelta::seconds(30));
+    let (tx, mut rx) = mpsc::channel::<Poll>(config.settings.concurrency.clamp(4, 64));
+    let spawner = Spawner {
+        fetcher: Fetcher::new(&config.settings)?,
+        tx,
+        clock: clock.clone(),
+        options: Options {
+            once: false,
+            ..options
+        },
+        hooks: Hooks::default(),
+        resume: true,
+    };
+    let all: Vec<String> = config
+        .feeds
+        .iter()
+        .filter(|f| f.enabled)
+        .map(|f| f.id.clone())
+        .collect();
+    let mut feeds = FeedTasks::new();
+    let mut held: HashSet<String> = HashSet::new();
+    let mut renewed = started;
+    let mut heartbeat = tokio::time::interval(HEARTBEAT.min(config.store.lease / 3));
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut leases = tokio::time::interval(config.store.lease / 3);
+    leases.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    let outcome = loop {
+        tokio::select! {
+            biased;
+            () = &mut shutdown => break Ok(()),
+            _ = heartbeat.tick() => {
+                sign.at = clock.now();
+                if let Err(e) = tokio::task::block_in_place(|| store.heartbeat(&sign)) {
+                    warn!("writing the heartbeat: {e}");
+                }
+                if let Some(p) = &printer && let Some(e) = p.failed() {
+                    break Err(e);
+                }
+            }
+            _ = leases.tick() => {
+                let now = clock.now();
+                match tokio::task::block_in_place(|| store.lease_round(&me, &all, lease, now)) {
+                    Ok(now_held) => {
+                        renewed = now;
+                        let now_held: HashSet<String> = now_held.into_iter().collect();
+                        if now_held != held {
+                            info!(feeds = now_held.len(), "collector {me} holds {} of {} feeds", now_held.len(), all.len());
+                            held = now_held;
+                            feeds.apply(&only(&config, &held), &store, &spawner, false)?;
+                        }
+                    }
+                    Err(e) => {
+                        warn!("renewing feed leases: {e}");
+                        // Past its lease another collector may hold the feed: stop polling.
+                        if now - renewed > lease && !held.is_empty() {
+                            warn!("leases not renewed for {}s; polling stops until they are", (now - renewed).num_seconds());
+                            held.clear();
+                            feeds.apply(&only(&config, &held), &store, &spawner, false)?;
+                        }
+                    }
+                }
+                feeds.reap();
+            }
+            poll = rx.recv() => {
+                let Some(poll) = poll else { break Ok(()) };
+                let outcome = Outcome::of(&poll);
+                if let Err(e) = tokio::task::block_in_place(|| store.queue(&me, &outcome, clock.now())) {
+                    warn!(feed = %outcome.feed, "queueing a poll: {e}");
+                    feeds.refetch(&outcome.feed);
+                }
+            }
+        }
+    };
+    feeds.abort_all();
+    feeds.reap();
+    stop.store(true, Ordering::SeqCst);
+    if let Err(e) = tokio::task::block_in_place(|| store.leave(&me)) {
+        warn!("giving back the leases: {e}");
+    }
+    let _ = tokio::task::spawn_blocking(move || leader.join()).await;
+    if let Some(p) = printer {
+        p.finish(super::SHUTDOWN_GRACE).await;
+    }
+    outcome
+}
+
+/// `config` with only the feeds in `held`.
+fn only(config: &Config, held: &HashSet<String>) -> Config {
+    let mut c = config.clone();
+    c.feeds.retain(|f| held.contains(&f.id));
+    c
+}
+
+/// The leader's loop, on a thread of its own: waits for the lock, then stores the queue and
+/// runs the engine until it loses the lock or `stop` is set.
+fn lead(address: &PgAddress, config: &Config, me: &str, clock: &dyn Clock, stop: &AtomicBool) {
+    let look = config.store.lease / 3;
+    while !stop.load(Ordering::SeqCst) {
+        // The lock lives as long as this session; a leader that dies lets it go.
+        let lock = match PgStore::connect(address) {
+            Ok(s) => s,
+            Err(e) => {
+                warn!("leader election: {e}");
+                pause(stop, look);
+                continue;
+            }
+        };
+        loop {
+            if stop.load(Ordering::SeqCst) {
+                return;
+            }
+            match lock.try_lead() {
+                Ok(true) => break,
+                Ok(false) => pause(stop, look),
+                Err(e) => {
+                    warn!("leader election: {e}");
+                    pause(stop, look);
+                }
+            }
+        }
+        info!("collector {me} leads the desk");
+        if let Err(e) = leading(address, config, me, clock, stop, &lock) {
+            warn!("collector {me} stops leading: {e}");
+        }
+        drop(lock);
+    }
+}
+
+/// Sleeps up to `d`, waking early when `stop` is set.
+fn pause(stop: &AtomicBool, d: Duration) {
+    let step = Duration::from_millis(100);
+    let mut left = d;
+    while !left.is_zero() && !stop.load(Ordering::SeqCst) {
+        let s = left.min(step);
+        std::thread::sleep(s);
+        left -= s;
+    }
+}
+
+fn leading(
+    address: &PgAddress,
+    config: &Config,
+    me: &str,
+    clock: &dyn Clock,
+    stop: &AtomicBool,
+    lock: &PgStore,
+) -> Result<(), crate::store::StoreError> {
+    let mut store = PgStore::open(address)?;
+    let fresh = |store: &PgStore, now: DateTime<Utc>| -> Result<Engine, MonitorError> {
+        let mut engine = Engine::new(config)?;
+        restore(store, &mut engine, config, now)?;
+        Ok(engine)
+    };
+    let mut engine = fresh(&store, clock.now()).map_err(store_error)?;
+    let lease =
+        chrono::TimeDelta::from_std(config.store.lease).unwrap_or(chrono::TimeDelta::seconds(30));
+    let mut last_tick = std::time::Instant::now();
+    let mut last_check = std::time::Instant::now();
+    let mut last_prune = std::time::Instant::now();
+    while !stop.load(Ordering::SeqCst) {
+        // Still the leader? The lock's session answers while it lives.
+        if last_check.elapsed() >= config.store.lease / 3 {
+            lock.ping()?;
+            last_check = std::time::Instant::now();
+        }
+        loop {
+            let batch = store.pending(BATCH)?;
+            if batch.is_empty() {
+                break;
+            }
+            let now = clock.now();
+            let written = store.write(|tx| {
+                for p in &batch {
+                    tx.set_origin(Some(&p.origin));
+                    process_outcome(tx, &mut engine, &p.outcome, now)?;
+                    tx.take_pending(p.seq)?;
+                }
+                Ok(())
+            });
+            if let Err(e) = written {
+                // Nothing of the batch is stored: rebuild the engine from what is, and retry.
+                warn!("storing queued polls: {e}");
+                engine = fresh(&store, now).map_err(store_error)?;
+                pause(stop, Duration::from_secs(1));
+                break;
+            }
+        }
+        if last_tick.elapsed() >= TICK {
+            let now = clock.now();
+            let ticked = store.write(|tx| {
+                tx.set_origin(Some(me));
+                tick(tx, &mut engine, now)
+            });
+            if let Err(e) = ticked {
+                warn!("the engine's tick: {e}");
+            }
+            last_tick = std::time::Instant::now();
+        }
+        if last_prune.elapsed() >= Duration::from_secs(60) {
+            if let Err(e) = store.prune_outbox() {
+                warn!("pruning the outbox: {e}");
+            }
+            if let Err(e) = store.retire_dead_collectors(lease, clock.now()) {
+                warn!("retiring stopped collectors: {e}");
+            }
+            last_prune = std::time::Instant::now();
+        }
+        store.wait_on(PENDING_CHANNEL, Duration::from_millis(250))?;
+    }
+    Ok(())
+}
+
+fn store_error(e: MonitorError) -> crate::store::StoreError {
+    match e {
+        MonitorError::Store(s) => s,
+        other => crate::store::StoreError::Address {
+            store: String::new(),
+            message: other.to_string(),
+        },
+    }
+}
+
+const RUN: u8 = 0;
+const DRAIN: u8 = 1;
+
+/// Prints this collector's events on standard output from the store, on a thread of its own
+/// (a reader that does not read never holds up collection), at least once: its position, in
+/// the store as consumer `stdout:NAME`, moves only past lines written.
+struct Printer {
+    state: Arc<AtomicU8>,
+    failed: Arc<std::sync::Mutex<Option<(std::io::ErrorKind, String)>>>,
+    done: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Printer {
+    fn start(address: PgAddress, me: String, mut sink: Box<dyn LineSink>) -> Self {
+        let state = Arc::new(AtomicU8::new(RUN));
+        let failed = Arc::new(std::sync::Mutex::new(None));
+        let (st, fl) = (state.clone(), failed.clone());
+        let done = std::thread::Builder::new()
+            .name("stdout".into())
+            .spawn(move || {
+                if let Err(e) = print(&address, &me, &mut *sink, &st)
+                    && let Ok(mut f) = fl.lock()
+                {
+                    *f = Some(e);
+                }
+            })
+            .ok();
+        Self {
+            state,
+            failed,
+            done,
+        }
+    }
+
+    /// Why printing stopped, if it did.
+    fn failed(&self) -> Option<MonitorError> {
+        let (kind, e) = self.failed.lock().ok()?.clone()?;
+        Some(MonitorError::Delivery(Arc::new(
+            crate::outputs::DeliveryError::Sink(std::io::Error::new(kind, e)),
+        )))
+    }
+
+    async fn finish(mut self, grace: Duration) {
+        self.state.store(DRAIN, Ordering::SeqCst);
+        if let Some(h) = self.done.take() {
+            let _ =
+                tokio::time::timeout(grace, tokio::task::spawn_blocking(move || h.join())).await;
+        }
+    }
+}
+
+fn print(
+    address: &PgAddress,
+    me: &str,
+    sink: &mut dyn LineSink,
+    state: &AtomicU8,
+) -> Result<(), (std::io::ErrorKind, String)> {
+    let other = |e: crate::store::StoreError| (std::io::ErrorKind::Other, e.to_string());
+    let mut store = PgStore::open_existing(address).map_err(other)?;
+    let name = format!("stdout:{me}");
+    let mut cursor = store.consumer(&name).map_err(other)?.unwrap_or(0);
+    store.set_consumer(&name, cursor).map_err(other)?;
+    loop {
+        let rows = store.outbox_from(me, cursor, 500).map_err(other)?;
+        if let Some(last) = rows.last().map(|r| r.seq) {
+            for r in &rows {
+                let mut line = crate::event::line(r.seq, &r.body);
+                line.push('\n');
+                if let Err(e) = sink.write_line(&line) {
+                    return Err((e.kind(), e.to_string()));
+                }
+            }
+            cursor = last;
+            store.set_consumer(&name, cursor).map_err(other)?;
+            continue;
+        }
+        if state.load(Ordering::SeqCst) == DRAIN {
+            return Ok(());
+        }
+        store
+            .wait_for_events(Duration::from_millis(500))
+            .map_err(other)?;
+    }
+}

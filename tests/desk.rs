@@ -1,0 +1,372 @@
+//! A desk of three collectors on one PostgreSQL store (a throwaway cluster): 300 feeds on ten
+//! loopback hosts at a 3 s interval, a lease of 3 s, one collector killed with SIGKILL every
+//! 10 s and started again (the leader among them), while a `tail` consumer is killed now and
+//! then too. Every feed must be polled within two intervals plus the lease, no alert raised
+//! twice, and the tail consumer must miss nothing.
+//!
+//! 60 s of kills with `WATCHFLOOR_LONG=1` (as CI runs it), 20 s otherwise.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use support::pg;
+use watchfloor::store::Store;
+
+const FEEDS: usize = 300;
+const HOSTS: usize = 10;
+const INTERVAL: Duration = Duration::from_secs(3);
+const LEASE: Duration = Duration::from_secs(3);
+
+/// When each feed was requested.
+type Hits = Arc<Mutex<HashMap<String, Vec<Instant>>>>;
+
+/// Words of their own for each report (made-up place names), so reports are not one story.
+fn words(name: &str, k: usize) -> String {
+    const C: &[u8] = b"bdfghklmnprstvzjwy";
+    const V: &[u8] = b"aeiou";
+    let mut h = name
+        .bytes()
+        .fold((k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15), |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+    let mut next = || {
+        h = h
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (h >> 33) as usize
+    };
+    (0..4)
+        .map(|_| {
+            let mut w = String::new();
+            for _ in 0..3 {
+                w.push(char::from(C[next() % C.len()]));
+                w.push(char::from(V[next() % V.len()]));
+            }
+            w
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A feed with one new report per request.
+async fn feed(State(hits): State<Hits>, UrlPath(name): UrlPath<String>) -> impl IntoResponse {
+    let n = {
+        let mut h = hits.lock().unwrap();
+        let v = h.entry(name.clone()).or_default();
+        v.push(Instant::now());
+        v.len()
+    };
+    let items: String = (n.saturating_sub(3)..n)
+        .map(|k| {
+            format!(
+                "<item><title>Massacre: {}</title><guid>{name}-{k}</guid><link>https://desk.test/{name}/{k}</link></item>",
+                words(&name, k)
+            )
+        })
+        .collect();
+    (
+        [(header::CONTENT_TYPE, "application/rss+xml")],
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{name}</title>{items}</channel></rss>"
+        ),
+    )
+}
+
+async fn serve(ip: &str, hits: Hits) -> std::net::SocketAddr {
+    let app = Router::new().route("/d/{name}", get(feed)).with_state(hits);
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+fn watchfloor() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_watchfloor"));
+    c.env_remove("WATCHFLOOR_CONFIG")
+        .env_remove("WATCHFLOOR_STORE")
+        .env_remove("PGPASSWORD")
+        .env("RUST_LOG", "info");
+    c
+}
+
+/// A collector whose stdout is read at once (its lines kept) and stderr kept in a file.
+struct Collector {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+fn start_collector(config: &Path, url: &str, log: PathBuf) -> Collector {
+    let mut child = watchfloor()
+        .args(["headless", "--config"])
+        .arg(config)
+        .env("WF_STORE", url)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let out = child.stdout.take().unwrap();
+    let keep = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            keep.lock().unwrap().push(line);
+        }
+    });
+    Collector { child, lines }
+}
+
+#[test]
+fn three_collectors_killed_in_turn_poll_every_feed_and_raise_each_alert_once() {
+    let Some(db) = pg::database() else { return };
+    let long = std::env::var_os("WATCHFLOOR_LONG").is_some();
+    let kills_for = if long {
+        Duration::from_secs(60)
+    } else {
+        Duration::from_secs(20)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pgpass = db.pgpass(dir.path(), &[]);
+    let bare = db.bare_url(pg::ADMIN);
+    let init = watchfloor()
+        .args(["store", "init", "--store", &bare])
+        .env("PGPASSFILE", &pgpass)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let hits: Hits = Arc::default();
+    let addrs: Vec<_> = (1..=HOSTS)
+        .map(|h| rt.block_on(serve(&format!("127.0.0.{h}"), hits.clone())))
+        .collect();
+    let mut config = String::from(
+        r#"
+[settings]
+poll_interval = "3s"
+timeout = "2s"
+connect_timeout = "1s"
+concurrency = 64
+[store]
+url = "${WF_STORE}"
+lease = "3s"
+[[countries]]
+code = "ML"
+[[rules]]
+id = "atrocity"
+kind = "keywords"
+any = ["massacre"]
+severity = "high"
+"#,
+    );
+    for f in 0..FEEDS {
+        let addr = addrs[f % HOSTS];
+        config.push_str(&format!(
+            "[[feeds]]\nid = \"f{f:03}\"\nurl = \"http://{addr}/d/f{f:03}\"\n"
+        ));
+    }
+    let cfg = dir.path().join("desk.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let url = db.url();
+    let log = |i: usize, n: usize| dir.path().join(format!("collector{i}-{n}.log"));
+    let mut collectors: Vec<Collector> = (0..3)
+        .map(|i| start_collector(&cfg, &url, log(i, 0)))
+        .collect();
+
+    // A tail consumer, killed every 1.5 to 3 s and started again.
+    let tail_seen = Arc::new(Mutex::new(BTreeSet::new()));
+    let tail_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let tail = {
+        let (seen, stop, bare, pgpass) = (
+            tail_seen.clone(),
+            tail_stop.clone(),
+            bare.clone(),
+            pgpass.clone(),
+        );
+        std::thread::spawn(move || {
+            let mut round = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let mut child = watchfloor()
+                    .args(["tail", "--consumer", "desk-log", "--store", &bare])
+                    .env("PGPASSFILE", &pgpass)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                std::thread::sleep(Duration::from_millis(1500 + (round * 700) % 1500));
+                child.kill().unwrap();
+                let mut text = String::new();
+                child
+                    .stdout
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut text)
+                    .unwrap();
+                child.wait().unwrap();
+                let mut s = seen.lock().unwrap();
+                for line in text.lines() {
+                    if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+                        s.insert(v["seq"].as_i64().unwrap());
+                    }
+                }
+                round += 1;
+            }
+        })
+    };
+
+    let started = Instant::now();
+    let warm = LEASE + INTERVAL * 2;
+    std::thread::sleep(warm);
+    let mut kills = 0;
+    let mut generation = [0usize; 3];
+    while started.elapsed() < warm + kills_for {
+        std::thread::sleep(Duration::from_secs(10));
+        let i = kills % 3;
+        collectors[i].child.kill().unwrap();
+        collectors[i].child.wait().unwrap();
+        generation[i] += 1;
+        collectors[i] = start_collector(&cfg, &url, log(i, generation[i]));
+        kills += 1;
+    }
+    let kills_ended = Instant::now();
+    // Time for the last victim's feeds to move and be polled again.
+    std::thread::sleep(LEASE + INTERVAL * 2);
+    let checked_until = Instant::now();
+    tail_stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    tail.join().unwrap();
+    for c in &mut collectors {
+        // SIGTERM: a clean stop gives the leases back.
+        unsafe {
+            libc::kill(c.child.id() as i32, libc::SIGTERM);
+        }
+    }
+    for c in &mut collectors {
+        c.child.wait().unwrap();
+    }
+
+    // Every feed polled within two intervals plus the lease, through all the kills.
+    let bound = INTERVAL * 2 + LEASE;
+    let hits = hits.lock().unwrap();
+    let mut worst = (Duration::ZERO, String::new());
+    for f in 0..FEEDS {
+        let id = format!("f{f:03}");
+        let times: Vec<Instant> = hits
+            .get(&id)
+            .map(|v| v.iter().copied().filter(|t| *t >= started + warm).collect())
+            .unwrap_or_default();
+        assert!(!times.is_empty(), "{id} was never polled after the start");
+        let mut last = started + warm;
+        for t in times.iter().copied().chain([checked_until]) {
+            let gap = t.saturating_duration_since(last);
+            if gap > worst.0 {
+                worst = (gap, id.clone());
+            }
+            last = t.max(last);
+        }
+    }
+    eprintln!(
+        "{kills} kills over {:?}; longest wait between polls of a feed: {:?} ({})",
+        kills_ended - started,
+        worst.0,
+        worst.1
+    );
+    assert!(
+        worst.0 <= bound,
+        "{} waited {:?} between polls (bound {bound:?}); logs in {}",
+        worst.1,
+        worst.0,
+        dir.path().display()
+    );
+
+    // No alert raised twice: each (id, revision) once in the whole outbox.
+    let store =
+        watchfloor::store::PgStore::open_existing(&match watchfloor::store::StoreAddress::parse(
+            &url,
+            watchfloor::store::address::Origin::Config,
+        )
+        .unwrap()
+        {
+            watchfloor::store::StoreAddress::Postgres(p) => p,
+            other => panic!("{other:?}"),
+        })
+        .unwrap();
+    let rows = store.outbox_after(0, 10_000_000).unwrap();
+    let mut alerts = HashSet::new();
+    let mut raised = 0;
+    for r in &rows {
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        if v["type"] == "alert" {
+            raised += 1;
+            let key = (
+                v["id"].as_str().unwrap().to_string(),
+                v["revision"].as_u64(),
+            );
+            assert!(alerts.insert(key.clone()), "raised twice: {key:?}");
+        }
+    }
+    if raised <= FEEDS {
+        let mut kinds: HashMap<String, usize> = HashMap::new();
+        for r in &rows {
+            let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            *kinds
+                .entry(v["type"].as_str().unwrap_or("?").to_string())
+                .or_default() += 1;
+        }
+        eprintln!(
+            "events by kind: {kinds:?}; pending: {:?}",
+            store.pending_count()
+        );
+        for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            if entry.path().extension().is_some_and(|e| e == "log") {
+                let text = std::fs::read_to_string(entry.path()).unwrap();
+                let tail: Vec<&str> = text.lines().rev().take(15).collect();
+                eprintln!("== {}\n{}", entry.path().display(), tail.join("\n"));
+            }
+        }
+    }
+    assert!(raised > FEEDS, "only {raised} alerts");
+    // Each collector printed only events of its own polls (and the leader its clock's).
+    for c in &collectors {
+        let lines = c.lines.lock().unwrap();
+        assert!(!lines.is_empty(), "a collector printed nothing");
+    }
+    // The tail consumer, killed again and again, missed nothing: one last run catches up.
+    let out = watchfloor()
+        .args(["tail", "--consumer", "desk-log", "--once", "--store", &bare])
+        .env("PGPASSFILE", &pgpass)
+        .output()
+        .unwrap();
+    let mut seen = tail_seen.lock().unwrap();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        seen.insert(v["seq"].as_i64().unwrap());
+    }
+    let all: BTreeSet<i64> = rows.iter().map(|r| r.seq).collect();
+    let missed: Vec<_> = all.difference(&seen).take(10).collect();
+    assert!(
+        missed.is_empty(),
+        "tail missed {missed:?} (of {})",
+        all.len()
+    );
+    eprintln!(
+        "{} events, {raised} alerts, {} polls served",
+        all.len(),
+        hits.values().map(Vec::len).sum::<usize>()
+    );
+}
