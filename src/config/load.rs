@@ -550,7 +550,7 @@ impl Validator<'_> {
             self.err(
                 l,
                 "store.lease",
-                "at least 3s: collectors renew it every third of it",
+                "at least 3s: collectors renew it every quarter of it",
             );
             settings.lease = Duration::from_secs(3);
         }

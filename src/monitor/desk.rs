@@ -1,6 +1,6 @@
 //! A collector on a desk: several collectors share one PostgreSQL store.
 //!
-//! - **Feeds** are leased: each collector renews its leases every third of `[store] lease`,
+//! - **Feeds** are leased: each collector renews its leases every quarter of `[store] lease`,
 //!   gives back what is above its share (the feeds over the collectors alive) and claims free
 //!   or expired feeds up to it, so a feed is polled by one collector at a time, a collector that
 //!   dies loses its feeds after one lease, and one that comes back takes its share again.
@@ -68,6 +68,11 @@ pub async fn run(
     };
     tokio::task::block_in_place(|| store.heartbeat(&sign))?;
     info!("collector {me} joined the desk at {}", store.label());
+    if config.notify.iter().any(|t| t.enabled) {
+        warn!(
+            "[[notify]] targets are not sent by collectors on a shared PostgreSQL store yet; run `watchfloor tail` into your own delivery meanwhile"
+        );
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     let printer = sink.map(|s| Printer::start(address.clone(), me.clone(), s));
@@ -114,7 +119,7 @@ pub async fn run(
     let mut renewed = started;
     let mut heartbeat = tokio::time::interval(HEARTBEAT.min(config.store.lease / 3));
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut leases = tokio::time::interval(config.store.lease / 3);
+    let mut leases = tokio::time::interval(config.store.lease / 4);
     leases.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     let outcome = loop {

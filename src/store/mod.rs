@@ -14,6 +14,7 @@ pub mod lock;
 mod pgpass;
 pub mod postgres;
 pub mod reader;
+pub mod screen;
 pub mod sqlite;
 
 use std::path::PathBuf;

@@ -286,6 +286,7 @@ pub fn snapshot() -> Snapshot {
         heartbeat: None,
         drill: Default::default(),
         collector_gone: false,
+        collectors: Vec::new(),
         notify: Vec::new(),
         at: now(),
         countries: vec![

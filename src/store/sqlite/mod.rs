@@ -8,6 +8,7 @@ mod board;
 pub mod drill;
 mod period;
 pub mod schema;
+mod screen;
 pub mod snapshot;
 pub mod triage;
 pub(crate) mod tx;
@@ -653,7 +654,7 @@ impl Store for SqliteStore {
         config: &crate::config::ScreenConfig,
         now: DateTime<Utc>,
     ) -> Result<Snapshot, StoreError> {
-        self.read_snapshot(config, now)
+        crate::store::screen::snapshot(self, config, now)
     }
 
     fn drill(
@@ -661,7 +662,7 @@ impl Store for SqliteStore {
         focus: &super::drill::Focus,
         now: DateTime<Utc>,
     ) -> Result<super::drill::Drill, StoreError> {
-        self.read_drill(focus, now)
+        crate::store::screen::drill(self, focus, now)
     }
 
     fn data_version(&self) -> Result<i64, StoreError> {

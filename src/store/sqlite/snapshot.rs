@@ -1,19 +1,13 @@
 //! The view model the screen draws: an owned snapshot of countries, alerts and feed health,
 //! read from the database in one go so drawing never touches SQL.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 
 use super::triage::TriageState;
-use super::{SqliteStore, StoreError, from_ts, ts};
-use crate::config::ScreenConfig;
-use crate::event::{Alert, FeedReport, Status, TriageTarget};
-use crate::geo::{self, CountryCode};
+use super::{SqliteStore, StoreError};
+use crate::event::{Alert, FeedReport, Status};
+use crate::geo::CountryCode;
 use crate::store::Store;
-
-/// A row of the feeds table: last report, last success, failing since, last error.
-type FeedsRow = (Option<String>, Option<i64>, Option<i64>, Option<String>);
 
 /// Most alerts a snapshot carries.
 pub const MAX_ALERTS: usize = 500;
@@ -173,6 +167,8 @@ pub struct Snapshot {
     /// The collector whose heartbeat this is ran on this host and its process is gone (so it
     /// is silent now, without waiting for [`SILENT_AFTER`]).
     pub collector_gone: bool,
+    /// On a shared store, the collectors alive and the feeds each holds.
+    pub collectors: Vec<(String, Vec<String>)>,
 }
 
 impl Snapshot {
@@ -223,221 +219,5 @@ impl SqliteStore {
             .collect();
         let json = serde_json::to_string(&list).unwrap_or_default();
         self.write(|tx| tx.set_meta(&format!("notify-reminders:{id}"), &json))
-    }
-
-    fn notify_rows(&self, ids: &[String]) -> Result<Vec<NotifyRow>, StoreError> {
-        let mut out = Vec::new();
-        for id in ids {
-            if let Some(row) = self.meta_json::<NotifyRow>(&format!("notify:{id}"))? {
-                out.push(row);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Reads a snapshot for the screen.
-    pub(super) fn read_snapshot(
-        &self,
-        config: &ScreenConfig,
-        now: DateTime<Utc>,
-    ) -> Result<Snapshot, StoreError> {
-        let triage = self.triage_states()?;
-        let window = crate::time::delta(config.window());
-        let since = crate::time::before(
-            now,
-            config
-                .window()
-                .max(std::time::Duration::from_secs(7 * 86_400)),
-        );
-
-        let mut rows: HashMap<CountryCode, CountryRow> = HashMap::new();
-        // Per country, the feeds that raised alerts about it in the last 7 days.
-        let mut reporting: HashMap<CountryCode, std::collections::HashSet<String>> = HashMap::new();
-        let new_row = |code: CountryCode, listed: bool| CountryRow {
-            code,
-            name: code.name().to_string(),
-            listed,
-            baseline: None,
-            rank: None,
-            risk_note: None,
-            notes: String::new(),
-            status: Status::Quiet,
-            alerts_24h: 0,
-            alerts_window: 0,
-            daily: [0; 7],
-            newest: None,
-            no_data: false,
-            factors: Vec::new(),
-            triage: triage
-                .get(&(TriageTarget::Country, code.to_string()))
-                .cloned()
-                .unwrap_or_default(),
-        };
-        for w in &config.countries {
-            let mut r = new_row(w.code, true);
-            r.baseline = w.baseline;
-            r.notes = w.notes.clone();
-            rows.insert(w.code, r);
-        }
-        for (code, status) in self.statuses()? {
-            rows.entry(code)
-                .or_insert_with(|| new_row(code, false))
-                .status = status;
-        }
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT country, event_time, at, feed FROM alerts WHERE event_time > ?1 AND country IS NOT NULL")
-                .map_err(|e| self.err(e))?;
-            let hits = stmt
-                .query_map([ts(since)], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                })
-                .map_err(|e| self.err(e))?;
-            for (c, event_time, at, feed) in hits.filter_map(Result::ok) {
-                let Some(code) = geo::lookup(&c) else {
-                    continue;
-                };
-                if now - from_ts(event_time) <= chrono::Duration::days(7) {
-                    reporting.entry(code).or_default().insert(feed);
-                }
-                let event_time = from_ts(event_time);
-                let row = rows.entry(code).or_insert_with(|| new_row(code, false));
-                let age = now - event_time;
-                if age <= chrono::Duration::hours(24) {
-                    row.alerts_24h += 1;
-                }
-                if age <= window {
-                    row.alerts_window += 1;
-                }
-                if let Ok(days) = usize::try_from(age.num_days())
-                    && days < 7
-                {
-                    row.daily[6 - days] += 1;
-                }
-                let at = from_ts(at);
-                row.newest = Some(row.newest.map_or(at, |n| n.max(at)));
-            }
-        }
-        let evidence_window = crate::time::delta(config.evidence_window());
-        for (code, factors) in self.factor_sets(evidence_window, now)? {
-            if let Some(row) = rows.get_mut(&code) {
-                row.factors = factors;
-            }
-        }
-        // Unlisted countries stay only while they have something in the window.
-        let mut countries: Vec<CountryRow> = rows
-            .into_values()
-            .filter(|r| r.listed || r.alerts_window > 0 || r.status != Status::Quiet)
-            .collect();
-        // A database a collector of an older build still writes has no imports yet.
-        let imported = self.baseline().unwrap_or_default();
-        let risks = crate::baseline::Risks::new(
-            config.countries.iter().map(|c| (c.code, c.baseline)),
-            &imported,
-        );
-        for row in &mut countries {
-            if let Some(risk) = risks.get(row.code) {
-                row.baseline = Some(risk.value);
-                row.rank = risk.rank;
-                row.risk_note = Some(risk.describe());
-            }
-        }
-
-        let mut alerts = Vec::new();
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached(&format!(
-                    "SELECT {} FROM alerts a {} ORDER BY a.at DESC, a.rowid DESC LIMIT {MAX_ALERTS}",
-                    super::alerts::COLUMNS,
-                    super::alerts::JOIN
-                ))
-                .map_err(|e| self.err(e))?;
-            let mut also = self
-                .conn
-                .prepare_cached(
-                    "SELECT DISTINCT i2.feed FROM items i1 JOIN items i2 ON i2.ident = i1.ident
-                     WHERE i1.feed = ?1 AND i1.key = ?2 AND i2.feed != ?1 LIMIT 20",
-                )
-                .map_err(|e| self.err(e))?;
-            let list = stmt
-                .query_map([], |r| super::alerts::from_row(r, 0))
-                .map_err(|e| self.err(e))?;
-            for alert in list.filter_map(Result::ok).flatten() {
-                let also_in = also
-                    .query_map([&alert.feed, &alert.item], |r| r.get::<_, String>(0))
-                    .map_err(|e| self.err(e))?
-                    .filter_map(Result::ok)
-                    .collect();
-                let t = triage
-                    .get(&(TriageTarget::Alert, alert.id.clone()))
-                    .cloned()
-                    .unwrap_or_default();
-                alerts.push(AlertRow {
-                    alert,
-                    triage: t,
-                    also_in,
-                });
-            }
-        }
-
-        let mut feeds = Vec::new();
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT last_report, last_ok, failing_since, last_error FROM feeds WHERE id = ?1")
-                .map_err(|e| self.err(e))?;
-            for f in &config.feeds {
-                let row: Option<FeedsRow> = stmt
-                    .query_row([&f.id], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                    })
-                    .ok();
-                let (report, last_ok, failing_since, last_error) = row.unwrap_or_default();
-                let last: Option<FeedReport> = report.and_then(|j| serde_json::from_str(&j).ok());
-                feeds.push(FeedRow {
-                    id: f.id.clone(),
-                    name: f.name.clone(),
-                    url: f.url.clone(),
-                    enabled: f.enabled,
-                    interval: f.interval(),
-                    last_ok: last_ok.map(from_ts),
-                    failing_since: failing_since.map(from_ts),
-                    last_error: if last.as_ref().is_some_and(|l| l.ok) {
-                        None
-                    } else {
-                        last_error
-                    },
-                    last,
-                });
-            }
-        }
-        let feeds_by_id: HashMap<&str, &FeedRow> =
-            feeds.iter().map(|f| (f.id.as_str(), f)).collect();
-        for row in &mut countries {
-            row.no_data = reporting.get(&row.code).is_some_and(|feeds| {
-                feeds.iter().all(|id| {
-                    feeds_by_id
-                        .get(id.as_str())
-                        .is_some_and(|f| f.health(now) == FeedHealth::Failing)
-                })
-            });
-        }
-        Ok(Snapshot {
-            heartbeat: self.last_heartbeat()?,
-            at: now,
-            countries,
-            alerts,
-            feeds,
-            notify: self.notify_rows(&config.targets)?,
-            drill: Default::default(),
-            collector_gone: false,
-        })
     }
 }
