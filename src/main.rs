@@ -339,6 +339,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rt.block_on(run_screen(config, data, None))
         }
         Some(Command::Attach) => {
+            // A shared store: --store, else the config's [store] url.
+            let flag = cli::store::from_flag(cli.store.as_deref())?;
+            let loaded = match (&flag, cli.config.as_deref()) {
+                (_, Some(path)) => match find_and_load(Some(path)) {
+                    Ok((_, c)) => Some(c),
+                    Err(code) => return Ok(code),
+                },
+                _ => None,
+            };
+            let shared = flag.or_else(|| loaded.as_ref().and_then(|c| c.store.address.clone()));
+            if let Some(watchfloor::store::StoreAddress::Postgres(pg)) = shared {
+                if !have_terminal() {
+                    return Ok(ExitCode::from(EXIT_CONFIG));
+                }
+                let screen = loaded.as_ref().map(watchfloor::config::ScreenConfig::from);
+                let rt = runtime()?;
+                rt.block_on(watchfloor::tui::run::run_shared(
+                    screen,
+                    &pg,
+                    shutdown_signal(),
+                ))?;
+                return Ok(ExitCode::SUCCESS);
+            }
             // With --config, the screen shows that file's names and views; without, it needs
             // only the data directory and shows what the collector published there (so an
             // analyst needs neither the config nor its secrets).

@@ -200,3 +200,111 @@ fn an_attached_screen_says_when_its_collector_dies() {
     );
     assert!(screen.contains("on this host has stopped"), "{screen}");
 }
+
+#[test]
+fn two_screens_on_a_shared_store_see_each_others_triage_and_a_viewer_is_read_only() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed (CI installs it)");
+        return;
+    }
+    let Some(db) = support::pg::database() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, bob, vic) = (
+        format!("alice_{}", db.name),
+        format!("bob_{}", db.name),
+        format!("vic_{}", db.name),
+    );
+    let pgpass = db.pgpass(
+        dir.path(),
+        &[(&alice, "a-pw"), (&bob, "b-pw"), (&vic, "v-pw")],
+    );
+    let init = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["store", "init", "--store", &db.bare_url(support::pg::ADMIN)])
+        .env("PGPASSFILE", &pgpass)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    db.admin_sql(&format!(
+        "CREATE ROLE {alice} LOGIN PASSWORD 'a-pw' IN ROLE watchfloor_analyst;
+         CREATE ROLE {bob} LOGIN PASSWORD 'b-pw' IN ROLE watchfloor_analyst;
+         CREATE ROLE {vic} LOGIN PASSWORD 'v-pw' IN ROLE watchfloor_viewer;"
+    ));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    let wire = std::fs::read_to_string(support::fixtures_dir().join("wire.rss")).unwrap();
+    server.set_fixture(
+        "wire.rss",
+        &wire.replace(
+            "Mon, 05 May 2025 10:00:00 GMT",
+            &chrono::Utc::now().to_rfc2822(),
+        ),
+    );
+    let text = format!(
+        "{}\n[store]\nurl = \"${{WF_STORE}}\"\nlease = \"3s\"\n",
+        support::config_text(&server, "")
+    );
+    let cfg = support::write_config(dir.path(), &text);
+    let mut collector = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["headless", "--config"])
+        .arg(&cfg)
+        .env("WF_STORE", db.url())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let screen = |who: &str, tag: &str| {
+        Tmux::start(
+            &format!("watchfloor-e2e-desk-{tag}-{}", std::process::id()),
+            &format!(
+                "env PGPASSFILE={} TERM=xterm-256color {} attach --store {} 2>>{}; echo WATCHFLOOR-EXITED=$?; sleep 30",
+                pgpass.display(),
+                env!("CARGO_BIN_EXE_watchfloor"),
+                db.bare_url(who),
+                dir.path().join(format!("screen-{tag}.log")).display()
+            ),
+        )
+    };
+    let a = screen(&alice, "a");
+    let b = screen(&bob, "b");
+    let v = screen(&vic, "v");
+    for t in [&a, &b] {
+        t.wait_for("an alert on the shared store", |s| s.contains("Watchlist"));
+        t.keys(&["2"]);
+        t.wait_for("the alert list", |s| s.contains("atrocity"));
+        t.keys(&["Enter"]);
+        t.wait_for("the detail view", |s| {
+            s.contains("Rule ") && s.contains("Source")
+        });
+    }
+    let acked = Instant::now();
+    a.keys(&["a"]);
+    a.wait_for("the acknowledgement on the screen that made it", |s| {
+        s.contains("Acked      by") && s.contains(&alice)
+    });
+    let seen = b.wait_for("the acknowledgement on the other screen", |s| {
+        s.contains("Acked      by") && s.contains(&alice)
+    });
+    eprintln!(
+        "triage from one screen reached the other {:?} after the key (tmux steps included)",
+        acked.elapsed()
+    );
+    assert!(acked.elapsed() < Duration::from_secs(1), "{seen}");
+    // The viewer reads everything, and is told it cannot triage.
+    let view = v.wait_for("the read-only notice", |s| s.contains("Read-only"));
+    assert!(view.contains(&vic), "{view}");
+    // The feeds view lists the collector alive and what it holds.
+    a.keys(&["q", "3"]);
+    a.wait_for("the desk's collectors", |s| s.contains("collectors alive"));
+    for t in [&a, &b, &v] {
+        t.keys(&["q", "q"]);
+    }
+    a.wait_for("a clean exit", |s| s.contains("WATCHFLOOR-EXITED=0"));
+    collector.kill().unwrap();
+    collector.wait().unwrap();
+}

@@ -67,6 +67,12 @@ pub async fn run(
         host,
     };
     tokio::task::block_in_place(|| store.heartbeat(&sign))?;
+    // Screens attach with the store's address alone: they read what to show from here.
+    if let Err(e) = tokio::task::block_in_place(|| {
+        store.publish_screen_config(&crate::config::ScreenConfig::from(&*config))
+    }) {
+        warn!("publishing the screen's settings: {e}");
+    }
     info!("collector {me} joined the desk at {}", store.label());
     if config.notify.iter().any(|t| t.enabled) {
         warn!(

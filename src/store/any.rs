@@ -1,10 +1,14 @@
 //! Either store behind one type, chosen at run time by the store's address: what the
 //! collector, `tail` and the tests hold when they may run on SQLite or PostgreSQL.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::address::StoreAddress;
+use super::drill::{NoteLine, SearchHit, StatusStep};
 use super::postgres::PgStore;
+use super::screen::{AlertHit, FeedState};
 use super::sqlite::SqliteStore;
 use super::{Heartbeat, OutboxRow, RecentAlert, Seen, Store, StoreError, StoreTx, StoryItem};
 use crate::event::{Alert, Event, FeedReport, Status, StatusChange, Triage};
@@ -12,6 +16,7 @@ use crate::feed::fetch::Validators;
 use crate::feed::item::Item;
 use crate::geo::CountryCode;
 use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
+use crate::rules::evidence::FactorRow;
 
 /// A SQLite or a PostgreSQL store.
 #[derive(Debug)]
@@ -268,5 +273,92 @@ impl StoreTx for AnyTx<'_> {
 
     fn save_corroboration(&mut self, record: &CorroborationRecord) -> Result<(), StoreError> {
         self.0.save_corroboration(record)
+    }
+}
+
+impl super::screen::ScreenReads for AnyStore {
+    fn triage_rows(&self) -> Result<Vec<Triage>, StoreError> {
+        each!(self, s => s.triage_rows())
+    }
+
+    fn alert_hits(&self, since: DateTime<Utc>) -> Result<Vec<AlertHit>, StoreError> {
+        each!(self, s => s.alert_hits(since))
+    }
+
+    fn latest_alerts(&self, limit: usize) -> Result<Vec<Alert>, StoreError> {
+        each!(self, s => s.latest_alerts(limit))
+    }
+
+    fn also_in(&self, feed: &str, item: &str) -> Result<Vec<String>, StoreError> {
+        each!(self, s => s.also_in(feed, item))
+    }
+
+    fn feed_state(&self, id: &str) -> Result<Option<FeedState>, StoreError> {
+        each!(self, s => s.feed_state(id))
+    }
+
+    fn meta_value(&self, key: &str) -> Result<Option<String>, StoreError> {
+        each!(self, s => s.meta_value(key))
+    }
+
+    fn factor_sets_in(
+        &self,
+        window: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<HashMap<CountryCode, Vec<u8>>, StoreError> {
+        each!(self, s => s.factor_sets_in(window, now))
+    }
+
+    fn board_of(
+        &self,
+        country: CountryCode,
+        window: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<FactorRow>, StoreError> {
+        each!(self, s => s.board_of(country, window, now))
+    }
+
+    fn status_history(&self, country: CountryCode) -> Result<Vec<StatusStep>, StoreError> {
+        each!(self, s => s.status_history(country))
+    }
+
+    fn item_times(
+        &self,
+        country: CountryCode,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<i64>, StoreError> {
+        each!(self, s => s.item_times(country, since))
+    }
+
+    fn country_alerts(
+        &self,
+        country: CountryCode,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(i64, Alert)>, StoreError> {
+        each!(self, s => s.country_alerts(country, since))
+    }
+
+    fn notes(&self, country: CountryCode) -> Result<Vec<NoteLine>, StoreError> {
+        each!(self, s => s.notes(country))
+    }
+
+    fn poll_reports(&self, feed: &str) -> Result<Vec<FeedReport>, StoreError> {
+        each!(self, s => s.poll_reports(feed))
+    }
+
+    fn find(&self, query: &str) -> Result<Vec<SearchHit>, StoreError> {
+        each!(self, s => s.find(query))
+    }
+
+    fn seen_by(&self, who: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        each!(self, s => s.seen_by(who))
+    }
+
+    fn mark_seen(&mut self, who: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        each!(self, s => s.mark_seen(who, at))
+    }
+
+    fn may_triage(&self) -> Result<bool, StoreError> {
+        each!(self, s => s.may_triage())
     }
 }

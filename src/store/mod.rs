@@ -73,6 +73,7 @@ pub fn share_with_group(dir: &std::path::Path) {
 }
 pub use sqlite::snapshot;
 pub use sqlite::triage::TriageState;
+pub(crate) use sqlite::ts;
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "watchfloor.db";

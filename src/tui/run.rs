@@ -23,8 +23,9 @@ use super::view;
 use crate::config::ScreenConfig;
 use crate::monitor::{Hooks, MonitorState};
 use crate::store::drill::Focus;
+use crate::store::screen::ScreenReads;
 use crate::store::snapshot::Snapshot;
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{AnyStore, PgStore, SqliteStore, Store, StoreError};
 
 /// Why the screen stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +38,7 @@ pub enum TuiError {
     Store(#[from] StoreError),
     /// Attached without a config to a database no collector has described.
     #[error(
-        "{dir}: no collector has published its settings here yet (one older than this build, or none started); start `watchfloor headless` with this data directory, or pass --config"
+        "{dir}: no collector has published its settings here yet (one older than this build, or none started); start `watchfloor headless` on this data directory or store, or pass --config"
     )]
     NoSettings {
         /// The data directory.
@@ -63,7 +64,7 @@ const CHANGE_CHECK: Duration = Duration::from_millis(500);
 /// one read at a time. `follow`: the screen has no config of its own, and takes the settings the
 /// collector published with each read (so it follows a collector restarted on a new config).
 async fn loader(
-    mut store: SqliteStore,
+    mut store: AnyStore,
     mut screen: Arc<ScreenConfig>,
     follow: bool,
     changed: Arc<Notify>,
@@ -76,6 +77,12 @@ async fn loader(
     // The collector's process, when its heartbeat says it runs on this host.
     let mut collector: Option<(String, u32)> = None;
     let mut gone = false;
+    // A PostgreSQL store wakes the loader through LISTEN/NOTIFY (see `listen`); the timer is
+    // only the 30 s re-read that lets windows slide.
+    let look = match store {
+        AnyStore::Sqlite(_) => CHANGE_CHECK,
+        AnyStore::Postgres(_) => Duration::from_secs(30),
+    };
     loop {
         let version = store.data_version().unwrap_or(last_version);
         // A collector on this host that has died is told at once, not after its heartbeat
@@ -97,7 +104,7 @@ async fn loader(
             let cfg = screen.clone();
             let result = tokio::task::spawn_blocking(move || {
                 let published = if follow {
-                    store.screen_config().ok().flatten()
+                    crate::store::screen::screen_config(&store).ok().flatten()
                 } else {
                     None
                 };
@@ -136,7 +143,7 @@ async fn loader(
                 if r.is_err() { return }
                 focus_moved = true;
             }
-            () = tokio::time::sleep(CHANGE_CHECK) => {}
+            () = tokio::time::sleep(look) => {}
         }
     }
 }
@@ -174,11 +181,128 @@ pub async fn run(
         Mode::Attached => SqliteStore::open_existing(data_dir)?,
         Mode::Live => SqliteStore::open(data_dir)?,
     };
-    let mut writer = if read_only {
+    let writer = if read_only {
         None
     } else {
-        Some(SqliteStore::open(&writer_dir)?)
+        Some(AnyStore::Sqlite(SqliteStore::open(&writer_dir)?))
     };
+    let note = read_only.then(|| format!(
+        "Read-only: you cannot write to {}; triage is off. Ask for group write access (the collector's unit sets UMask=0007).",
+        crate::text::clean(&writer_dir.join("watchfloor.db").display().to_string(), 120)
+    ));
+    let place = Place {
+        dir: writer_dir,
+        listen: None,
+        who: who(),
+    };
+    drive(
+        screen,
+        AnyStore::Sqlite(reader),
+        writer,
+        note,
+        place,
+        mode,
+        hooks,
+        shutdown,
+    )
+    .await
+}
+
+/// Runs the screen over a shared PostgreSQL store (`attach --store URL`): it follows commits
+/// through LISTEN/NOTIFY, lists the collectors alive, and triage is signed by the database
+/// with this login; a login that may not write triage gets a read-only screen.
+pub async fn run_shared(
+    screen: Option<ScreenConfig>,
+    address: &crate::store::address::PgAddress,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), TuiError> {
+    let wait_for_settings = screen.is_none();
+    let (reader, writer, login, may) = {
+        let a = address.clone();
+        tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            let reader = PgStore::open_existing(&a)?;
+            // A screen started with its collector waits a while for the settings it publishes.
+            if wait_for_settings {
+                let started = std::time::Instant::now();
+                while crate::store::screen::screen_config(&reader)?.is_none()
+                    && started.elapsed() < Duration::from_secs(60)
+                {
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+            }
+            let writer = PgStore::open_existing(&a)?;
+            let login = writer.login()?;
+            let may = writer.may_triage()?;
+            Ok((reader, writer, login, may))
+        })
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))??
+    };
+    let note = (!may).then(|| {
+        format!(
+            "Read-only: the login {} may not write triage (a member of watchfloor_viewer); triage is off.",
+            crate::text::clean(&login, 64)
+        )
+    });
+    let place = Place {
+        dir: PathBuf::from(address.label()),
+        listen: Some(address.clone()),
+        who: crate::text::clean(&login, 64),
+    };
+    let writer = may.then_some(AnyStore::Postgres(writer));
+    drive(
+        screen,
+        AnyStore::Postgres(reader),
+        writer,
+        note,
+        place,
+        Mode::Attached,
+        Hooks::default(),
+        shutdown,
+    )
+    .await
+}
+
+/// Where a screen's store is.
+struct Place {
+    /// The data directory, or the store's URL.
+    dir: PathBuf,
+    /// A shared store to follow through LISTEN/NOTIFY.
+    listen: Option<crate::store::address::PgAddress>,
+    /// Who triages.
+    who: String,
+}
+
+/// Wakes the loader whenever a commit on the shared store appends events, on a connection of
+/// its own; ends with the process (or when the store goes away, after which the loader's
+/// 30 s re-read goes on).
+fn listen(address: crate::store::address::PgAddress, changed: Arc<Notify>) {
+    let _ = std::thread::Builder::new()
+        .name("listen".into())
+        .spawn(move || {
+            let Ok(mut store) = PgStore::connect(&address) else {
+                return;
+            };
+            while let Ok(heard) = store.wait_for_events(Duration::from_secs(60)) {
+                if heard {
+                    changed.notify_one();
+                }
+            }
+        });
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn drive(
+    screen: Option<ScreenConfig>,
+    reader: AnyStore,
+    mut writer: Option<AnyStore>,
+    read_only: Option<String>,
+    place: Place,
+    mode: Mode,
+    hooks: Hooks,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), TuiError> {
+    let writer_dir = place.dir.clone();
     let mut monitor_state = hooks.state.as_ref().map(|s| s.subscribe());
     let changed = hooks
         .changed
@@ -187,15 +311,18 @@ pub async fn run(
     let follow = screen.is_none();
     let screen = match screen {
         Some(s) => s,
-        None => reader
-            .screen_config()?
-            .ok_or_else(|| TuiError::NoSettings {
+        None => {
+            crate::store::screen::screen_config(&reader)?.ok_or_else(|| TuiError::NoSettings {
                 dir: writer_dir.clone(),
-            })?,
+            })?
+        }
     };
-    let viewer = who();
+    if let Some(address) = place.listen.clone() {
+        listen(address, changed.clone());
+    }
+    let viewer = place.who.clone();
     // New-since-seen holds across sessions: this viewer's mark is kept in the store.
-    let seen = reader.viewer_seen(&viewer).ok().flatten();
+    let seen = reader.seen_by(&viewer).ok().flatten();
     let screen = Arc::new(screen);
     let (snap_tx, mut snap_rx) = watch::channel(Snapshot::default());
     let (focus_tx, focus_rx) = watch::channel(Focus::default());
@@ -226,12 +353,7 @@ pub async fn run(
     if let Some(seen) = seen {
         app.seen_until = seen;
     }
-    if read_only {
-        app.read_only = Some(format!(
-            "Read-only: you cannot write to {}; triage is off. Ask for group write access (the collector's unit sets UMask=0007).",
-            crate::text::clean(&writer_dir.join("watchfloor.db").display().to_string(), 120)
-        ));
-    }
+    app.read_only = read_only;
     let theme = Theme::from_env();
 
     let mut terminal = ratatui::init();
@@ -317,7 +439,7 @@ async fn monitor_changed(rx: &mut Option<watch::Receiver<MonitorState>>) -> Moni
 
 async fn perform(
     effect: Effect,
-    writer: &mut Option<SqliteStore>,
+    writer: &mut Option<AnyStore>,
     hooks: &Hooks,
     changed: &Arc<Notify>,
     screen: &ScreenConfig,
@@ -330,7 +452,7 @@ async fn perform(
             };
             let who = app.who.clone();
             if let Ok((store, res)) = tokio::task::spawn_blocking(move || {
-                let r = store.set_viewer_seen(&who, at);
+                let r = store.mark_seen(&who, at);
                 (store, r)
             })
             .await

@@ -13,6 +13,7 @@ mod alerts;
 pub mod copy;
 pub mod desk;
 pub mod schema;
+mod screen;
 mod tx;
 
 use std::collections::HashMap;
@@ -729,24 +730,23 @@ impl Store for PgStore {
 
     fn snapshot(
         &self,
-        _config: &crate::config::ScreenConfig,
-        _now: DateTime<Utc>,
+        config: &crate::config::ScreenConfig,
+        now: DateTime<Utc>,
     ) -> Result<Snapshot, StoreError> {
-        Err(StoreError::Unsupported {
-            store: self.label.clone(),
-            what: "the screen",
+        crate::store::screen::snapshot(self, config, now).map(|mut s| {
+            s.collectors = self
+                .collectors(chrono::TimeDelta::minutes(1), now)
+                .unwrap_or_default();
+            s
         })
     }
 
     fn drill(
         &self,
-        _focus: &super::drill::Focus,
-        _now: DateTime<Utc>,
+        focus: &super::drill::Focus,
+        now: DateTime<Utc>,
     ) -> Result<super::drill::Drill, StoreError> {
-        Err(StoreError::Unsupported {
-            store: self.label.clone(),
-            what: "the screen",
-        })
+        crate::store::screen::drill(self, focus, now)
     }
 
     fn data_version(&self) -> Result<i64, StoreError> {

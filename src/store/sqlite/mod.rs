@@ -8,7 +8,7 @@ mod board;
 pub mod drill;
 mod period;
 pub mod schema;
-mod screen;
+pub(crate) mod screen;
 pub mod snapshot;
 pub mod triage;
 pub(crate) mod tx;

@@ -39,7 +39,7 @@ impl TriageState {
     }
 }
 
-fn parse_target(s: &str) -> Option<TriageTarget> {
+pub(crate) fn parse_target(s: &str) -> Option<TriageTarget> {
     match s {
         "country" => Some(TriageTarget::Country),
         "alert" => Some(TriageTarget::Alert),
@@ -47,7 +47,7 @@ fn parse_target(s: &str) -> Option<TriageTarget> {
     }
 }
 
-fn parse_action(s: &str) -> Option<TriageAction> {
+pub(crate) fn parse_action(s: &str) -> Option<TriageAction> {
     [
         TriageAction::Ack,
         TriageAction::Unack,

@@ -11,6 +11,21 @@ use crate::tui::app::{App, SortOrder, short};
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    // On a shared store, the collectors alive and the feeds each holds, under the feeds.
+    let collectors = &app.snapshot.collectors;
+    let area = if collectors.is_empty() || area.height < 12 {
+        area
+    } else {
+        let want = u16::try_from(collectors.len())
+            .unwrap_or(u16::MAX)
+            .saturating_add(2);
+        let below = want.min(area.height / 4);
+        let [rest, desk] =
+            ratatui::layout::Layout::vertical([Constraint::Min(5), Constraint::Length(below)])
+                .areas(area);
+        draw_collectors(frame, desk, app, theme);
+        rest
+    };
     // Notification targets get a few lines under the feeds: a failing one is as urgent.
     let targets = &app.snapshot.notify;
     let area = if targets.is_empty() || area.height < 12 {
@@ -171,6 +186,51 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         first: state.offset(),
         separator: None,
     }));
+}
+
+/// The collectors of a desk: each one's name, how many feeds it holds, and the first of them.
+fn draw_collectors(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let collectors = &app.snapshot.collectors;
+    let rows: Vec<Row> = collectors
+        .iter()
+        .map(|(name, feeds)| {
+            let shown: Vec<&str> = feeds.iter().take(12).map(String::as_str).collect();
+            let more = feeds.len().saturating_sub(shown.len());
+            let list = if more > 0 {
+                format!("{} and {more} more", shown.join(", "))
+            } else {
+                shown.join(", ")
+            };
+            Row::new(vec![
+                Cell::from(short(name, 30)),
+                Cell::from(feeds.len().to_string()),
+                Cell::from(list),
+            ])
+        })
+        .collect();
+    let held: usize = collectors.iter().map(|(_, f)| f.len()).sum();
+    let title = Line::from(Span::styled(
+        format!(
+            " {} collectors alive, holding {held} feeds ",
+            collectors.len()
+        ),
+        theme.dim(),
+    ));
+    let widths = vec![
+        Constraint::Length(30),
+        Constraint::Length(6),
+        Constraint::Min(10),
+    ];
+    frame.render_widget(
+        list_table(
+            rows,
+            widths,
+            vec!["Collector", "Feeds", "Holds"],
+            title,
+            theme,
+        ),
+        area,
+    );
 }
 
 /// The notification targets: health, when each last delivered, what waits, the last error.
