@@ -71,8 +71,16 @@ async fn feed(State(hits): State<Hits>, UrlPath(name): UrlPath<String>) -> impl 
     };
     let items: String = (n.saturating_sub(3)..n)
         .map(|k| {
+            // Every fifth report of the first 30 feeds is also about a convoy: the rule the
+            // webhook hears (about two a second, inside its rate limit).
+            let first = name[1..].parse::<usize>().is_ok_and(|n| n < 30);
+            let what = if first && k % 5 == 2 {
+                "Convoy ambushed, massacre"
+            } else {
+                "Massacre"
+            };
             format!(
-                "<item><title>Massacre: {}</title><guid>{name}-{k}</guid><link>https://desk.test/{name}/{k}</link></item>",
+                "<item><title>{what}: {}</title><guid>{name}-{k}</guid><link>https://desk.test/{name}/{k}</link></item>",
                 words(&name, k)
             )
         })
@@ -85,12 +93,33 @@ async fn feed(State(hits): State<Hits>, UrlPath(name): UrlPath<String>) -> impl 
     )
 }
 
+/// Alert ids the webhook received.
+type Heard = Arc<Mutex<HashSet<String>>>;
+
+async fn hook(State(heard): State<Heard>, body: String) -> impl IntoResponse {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&body)
+        && let Some(id) = v["id"].as_str()
+    {
+        heard.lock().unwrap().insert(id.to_string());
+    }
+    "{}"
+}
+
 async fn serve(ip: &str, hits: Hits) -> std::net::SocketAddr {
     let app = Router::new().route("/d/{name}", get(feed)).with_state(hits);
     let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
+}
+
+fn pg_address(url: &str) -> watchfloor::store::address::PgAddress {
+    match watchfloor::store::StoreAddress::parse(url, watchfloor::store::address::Origin::Config)
+        .unwrap()
+    {
+        watchfloor::store::StoreAddress::Postgres(p) => p,
+        other => panic!("{other:?}"),
+    }
 }
 
 fn watchfloor() -> Command {
@@ -156,6 +185,18 @@ fn three_collectors_killed_in_turn_poll_every_feed_and_raise_each_alert_once() {
     let addrs: Vec<_> = (1..=HOSTS)
         .map(|h| rt.block_on(serve(&format!("127.0.0.{h}"), hits.clone())))
         .collect();
+    let heard: Heard = Arc::default();
+    let hook_addr = {
+        let app = Router::new()
+            .route("/hook", axum::routing::post(hook))
+            .with_state(heard.clone());
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
+    };
     let mut config = String::from(
         r#"
 [settings]
@@ -173,8 +214,16 @@ id = "atrocity"
 kind = "keywords"
 any = ["massacre"]
 severity = "high"
+[[rules]]
+id = "convoy"
+kind = "keywords"
+any = ["convoy"]
+severity = "critical"
 "#,
     );
+    config.push_str(&format!(
+        "[[notify]]\nid = \"desk-hook\"\nkind = \"webhook\"\nurl = \"http://{hook_addr}/hook\"\nrules = [\"convoy\"]\nper_minute = 600\n"
+    ));
     for f in 0..FEEDS {
         let addr = addrs[f % HOSTS];
         config.push_str(&format!(
@@ -248,6 +297,36 @@ severity = "high"
     // Time for the last victim's feeds to move and be polled again.
     std::thread::sleep(LEASE + INTERVAL * 2);
     let checked_until = Instant::now();
+    // Every convoy alert reaches the webhook, sent by whichever collector leads, across the
+    // kills of leaders.
+    let convoys = |store: &watchfloor::store::PgStore| -> HashSet<String> {
+        store
+            .outbox_after(0, 10_000_000)
+            .unwrap()
+            .iter()
+            .filter_map(|r| serde_json::from_str::<serde_json::Value>(&r.body).ok())
+            .filter(|v| v["type"] == "alert" && v["rule"] == "convoy")
+            .filter_map(|v| v["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let reader = watchfloor::store::PgStore::open_existing(&pg_address(&url)).unwrap();
+    let waited = Instant::now();
+    let undelivered = loop {
+        let want = convoys(&reader);
+        let got = heard.lock().unwrap().clone();
+        let missing: Vec<String> = want.difference(&got).cloned().collect();
+        if missing.is_empty() || waited.elapsed() > Duration::from_secs(30) {
+            assert!(!want.is_empty(), "no convoy alert was raised");
+            eprintln!(
+                "{} convoy alerts, all sent to the webhook: {}",
+                want.len(),
+                missing.is_empty()
+            );
+            break missing;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert!(undelivered.is_empty(), "never sent: {undelivered:?}");
     tail_stop.store(true, std::sync::atomic::Ordering::SeqCst);
     tail.join().unwrap();
     for c in &mut collectors {

@@ -7,9 +7,10 @@
 //! - **Rules** are evaluated in one place: collectors queue what each poll brought, and the
 //!   leader (whoever holds an advisory lock on its own session; a takeover when it dies) stores
 //!   the queue in order and runs the one engine over it, with the engine's clock tick, pruning
-//!   and the notification targets. Windows, spikes, stories, silence and risk-factor evidence
-//!   therefore give the same alerts however the feeds are split, and a new leader rebuilds the
-//!   engine from the store (as any collector does at start).
+//!   and the notification targets (the leader sends them all). Windows, spikes, stories,
+//!   silence and risk-factor evidence therefore give the same alerts however the feeds are
+//!   split, and a new leader rebuilds the engine from the store (as any collector does at
+//!   start); a new leader's targets go on from their positions in the store.
 //! - **Standard output** prints the events raised from this collector's own polls (and, for the
 //!   leader, its clock's); `watchfloor tail` gives the whole desk's stream.
 
@@ -74,11 +75,6 @@ pub async fn run(
         warn!("publishing the screen's settings: {e}");
     }
     info!("collector {me} joined the desk at {}", store.label());
-    if config.notify.iter().any(|t| t.enabled) {
-        warn!(
-            "[[notify]] targets are not sent by collectors on a shared PostgreSQL store yet; run `watchfloor tail` into your own delivery meanwhile"
-        );
-    }
 
     let stop = Arc::new(AtomicBool::new(false));
     let printer = sink.map(|s| Printer::start(address.clone(), me.clone(), s));
@@ -91,9 +87,10 @@ pub async fn run(
             clock.clone(),
             stop.clone(),
         );
+        let runtime = tokio::runtime::Handle::current();
         std::thread::Builder::new()
             .name("leader".into())
-            .spawn(move || lead(&address, &config, &me, &*clock, &stop))
+            .spawn(move || lead(&address, &config, &me, &*clock, &stop, &runtime))
             .map_err(|e| crate::store::StoreError::Address {
                 store: label,
                 message: format!("cannot start the leader thread: {e}"),
@@ -197,7 +194,14 @@ fn only(config: &Config, held: &HashSet<String>) -> Config {
 
 /// The leader's loop, on a thread of its own: waits for the lock, then stores the queue and
 /// runs the engine until it loses the lock or `stop` is set.
-fn lead(address: &PgAddress, config: &Config, me: &str, clock: &dyn Clock, stop: &AtomicBool) {
+fn lead(
+    address: &PgAddress,
+    config: &Config,
+    me: &str,
+    clock: &dyn Clock,
+    stop: &AtomicBool,
+    runtime: &tokio::runtime::Handle,
+) {
     let look = config.store.lease / 3;
     while !stop.load(Ordering::SeqCst) {
         // The lock lives as long as this session; a leader that dies lets it go.
@@ -223,8 +227,39 @@ fn lead(address: &PgAddress, config: &Config, me: &str, clock: &dyn Clock, stop:
             }
         }
         info!("collector {me} leads the desk");
-        if let Err(e) = leading(address, config, me, clock, stop, &lock) {
+        // The notification targets go with the lead: one collector sends them.
+        let notifier = config
+            .notify
+            .iter()
+            .any(|t| t.enabled)
+            .then(|| {
+                let _inside = runtime.enter();
+                crate::outputs::notify::Notifier::start_on(
+                    config,
+                    &crate::store::StoreAddress::Postgres(address.clone()),
+                )
+            })
+            .and_then(|r| {
+                r.map_err(|e| warn!("notification targets not started: {e}"))
+                    .ok()
+            });
+        let wake = || {
+            if let Some(n) = &notifier {
+                n.wake();
+            }
+        };
+        if let Err(e) = leading(address, config, me, clock, stop, &lock, &wake) {
             warn!("collector {me} stops leading: {e}");
+        }
+        if let Some(n) = notifier {
+            for ended in runtime.block_on(n.finish(crate::outputs::notify::Mode::Now)) {
+                if ended.undelivered > 0 {
+                    warn!(
+                        "notify {}: {} event(s) not delivered; they stay queued for the next leader",
+                        ended.target, ended.undelivered
+                    );
+                }
+            }
         }
         drop(lock);
     }
@@ -248,6 +283,7 @@ fn leading(
     clock: &dyn Clock,
     stop: &AtomicBool,
     lock: &PgStore,
+    wake: &dyn Fn(),
 ) -> Result<(), crate::store::StoreError> {
     let mut store = PgStore::open(address)?;
     let fresh = |store: &PgStore, now: DateTime<Utc>| -> Result<Engine, MonitorError> {
@@ -288,6 +324,7 @@ fn leading(
                 pause(stop, Duration::from_secs(1));
                 break;
             }
+            wake();
         }
         if last_tick.elapsed() >= TICK {
             let now = clock.now();
@@ -295,8 +332,10 @@ fn leading(
                 tx.set_origin(Some(me));
                 tick(tx, &mut engine, now)
             });
-            if let Err(e) = ticked {
-                warn!("the engine's tick: {e}");
+            match ticked {
+                Ok((true, _)) => wake(),
+                Ok(_) => {}
+                Err(e) => warn!("the engine's tick: {e}"),
             }
             last_tick = std::time::Instant::now();
         }

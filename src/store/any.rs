@@ -30,6 +30,16 @@ pub enum AnyStore {
 /// A write transaction of either store.
 pub struct AnyTx<'t>(&'t mut (dyn StoreTx + 't));
 
+/// Calls the same method on whichever store (or transaction) `$s` holds.
+macro_rules! each {
+    ($s:expr, $t:ident => $e:expr) => {
+        match $s {
+            Self::Sqlite($t) => $e,
+            Self::Postgres($t) => $e,
+        }
+    };
+}
+
 impl AnyStore {
     /// Opens (creating and migrating) the store at `address`.
     pub fn open(address: &StoreAddress) -> Result<Self, StoreError> {
@@ -48,14 +58,77 @@ impl AnyStore {
     }
 }
 
-/// Calls the same method on whichever store (or transaction) `$s` holds.
-macro_rules! each {
-    ($s:expr, $t:ident => $e:expr) => {
-        match $s {
-            Self::Sqlite($t) => $e,
-            Self::Postgres($t) => $e,
+impl AnyStore {
+    /// Limits a SQLite connection's page cache (a reader of the newest rows needs little);
+    /// nothing on PostgreSQL.
+    pub fn set_cache_kib(&self, kib: u32) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(s) => s.set_cache_kib(kib),
+            Self::Postgres(_) => Ok(()),
         }
-    };
+    }
+
+    /// The triage state of one country or alert.
+    pub fn triage_of(
+        &self,
+        target: crate::event::TriageTarget,
+        key: &str,
+    ) -> Result<super::TriageState, StoreError> {
+        each!(self, s => s.triage_of(target, key))
+    }
+
+    /// One stored alert.
+    pub fn alert_by_id(&self, id: &str) -> Result<Option<Alert>, StoreError> {
+        each!(self, s => s.alert_by_id(id))
+    }
+
+    /// Records how a notification target is doing, for screens.
+    pub fn set_notify_row(&mut self, row: &super::snapshot::NotifyRow) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(s) => s.set_notify_row(row),
+            Self::Postgres(s) => s.set_meta(
+                &format!("notify:{}", row.id),
+                &serde_json::to_string(row).unwrap_or_default(),
+            ),
+        }
+    }
+
+    /// The critical alerts a notification target reminds of, with when each was last sent.
+    pub fn notify_reminders(&self, id: &str) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let json = match self {
+            Self::Sqlite(s) => return s.notify_reminders(id),
+            Self::Postgres(s) => {
+                super::screen::ScreenReads::meta_value(s, &format!("notify-reminders:{id}"))?
+            }
+        };
+        Ok(json
+            .and_then(|j| serde_json::from_str::<Vec<(String, i64)>>(&j).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(a, ms)| Some((a, DateTime::from_timestamp_millis(ms)?)))
+            .collect())
+    }
+
+    /// Records the critical alerts a notification target reminds of.
+    pub fn set_notify_reminders(
+        &mut self,
+        id: &str,
+        reminders: &[(String, DateTime<Utc>)],
+    ) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(s) => s.set_notify_reminders(id, reminders),
+            Self::Postgres(s) => {
+                let list: Vec<(&str, i64)> = reminders
+                    .iter()
+                    .map(|(a, at)| (a.as_str(), crate::time::millis(*at)))
+                    .collect();
+                s.set_meta(
+                    &format!("notify-reminders:{id}"),
+                    &serde_json::to_string(&list).unwrap_or_default(),
+                )
+            }
+        }
+    }
 }
 
 impl Store for AnyStore {

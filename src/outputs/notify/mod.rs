@@ -19,7 +19,7 @@ pub use self::send::SendError;
 pub use self::shape::{Outgoing, shape, signature, webhook_body};
 pub use self::worker::{Ended, Mode};
 use crate::config::{Config, NotifyConfig};
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{AnyStore, Store, StoreAddress, StoreError};
 
 /// The outbox consumer name of a target.
 pub fn consumer_name(id: &str) -> String {
@@ -52,16 +52,21 @@ impl Notifier {
     /// for the first time starts at the end of the outbox: it hears of what happens from now
     /// on, not of the history.
     pub fn start(config: &Config, dir: &Path) -> Result<Self, StoreError> {
+        Self::start_on(config, &StoreAddress::Sqlite(dir.to_path_buf()))
+    }
+
+    /// Starts a task per enabled target of `config` over the store at `address`.
+    pub fn start_on(config: &Config, address: &StoreAddress) -> Result<Self, StoreError> {
         let (mode, ctl) = watch::channel(Mode::Run);
         let wake = Arc::new(Notify::new());
-        let clients = send::clients(&config.settings).map_err(|e| StoreError::Directory {
-            path: dir.to_path_buf(),
+        let clients = send::clients(&config.settings).map_err(|e| StoreError::Address {
+            store: address.label(),
             message: format!("notification HTTP client: {e}"),
         })?;
         let mut tasks = Vec::new();
         let mut longest = Duration::ZERO;
         for target in config.notify.iter().filter(|t| t.enabled) {
-            let mut store = SqliteStore::open(dir)?;
+            let mut store = AnyStore::open_existing(address)?;
             store.set_cache_kib(256)?;
             let consumer = consumer_name(&target.id);
             let read_upto = match store.consumer(&consumer)? {

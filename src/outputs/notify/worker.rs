@@ -18,7 +18,7 @@ use super::shape::shape;
 use crate::config::{NotifyConfig, Severity};
 use crate::event::{Event, NotifyReport, Status, TriageTarget};
 use crate::feed::fetch::redact;
-use crate::store::{SqliteStore, Store, StoreTx};
+use crate::store::{AnyStore, Store, StoreTx};
 
 /// Events held in memory at most; the rest wait in the outbox.
 const QUEUE_MAX: usize = 500;
@@ -64,7 +64,7 @@ struct Reminder {
 
 pub(super) struct Worker {
     pub target: Arc<NotifyConfig>,
-    pub store: SqliteStore,
+    pub store: AnyStore,
     pub clients: super::send::Clients,
     pub consumer: String,
     pub read_upto: i64,

@@ -388,3 +388,60 @@ impl PgStore {
         .map(drop)
     }
 }
+
+impl PgStore {
+    /// The triage state of one country or alert.
+    pub fn triage_of(
+        &self,
+        target: crate::event::TriageTarget,
+        key: &str,
+    ) -> Result<crate::store::TriageState, StoreError> {
+        use crate::store::sqlite::triage::{parse_action, parse_target};
+        let rows = self.rows(
+            "SELECT at, who, target, key, action, until, note FROM triage
+             WHERE target = $1 AND key = $2 ORDER BY id",
+            &[&target.as_str(), &key],
+        )?;
+        let mut state = crate::store::TriageState::default();
+        for r in &rows {
+            let t = (|| {
+                Some(Triage {
+                    at: from_ts(r.try_get(0).ok()?),
+                    who: r.try_get(1).ok()?,
+                    target: parse_target(r.try_get(2).ok()?)?,
+                    key: r.try_get(3).ok()?,
+                    action: parse_action(r.try_get(4).ok()?)?,
+                    until: r.try_get::<_, Option<i64>>(5).ok()?.map(from_ts),
+                    note: r.try_get(6).ok()?,
+                })
+            })();
+            if let Some(t) = t {
+                state.apply(&t);
+            }
+        }
+        Ok(state)
+    }
+
+    /// One stored alert.
+    pub fn alert_by_id(&self, id: &str) -> Result<Option<Alert>, StoreError> {
+        let row = self.opt(
+            &format!(
+                "SELECT {} FROM alerts a {} WHERE a.id = $1",
+                alerts::COLUMNS,
+                alerts::JOIN
+            ),
+            &[&id],
+        )?;
+        Ok(row.and_then(|r| alerts::from_row(&r, 0).ok().flatten()))
+    }
+
+    /// Keeps `value` under `key` in the store's settings.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.one(
+            "INSERT INTO meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value RETURNING key",
+            &[&key, &value],
+        )
+        .map(drop)
+    }
+}
