@@ -91,6 +91,10 @@ impl PgStore {
             source,
         };
         let tx = block_on(self.client.transaction()).map_err(err)?;
+        // Rounds take turns: collectors claiming many rows at once in orders of their own
+        // would otherwise deadlock on them.
+        block_on(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::LEASE_LOCK]))
+            .map_err(err)?;
         let feeds: Vec<String> = feeds.to_vec();
         block_on(tx.execute("DELETE FROM leases WHERE NOT (feed = ANY($1))", &[&feeds]))
             .map_err(err)?;

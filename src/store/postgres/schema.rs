@@ -225,6 +225,8 @@ const MIGRATIONS: &[&str] = &[
 pub const CHANNEL: &str = "watchfloor";
 /// The channel a collector notifies when it queues a poll for the leader.
 pub const PENDING_CHANNEL: &str = "watchfloor_pending";
+/// Advisory lock key a collector's round of feed leases holds until it commits.
+pub const LEASE_LOCK: i64 = 0x7761_7463_686c_7365;
 /// Advisory lock key the desk's leader holds for as long as its session lives.
 pub const LEADER_LOCK: i64 = 0x7761_7463_686c_6561;
 
