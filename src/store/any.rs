@@ -95,18 +95,14 @@ impl AnyStore {
 
     /// The critical alerts a notification target reminds of, with when each was last sent.
     pub fn notify_reminders(&self, id: &str) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
-        let json = match self {
-            Self::Sqlite(s) => return s.notify_reminders(id),
-            Self::Postgres(s) => {
+        match self {
+            Self::Sqlite(s) => s.notify_reminders(id),
+            Self::Postgres(s) => Ok(super::sqlite::snapshot::reminders_from(
                 super::screen::ScreenReads::meta_value(s, &format!("notify-reminders:{id}"))?
-            }
-        };
-        Ok(json
-            .and_then(|j| serde_json::from_str::<Vec<(String, i64)>>(&j).ok())
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(a, ms)| Some((a, DateTime::from_timestamp_millis(ms)?)))
-            .collect())
+                    .and_then(|j| serde_json::from_str(&j).ok())
+                    .unwrap_or_default(),
+            )),
+        }
     }
 
     /// Records the critical alerts a notification target reminds of.
@@ -117,16 +113,10 @@ impl AnyStore {
     ) -> Result<(), StoreError> {
         match self {
             Self::Sqlite(s) => s.set_notify_reminders(id, reminders),
-            Self::Postgres(s) => {
-                let list: Vec<(&str, i64)> = reminders
-                    .iter()
-                    .map(|(a, at)| (a.as_str(), crate::time::millis(*at)))
-                    .collect();
-                s.set_meta(
-                    &format!("notify-reminders:{id}"),
-                    &serde_json::to_string(&list).unwrap_or_default(),
-                )
-            }
+            Self::Postgres(s) => s.set_meta(
+                &format!("notify-reminders:{id}"),
+                &super::sqlite::snapshot::reminders_json(reminders),
+            ),
         }
     }
 }

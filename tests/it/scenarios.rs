@@ -116,6 +116,20 @@ fn play(steps: &[(Step, Expect)]) {
     }
 }
 
+/// An alert as the tables write it: "rule:country".
+fn alert_line(a: &watchfloor::event::Alert) -> String {
+    format!(
+        "{}:{}",
+        a.rule,
+        a.country.map_or("none".into(), |c| c.to_string())
+    )
+}
+
+/// A status change as the tables write it: "CC:from>to".
+fn status_line(s: &watchfloor::event::StatusChange) -> String {
+    format!("{}:{}>{}", s.country, s.from.as_str(), s.to.as_str())
+}
+
 fn step_item(step: &Step, now: DateTime<Utc>) -> Option<Item> {
     let (id, title, fatalities, published) = match step {
         Step::Item {
@@ -161,17 +175,8 @@ fn play_store(mut store: AnyStore, steps: &[(Step, Expect)], backend: Backend) {
         for row in store.outbox_after(seq, 10_000).unwrap() {
             seq = row.seq;
             match Event::from_body(&row.body) {
-                Some(Event::Alert(a)) => alerts.push(format!(
-                    "{}:{}",
-                    a.rule,
-                    a.country.map_or("none".into(), |c| c.to_string())
-                )),
-                Some(Event::Status(s)) => statuses.push(format!(
-                    "{}:{}>{}",
-                    s.country,
-                    s.from.as_str(),
-                    s.to.as_str()
-                )),
+                Some(Event::Alert(a)) => alerts.push(alert_line(&a)),
+                Some(Event::Status(s)) => statuses.push(status_line(&s)),
                 _ => {}
             }
         }
@@ -193,56 +198,26 @@ fn play_engine(steps: &[(Step, Expect)]) {
         let now = clock.now();
         let mut alerts = Vec::new();
         let mut statuses = Vec::new();
-        match step {
-            Step::Item { id, title, .. } | Step::Old { id, title, .. } => {
-                let (fatalities, published) = match step {
-                    Step::Item { fatalities, .. } => (*fatalities, now),
-                    Step::Old { days, .. } => (None, now - Duration::days(*days)),
-                    Step::Wait(_) => unreachable!(),
-                };
-                let item = Item {
-                    feed: "f".into(),
-                    key: item_key(Some(id), None, title, ""),
-                    title: title.to_string(),
-                    url: None,
-                    summary: String::new(),
-                    published: Some(published),
-                    countries: Vec::new(),
-                    values: fatalities
-                        .map(|f| vec![("fatalities".to_string(), f)])
-                        .unwrap_or_default(),
-                };
+        match step_item(step, now) {
+            Some(item) => {
                 let out = engine.process(&item, now, false);
                 let fresh: Vec<_> = out
                     .alerts
                     .into_iter()
                     .filter(|a| seen.insert(a.id.clone()))
                     .collect();
-                for a in &fresh {
-                    alerts.push(format!(
-                        "{}:{}",
-                        a.rule,
-                        a.country.map_or("none".into(), |c| c.to_string())
-                    ));
-                }
+                alerts.extend(fresh.iter().map(alert_line));
                 for s in engine.record(&fresh, item.event_time(now), now) {
-                    statuses.push(format!(
-                        "{}:{}>{}",
-                        s.country,
-                        s.from.as_str(),
-                        s.to.as_str()
-                    ));
+                    statuses.push(status_line(&s));
                 }
             }
-            Step::Wait(hours) => {
+            None => {
+                let Step::Wait(hours) = step else {
+                    unreachable!("only a wait has no item")
+                };
                 clock.advance(Duration::hours(*hours));
                 for s in engine.tick(clock.now()).changes {
-                    statuses.push(format!(
-                        "{}:{}>{}",
-                        s.country,
-                        s.from.as_str(),
-                        s.to.as_str()
-                    ));
+                    statuses.push(status_line(&s));
                 }
             }
         }

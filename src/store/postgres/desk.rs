@@ -199,14 +199,7 @@ impl PgStore {
             "SELECT seq, body FROM outbox WHERE origin = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             &[&origin, &seq, &limit],
         )?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxRow {
-                    seq: r.try_get(0).map_err(|e| self.err(e))?,
-                    body: r.try_get(1).map_err(|e| self.err(e))?,
-                })
-            })
-            .collect()
+        self.outbox_rows(&rows)
     }
 
     /// Forgets the standard-output positions of collectors no longer alive (so they hold no

@@ -374,6 +374,18 @@ impl PgStore {
         block_on(self.client.query_opt(&stmt, params)).map_err(|e| self.err(e))
     }
 
+    /// Outbox rows read as (seq, body).
+    fn outbox_rows(&self, rows: &[Row]) -> Result<Vec<OutboxRow>, StoreError> {
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxRow {
+                    seq: r.try_get(0).map_err(|e| self.err(e))?,
+                    body: r.try_get(1).map_err(|e| self.err(e))?,
+                })
+            })
+            .collect()
+    }
+
     /// Every alert stored, oldest first (for `store copy` checks and tests).
     pub fn alerts(&self) -> Result<Vec<Alert>, StoreError> {
         let rows = self.rows(
@@ -667,14 +679,7 @@ impl Store for PgStore {
             "SELECT seq, body FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
             &[&seq, &limit],
         )?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxRow {
-                    seq: r.try_get(0).map_err(|e| self.err(e))?,
-                    body: r.try_get(1).map_err(|e| self.err(e))?,
-                })
-            })
-            .collect()
+        self.outbox_rows(&rows)
     }
 
     fn outbox_end(&self) -> Result<i64, StoreError> {

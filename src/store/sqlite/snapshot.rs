@@ -199,12 +199,10 @@ impl SqliteStore {
 
     /// The critical alerts a notification target reminds of: (alert id, when it was last sent).
     pub fn notify_reminders(&self, id: &str) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
-        Ok(self
-            .meta_json::<Vec<(String, i64)>>(&format!("notify-reminders:{id}"))?
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(a, ms)| Some((a, DateTime::from_timestamp_millis(ms)?)))
-            .collect())
+        Ok(reminders_from(
+            self.meta_json::<Vec<(String, i64)>>(&format!("notify-reminders:{id}"))?
+                .unwrap_or_default(),
+        ))
     }
 
     /// Records the critical alerts a notification target reminds of, so a restart goes on.
@@ -213,11 +211,23 @@ impl SqliteStore {
         id: &str,
         reminders: &[(String, DateTime<Utc>)],
     ) -> Result<(), StoreError> {
-        let list: Vec<(&str, i64)> = reminders
-            .iter()
-            .map(|(a, at)| (a.as_str(), crate::time::millis(*at)))
-            .collect();
-        let json = serde_json::to_string(&list).unwrap_or_default();
+        let json = reminders_json(reminders);
         self.write(|tx| tx.set_meta(&format!("notify-reminders:{id}"), &json))
     }
+}
+
+/// Reminders as kept in the store: (alert id, milliseconds) pairs.
+pub(crate) fn reminders_from(list: Vec<(String, i64)>) -> Vec<(String, DateTime<Utc>)> {
+    list.into_iter()
+        .filter_map(|(a, ms)| Some((a, DateTime::from_timestamp_millis(ms)?)))
+        .collect()
+}
+
+/// The JSON a store keeps reminders as.
+pub(crate) fn reminders_json(reminders: &[(String, DateTime<Utc>)]) -> String {
+    let list: Vec<(&str, i64)> = reminders
+        .iter()
+        .map(|(a, at)| (a.as_str(), crate::time::millis(*at)))
+        .collect();
+    serde_json::to_string(&list).unwrap_or_default()
 }
