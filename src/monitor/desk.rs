@@ -97,8 +97,7 @@ pub async fn run(
             })?
     };
 
-    let lease =
-        chrono::TimeDelta::from_std(config.store.lease).unwrap_or(chrono::TimeDelta::seconds(30));
+    let lease = crate::time::delta(config.store.lease);
     let (tx, mut rx) = mpsc::channel::<Poll>(config.settings.concurrency.clamp(4, 64));
     let spawner = Spawner {
         fetcher: Fetcher::new(&config.settings)?,
@@ -292,8 +291,7 @@ fn leading(
         Ok(engine)
     };
     let mut engine = fresh(&store, clock.now()).map_err(store_error)?;
-    let lease =
-        chrono::TimeDelta::from_std(config.store.lease).unwrap_or(chrono::TimeDelta::seconds(30));
+    let lease = crate::time::delta(config.store.lease);
     let mut last_tick = std::time::Instant::now();
     let mut last_check = std::time::Instant::now();
     let mut last_prune = std::time::Instant::now();

@@ -125,14 +125,6 @@ pub enum StoreError {
         /// What went wrong.
         message: String,
     },
-    /// Something this store cannot do yet.
-    #[error("store {store}: {what} does not work on a PostgreSQL store yet")]
-    Unsupported {
-        /// The store's URL, without its password.
-        store: String,
-        /// What was asked.
-        what: &'static str,
-    },
     /// The data directory could not be created or read.
     #[error("data directory {path}: {message}")]
     Directory {

@@ -15,6 +15,23 @@ use crate::store::screen::{AlertHit, FeedState, MAX_HITS, ScreenReads};
 use crate::store::sqlite::from_ts;
 use crate::store::{StoreError, ts};
 
+/// The triage columns [`triage_row`] reads.
+const TRIAGE_COLUMNS: &str = "at, who, target, key, action, until, note";
+
+/// A triage row; `None` for one this build cannot read (an unknown action).
+fn triage_row(r: &Row) -> Option<Triage> {
+    use crate::store::sqlite::triage::{parse_action, parse_target};
+    Some(Triage {
+        at: from_ts(r.try_get(0).ok()?),
+        who: r.try_get(1).ok()?,
+        target: parse_target(r.try_get(2).ok()?)?,
+        key: r.try_get(3).ok()?,
+        action: parse_action(r.try_get(4).ok()?)?,
+        until: r.try_get::<_, Option<i64>>(5).ok()?.map(from_ts),
+        note: r.try_get(6).ok()?,
+    })
+}
+
 fn alerts_of(rows: &[Row], first: usize) -> Vec<Alert> {
     rows.iter()
         .filter_map(|r| alerts::from_row(r, first).ok().flatten())
@@ -23,25 +40,11 @@ fn alerts_of(rows: &[Row], first: usize) -> Vec<Alert> {
 
 impl ScreenReads for PgStore {
     fn triage_rows(&self) -> Result<Vec<Triage>, StoreError> {
-        use crate::store::sqlite::triage::{parse_action, parse_target};
         let rows = self.rows(
-            "SELECT at, who, target, key, action, until, note FROM triage ORDER BY id",
+            &format!("SELECT {TRIAGE_COLUMNS} FROM triage ORDER BY id"),
             &[],
         )?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                Some(Triage {
-                    at: from_ts(r.try_get(0).ok()?),
-                    who: r.try_get(1).ok()?,
-                    target: parse_target(r.try_get(2).ok()?)?,
-                    key: r.try_get(3).ok()?,
-                    action: parse_action(r.try_get(4).ok()?)?,
-                    until: r.try_get::<_, Option<i64>>(5).ok()?.map(from_ts),
-                    note: r.try_get(6).ok()?,
-                })
-            })
-            .collect())
+        Ok(rows.iter().filter_map(triage_row).collect())
     }
 
     fn alert_hits(&self, since: DateTime<Utc>) -> Result<Vec<AlertHit>, StoreError> {
@@ -396,28 +399,15 @@ impl PgStore {
         target: crate::event::TriageTarget,
         key: &str,
     ) -> Result<crate::store::TriageState, StoreError> {
-        use crate::store::sqlite::triage::{parse_action, parse_target};
         let rows = self.rows(
-            "SELECT at, who, target, key, action, until, note FROM triage
-             WHERE target = $1 AND key = $2 ORDER BY id",
+            &format!(
+                "SELECT {TRIAGE_COLUMNS} FROM triage WHERE target = $1 AND key = $2 ORDER BY id"
+            ),
             &[&target.as_str(), &key],
         )?;
         let mut state = crate::store::TriageState::default();
-        for r in &rows {
-            let t = (|| {
-                Some(Triage {
-                    at: from_ts(r.try_get(0).ok()?),
-                    who: r.try_get(1).ok()?,
-                    target: parse_target(r.try_get(2).ok()?)?,
-                    key: r.try_get(3).ok()?,
-                    action: parse_action(r.try_get(4).ok()?)?,
-                    until: r.try_get::<_, Option<i64>>(5).ok()?.map(from_ts),
-                    note: r.try_get(6).ok()?,
-                })
-            })();
-            if let Some(t) = t {
-                state.apply(&t);
-            }
+        for t in rows.iter().filter_map(triage_row) {
+            state.apply(&t);
         }
         Ok(state)
     }

@@ -72,17 +72,19 @@ impl<'t> PgTx<'t> {
 
     /// Appends an event body to the outbox at the next position.
     fn push(&self, kind: &str, body: &str) -> Result<i64, StoreError> {
-        let row = self
-            .opt(
-                "INSERT INTO outbox (seq, at, kind, body, origin)
-                 VALUES (watchfloor_next_seq(), $1, $2, $3, $4) RETURNING seq",
-                &[&crate::time::millis(Utc::now()), &kind, &body, &self.origin],
-            )?
-            .ok_or_else(|| StoreError::Unsupported {
-                store: self.label.to_string(),
-                what: "an outbox insert that returns nothing",
-            })?;
-        row.try_get(0).map_err(|e| self.err(e))
+        let stmt = prepare(
+            self.tx.client(),
+            self.cache,
+            "INSERT INTO outbox (seq, at, kind, body, origin)
+             VALUES (watchfloor_next_seq(), $1, $2, $3, $4) RETURNING seq",
+        )
+        .map_err(|e| self.err(e))?;
+        block_on(self.tx.query_one(
+            &stmt,
+            &[&crate::time::millis(Utc::now()), &kind, &body, &self.origin],
+        ))
+        .and_then(|row| row.try_get(0))
+        .map_err(|e| self.err(e))
     }
 
     pub(super) fn heartbeat(&mut self, name: &str, beat: &Heartbeat) -> Result<(), StoreError> {
