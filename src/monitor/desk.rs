@@ -177,7 +177,10 @@ pub async fn run(
     if let Err(e) = tokio::task::block_in_place(|| store.leave(&me)) {
         warn!("giving back the leases: {e}");
     }
-    let _ = tokio::task::spawn_blocking(move || leader.join()).await;
+    // The leader sees `stop` between steps; one blocked on the store is left behind.
+    if !finished_within(&leader, LEADER_GRACE).await {
+        warn!("the leader did not stop within {LEADER_GRACE:?}; leaving it");
+    }
     if let Some(p) = printer {
         p.finish(super::SHUTDOWN_GRACE).await;
     }
@@ -361,6 +364,21 @@ fn store_error(e: MonitorError) -> crate::store::StoreError {
     }
 }
 
+/// How long a stopping collector waits for its leader thread.
+const LEADER_GRACE: Duration = Duration::from_secs(5);
+
+/// Waits up to `grace` for a thread to finish, without joining it; whether it did.
+async fn finished_within<T>(h: &std::thread::JoinHandle<T>, grace: Duration) -> bool {
+    let until = tokio::time::Instant::now() + grace;
+    while !h.is_finished() {
+        if tokio::time::Instant::now() >= until {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
+
 const RUN: u8 = 0;
 const DRAIN: u8 = 1;
 
@@ -405,9 +423,11 @@ impl Printer {
 
     async fn finish(mut self, grace: Duration) {
         self.state.store(DRAIN, Ordering::SeqCst);
+        // A thread blocked writing to a reader that does not read is left behind (the process
+        // ends without it): a join would wait for the reader, and so would the runtime's
+        // shutdown if the join ran on its blocking pool.
         if let Some(h) = self.done.take() {
-            let _ =
-                tokio::time::timeout(grace, tokio::task::spawn_blocking(move || h.join())).await;
+            let _ = finished_within(&h, grace).await;
         }
     }
 }

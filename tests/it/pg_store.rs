@@ -554,3 +554,69 @@ fn a_sqlite_desk_moves_to_postgres_without_repeating_an_alert() {
     let e = String::from_utf8_lossy(&again.stderr);
     assert!(e.contains("copy into an empty store"), "{e}");
 }
+
+#[test]
+fn a_desk_collector_whose_stdout_is_not_read_goes_on_collecting_and_stops_on_sigterm() {
+    let Some(db) = pg::database() else { return };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(crate::support::start());
+    let dir = tempfile::tempdir().unwrap();
+    // Growing feeds: 50 new alerting items a poll each, far more output than a pipe holds.
+    let mut text = String::from(
+        "[settings]\npoll_interval = \"1s\"\n[store]\nurl = \"${WF_STORE}\"\nlease = \"3s\"\n\
+         [[rules]]\nid = \"atrocity\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"high\"\n",
+    );
+    for f in 0..4 {
+        text.push_str(&format!(
+            "[[feeds]]\nid = \"g{f}\"\nurl = \"{}\"\n",
+            server.url(&format!("/gen/g{f}"))
+        ));
+    }
+    let cfg = crate::support::write_config(dir.path(), &text);
+    // Its stdout is a pipe nobody reads.
+    let mut child = watchfloor()
+        .args(["headless", "--config"])
+        .arg(&cfg)
+        .env("WF_STORE", db.url())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let store = {
+        let started = std::time::Instant::now();
+        loop {
+            if let Ok(s) = PgStore::open_existing(&address(&db.url())) {
+                break s;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "no store");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    // Long enough for the pipe to fill (tens of kilobytes a second).
+    std::thread::sleep(Duration::from_secs(6));
+    let before = store.outbox_end().unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    let after = store.outbox_end().unwrap();
+    assert!(
+        after > before + 100,
+        "collection stalled behind an unread stdout: {before} -> {after}"
+    );
+    // SIGTERM still stops it promptly, unread pipe and all.
+    let asked = std::time::Instant::now();
+    // SAFETY: sends a signal to our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "a collector with an unread stdout ignored SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // What it could not print stays in the store for `tail`.
+    assert!(store.outbox_after(0, 10).unwrap().len() == 10);
+}
