@@ -47,7 +47,7 @@ pub fn restore(
         .max()
         .unwrap_or_default();
     for e in store.evidence_since(crate::time::before(now, evidence_back))? {
-        engine.restore_evidence(e.country, e.factor, e.at, e.primary, &e.title);
+        engine.restore_evidence(&e);
     }
     for (rule, c) in store.factor_alerts_since(crate::time::before(now, evidence_back))? {
         engine.restore_factor_alert(&rule, c);

@@ -68,11 +68,51 @@ enum Compiled {
 }
 
 /// The newest evidence for one factor in one country: about it, and any at all (the item may
-/// only mention it), each with the item's title.
+/// only mention it).
 #[derive(Debug, Clone, Default)]
 struct FactorSeen {
-    primary: Option<(DateTime<Utc>, String)>,
-    any: Option<(DateTime<Utc>, String)>,
+    primary: Option<Quote>,
+    any: Option<Quote>,
+}
+
+impl FactorSeen {
+    /// Keeps `quote` where it ranks above what is kept.
+    fn offer(&mut self, quote: Quote, primary: bool) {
+        if primary && self.primary.as_ref().is_none_or(|q| quote > *q) {
+            self.primary = Some(quote.clone());
+        }
+        if self.any.as_ref().is_none_or(|q| quote > *q) {
+            self.any = Some(quote);
+        }
+    }
+}
+
+/// The item a factor's evidence is quoted by, with what made it evidence. The fields rank it,
+/// in order: the newest item; among items of one time, one whose title names what the rule
+/// matched; then a fixed order of feed and key. So every collector, and every restart, quotes
+/// the same item whatever order the items arrived in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Quote {
+    at: DateTime<Utc>,
+    headline: bool,
+    feed: String,
+    key: String,
+    title: String,
+    /// What the rule matched: its terms found, or its threshold.
+    why: String,
+}
+
+impl Quote {
+    /// The quote as an explanation shows it: the title, and what the rule matched when the
+    /// title does not show it.
+    fn show(&self) -> String {
+        let title = crate::text::clean(&self.title, 80);
+        if self.headline || self.why.is_empty() {
+            format!("\"{title}\"")
+        } else {
+            format!("\"{title}\": {}", crate::text::clean(&self.why, 60))
+        }
+    }
 }
 
 /// What a silence rule watches one of.
@@ -699,7 +739,7 @@ impl Engine {
                 } else {
                     seen.primary.as_ref()
                 }?;
-                (now - newest.0 <= window).then(|| (f, newest.1.clone()))
+                (now - newest.at <= window).then(|| (f, newest.show()))
             })
             .collect()
     }
@@ -750,13 +790,7 @@ impl Engine {
                 }
                 let listed: Vec<String> = present
                     .iter()
-                    .map(|(f, title)| {
-                        format!(
-                            "{f} {} (\"{}\")",
-                            super::evidence::factor_name(*f),
-                            crate::text::clean(title, 80)
-                        )
-                    })
+                    .map(|(f, quote)| format!("{f} {} ({quote})", super::evidence::factor_name(*f)))
                     .collect();
                 let window_text =
                     crate::config::units::fmt_duration(window.to_std().unwrap_or_default());
@@ -796,22 +830,53 @@ impl Engine {
     }
 
     /// Takes in stored evidence (on restart), so factors rules and status events see it.
-    pub fn restore_evidence(
-        &mut self,
-        country: CountryCode,
-        factor: u8,
-        at: DateTime<Utc>,
-        primary: bool,
-        title: &str,
-    ) {
-        let seen = self.factor_seen.entry((country, factor)).or_default();
-        let newer =
-            |slot: &Option<(DateTime<Utc>, String)>| slot.as_ref().is_none_or(|(t, _)| at >= *t);
-        if newer(&seen.any) {
-            seen.any = Some((at, title.to_string()));
-        }
-        if primary && newer(&seen.primary) {
-            seen.primary = Some((at, title.to_string()));
+    pub fn restore_evidence(&mut self, e: &super::evidence::StoredEvidence) {
+        // The item is scanned again, so its quote ranks and reads as it did when it came.
+        self.matcher
+            .scan_into(&[&e.title, &e.summary], &mut self.scratch, &mut self.hits);
+        let (headline, why) = self
+            .rules
+            .iter()
+            .position(|r| r.id == e.rule)
+            .map(|ri| self.matched_by(ri))
+            .unwrap_or_default();
+        let quote = Quote {
+            at: e.at,
+            headline,
+            feed: e.feed.clone(),
+            key: e.item.clone(),
+            title: e.title.clone(),
+            why,
+        };
+        self.factor_seen
+            .entry((e.country, e.factor))
+            .or_default()
+            .offer(quote, e.primary);
+    }
+
+    /// What item rule `ri` matched in the last scan, and whether the title shows it: a keyword
+    /// rule's terms found, or a threshold rule's condition.
+    fn matched_by(&self, ri: usize) -> (bool, String) {
+        match &self.compiled[ri] {
+            Compiled::Keywords { any, all, .. } => {
+                let found: Vec<TermId> = any
+                    .iter()
+                    .chain(all)
+                    .copied()
+                    .filter(|t| self.hits.has(*t))
+                    .collect();
+                let headline = found.iter().any(|t| self.hits.in_first_part(*t));
+                let why = found
+                    .iter()
+                    .map(|t| self.matcher.term(*t).display())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (headline, why)
+            }
+            Compiled::Threshold { field, op, limit } => {
+                (false, format!("{field} {} {limit}", op.as_str()))
+            }
+            _ => (false, String::new()),
         }
     }
 
@@ -851,22 +916,25 @@ impl Engine {
                     crate::story::publisher::Publisher::of(item.url.as_deref(), &item.feed).name
                 })
                 .clone();
+            let (headline, why) = self.matched_by(ri);
             for country in countries.iter().flatten().copied() {
                 if !rule.applies_to(Some(country), countries[0], &self.risks) {
                     continue;
                 }
                 for factor in &rule.factors {
-                    let seen = self.factor_seen.entry((country, *factor)).or_default();
                     let primary = Some(country) == countries[0];
-                    let newer = |slot: &Option<(DateTime<Utc>, String)>| {
-                        slot.as_ref().is_none_or(|(t, _)| event_time >= *t)
+                    let quote = Quote {
+                        at: event_time,
+                        headline,
+                        feed: item.feed.clone(),
+                        key: item.key.clone(),
+                        title: item.title.clone(),
+                        why: why.clone(),
                     };
-                    if newer(&seen.any) {
-                        seen.any = Some((event_time, item.title.clone()));
-                    }
-                    if primary && newer(&seen.primary) {
-                        seen.primary = Some((event_time, item.title.clone()));
-                    }
+                    self.factor_seen
+                        .entry((country, *factor))
+                        .or_default()
+                        .offer(quote, primary);
                     out.evidence.push(super::evidence::Evidence {
                         country,
                         factor: *factor,

@@ -68,8 +68,16 @@ pub struct StoredEvidence {
     pub at: DateTime<Utc>,
     /// Whether the item is about the country.
     pub primary: bool,
+    /// The rule it hit.
+    pub rule: String,
+    /// The item's feed.
+    pub feed: String,
+    /// The item's key in its feed.
+    pub item: String,
     /// The item's title.
     pub title: String,
+    /// The item's summary.
+    pub summary: String,
 }
 
 /// One row of a country's board: a factor's evidence in the window and the one before it.

@@ -208,6 +208,8 @@ pub struct Hits {
     pub countries: Vec<CountryCode>,
     /// Terms found and how many times, in order of first appearance.
     pub terms: Vec<(TermId, u32)>,
+    /// Terms found in the first part scanned (an item's title).
+    pub first_part: Vec<TermId>,
 }
 
 impl Hits {
@@ -216,9 +218,15 @@ impl Hits {
         self.terms.iter().any(|(t, _)| *t == id)
     }
 
+    /// Whether the term was found in the first part scanned (an item's title).
+    pub fn in_first_part(&self, id: TermId) -> bool {
+        self.first_part.contains(&id)
+    }
+
     fn clear(&mut self) {
         self.countries.clear();
         self.terms.clear();
+        self.first_part.clear();
     }
 }
 
@@ -270,6 +278,7 @@ impl Matcher {
             }
             scratch.joined.push_str(p);
         }
+        let first_end = parts.first().map_or(0, |p| p.len());
         scratch.folded.fold_into(&scratch.joined);
         let folded = scratch.folded.as_str();
         for m in self.ac.find_overlapping_iter(folded) {
@@ -288,6 +297,11 @@ impl Matcher {
                             match hits.terms.iter_mut().find(|(t, _)| *t == id) {
                                 Some((_, n)) => *n += 1,
                                 None => hits.terms.push((id, 1)),
+                            }
+                            if scratch.folded.original_offset(start) < first_end
+                                && !hits.first_part.contains(&id)
+                            {
+                                hits.first_part.push(id);
                             }
                         }
                     }

@@ -217,3 +217,133 @@ severity = "critical"
         .expect("Mali's status changed");
     assert_eq!(ml_status["factors"], serde_json::json!([1, 11]));
 }
+
+/// Two reports of one story at the same moment, one naming the evidence in its title and one
+/// only in its body. A factors alert raised on the body-only report says what made it
+/// evidence; once both are in, later alerts quote the same report whichever came first, and
+/// so does an engine restarted from the stored evidence.
+#[test]
+fn the_quoted_evidence_does_not_depend_on_arrival_order() {
+    use watchfloor::feed::item::Item;
+    use watchfloor::rules::engine::Engine;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("watchfloor.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[feeds]]
+id = "agency"
+url = "https://example.org/agency"
+[[feeds]]
+id = "wire"
+url = "https://example.org/wire"
+[[rules]]
+id = "attack"
+kind = "keywords"
+any = ["massacre", "gunmen"]
+severity = "info"
+factors = [11, 1]
+evidence_only = true
+[[rules]]
+id = "preparation"
+kind = "keywords"
+any = ["militia recruits"]
+severity = "info"
+factors = [7]
+evidence_only = true
+[[rules]]
+id = "cluster"
+kind = "factors"
+min = 2
+severity = "critical"
+[[rules]]
+id = "three"
+kind = "factors"
+min = 3
+severity = "critical"
+"#,
+    )
+    .unwrap();
+    let config = watchfloor::config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let ml = watchfloor::geo::lookup("ML").unwrap();
+    let at = chrono::Utc::now() - chrono::Duration::hours(1);
+    let item = |feed: &str, key: &str, title: &str, summary: &str| Item {
+        feed: feed.into(),
+        key: key.into(),
+        title: title.into(),
+        url: None,
+        summary: summary.into(),
+        published: Some(at),
+        countries: vec![ml],
+        values: Vec::new(),
+    };
+    let body_only = item(
+        "wire",
+        "id:w1",
+        "Villagers flee after night attack",
+        "Gunmen carried out a massacre, witnesses said.",
+    );
+    let headline = item(
+        "agency",
+        "id:a1",
+        "Massacre in central Mali",
+        "Thirty people were killed.",
+    );
+    let prep = item("wire", "id:w2", "Militia recruits in Mopti", "");
+    let quoted = |engine: &mut Engine| {
+        let alerts = engine.process(&prep, at, false).alerts;
+        let three: Vec<_> = alerts.iter().filter(|a| a.rule == "three").collect();
+        assert_eq!(three.len(), 1, "{alerts:?}");
+        three[0].explanation.clone().unwrap()
+    };
+    let want =
+        "11 Signs of a widespread or systematic attack on civilians (\"Massacre in central Mali\")";
+    for order in [[&headline, &body_only], [&body_only, &headline]] {
+        let mut engine = Engine::new(&config).unwrap();
+        let cluster: usize = order
+            .iter()
+            .map(|i| engine.process(i, at, false).alerts.len())
+            .sum();
+        assert_eq!(cluster, 1, "the cluster crosses once");
+        let why = quoted(&mut engine);
+        assert!(why.contains(want), "{why}");
+    }
+    // The body-only report, alone, is quoted with what it matched.
+    let alone = {
+        let mut engine = Engine::new(&config).unwrap();
+        engine.process(&body_only, at, false).alerts
+    };
+    assert!(
+        alone[0]
+            .explanation
+            .as_deref()
+            .unwrap()
+            .contains("(\"Villagers flee after night attack\": massacre, gunmen)"),
+        "{alone:?}"
+    );
+
+    // After a restart the stored evidence ranks the same way: the later alert quotes the
+    // headline report for factors 1 and 11, whichever order the store returns them in.
+    for order in [[&headline, &body_only], [&body_only, &headline]] {
+        let mut engine = Engine::new(&config).unwrap();
+        for i in order {
+            for factor in [1, 11] {
+                engine.restore_evidence(&watchfloor::rules::evidence::StoredEvidence {
+                    country: ml,
+                    factor,
+                    at,
+                    primary: true,
+                    rule: "attack".into(),
+                    feed: i.feed.clone(),
+                    item: i.key.clone(),
+                    title: i.title.clone(),
+                    summary: i.summary.clone(),
+                });
+            }
+        }
+        engine.restore_factor_alert("cluster", ml);
+        let why = quoted(&mut engine);
+        assert!(why.contains(want), "{why}");
+    }
+}

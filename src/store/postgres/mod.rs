@@ -644,7 +644,8 @@ impl Store for PgStore {
         since: DateTime<Utc>,
     ) -> Result<Vec<crate::rules::evidence::StoredEvidence>, StoreError> {
         let rows = self.rows(
-            "SELECT e.country, e.factor, e.at, e.is_primary, coalesce(i.title, '')
+            "SELECT e.country, e.factor, e.at, e.is_primary, e.rule, e.feed, e.item,
+                    coalesce(i.title, ''), coalesce(i.summary, '')
              FROM evidence e LEFT JOIN items i ON i.feed = e.feed AND i.key = e.item
              WHERE e.at > $1 ORDER BY e.at",
             &[&crate::time::millis(since)],
@@ -655,7 +656,11 @@ impl Store for PgStore {
                 factor: u8::try_from(r.try_get::<_, i64>(1).ok()?).ok()?,
                 at: DateTime::from_timestamp_millis(r.try_get(2).ok()?)?,
                 primary: r.try_get(3).ok()?,
-                title: r.try_get(4).ok()?,
+                rule: r.try_get(4).ok()?,
+                feed: r.try_get(5).ok()?,
+                item: r.try_get(6).ok()?,
+                title: r.try_get(7).ok()?,
+                summary: r.try_get(8).ok()?,
             })
         }))
     }

@@ -566,34 +566,30 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT e.country, e.factor, e.at, e.is_primary, coalesce(i.title, '')
+                "SELECT e.country, e.factor, e.at, e.is_primary, e.rule, e.feed, e.item,
+                        coalesce(i.title, ''), coalesce(i.summary, '')
                  FROM evidence e LEFT JOIN items i ON i.feed = e.feed AND i.key = e.item
                  WHERE e.at > ?1 ORDER BY e.at",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([crate::time::millis(since)], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, bool>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
+                Ok(geo::lookup(&r.get::<_, String>(0)?).and_then(|country| {
+                    Some(crate::rules::evidence::StoredEvidence {
+                        country,
+                        factor: u8::try_from(r.get::<_, i64>(1).ok()?).ok()?,
+                        at: DateTime::from_timestamp_millis(r.get(2).ok()?)?,
+                        primary: r.get(3).ok()?,
+                        rule: r.get(4).ok()?,
+                        feed: r.get(5).ok()?,
+                        item: r.get(6).ok()?,
+                        title: r.get(7).ok()?,
+                        summary: r.get(8).ok()?,
+                    })
+                }))
             })
             .map_err(|e| self.err(e))?;
-        Ok(rows
-            .filter_map(Result::ok)
-            .filter_map(|(c, f, at, primary, title)| {
-                Some(crate::rules::evidence::StoredEvidence {
-                    country: geo::lookup(&c)?,
-                    factor: u8::try_from(f).ok()?,
-                    at: DateTime::from_timestamp_millis(at)?,
-                    primary,
-                    title,
-                })
-            })
-            .collect())
+        Ok(rows.filter_map(Result::ok).flatten().collect())
     }
 
     fn factor_alerts_since(
