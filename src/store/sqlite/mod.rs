@@ -301,6 +301,7 @@ impl Store for SqliteStore {
         retry_busy(|| conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])).map_err(err)?;
         let mut open = OpenTx { conn, done: false };
         let out = f(&mut SqliteTx::new(conn, &path))?;
+        schema::index_new_items(conn).map_err(err)?;
         conn.prepare_cached("COMMIT")
             .and_then(|mut s| s.execute([]))
             .map_err(err)?;

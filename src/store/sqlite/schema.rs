@@ -219,7 +219,45 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX evidence_country ON evidence (country, at);
      CREATE INDEX evidence_at ON evidence (at);",
+    // 11: new items join the search index once per write transaction ([`index_new_items`]),
+    // not row by row from a trigger: a trigger makes every item's statement a savepoint, and
+    // FTS5 writes a segment of its index at every savepoint, then merges them. `fts-through`
+    // is the highest rowid indexed; rows above it are not in the index yet, so changing or
+    // deleting them touches no index entry.
+    "DROP TRIGGER items_fts_insert;
+     DROP TRIGGER items_fts_delete;
+     DROP TRIGGER items_fts_update;
+     INSERT INTO meta (key, value) VALUES ('fts-through', (SELECT coalesce(max(rowid), 0) FROM items));
+     CREATE TRIGGER items_fts_delete AFTER DELETE ON items
+     WHEN old.rowid <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts-through') BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary)
+            VALUES ('delete', old.rowid, old.title, old.summary);
+     END;
+     CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary ON items
+     WHEN old.rowid <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts-through') BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary)
+            VALUES ('delete', old.rowid, old.title, old.summary);
+        INSERT INTO items_fts (rowid, title, summary) VALUES (new.rowid, new.title, new.summary);
+     END;",
 ];
+
+/// Adds the items written since the last call to the search index, in one statement, and
+/// records how far the index reaches. Run at the end of every write transaction. When the
+/// newest rows were deleted, the mark moves down with them, so a rowid used again is indexed.
+pub fn index_new_items(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(
+        "INSERT INTO items_fts (rowid, title, summary)
+         SELECT rowid, title, summary FROM items
+         WHERE rowid > (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts-through')",
+    )?
+    .execute([])?;
+    conn.prepare_cached(
+        "UPDATE meta SET value = (SELECT coalesce(max(rowid), 0) FROM items)
+         WHERE key = 'fts-through' AND value != (SELECT coalesce(max(rowid), 0) FROM items)",
+    )?
+    .execute([])?;
+    Ok(())
+}
 
 /// Registers the SQL functions migrations use: `watchfloor_digest64(text)`, the digest
 /// [`crate::feed::item::digest64`] gives.

@@ -543,4 +543,79 @@ mod tests {
             })
             .unwrap();
     }
+
+    /// The search index follows items written, revised, pruned, and written again under a
+    /// rowid the pruned rows had, and FTS5's own check agrees with the items table.
+    #[test]
+    fn the_search_index_follows_items_through_revisions_and_pruning() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(dir.path()).unwrap();
+        store
+            .conn
+            .execute("INSERT INTO feeds (id) VALUES ('wire')", [])
+            .unwrap();
+        let t = |s: i64| Utc.timestamp_opt(1_790_000_000 + s, 0).unwrap();
+        let keyed = |key: &str, title: &str| Item {
+            key: key.into(),
+            ..item(title)
+        };
+        let found = |store: &SqliteStore, word: &str| -> Vec<String> {
+            let mut stmt = store
+                .conn
+                .prepare(
+                    "SELECT i.key FROM items_fts f JOIN items i ON i.rowid = f.rowid
+                     WHERE items_fts MATCH ?1 ORDER BY i.key",
+                )
+                .unwrap();
+            stmt.query_map([word], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let check = |store: &SqliteStore| {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)",
+                    [],
+                )
+                .unwrap();
+        };
+        // Several items in one transaction, one of them revised before it commits.
+        store
+            .write(|tx| {
+                tx.upsert_item(&keyed("id:1", "Shelling in El Fasher"), t(0))?;
+                tx.upsert_item(&keyed("id:2", "Floods in Maiduguri"), t(0))?;
+                tx.upsert_item(&keyed("id:2", "Floods in Maiduguri, dam burst"), t(0))?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(found(&store, "Fasher"), ["id:1"]);
+        assert_eq!(found(&store, "dam burst"), ["id:2"]);
+        check(&store);
+        // A revision in a later transaction replaces the indexed words.
+        store
+            .write(|tx| tx.upsert_item(&keyed("id:1", "Drone strike on Kadugli"), t(10)))
+            .unwrap();
+        assert!(found(&store, "Fasher").is_empty());
+        assert_eq!(found(&store, "Kadugli"), ["id:1"]);
+        check(&store);
+        // Pruning the newest rows frees their rowids; an item written under one is indexed.
+        let pruned = store.prune(t(5)).unwrap();
+        assert_eq!(pruned, 1, "id:2 was last seen before the cut");
+        store
+            .write(|tx| {
+                tx.upsert_item(&keyed("id:3", "Cholera in Borno"), t(20))?;
+                tx.upsert_item(&keyed("id:4", "Clashes in Kassala"), t(20))?;
+                Ok(())
+            })
+            .unwrap();
+        assert!(found(&store, "Maiduguri").is_empty());
+        assert_eq!(found(&store, "Cholera"), ["id:3"]);
+        assert_eq!(found(&store, "Kassala"), ["id:4"]);
+        check(&store);
+        store.prune(t(30)).unwrap();
+        assert!(found(&store, "Kassala").is_empty());
+        check(&store);
+    }
 }
