@@ -29,22 +29,19 @@ impl SqliteStore {
     /// Items whose title or text contains every word of `query` (any case), newest first. Words
     /// of three characters or more use the trigram index; shorter ones (two-character Chinese
     /// names) are matched by a scan of the index's hits, or of every item when no word is long
-    /// enough.
+    /// enough. Items written since the index was last brought up to date (seconds ago at most)
+    /// are matched by a scan of their own.
     pub fn search(&self, query: &str) -> Result<Vec<SearchHit>, StoreError> {
         let words: Vec<&str> = query.split_whitespace().collect();
         if words.is_empty() {
             return Ok(Vec::new());
         }
-        let long: Vec<String> = words
+        let long: Vec<&str> = words
             .iter()
+            .copied()
             .filter(|w| w.chars().count() >= 3)
-            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
             .collect();
-        let short: Vec<String> = words
-            .iter()
-            .filter(|w| w.chars().count() < 3)
-            .map(|w| format!("%{}%", w.replace(['%', '_', '\\'], "")))
-            .collect();
+        let like = |w: &str| format!("%{}%", w.replace(['%', '_', '\\'], ""));
         let mut sql = String::from(
             "SELECT i.feed, i.key, i.title, i.url, i.summary, i.published, i.first_seen, i.countries,
                     EXISTS (SELECT 1 FROM alerts a WHERE a.feed = i.feed AND a.item = i.key)
@@ -52,15 +49,30 @@ impl SqliteStore {
         );
         let mut args: Vec<String> = Vec::new();
         let mut wheres: Vec<String> = Vec::new();
-        if !long.is_empty() {
-            sql.push_str(" JOIN items_fts f ON f.rowid = i.rowid");
-            args.push(long.join(" AND "));
-            wheres.push(format!("items_fts MATCH ?{}", args.len()));
-        }
-        for s in short {
-            args.push(s);
+        let contains = |args: &mut Vec<String>, w: &str| {
+            args.push(like(w));
             let n = args.len();
-            wheres.push(format!("(i.title LIKE ?{n} OR i.summary LIKE ?{n})"));
+            format!("(i.title LIKE ?{n} OR i.summary LIKE ?{n})")
+        };
+        if !long.is_empty() {
+            let phrases: Vec<String> = long
+                .iter()
+                .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+                .collect();
+            args.push(phrases.join(" AND "));
+            let matched = format!(
+                "i.rowid IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?{})",
+                args.len()
+            );
+            let fresh: Vec<String> = long.iter().map(|w| contains(&mut args, w)).collect();
+            wheres.push(format!(
+                "({matched} OR (i.rowid > (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts-through') AND {}))",
+                fresh.join(" AND ")
+            ));
+        }
+        for w in words.iter().filter(|w| w.chars().count() < 3) {
+            let c = contains(&mut args, w);
+            wheres.push(c);
         }
         sql.push_str(" WHERE ");
         sql.push_str(&wheres.join(" AND "));

@@ -57,7 +57,14 @@ pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     id: String,
+    /// When the next write transaction adds new items to the search index.
+    index_due: Instant,
 }
+
+/// How often new items join the search index. Each time writes one segment of the index,
+/// which FTS5 later merges, so fewer, larger additions cost less; a search also reads the
+/// items not indexed yet, so none is missed meanwhile.
+const INDEX_EVERY: Duration = Duration::from_secs(15);
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -169,7 +176,12 @@ impl SqliteStore {
         let id: String = conn
             .query_row("SELECT value FROM meta WHERE key = 'id'", [], |r| r.get(0))
             .map_err(err)?;
-        Ok(Self { conn, path, id })
+        Ok(Self {
+            conn,
+            path,
+            id,
+            index_due: Instant::now(),
+        })
     }
 
     /// Opens (creating and migrating) the database in `dir`.
@@ -203,7 +215,12 @@ impl SqliteStore {
         let id: String = conn
             .query_row("SELECT value FROM meta WHERE key = 'id'", [], |r| r.get(0))
             .map_err(err)?;
-        Ok(Self { conn, path, id })
+        Ok(Self {
+            conn,
+            path,
+            id,
+            index_due: Instant::now(),
+        })
     }
 
     /// Sizes this connection's page cache to the database: an eighth of the file, between
@@ -301,7 +318,10 @@ impl Store for SqliteStore {
         retry_busy(|| conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])).map_err(err)?;
         let mut open = OpenTx { conn, done: false };
         let out = f(&mut SqliteTx::new(conn, &path))?;
-        schema::index_new_items(conn).map_err(err)?;
+        if Instant::now() >= self.index_due {
+            schema::index_new_items(conn).map_err(err)?;
+            self.index_due = Instant::now() + INDEX_EVERY;
+        }
         conn.prepare_cached("COMMIT")
             .and_then(|mut s| s.execute([]))
             .map_err(err)?;
@@ -503,6 +523,9 @@ impl Store for SqliteStore {
     fn prune(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError> {
         let t = ts(before);
         let unconsumed = crate::time::millis(Utc::now() - UNCONSUMED_KEEP);
+        // Pruning may free the newest rowids: the index's mark must follow in the same
+        // transaction, before a new item takes one of them.
+        self.index_due = Instant::now();
         self.write(|tx| tx.prune(t, crate::time::millis(before), unconsumed))
     }
 
