@@ -223,14 +223,11 @@ const MIGRATIONS: &[&str] = &[
     // not row by row from a trigger: a trigger makes every item's statement a savepoint, and
     // FTS5 writes a segment of its index at every savepoint, then merges them. `fts-through`
     // is the highest rowid indexed; rows above it are not in the index yet, so changing or
-    // deleting them touches no index entry, and a search reads them directly. Segments merge
-    // 16 at a time rather than 4: each item is rewritten half as often, for a search that
-    // reads a few more segments.
+    // deleting them touches no index entry, and a search reads them directly.
     "DROP TRIGGER items_fts_insert;
      DROP TRIGGER items_fts_delete;
      DROP TRIGGER items_fts_update;
      INSERT INTO meta (key, value) VALUES ('fts-through', (SELECT coalesce(max(rowid), 0) FROM items));
-     INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16);
      CREATE TRIGGER items_fts_delete AFTER DELETE ON items
      WHEN old.rowid <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts-through') BEGIN
         INSERT INTO items_fts (items_fts, rowid, title, summary)
