@@ -209,8 +209,10 @@ fn history_search_finds_every_stored_item_in_any_script() {
             tx.upsert_item(
                 &item("wire", "4", "Market prices", "Convoys of trucks."),
                 now,
-            )
-            .map(drop)
+            )?;
+            tx.upsert_item(&item("ru", "5", "Украина: обстрел Харькова", ""), now)?;
+            tx.upsert_item(&item("wire", "6", "Code abcd", "then bcda"), now)
+                .map(drop)
         })
         .unwrap();
     fn keys(store: &SqliteStore, q: &str) -> Vec<String> {
@@ -250,6 +252,12 @@ fn history_search_finds_every_stored_item_in_any_script() {
         "stray quotes find nothing, never fail"
     );
     assert!(keys(&store, "massacre").is_empty());
+    assert_eq!(keys(&store, "ХАРЬКОВА"), ["5"], "Cyrillic, any case");
+    assert_eq!(keys(&store, "обстрел харьков"), ["5"]);
+    assert!(
+        keys(&store, "abcda").is_empty(),
+        "every trigram is there, but not the word"
+    );
     // A revision is indexed again; a pruned item is gone.
     store
         .write(|tx| {

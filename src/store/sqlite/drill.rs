@@ -26,22 +26,19 @@ impl SqliteStore {
             .collect())
     }
 
-    /// Items whose title or text contains every word of `query` (any case), newest first. Words
-    /// of three characters or more use the trigram index; shorter ones (two-character Chinese
-    /// names) are matched by a scan of the index's hits, or of every item when no word is long
-    /// enough. Items written since the index was last brought up to date (seconds ago at most)
-    /// are matched by a scan of their own.
+    /// Items whose title or text contains every word of `query` (any case), newest first. The
+    /// trigram index narrows the search to the items holding every trigram of the words of
+    /// three characters or more; each word is then checked in the text itself. Items written
+    /// since the index was last brought up to date (seconds ago at most) are checked directly,
+    /// and so is every item when no word is long enough (two-character Chinese names).
     pub fn search(&self, query: &str) -> Result<Vec<SearchHit>, StoreError> {
-        let words: Vec<&str> = query.split_whitespace().collect();
+        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
         if words.is_empty() {
             return Ok(Vec::new());
         }
-        let long: Vec<&str> = words
-            .iter()
-            .copied()
-            .filter(|w| w.chars().count() >= 3)
-            .collect();
-        let like = |w: &str| format!("%{}%", w.replace(['%', '_', '\\'], ""));
+        let mut grams: Vec<String> = words.iter().flat_map(|w| trigrams(w)).collect();
+        grams.sort_unstable();
+        grams.dedup();
         let mut sql = String::from(
             "SELECT i.feed, i.key, i.title, i.url, i.summary, i.published, i.first_seen, i.countries,
                     EXISTS (SELECT 1 FROM alerts a WHERE a.feed = i.feed AND a.item = i.key)
@@ -49,30 +46,24 @@ impl SqliteStore {
         );
         let mut args: Vec<String> = Vec::new();
         let mut wheres: Vec<String> = Vec::new();
-        let contains = |args: &mut Vec<String>, w: &str| {
-            args.push(like(w));
-            let n = args.len();
-            format!("(i.title LIKE ?{n} OR i.summary LIKE ?{n})")
-        };
-        if !long.is_empty() {
-            let phrases: Vec<String> = long
+        if !grams.is_empty() {
+            let phrases: Vec<String> = grams
                 .iter()
-                .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+                .map(|g| format!("\"{}\"", g.replace('"', "\"\"")))
                 .collect();
             args.push(phrases.join(" AND "));
-            let matched = format!(
-                "i.rowid IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?{})",
-                args.len()
+            wheres.push(
+                "(i.rowid IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?1)
+                  OR i.rowid > (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts-through'))"
+                    .to_owned(),
             );
-            let fresh: Vec<String> = long.iter().map(|w| contains(&mut args, w)).collect();
-            wheres.push(format!(
-                "({matched} OR (i.rowid > (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts-through') AND {}))",
-                fresh.join(" AND ")
-            ));
         }
-        for w in words.iter().filter(|w| w.chars().count() < 3) {
-            let c = contains(&mut args, w);
-            wheres.push(c);
+        for w in words {
+            args.push(w);
+            wheres.push(format!(
+                "watchfloor_contains(i.title, i.summary, ?{})",
+                args.len()
+            ));
         }
         sql.push_str(" WHERE ");
         sql.push_str(&wheres.join(" AND "));
@@ -149,4 +140,10 @@ impl SqliteStore {
         let json = serde_json::to_string(screen).unwrap_or_default();
         self.write(|tx| tx.set_meta("screen", &json))
     }
+}
+
+/// The trigrams of `word` as the index keeps them: every run of three characters.
+fn trigrams(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    chars.windows(3).map(|w| w.iter().collect()).collect()
 }
