@@ -66,6 +66,68 @@ const SEAT_AFTER: &[&str] = &[
     "principles",
 ];
 
+/// Cities that seat international courts and bodies, so that they stand for those bodies
+/// ("The Hague court", "Brussels proposes", "Strasbourg judges"), as the text folds them.
+const SEATS: &[&str] = &[
+    "the hague",
+    "hague",
+    "den haag",
+    "la haye",
+    "la haya",
+    "haia",
+    "brussels",
+    "bruxelles",
+    "bruselas",
+    "bruxelas",
+    "strasbourg",
+    "estrasburgo",
+    "geneva",
+    "genève",
+    "ginebra",
+    "genebra",
+];
+
+/// Words after a seat that make it the body seated there.
+const INSTITUTION_AFTER: &[&str] = &[
+    "court",
+    "courts",
+    "tribunal",
+    "tribunals",
+    "judges",
+    "judge",
+    "prosecutor",
+    "prosecutors",
+    "hearing",
+    "hearings",
+    "cour",
+    "corte",
+];
+
+/// What a body says or does when its seat opens a headline ("Brussels proposes …").
+const INSTITUTION_VERBS: &[&str] = &[
+    "says",
+    "proposes",
+    "warns",
+    "urges",
+    "demands",
+    "approves",
+    "rejects",
+    "fines",
+    "sanctions",
+    "insists",
+    "plans",
+    "wants",
+    "threatens",
+    "backs",
+    "agrees",
+    "unveils",
+    "announces",
+    "responds",
+    "calls",
+    "weighs",
+    "moves",
+];
+
 /// A name written before these is where someone comes from, not where the item happens
 /// ("American Samoa-born linebacker").
 const ORIGIN_AFTER: &[&str] = &["-born"];
@@ -320,6 +382,22 @@ fn seat(text: &str, hit: &GeoHit, rest: &str) -> bool {
         .any(|w| starts_word(rest, w) && !(demonym && *w == "talks"))
 }
 
+/// A city that seats international courts and bodies standing for them: before a court's
+/// words ("The Hague tribunal", "Strasbourg court"), or opening the text before what a body
+/// does ("Brussels proposes new rules"). A bomb in Brussels still happens in Belgium.
+fn institution(text: &str, hit: &GeoHit, rest: &str) -> bool {
+    let name = &text[hit.start..hit.end];
+    if !SEATS.contains(&name) {
+        return false;
+    }
+    if INSTITUTION_AFTER.iter().any(|w| starts_word(rest, w)) {
+        return true;
+    }
+    let before = text[..hit.start].trim();
+    let opens = before.is_empty() || before == "the";
+    opens && INSTITUTION_VERBS.iter().any(|w| starts_word(rest, w))
+}
+
 /// A city before a capitalised plural and a lowercase word, outside title case, is a team
 /// ("Houston Rockets sign", "Denver Nuggets beat").
 fn team(hit: &GeoHit, original_before: &str, original_rest: &str) -> bool {
@@ -386,6 +464,7 @@ pub fn not_a_place(
         || given_name_and_surname(text, hit, original_before, original_rest)
         || in_persons_name(text, hit, original_before, original_rest)
         || seat(text, hit, rest)
+        || institution(text, hit, rest)
         || ORIGIN_AFTER.iter().any(|w| text[hit.end..].starts_with(w))
         || ORGANISATION_AFTER_UNSPACED
             .iter()
@@ -468,6 +547,20 @@ mod tests {
         ));
         assert!(!check("Russian Forces attack Kharkiv suburbs", "Russian"));
         assert!(check("Oslo Accords anniversary", "Oslo"));
+        assert!(check_place(
+            "The Hague tribunal opens war crimes trial",
+            "Hague"
+        ));
+        assert!(check_place(
+            "Strasbourg judges rule against Turkey",
+            "Strasbourg"
+        ));
+        assert!(check_place("Brussels warns Hungary over funds", "Brussels"));
+        assert!(!check_place(
+            "Bomb scare closes station in Brussels",
+            "Brussels"
+        ));
+        assert!(!check_place("Brussels police arrest two", "Brussels"));
         assert!(check("Team Brazil arrives for the games", "Brazil"));
         assert!(check("Kenya Moore opens salon in Atlanta", "Kenya"));
         assert!(check("Jordan Anne Smith signs contract", "Jordan"));
