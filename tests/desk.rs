@@ -449,3 +449,105 @@ severity = "critical"
         hits.values().map(Vec::len).sum::<usize>()
     );
 }
+
+/// A collector whose connections to the store are all cut by the server three times (as a
+/// restart, a failover or a lost link would) keeps running: it connects again, takes its feeds
+/// and the lead back, goes on alerting, and prints every event of the store once it can.
+#[test]
+fn a_collector_outlives_connections_cut_by_the_server() {
+    let Some(db) = pg::database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let hits: Hits = Arc::default();
+    let addr = rt.block_on(serve("127.0.0.1", hits.clone()));
+    let mut config = String::from(
+        r#"
+[settings]
+poll_interval = "2s"
+timeout = "2s"
+[store]
+url = "${WF_STORE}"
+lease = "3s"
+[[rules]]
+id = "atrocity"
+kind = "keywords"
+any = ["massacre"]
+severity = "high"
+"#,
+    );
+    for f in 0..10 {
+        config.push_str(&format!(
+            "[[feeds]]\nid = \"c{f}\"\nurl = \"http://{addr}/d/c{f}\"\n"
+        ));
+    }
+    let cfg = dir.path().join("desk.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let url = db.url();
+    let log = dir.path().join("collector.log");
+    let mut collector = start_collector(&cfg, &url, log.clone());
+    let alerts = |c: &Collector| {
+        c.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(r#""type":"alert""#))
+            .count()
+    };
+    let wait_for = |c: &Collector, n: usize, what: &str| {
+        let t = Instant::now();
+        while alerts(c) < n {
+            assert!(
+                t.elapsed() < Duration::from_secs(40),
+                "{what}: {} alerts after {:?}; log in {}",
+                alerts(c),
+                t.elapsed(),
+                log.display()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait_for(&collector, 10, "before the cuts");
+    for _ in 0..3 {
+        db.admin_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        );
+        std::thread::sleep(Duration::from_secs(3));
+        assert!(
+            collector.child.try_wait().unwrap().is_none(),
+            "the collector stopped: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
+    let before = alerts(&collector);
+    wait_for(&collector, before + 20, "after the cuts");
+    unsafe {
+        libc::kill(collector.child.id() as i32, libc::SIGTERM);
+    }
+    let status = collector.child.wait().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(status.success(), "{status}: {text}");
+    assert!(text.contains("again"), "no reconnection logged: {text}");
+    // Every event in the store reached standard output, none skipped across the cuts.
+    let store = watchfloor::store::PgStore::open_existing(&pg_address(&url)).unwrap();
+    let all: BTreeSet<i64> = store
+        .outbox_after(0, 1_000_000)
+        .unwrap()
+        .iter()
+        .map(|r| r.seq)
+        .collect();
+    let printed: BTreeSet<i64> = collector
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["seq"].as_i64())
+        .collect();
+    let missed: Vec<_> = all.difference(&printed).take(10).collect();
+    assert!(
+        missed.is_empty(),
+        "not printed: {missed:?} of {}; log: {text}",
+        all.len()
+    );
+}

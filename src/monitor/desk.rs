@@ -432,6 +432,14 @@ impl Printer {
     }
 }
 
+/// Why a round of printing stopped.
+enum PrintError {
+    /// The store failed: the connection may come back.
+    Store(crate::store::StoreError),
+    /// Standard output failed: nothing more can be printed.
+    Sink(std::io::Error),
+}
+
 fn print(
     address: &PgAddress,
     me: &str,
@@ -443,25 +451,66 @@ fn print(
     let name = format!("stdout:{me}");
     let mut cursor = store.consumer(&name).map_err(other)?.unwrap_or(0);
     store.set_consumer(&name, cursor).map_err(other)?;
+    let mut lost = false;
     loop {
-        let rows = store.outbox_from(me, cursor, 500).map_err(other)?;
-        if let Some(last) = rows.last().map(|r| r.seq) {
-            for r in &rows {
-                let mut line = crate::event::line(r.seq, &r.body);
-                line.push('\n');
-                if let Err(e) = sink.write_line(&line) {
-                    return Err((e.kind(), e.to_string()));
+        match print_round(&mut store, me, &name, &mut cursor, sink, state) {
+            Ok(true) => return Ok(()),
+            Ok(false) => {
+                if std::mem::take(&mut lost) {
+                    info!("printing this collector's events again");
                 }
             }
-            cursor = last;
-            store.set_consumer(&name, cursor).map_err(other)?;
-            continue;
+            Err(PrintError::Sink(e)) => return Err((e.kind(), e.to_string())),
+            // Shutting down: what is not printed stays in the store for `tail`.
+            Err(PrintError::Store(e)) if state.load(Ordering::SeqCst) == DRAIN => {
+                return Err(other(e));
+            }
+            Err(PrintError::Store(e)) => {
+                // A lost connection (a restart, a cut link) stops printing until it is back;
+                // the events wait in the store, and the position there moves only past lines
+                // written, so nothing is skipped.
+                if !std::mem::replace(&mut lost, true) {
+                    warn!("reading this collector's events: {e}; trying again every second");
+                }
+                std::thread::sleep(Duration::from_secs(1));
+                if let Err(e) = store.revive() {
+                    tracing::debug!("connecting again: {e}");
+                }
+            }
         }
-        if state.load(Ordering::SeqCst) == DRAIN {
-            return Ok(());
-        }
-        store
-            .wait_for_events(Duration::from_millis(500))
-            .map_err(other)?;
     }
+}
+
+/// Prints what is waiting past `cursor`, or waits for more. `Ok(true)` when draining and
+/// nothing is left.
+fn print_round(
+    store: &mut PgStore,
+    me: &str,
+    name: &str,
+    cursor: &mut i64,
+    sink: &mut dyn LineSink,
+    state: &AtomicU8,
+) -> Result<bool, PrintError> {
+    let rows = store
+        .outbox_from(me, *cursor, 500)
+        .map_err(PrintError::Store)?;
+    if let Some(last) = rows.last().map(|r| r.seq) {
+        for r in &rows {
+            let mut line = crate::event::line(r.seq, &r.body);
+            line.push('\n');
+            sink.write_line(&line).map_err(PrintError::Sink)?;
+        }
+        *cursor = last;
+        store
+            .set_consumer(name, *cursor)
+            .map_err(PrintError::Store)?;
+        return Ok(false);
+    }
+    if state.load(Ordering::SeqCst) == DRAIN {
+        return Ok(true);
+    }
+    store
+        .wait_for_events(Duration::from_millis(500))
+        .map_err(PrintError::Store)?;
+    Ok(false)
 }

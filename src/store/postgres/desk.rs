@@ -22,11 +22,12 @@ pub struct Pending {
 impl PgStore {
     /// Queues what a poll brought for the leader, and wakes it.
     pub fn queue(
-        &self,
+        &mut self,
         origin: &str,
         outcome: &Outcome,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        self.revive()?;
         let json = serde_json::to_string(outcome).unwrap_or_default();
         self.one(
             "WITH q AS (INSERT INTO pending (origin, at, poll) VALUES ($1, $2, $3) RETURNING seq)
@@ -82,6 +83,7 @@ impl PgStore {
         lease: chrono::TimeDelta,
         now: DateTime<Utc>,
     ) -> Result<Vec<String>, StoreError> {
+        self.revive()?;
         let now_ms = crate::time::millis(now);
         let until = crate::time::millis(now + lease);
         let alive_since = crate::time::millis(now - lease);
@@ -148,6 +150,7 @@ impl PgStore {
     /// Gives back every lease of `me` and its place among the collectors (a clean stop), so the
     /// others take its feeds over at once.
     pub fn leave(&mut self, me: &str) -> Result<(), StoreError> {
+        self.revive()?;
         self.one(
             "WITH a AS (DELETE FROM leases WHERE holder = $1),
                   b AS (DELETE FROM collectors WHERE name = $1)

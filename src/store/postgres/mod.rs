@@ -47,6 +47,8 @@ type Cache = Mutex<HashMap<String, Statement>>;
 /// One connection to a PostgreSQL store.
 pub struct PgStore {
     client: Client,
+    /// Where it connects, for [`PgStore::revive`].
+    address: PgAddress,
     label: String,
     id: String,
     cache: Cache,
@@ -89,85 +91,11 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
 impl PgStore {
     /// Connects without touching the schema.
     pub fn connect(address: &PgAddress) -> Result<Self, StoreError> {
-        let label = address.label();
-        let config = address.config().map_err(|message| StoreError::Address {
-            store: label.clone(),
-            message,
-        })?;
-        let tls = tls().map_err(|message| StoreError::Address {
-            store: label.clone(),
-            message: format!("TLS: {message}"),
-        })?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        let (heard_tx, heard) = std::sync::mpsc::sync_channel(1);
-        let spawned = std::thread::Builder::new()
-            .name("postgres".into())
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = tx.send(Err(e.to_string()));
-                        return;
-                    }
-                };
-                rt.block_on(async move {
-                    match config.connect(tls).await {
-                        Ok((client, mut connection)) => {
-                            if tx.send(Ok(client)).is_ok() {
-                                // Runs until the client is dropped or the server goes away;
-                                // notifications wake a listener (a full queue means it has a
-                                // wake-up pending already).
-                                let mut messages =
-                                    futures_util::stream::poll_fn(|cx| connection.poll_message(cx));
-                                while let Some(m) =
-                                    futures_util::StreamExt::next(&mut messages).await
-                                {
-                                    match m {
-                                        Ok(tokio_postgres::AsyncMessage::Notification(_)) => {
-                                            let _ = heard_tx.try_send(());
-                                        }
-                                        Ok(_) => {}
-                                        Err(e) => {
-                                            tracing::debug!("postgres connection ended: {e}");
-                                            break;
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        Err(e) => {
-                            let _ = tx.send(Err(describe(&e)));
-                        }
-                    }
-                });
-            });
-        if let Err(e) = spawned {
-            return Err(StoreError::Address {
-                store: label,
-                message: format!("cannot start the connection thread: {e}"),
-            });
-        }
-        let client = match rx.recv() {
-            Ok(Ok(client)) => client,
-            Ok(Err(message)) => {
-                return Err(StoreError::Address {
-                    store: label,
-                    message: format!("cannot connect: {message}"),
-                });
-            }
-            Err(_) => {
-                return Err(StoreError::Address {
-                    store: label,
-                    message: "the connection thread ended".into(),
-                });
-            }
-        };
+        let (client, heard) = dial(address)?;
         Ok(Self {
             client,
-            label,
+            address: address.clone(),
+            label: address.label(),
             id: String::new(),
             cache: Mutex::new(HashMap::new()),
             heard,
@@ -175,6 +103,107 @@ impl PgStore {
         })
     }
 
+    /// Connects again when the server or the network dropped the connection (a restart, a
+    /// failover, a cut link); `Ok(true)` when it did. Statements are prepared again and a
+    /// listener listens again. Writes call it first, so a collector outlives a lost connection:
+    /// what failed meanwhile is retried by its caller.
+    pub fn revive(&mut self) -> Result<bool, StoreError> {
+        if !self.client.is_closed() {
+            return Ok(false);
+        }
+        let (client, heard) = dial(&self.address)?;
+        self.client = client;
+        self.heard = heard;
+        self.listening = false;
+        if let Ok(mut c) = self.cache.lock() {
+            c.clear();
+        }
+        tracing::info!("connected to {} again", self.label);
+        Ok(true)
+    }
+}
+
+/// Opens a connection on a thread of its own, which also hears the notifications that wake a
+/// listener.
+fn dial(address: &PgAddress) -> Result<(Client, std::sync::mpsc::Receiver<()>), StoreError> {
+    let label = address.label();
+    let config = address.config().map_err(|message| StoreError::Address {
+        store: label.clone(),
+        message,
+    })?;
+    let tls = tls().map_err(|message| StoreError::Address {
+        store: label.clone(),
+        message: format!("TLS: {message}"),
+    })?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (heard_tx, heard) = std::sync::mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new()
+        .name("postgres".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string()));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                match config.connect(tls).await {
+                    Ok((client, mut connection)) => {
+                        if tx.send(Ok(client)).is_ok() {
+                            // Runs until the client is dropped or the server goes away;
+                            // notifications wake a listener (a full queue means it has a
+                            // wake-up pending already).
+                            let mut messages =
+                                futures_util::stream::poll_fn(|cx| connection.poll_message(cx));
+                            while let Some(m) = futures_util::StreamExt::next(&mut messages).await {
+                                match m {
+                                    Ok(tokio_postgres::AsyncMessage::Notification(_)) => {
+                                        let _ = heard_tx.try_send(());
+                                    }
+                                    Ok(_) => {}
+                                    Err(e) => {
+                                        tracing::debug!("postgres connection ended: {e}");
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(describe(&e)));
+                    }
+                }
+            });
+        });
+    if let Err(e) = spawned {
+        return Err(StoreError::Address {
+            store: label,
+            message: format!("cannot start the connection thread: {e}"),
+        });
+    }
+    let client = match rx.recv() {
+        Ok(Ok(client)) => client,
+        Ok(Err(message)) => {
+            return Err(StoreError::Address {
+                store: label,
+                message: format!("cannot connect: {message}"),
+            });
+        }
+        Err(_) => {
+            return Err(StoreError::Address {
+                store: label,
+                message: "the connection thread ended".into(),
+            });
+        }
+    };
+    Ok((client, heard))
+}
+
+impl PgStore {
     /// Waits until another connection commits events to the outbox, or `timeout` passes
     /// (LISTEN/NOTIFY: no polling). True when something was committed; a commit that came
     /// before the first wait counts.
@@ -189,6 +218,7 @@ impl PgStore {
         channel: &str,
         timeout: std::time::Duration,
     ) -> Result<bool, StoreError> {
+        self.revive()?;
         if !self.listening {
             block_on(self.client.batch_execute(&format!("LISTEN {channel}")))
                 .map_err(|e| self.err(e))?;
@@ -451,6 +481,7 @@ impl Store for PgStore {
         &mut self,
         f: impl FnOnce(&mut Self::Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.revive()?;
         let label = self.label.clone();
         let err = |source| StoreError::Postgres {
             store: label.clone(),
