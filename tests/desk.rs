@@ -507,6 +507,27 @@ severity = "high"
         }
     };
     wait_for(&collector, 10, "before the cuts");
+    // A `tail` consumer following the desk through the cuts.
+    let pgpass = db.pgpass(dir.path(), &[]);
+    let mut tail = watchfloor()
+        .args(["tail", "--consumer", "cut-log", "--store"])
+        .arg(db.bare_url(pg::ADMIN))
+        .env("PGPASSFILE", &pgpass)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(dir.path().join("tail.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let tailed: Arc<Mutex<BTreeSet<i64>>> = Arc::default();
+    {
+        let (out, seen) = (tail.stdout.take().unwrap(), tailed.clone());
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
+                    seen.lock().unwrap().insert(v["seq"].as_i64().unwrap_or(-1));
+                }
+            }
+        });
+    }
     for _ in 0..3 {
         db.admin_sql(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -517,6 +538,11 @@ severity = "high"
             collector.child.try_wait().unwrap().is_none(),
             "the collector stopped: {}",
             std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        assert!(
+            tail.try_wait().unwrap().is_none(),
+            "tail stopped: {}",
+            std::fs::read_to_string(dir.path().join("tail.log")).unwrap_or_default()
         );
     }
     let before = alerts(&collector);
@@ -550,4 +576,25 @@ severity = "high"
         "not printed: {missed:?} of {}; log: {text}",
         all.len()
     );
+    // The tail consumer, connected again too, catches up with the whole stream.
+    let t = Instant::now();
+    loop {
+        let missed: Vec<i64> = all
+            .difference(&tailed.lock().unwrap())
+            .take(10)
+            .copied()
+            .collect();
+        if missed.is_empty() {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "tail missed {missed:?} of {}: {}",
+            all.len(),
+            std::fs::read_to_string(dir.path().join("tail.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tail.kill().unwrap();
+    tail.wait().unwrap();
 }

@@ -62,45 +62,95 @@ pub fn tail(
     };
     let mut written = 0u64;
     let mut version = store.data_version()?;
+    let mut lost = false;
     while !stop.load(Ordering::Relaxed) {
-        let rows = store.outbox_after(cursor, BATCH)?;
-        if let Some(last) = rows.last().map(|r| r.seq) {
-            let mut buf = Vec::with_capacity(rows.len() * 256);
-            for r in &rows {
-                buf.extend_from_slice(crate::event::line(r.seq, &r.body).as_bytes());
-                buf.push(b'\n');
-            }
-            match out.write_all(&buf).and_then(|()| out.flush()) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(written),
-                Err(e) => return Err(TailError::Write(e)),
-            }
-            written += rows.len() as u64;
-            cursor = last;
-            store.set_consumer(consumer, cursor)?;
-            if rows.len() == BATCH {
+        match round(
+            store,
+            consumer,
+            &mut cursor,
+            &mut version,
+            out,
+            stop,
+            follow,
+        ) {
+            Ok(Round::Wrote(n)) => written += n,
+            Ok(Round::Waited) => {}
+            Ok(Round::Done) => break,
+            Err(TailError::Store(e)) if follow && matches!(store, AnyStore::Postgres(_)) => {
+                // A lost connection (a restart, a failover, a cut link): wait for it to come
+                // back. The position moves only past lines written, so nothing is skipped.
+                if !std::mem::replace(&mut lost, true) {
+                    tracing::warn!("reading the store: {e}; trying again every second");
+                }
+                std::thread::sleep(Duration::from_secs(1));
+                if let AnyStore::Postgres(pg) = store
+                    && pg.revive().unwrap_or(false)
+                {
+                    lost = false;
+                }
                 continue;
             }
+            Err(e) => return Err(e),
         }
-        if !follow {
-            break;
-        }
-        match store {
-            AnyStore::Postgres(pg) => {
-                pg.wait_for_events(LOOK * 10)?;
-            }
-            AnyStore::Sqlite(_) => loop {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                std::thread::sleep(LOOK);
-                let now = store.data_version()?;
-                if now != version {
-                    version = now;
-                    break;
-                }
-            },
-        }
+        lost = false;
     }
     Ok(written)
+}
+
+/// What one round of [`tail`] did.
+enum Round {
+    /// Wrote this many lines.
+    Wrote(u64),
+    /// Found nothing and waited for more.
+    Waited,
+    /// Found nothing, and is not following.
+    Done,
+}
+
+/// Writes the next batch after `cursor`, or waits for one.
+fn round(
+    store: &mut AnyStore,
+    consumer: &str,
+    cursor: &mut i64,
+    version: &mut i64,
+    out: &mut impl Write,
+    stop: &AtomicBool,
+    follow: bool,
+) -> Result<Round, TailError> {
+    let rows = store.outbox_after(*cursor, BATCH)?;
+    if let Some(last) = rows.last().map(|r| r.seq) {
+        let mut buf = Vec::with_capacity(rows.len() * 256);
+        for r in &rows {
+            buf.extend_from_slice(crate::event::line(r.seq, &r.body).as_bytes());
+            buf.push(b'\n');
+        }
+        match out.write_all(&buf).and_then(|()| out.flush()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Round::Done),
+            Err(e) => return Err(TailError::Write(e)),
+        }
+        *cursor = last;
+        store.set_consumer(consumer, *cursor)?;
+        return Ok(Round::Wrote(rows.len() as u64));
+    }
+    if !follow {
+        return Ok(Round::Done);
+    }
+    match store {
+        AnyStore::Postgres(pg) => {
+            pg.wait_for_events(LOOK * 10)?;
+        }
+        AnyStore::Sqlite(_) => loop {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            std::thread::sleep(LOOK);
+            let now = store.data_version()?;
+            if now != *version {
+                *version = now;
+                break;
+            }
+        },
+    }
+    Ok(Round::Waited)
 }
