@@ -295,6 +295,23 @@ fn two_screens_on_a_shared_store_see_each_others_triage_and_a_viewer_is_read_onl
         acked.elapsed()
     );
     assert!(acked.elapsed() < Duration::from_secs(1), "{seen}");
+    // Every connection to the store is cut (a restart, a failover, a lost link): the screens
+    // connect again, and a note written on one after the cut reaches the other.
+    db.admin_sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    b.keys(&["n"]);
+    b.keys(&["after-the-cut", "Enter"]);
+    let noted = Instant::now();
+    a.wait_for("a note written after the connections were cut", |s| {
+        s.contains("after-the-cut")
+    });
+    eprintln!(
+        "a note written after the cut reached the other screen {:?} after the key",
+        noted.elapsed()
+    );
     // The viewer reads everything, and is told it cannot triage.
     let view = v.wait_for("the read-only notice", |s| s.contains("Read-only"));
     assert!(view.contains(&vic), "{view}");

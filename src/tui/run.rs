@@ -84,7 +84,9 @@ async fn loader(
         AnyStore::Postgres(_) => Duration::from_secs(30),
     };
     loop {
-        let version = store.data_version().unwrap_or(last_version);
+        // A version that cannot be read (a lost connection) counts as a change: the read
+        // connects again.
+        let version = store.data_version().unwrap_or(last_version.wrapping_add(1));
         // A collector on this host that has died is told at once, not after its heartbeat
         // goes stale.
         let now_gone = collector
@@ -103,6 +105,11 @@ async fn loader(
             let wanted = focus.borrow_and_update().clone();
             let cfg = screen.clone();
             let result = tokio::task::spawn_blocking(move || {
+                if let AnyStore::Postgres(pg) = &mut store
+                    && let Err(e) = pg.revive()
+                {
+                    tracing::warn!("connecting to the store again: {e}");
+                }
                 let published = if follow {
                     crate::store::screen::screen_config(&store).ok().flatten()
                 } else {
@@ -274,18 +281,24 @@ struct Place {
 }
 
 /// Wakes the loader whenever a commit on the shared store appends events, on a connection of
-/// its own; ends with the process (or when the store goes away, after which the loader's
-/// 30 s re-read goes on).
+/// its own (made again when it is lost); ends with the process.
 fn listen(address: crate::store::address::PgAddress, changed: Arc<Notify>) {
     let _ = std::thread::Builder::new()
         .name("listen".into())
         .spawn(move || {
-            let Ok(mut store) = PgStore::connect(&address) else {
-                return;
+            let mut store = loop {
+                match PgStore::connect(&address) {
+                    Ok(s) => break s,
+                    Err(_) => std::thread::sleep(Duration::from_secs(1)),
+                }
             };
-            while let Ok(heard) = store.wait_for_events(Duration::from_secs(60)) {
-                if heard {
-                    changed.notify_one();
+            // A lost connection is made again (the wait connects first); listening again
+            // counts as a change, so the screen reads what it missed meanwhile.
+            loop {
+                match store.wait_for_events(Duration::from_secs(60)) {
+                    Ok(true) => changed.notify_one(),
+                    Ok(false) => {}
+                    Err(_) => std::thread::sleep(Duration::from_secs(1)),
                 }
             }
         });

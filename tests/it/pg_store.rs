@@ -620,3 +620,45 @@ fn a_desk_collector_whose_stdout_is_not_read_goes_on_collecting_and_stops_on_sig
     // What it could not print stays in the store for `tail`.
     assert!(store.outbox_after(0, 10).unwrap().len() == 10);
 }
+
+/// A listener whose connection the server cuts hears of it at once, connects again on its next
+/// wait, and hears commits again.
+#[test]
+fn a_listener_connects_again_after_the_server_cuts_it() {
+    let Some(db) = pg::database() else { return };
+    let a = address(&db.url());
+    drop(PgStore::open(&a).unwrap());
+    let mut listener = PgStore::open_existing(&a).unwrap();
+    assert!(
+        listener.wait_for_events(Duration::ZERO).unwrap(),
+        "listening"
+    );
+    db.admin_sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    // The wait notices the cut, connects again and listens (which counts as hearing).
+    let t = std::time::Instant::now();
+    let woke = listener.wait_for_events(Duration::from_secs(10));
+    assert!(
+        matches!(woke, Ok(true)) || woke.is_err(),
+        "the cut went unnoticed: {woke:?}"
+    );
+    if woke.is_err() {
+        assert!(listener.wait_for_events(Duration::ZERO).unwrap());
+    }
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(
+        !listener
+            .wait_for_events(Duration::from_millis(200))
+            .unwrap()
+    );
+    let mut writer = PgStore::open_existing(&a).unwrap();
+    writer
+        .write(|tx| tx.append(&note("after the cut")))
+        .unwrap();
+    assert!(
+        listener.wait_for_events(Duration::from_secs(5)).unwrap(),
+        "a commit after the cut was not heard"
+    );
+}

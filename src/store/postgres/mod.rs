@@ -729,6 +729,7 @@ impl Store for PgStore {
     }
 
     fn set_consumer(&mut self, name: &str, seq: i64) -> Result<(), StoreError> {
+        self.revive()?;
         // A position is the consumer's own row: no need to queue behind the writers.
         self.one(
             "INSERT INTO consumers (name, seq, at) VALUES ($1, $2, $3)
@@ -741,6 +742,7 @@ impl Store for PgStore {
     }
 
     fn retire_consumers(&mut self, keep: &[&str]) -> Result<Vec<String>, StoreError> {
+        self.revive()?;
         let keep: Vec<String> = keep.iter().map(|k| (*k).to_string()).collect();
         let rows = self.rows(
             "DELETE FROM consumers WHERE NOT (name = ANY($1)) RETURNING name",
@@ -752,6 +754,7 @@ impl Store for PgStore {
     }
 
     fn record_triage(&mut self, t: &Triage) -> Result<(), StoreError> {
+        self.revive()?;
         // The database signs the row and appends its event (triggers), so an analyst login
         // needs no other right and cannot act in another's name.
         self.one(

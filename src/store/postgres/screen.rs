@@ -345,6 +345,7 @@ impl ScreenReads for PgStore {
     }
 
     fn mark_seen(&mut self, who: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.revive()?;
         if !self.may_write("viewers")? {
             return Ok(());
         }
@@ -427,6 +428,7 @@ impl PgStore {
 
     /// Keeps `value` under `key` in the store's settings.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.revive()?;
         self.one(
             "INSERT INTO meta (key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value RETURNING key",
