@@ -127,11 +127,54 @@ impl PgAddress {
         }
     }
 
+    /// The `sslrootcert` parameter: a PEM file of the certificate authorities to trust for
+    /// this store instead of the system's (a desk's private CA).
+    pub fn root_cert(&self) -> Option<PathBuf> {
+        url::Url::parse(&self.url)
+            .ok()?
+            .query_pairs()
+            .find(|(k, _)| k == "sslrootcert")
+            .map(|(_, v)| PathBuf::from(v.into_owned()))
+    }
+
+    /// The URL as the driver reads it: without `sslrootcert` (read by [`PgAddress::root_cert`]),
+    /// and with libpq's `verify-ca` and `verify-full` as `require`, which with rustls always
+    /// checks the server's certificate chain and name.
+    fn driver_url(&self) -> String {
+        let Ok(mut u) = url::Url::parse(&self.url) else {
+            return self.url.clone();
+        };
+        if !u
+            .query_pairs()
+            .any(|(k, v)| k == "sslrootcert" || (k == "sslmode" && v.starts_with("verify-")))
+        {
+            return self.url.clone();
+        }
+        let kept: Vec<(String, String)> = u
+            .query_pairs()
+            .filter(|(k, _)| k != "sslrootcert")
+            .map(|(k, v)| {
+                let v = if k == "sslmode" && v.starts_with("verify-") {
+                    "require".to_string()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        if kept.is_empty() {
+            u.set_query(None);
+        } else {
+            u.query_pairs_mut().clear().extend_pairs(kept);
+        }
+        u.to_string()
+    }
+
     /// The connection settings, with the password taken from the password file when the URL
     /// has none.
     pub fn config(&self) -> Result<tokio_postgres::Config, String> {
         let mut config: tokio_postgres::Config = self
-            .url
+            .driver_url()
             .parse()
             .map_err(|e: tokio_postgres::Error| super::postgres::describe(&e))?;
         if config.get_user().is_none() {

@@ -662,3 +662,39 @@ fn a_listener_connects_again_after_the_server_cuts_it() {
         "a commit after the cut was not heard"
     );
 }
+
+/// `sslmode=require` (or libpq's `verify-full`) with `sslrootcert` connects over TLS to a
+/// server whose certificate that CA signed; without it (the system's roots) or with another
+/// CA the connection is refused, and a missing file is named.
+#[test]
+fn tls_trusts_the_ca_that_sslrootcert_names() {
+    let Some(db) = pg::database() else { return };
+    let ca = db.ca_file();
+    let with = |params: &str| db.url().replace("sslmode=disable", params);
+    for mode in ["require", "verify-full"] {
+        let url = with(&format!("sslmode={mode}&sslrootcert={}", ca.display()));
+        let store = PgStore::open(&address(&url)).unwrap();
+        let encrypted = db.admin_query(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE a.application_name = 'watchfloor' AND s.ssl",
+        );
+        assert_eq!(encrypted, "1", "{mode}: the session is not encrypted");
+        drop(store);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let refused = |url: &str| PgStore::open(&address(url)).unwrap_err().to_string();
+    let system = refused(&with("sslmode=require"));
+    assert!(system.contains("certificate"), "{system}");
+    let dir = tempfile::tempdir().unwrap();
+    let stranger = dir.path().join("other-ca.pem");
+    std::fs::write(&stranger, crate::private_ca::private_ca().0).unwrap();
+    let other = refused(&with(&format!(
+        "sslmode=require&sslrootcert={}",
+        stranger.display()
+    )));
+    assert!(other.contains("certificate"), "{other}");
+    let missing = refused(&with(
+        "sslmode=require&sslrootcert=/nonexistent/desk-ca.pem",
+    ));
+    assert!(missing.contains("/nonexistent/desk-ca.pem"), "{missing}");
+}

@@ -37,6 +37,11 @@ impl Database {
         )
     }
 
+    /// The PEM file of the CA that signed the cluster's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        cluster().unwrap().dir.join("ca.pem")
+    }
+
     /// The URL as the cluster's superuser.
     pub fn url(&self) -> String {
         self.url_as(ADMIN, ADMIN_PASSWORD)
@@ -65,6 +70,23 @@ impl Database {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         }
         path
+    }
+
+    /// Runs a query as the superuser in this database; its rows, unaligned.
+    pub fn admin_query(&self, sql: &str) -> String {
+        let out = Command::new(cluster().unwrap().bin.join("psql"))
+            .args(["-v", "ON_ERROR_STOP=1", "-qtA", "-h", "127.0.0.1", "-p"])
+            .arg(self.port.to_string())
+            .args(["-U", ADMIN, "-d", &self.name, "-c", sql])
+            .env("PGPASSWORD", ADMIN_PASSWORD)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     /// Runs SQL as the superuser in this database (setting up logins, say).
@@ -199,8 +221,24 @@ fn start(bin: PathBuf) -> Cluster {
         "initdb: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // TLS on offer (for URLs that ask for it) with a certificate from a CA of the test's own.
+    let (ca, cert, key) = certificates();
+    std::fs::write(dir.join("ca.pem"), ca).unwrap();
+    for (name, pem) in [("server.crt", cert), ("server.key", key)] {
+        let path = dir.join("data").join(name);
+        std::fs::write(&path, pem).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        if as_postgres {
+            Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(&path)
+                .status()
+                .unwrap();
+        }
+    }
     let opts = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c ssl=on",
         dir.display()
     );
     let log = dir.join("log");
@@ -229,6 +267,23 @@ fn start(bin: PathBuf) -> Cluster {
         libc::atexit(stop_at_exit);
     }
     c
+}
+
+/// A CA and a certificate it signed for 127.0.0.1 and localhost: (CA PEM, certificate PEM,
+/// key PEM).
+fn certificates() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
 }
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);

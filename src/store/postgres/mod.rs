@@ -75,16 +75,37 @@ pub struct InitReport {
 }
 
 /// Builds the TLS connector: rustls with the platform's trust store (and the system's extra
-/// roots). Whether TLS is used is the URL's `sslmode` (`prefer` when unset).
-fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+/// roots), or only the authorities in `roots` (the URL's `sslrootcert`). Whether TLS is used is
+/// the URL's `sslmode` (`prefer` when unset); when it is, the server's certificate chain and
+/// name are always checked.
+fn tls(
+    roots: Option<&std::path::Path>,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
     use rustls_platform_verifier::BuilderVerifierExt;
     let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_platform_verifier()
-        .map_err(|e| e.to_string())?
-        .with_no_client_auth();
+        .map_err(|e| e.to_string())?;
+    let config = match roots {
+        None => builder
+            .with_platform_verifier()
+            .map_err(|e| e.to_string())?
+            .with_no_client_auth(),
+        Some(path) => {
+            let at = |e: &dyn std::fmt::Display| format!("sslrootcert {}: {e}", path.display());
+            let pem = std::fs::read(path).map_err(|e| at(&e))?;
+            let mut store = rustls::RootCertStore::empty();
+            for cert in CertificateDer::pem_slice_iter(&pem) {
+                store.add(cert.map_err(|e| at(&e))?).map_err(|e| at(&e))?;
+            }
+            if store.is_empty() {
+                return Err(at(&"holds no PEM certificate"));
+            }
+            builder.with_root_certificates(store).with_no_client_auth()
+        }
+    };
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
@@ -131,7 +152,7 @@ fn dial(address: &PgAddress) -> Result<(Client, std::sync::mpsc::Receiver<()>), 
         store: label.clone(),
         message,
     })?;
-    let tls = tls().map_err(|message| StoreError::Address {
+    let tls = tls(address.root_cert().as_deref()).map_err(|message| StoreError::Address {
         store: label.clone(),
         message: format!("TLS: {message}"),
     })?;
