@@ -685,6 +685,10 @@ fn tls_trusts_the_ca_that_sslrootcert_names() {
     let refused = |url: &str| PgStore::open(&address(url)).unwrap_err().to_string();
     let system = refused(&with("sslmode=require"));
     assert!(system.contains("certificate"), "{system}");
+    // `prefer` (the default) does not fall back to plain text past a certificate it cannot
+    // check: a server that offers TLS is met with TLS or not at all.
+    let preferred = refused(&with("sslmode=prefer"));
+    assert!(preferred.contains("certificate"), "{preferred}");
     let dir = tempfile::tempdir().unwrap();
     let stranger = dir.path().join("other-ca.pem");
     std::fs::write(&stranger, crate::private_ca::private_ca().0).unwrap();
