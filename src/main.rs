@@ -505,7 +505,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "--once, --metrics, --serve and --archive work with a data directory, not yet with a shared PostgreSQL store"
                     );
                 }
-                return run_desk(config, pg).map(|()| ExitCode::SUCCESS);
+                return run_desk(config, pg, path).map(|()| ExitCode::SUCCESS);
             }
             let data = data_dir(cli.data.as_deref(), &config)?;
             let archive = match archive {
@@ -1437,24 +1437,64 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// The monitor with JSON lines on stdout until SIGINT/SIGTERM (or, with `once`, one round).
-/// One collector of a desk sharing a PostgreSQL store: its own events on stdout.
-fn run_desk(config: Config, pg: watchfloor::store::address::PgAddress) -> anyhow::Result<()> {
+/// One collector of a desk sharing a PostgreSQL store: its own events on stdout. On SIGHUP
+/// (`systemctl reload`) a valid config makes it leave the desk cleanly and join again with it.
+fn run_desk(
+    config: Config,
+    pg: watchfloor::store::address::PgAddress,
+    reload_from: PathBuf,
+) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let sink = Box::new(JsonLines::new(std::io::stdout()));
-        match monitor::desk::run(
-            Arc::new(config),
-            pg,
-            Some(sink),
-            Arc::new(SystemClock),
-            Options::default(),
-            shutdown_signal(),
-        )
-        .await
-        {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_broken_pipe() => Ok(()),
-            Err(e) => Err(e.into()),
+        let (reload_tx, mut reloads) = tokio::sync::watch::channel(None);
+        let _reloader = AbortOnDrop(tokio::spawn(reload_on_hangup(reload_from, reload_tx)));
+        // One shutdown for every run: a signal during a reload still stops the collector.
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        let _stopper = AbortOnDrop(tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        }));
+        let mut config = Arc::new(config);
+        loop {
+            let mut stop = stop.clone();
+            let shutdown = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            // What the last run took is seen: the next run waits for a newer config.
+            reloads.mark_unchanged();
+            let sink = Box::new(JsonLines::new(std::io::stdout()));
+            match monitor::desk::run(
+                config.clone(),
+                pg.clone(),
+                Some(sink),
+                Arc::new(SystemClock),
+                Options::default(),
+                Some(reloads.clone()),
+                shutdown,
+            )
+            .await
+            {
+                Ok(monitor::desk::Ended::Reload(new)) => {
+                    if let Some(watchfloor::store::StoreAddress::Postgres(other)) =
+                        &new.store.address
+                        && other.label() != pg.label()
+                    {
+                        tracing::warn!(
+                            "{}: the reloaded config names another store ({}); this collector stays on {} until it is restarted",
+                            new.path.display(),
+                            other.label(),
+                            pg.label()
+                        );
+                    }
+                    tracing::info!(
+                        "config reloaded from {}; the collector joins the desk again",
+                        new.path.display()
+                    );
+                    config = new;
+                }
+                Ok(monitor::desk::Ended::Stopped) => return Ok(()),
+                Err(e) if e.is_broken_pipe() => return Ok(()),
+                Err(e) => return Err(e.into()),
+            }
         }
     })
 }

@@ -47,15 +47,27 @@ pub fn collector_name(host: &str, pid: u32) -> String {
     format!("{host}:{pid}")
 }
 
-/// Runs one collector of a desk until `shutdown` resolves.
+/// How a collector's run on the desk ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// `shutdown` resolved, or polling ended.
+    Stopped,
+    /// A new config came (SIGHUP): the collector has left the desk cleanly (its leases given
+    /// back, its standard output drained) and joins again with this config.
+    Reload(Arc<Config>),
+}
+
+/// Runs one collector of a desk until `shutdown` resolves, or until a new config arrives on
+/// `reloads`.
 pub async fn run(
     config: Arc<Config>,
     address: PgAddress,
     sink: Option<Box<dyn LineSink>>,
     clock: Arc<dyn Clock>,
     options: Options,
+    mut reloads: Option<tokio::sync::watch::Receiver<Option<Arc<Config>>>>,
     shutdown: impl Future<Output = ()>,
-) -> Result<(), MonitorError> {
+) -> Result<Ended, MonitorError> {
     let host = crate::store::lock::hostname();
     let pid = std::process::id();
     let me = collector_name(&host, pid);
@@ -127,7 +139,8 @@ pub async fn run(
     let outcome = loop {
         tokio::select! {
             biased;
-            () = &mut shutdown => break Ok(()),
+            () = &mut shutdown => break Ok(Ended::Stopped),
+            new = super::next_reload(&mut reloads) => break Ok(Ended::Reload(new)),
             _ = heartbeat.tick() => {
                 sign.at = clock.now();
                 if let Err(e) = tokio::task::block_in_place(|| store.heartbeat(&sign)) {
@@ -162,7 +175,7 @@ pub async fn run(
                 feeds.reap();
             }
             poll = rx.recv() => {
-                let Some(poll) = poll else { break Ok(()) };
+                let Some(poll) = poll else { break Ok(Ended::Stopped) };
                 let outcome = Outcome::of(&poll);
                 if let Err(e) = tokio::task::block_in_place(|| store.queue(&me, &outcome, clock.now())) {
                     warn!(feed = %outcome.feed, "queueing a poll: {e}");
