@@ -682,3 +682,109 @@ fn a_desk_collector_reloads_its_config_on_sighup() {
         .collect();
     assert_eq!(printed, all, "stdout against the store's events");
 }
+
+/// A notification target is leased like a feed: one collector delivers it; when that one is
+/// killed, another takes the lease and goes on from the target's position, so every alert
+/// still reaches the webhook.
+#[test]
+fn a_notification_target_moves_with_its_lease() {
+    let Some(db) = pg::database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let hits: Hits = Arc::default();
+    let addr = rt.block_on(serve("127.0.0.1", hits.clone()));
+    let heard: Heard = Arc::default();
+    let hook_addr = {
+        let app = Router::new()
+            .route("/hook", axum::routing::post(hook))
+            .with_state(heard.clone());
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
+    };
+    let mut config = format!(
+        "[settings]\npoll_interval = \"2s\"\ntimeout = \"2s\"\n[store]\nurl = \"${{WF_STORE}}\"\nlease = \"3s\"\n[[rules]]\nid = \"atrocity\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"high\"\n[[notify]]\nid = \"hook\"\nkind = \"webhook\"\nurl = \"http://{hook_addr}/hook\"\nper_minute = 600\n"
+    );
+    for f in 0..6 {
+        config.push_str(&format!(
+            "[[feeds]]\nid = \"m{f}\"\nurl = \"http://{addr}/d/m{f}\"\n"
+        ));
+    }
+    let cfg = dir.path().join("desk.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let url = db.url();
+    let mut collectors: Vec<Collector> = (0..2)
+        .map(|i| start_collector(&cfg, &url, dir.path().join(format!("c{i}.log"))))
+        .collect();
+    let holder = || db.admin_query("SELECT holder FROM leases WHERE feed = 'notify:hook'");
+    let t = Instant::now();
+    while heard.lock().unwrap().is_empty() || holder().is_empty() {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the target was never delivered: {}{}",
+            std::fs::read_to_string(dir.path().join("c0.log")).unwrap_or_default(),
+            std::fs::read_to_string(dir.path().join("c1.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let first = holder();
+    let pid: u32 = first.rsplit(':').next().unwrap().parse().unwrap();
+    let victim = collectors
+        .iter()
+        .position(|c| c.child.id() == pid)
+        .expect("the holder is one of the two collectors");
+    collectors[victim].child.kill().unwrap();
+    collectors[victim].child.wait().unwrap();
+    let killed = Instant::now();
+    // The other collector takes the lease, and alerts raised after the kill are delivered.
+    let t = Instant::now();
+    while holder() == first || holder().is_empty() {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the target's lease stayed with the dead collector"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    eprintln!(
+        "the target moved {:?} after its holder was killed",
+        killed.elapsed()
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    let reader = watchfloor::store::PgStore::open_existing(&pg_address(&url)).unwrap();
+    let alerts = || -> HashSet<String> {
+        reader
+            .outbox_after(0, 1_000_000)
+            .unwrap()
+            .iter()
+            .filter_map(|r| serde_json::from_str::<serde_json::Value>(&r.body).ok())
+            .filter(|v| v["type"] == "alert")
+            .filter_map(|v| v["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let t = Instant::now();
+    loop {
+        let want = alerts();
+        let missing: Vec<String> = want
+            .difference(&heard.lock().unwrap())
+            .take(5)
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            eprintln!("{} alerts, every one delivered", want.len());
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "never delivered: {missing:?} of {}",
+            want.len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for c in &mut collectors {
+        let _ = c.child.kill();
+        let _ = c.child.wait();
+    }
+}

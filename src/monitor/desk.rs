@@ -1,16 +1,17 @@
 //! A collector on a desk: several collectors share one PostgreSQL store.
 //!
-//! - **Feeds** are leased: each collector renews its leases every quarter of `[store] lease`,
-//!   gives back what is above its share (the feeds over the collectors alive) and claims free
-//!   or expired feeds up to it, so a feed is polled by one collector at a time, a collector that
-//!   dies loses its feeds after one lease, and one that comes back takes its share again.
+//! - **Feeds and notification targets** are leased: each collector renews its leases every
+//!   quarter of `[store] lease`, gives back what is above its share (the feeds and targets over
+//!   the collectors alive) and claims free or expired ones up to it, so a feed is polled and a
+//!   target delivered by one collector at a time, a collector that dies loses them after one
+//!   lease, and one that comes back takes its share again. A target's new holder goes on from
+//!   its position in the store.
 //! - **Rules** are evaluated in one place: collectors queue what each poll brought, and the
 //!   leader (whoever holds an advisory lock on its own session; a takeover when it dies) stores
-//!   the queue in order and runs the one engine over it, with the engine's clock tick, pruning
-//!   and the notification targets (the leader sends them all). Windows, spikes, stories,
-//!   silence and risk-factor evidence therefore give the same alerts however the feeds are
-//!   split, and a new leader rebuilds the engine from the store (as any collector does at
-//!   start); a new leader's targets go on from their positions in the store.
+//!   the queue in order and runs the one engine over it, with the engine's clock tick and
+//!   pruning. Windows, spikes, stories, silence and risk-factor evidence therefore give the
+//!   same alerts however the feeds are split, and a new leader rebuilds the engine from the
+//!   store (as any collector does at start).
 //! - **Standard output** prints the events raised from this collector's own polls (and, for the
 //!   leader, its clock's); `watchfloor tail` gives the whole desk's stream.
 
@@ -99,10 +100,9 @@ pub async fn run(
             clock.clone(),
             stop.clone(),
         );
-        let runtime = tokio::runtime::Handle::current();
         std::thread::Builder::new()
             .name("leader".into())
-            .spawn(move || lead(&address, &config, &me, &*clock, &stop, &runtime))
+            .spawn(move || lead(&address, &config, &me, &*clock, &stop))
             .map_err(|e| crate::store::StoreError::Address {
                 store: label,
                 message: format!("cannot start the leader thread: {e}"),
@@ -122,12 +122,23 @@ pub async fn run(
         hooks: Hooks::default(),
         resume: true,
     };
+    // Feeds and notification targets are leased alike, so both are shared out by count;
+    // a target's lease is its id after `TARGET` (ids cannot hold ':', so none is a feed's).
     let all: Vec<String> = config
         .feeds
         .iter()
         .filter(|f| f.enabled)
         .map(|f| f.id.clone())
+        .chain(
+            config
+                .notify
+                .iter()
+                .filter(|t| t.enabled)
+                .map(|t| format!("{TARGET}{}", t.id)),
+        )
         .collect();
+    let feed_count = config.feeds.iter().filter(|f| f.enabled).count();
+    let mut targets = Targets::default();
     let mut feeds = FeedTasks::new();
     let mut held: HashSet<String> = HashSet::new();
     let mut renewed = started;
@@ -157,9 +168,11 @@ pub async fn run(
                         renewed = now;
                         let now_held: HashSet<String> = now_held.into_iter().collect();
                         if now_held != held {
-                            info!(feeds = now_held.len(), "collector {me} holds {} of {} feeds", now_held.len(), all.len());
+                            let n = now_held.iter().filter(|h| !h.starts_with(TARGET)).count();
+                            info!(feeds = n, "collector {me} holds {n} of {feed_count} feeds");
                             held = now_held;
                             feeds.apply(&only(&config, &held), &store, &spawner, false)?;
+                            targets.hold(&config, &address, &held).await;
                         }
                     }
                     Err(e) => {
@@ -169,6 +182,7 @@ pub async fn run(
                             warn!("leases not renewed for {}s; polling stops until they are", (now - renewed).num_seconds());
                             held.clear();
                             feeds.apply(&only(&config, &held), &store, &spawner, false)?;
+                            targets.hold(&config, &address, &held).await;
                         }
                     }
                 }
@@ -186,6 +200,7 @@ pub async fn run(
     };
     feeds.abort_all();
     feeds.reap();
+    targets.hold(&config, &address, &HashSet::new()).await;
     stop.store(true, Ordering::SeqCst);
     if let Err(e) = tokio::task::block_in_place(|| store.leave(&me)) {
         warn!("giving back the leases: {e}");
@@ -200,6 +215,62 @@ pub async fn run(
     outcome
 }
 
+/// How a notification target's lease is named among the feeds' (`notify:ID`).
+const TARGET: &str = "notify:";
+
+/// The notification targets this collector holds the leases of, and their deliveries.
+#[derive(Default)]
+struct Targets {
+    ids: std::collections::BTreeSet<String>,
+    notifier: Option<crate::outputs::notify::Notifier>,
+}
+
+impl Targets {
+    /// Delivers for the targets leased in `held`, and for no other: when the set changed, the
+    /// deliveries stop where they are (their positions are in the store, for the next holder)
+    /// and start again for the new set.
+    async fn hold(&mut self, config: &Config, address: &PgAddress, held: &HashSet<String>) {
+        let ids: std::collections::BTreeSet<String> = held
+            .iter()
+            .filter_map(|h| h.strip_prefix(TARGET).map(str::to_string))
+            .collect();
+        if ids == self.ids {
+            return;
+        }
+        if let Some(n) = self.notifier.take() {
+            for ended in n.finish(crate::outputs::notify::Mode::Now).await {
+                if ended.undelivered > 0 {
+                    warn!(
+                        "notify {}: {} event(s) not delivered yet; they stay queued for the target's next holder",
+                        ended.target, ended.undelivered
+                    );
+                }
+            }
+        }
+        self.ids = ids;
+        if self.ids.is_empty() {
+            return;
+        }
+        let mut mine = config.clone();
+        mine.notify
+            .retain(|t| t.enabled && self.ids.contains(&t.id));
+        let at = crate::store::StoreAddress::Postgres(address.clone());
+        match tokio::task::block_in_place(|| crate::outputs::notify::Notifier::start_on(&mine, &at))
+        {
+            Ok(n) => {
+                info!(targets = ?self.ids, "delivering for notification targets");
+                self.notifier = Some(n);
+            }
+            Err(e) => {
+                warn!(
+                    "notification targets not started: {e}; trying again at the next lease round"
+                );
+                self.ids.clear();
+            }
+        }
+    }
+}
+
 /// `config` with only the feeds in `held`.
 fn only(config: &Config, held: &HashSet<String>) -> Config {
     let mut c = config.clone();
@@ -209,14 +280,7 @@ fn only(config: &Config, held: &HashSet<String>) -> Config {
 
 /// The leader's loop, on a thread of its own: waits for the lock, then stores the queue and
 /// runs the engine until it loses the lock or `stop` is set.
-fn lead(
-    address: &PgAddress,
-    config: &Config,
-    me: &str,
-    clock: &dyn Clock,
-    stop: &AtomicBool,
-    runtime: &tokio::runtime::Handle,
-) {
+fn lead(address: &PgAddress, config: &Config, me: &str, clock: &dyn Clock, stop: &AtomicBool) {
     let look = config.store.lease / 3;
     while !stop.load(Ordering::SeqCst) {
         // The lock lives as long as this session; a leader that dies lets it go.
@@ -242,39 +306,8 @@ fn lead(
             }
         }
         info!("collector {me} leads the desk");
-        // The notification targets go with the lead: one collector sends them.
-        let notifier = config
-            .notify
-            .iter()
-            .any(|t| t.enabled)
-            .then(|| {
-                let _inside = runtime.enter();
-                crate::outputs::notify::Notifier::start_on(
-                    config,
-                    &crate::store::StoreAddress::Postgres(address.clone()),
-                )
-            })
-            .and_then(|r| {
-                r.map_err(|e| warn!("notification targets not started: {e}"))
-                    .ok()
-            });
-        let wake = || {
-            if let Some(n) = &notifier {
-                n.wake();
-            }
-        };
-        if let Err(e) = leading(address, config, me, clock, stop, &lock, &wake) {
+        if let Err(e) = leading(address, config, me, clock, stop, &lock) {
             warn!("collector {me} stops leading: {e}");
-        }
-        if let Some(n) = notifier {
-            for ended in runtime.block_on(n.finish(crate::outputs::notify::Mode::Now)) {
-                if ended.undelivered > 0 {
-                    warn!(
-                        "notify {}: {} event(s) not delivered; they stay queued for the next leader",
-                        ended.target, ended.undelivered
-                    );
-                }
-            }
         }
         drop(lock);
     }
@@ -298,7 +331,6 @@ fn leading(
     clock: &dyn Clock,
     stop: &AtomicBool,
     lock: &PgStore,
-    wake: &dyn Fn(),
 ) -> Result<(), crate::store::StoreError> {
     let mut store = PgStore::open(address)?;
     let fresh = |store: &PgStore, now: DateTime<Utc>| -> Result<Engine, MonitorError> {
@@ -338,7 +370,6 @@ fn leading(
                 pause(stop, Duration::from_secs(1));
                 break;
             }
-            wake();
         }
         if last_tick.elapsed() >= TICK {
             let now = clock.now();
@@ -346,10 +377,8 @@ fn leading(
                 tx.set_origin(Some(me));
                 tick(tx, &mut engine, now)
             });
-            match ticked {
-                Ok((true, _)) => wake(),
-                Ok(_) => {}
-                Err(e) => warn!("the engine's tick: {e}"),
+            if let Err(e) = ticked {
+                warn!("the engine's tick: {e}");
             }
             last_tick = std::time::Instant::now();
         }
