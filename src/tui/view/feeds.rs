@@ -188,9 +188,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }));
 }
 
-/// The collectors of a desk: each one's name, how many feeds it holds, and the first of them.
+/// The collectors of a desk: each one's name, how many feeds it holds, and the first of what
+/// it holds (notification targets among them, as `notify:ID`).
 fn draw_collectors(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let collectors = &app.snapshot.collectors;
+    let feeds_in = |held: &[String]| held.iter().filter(|h| !h.starts_with("notify:")).count();
     let rows: Vec<Row> = collectors
         .iter()
         .map(|(name, feeds)| {
@@ -203,12 +205,12 @@ fn draw_collectors(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             Row::new(vec![
                 Cell::from(short(name, 30)),
-                Cell::from(feeds.len().to_string()),
+                Cell::from(feeds_in(feeds).to_string()),
                 Cell::from(list),
             ])
         })
         .collect();
-    let held: usize = collectors.iter().map(|(_, f)| f.len()).sum();
+    let held: usize = collectors.iter().map(|(_, f)| feeds_in(f)).sum();
     let title = Line::from(Span::styled(
         format!(
             " {} collectors alive, holding {held} feeds ",
