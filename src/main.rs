@@ -407,10 +407,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(found) => found,
                 Err(code) => return Ok(code),
             };
-            let data = data_dir(cli.data.as_deref(), &config)?;
+            let store = read_store(cli.store.as_deref(), cli.data.as_deref(), &config)?;
             brief(
                 &config,
-                &data,
+                &store,
                 &since,
                 format,
                 out.as_deref(),
@@ -463,10 +463,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(found) => found,
                 Err(code) => return Ok(code),
             };
-            let data = data_dir(cli.data.as_deref(), &config)?;
+            let store = read_store(cli.store.as_deref(), cli.data.as_deref(), &config)?;
             export(
                 &config,
-                &data,
+                &store,
                 ExportArgs {
                     format,
                     since,
@@ -662,8 +662,39 @@ struct ExportArgs {
     id: Option<String>,
 }
 
-fn export(config: &config::Config, data: &Path, args: ExportArgs) -> anyhow::Result<ExitCode> {
+/// The store `brief` and `export` read: `--store`, else the config's `[store] url`, else the
+/// data directory (opened read only).
+fn read_store(
+    flag: Option<&str>,
+    data: Option<&Path>,
+    config: &config::Config,
+) -> anyhow::Result<watchfloor::store::AnyStore> {
+    use watchfloor::store::{AnyStore, PgStore, SqliteStore, StoreAddress};
+    match cli::store::from_flag(flag)?.or_else(|| config.store.address.clone()) {
+        Some(StoreAddress::Postgres(pg)) => Ok(AnyStore::Postgres(
+            PgStore::open_existing(&pg).with_context(|| format!("reading {}", pg.label()))?,
+        )),
+        Some(StoreAddress::Sqlite(dir)) => Ok(AnyStore::Sqlite(
+            SqliteStore::open_read_only(&dir)
+                .with_context(|| format!("reading {}", dir.display()))?,
+        )),
+        None => {
+            let dir = data_dir(data, config)?;
+            Ok(AnyStore::Sqlite(
+                SqliteStore::open_read_only(&dir)
+                    .with_context(|| format!("reading {}", dir.display()))?,
+            ))
+        }
+    }
+}
+
+fn export(
+    config: &config::Config,
+    store: &watchfloor::store::AnyStore,
+    args: ExportArgs,
+) -> anyhow::Result<ExitCode> {
     use watchfloor::outputs::export::{self, Selection};
+    use watchfloor::store::PeriodReads;
     let usage = |m: String| {
         eprintln!("watchfloor: {m}");
         Ok(ExitCode::from(EXIT_CONFIG))
@@ -691,8 +722,6 @@ fn export(config: &config::Config, data: &Path, args: ExportArgs) -> anyhow::Res
         }
     }
     sel.rules = args.rules.clone();
-    let store = watchfloor::store::SqliteStore::open_read_only(data)
-        .with_context(|| format!("reading {}", data.display()))?;
     let cap = export::CapContext::from_config(config);
     let write_whole = |path: &Path, text: &str| -> anyhow::Result<()> {
         let tmp = path.with_extension("tmp");
@@ -701,7 +730,7 @@ fn export(config: &config::Config, data: &Path, args: ExportArgs) -> anyhow::Res
     };
     if let Some(id) = &args.id {
         let Some(alert) = store.alert_by_id(id)? else {
-            eprintln!("watchfloor: no alert {id:?} in {}", data.display());
+            eprintln!("watchfloor: no alert {id:?} in {}", store.label());
             return Ok(ExitCode::FAILURE);
         };
         let revised = store.revised_at(&[id.as_str()])?.get(id).copied();
@@ -762,7 +791,7 @@ fn export(config: &config::Config, data: &Path, args: ExportArgs) -> anyhow::Res
 
 fn brief(
     config: &config::Config,
-    data: &Path,
+    store: &watchfloor::store::AnyStore,
     since: &str,
     format: watchfloor::brief::Format,
     out: Option<&Path>,
@@ -791,12 +820,10 @@ fn brief(
             None => return Ok(no_target(config, id)),
         },
     };
-    let store = watchfloor::store::SqliteStore::open_read_only(data)
-        .with_context(|| format!("reading {}", data.display()))?;
     let until = chrono::Utc::now();
     let since = watchfloor::time::before(until, period);
     let screen = config::ScreenConfig::from(config);
-    let b = watchfloor::brief::gather(&store, &screen, since, until)?;
+    let b = watchfloor::brief::gather(store, &screen, since, until)?;
     let text = watchfloor::brief::render(&b, format);
     match out {
         Some(path) => {

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::config::{ScreenConfig, Severity};
 use crate::event::{Alert, Status, TriageAction, TriageTarget};
 use crate::geo::CountryCode;
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{PeriodReads, StoreError};
 
 /// Stories listed per country at most.
 const TOP_STORIES: usize = 5;
@@ -232,7 +232,7 @@ fn secs<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S:
 
 /// Gathers the brief for `(since, until]` from `store`, naming things as `screen` does.
 pub fn gather(
-    store: &SqliteStore,
+    store: &impl PeriodReads,
     screen: &ScreenConfig,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
@@ -247,7 +247,7 @@ pub fn gather(
         screen.countries.iter().map(|c| (c.code, c.baseline)),
         &imported,
     );
-    let all_triage = store.triage_states()?;
+    let all_triage = crate::store::screen::triage_states(store)?;
 
     let mut per: BTreeMap<CountryCode, CountryBrief> = BTreeMap::new();
     let entry = |per: &mut BTreeMap<CountryCode, CountryBrief>, code: CountryCode| {
@@ -389,7 +389,7 @@ pub fn gather(
     let evidence_window = crate::time::delta(screen.evidence_window());
     for (code, c) in per.iter_mut() {
         c.factors = store
-            .board(*code, evidence_window, until)?
+            .board_of(*code, evidence_window, until)?
             .into_iter()
             .filter(|r| r.count > 0 || r.previous > 0)
             .collect();

@@ -16,7 +16,7 @@ use axum::routing::get;
 use sha2::Digest;
 
 use crate::outputs::export::{AtomFeed, CapContext, Selection, atom_feed, cap_documents};
-use crate::store::Store;
+use crate::store::{PeriodReads, Store};
 
 /// Entries a feed holds by default, and at most.
 const LIMIT: usize = 100;

@@ -10,7 +10,9 @@ use super::drill::{NoteLine, SearchHit, StatusStep};
 use super::postgres::PgStore;
 use super::screen::{AlertHit, FeedState};
 use super::sqlite::SqliteStore;
-use super::{Heartbeat, OutboxRow, RecentAlert, Seen, Store, StoreError, StoreTx, StoryItem};
+use super::{
+    Heartbeat, OutboxRow, PeriodReads, RecentAlert, Seen, Store, StoreError, StoreTx, StoryItem,
+};
 use crate::event::{Alert, Event, FeedReport, Status, StatusChange, Triage};
 use crate::feed::fetch::Validators;
 use crate::feed::item::Item;
@@ -41,6 +43,14 @@ macro_rules! each {
 }
 
 impl AnyStore {
+    /// Where the store is: the database file, or the URL without its password.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Sqlite(s) => s.path().display().to_string(),
+            Self::Postgres(s) => s.label().to_string(),
+        }
+    }
+
     /// Opens (creating and migrating) the store at `address`.
     pub fn open(address: &StoreAddress) -> Result<Self, StoreError> {
         Ok(match address {
@@ -75,11 +85,6 @@ impl AnyStore {
         key: &str,
     ) -> Result<super::TriageState, StoreError> {
         each!(self, s => s.triage_of(target, key))
-    }
-
-    /// One stored alert.
-    pub fn alert_by_id(&self, id: &str) -> Result<Option<Alert>, StoreError> {
-        each!(self, s => s.alert_by_id(id))
     }
 
     /// Records how a notification target is doing, for screens.
@@ -423,5 +428,47 @@ impl super::screen::ScreenReads for AnyStore {
 
     fn may_triage(&self) -> Result<bool, StoreError> {
         each!(self, s => s.may_triage())
+    }
+}
+
+impl PeriodReads for AnyStore {
+    fn alerts_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Alert>, StoreError> {
+        each!(self, s => s.alerts_between(since, until))
+    }
+
+    fn alert_by_id(&self, id: &str) -> Result<Option<Alert>, StoreError> {
+        each!(self, s => PeriodReads::alert_by_id(s, id))
+    }
+
+    fn revised_at(&self, ids: &[&str]) -> Result<HashMap<String, DateTime<Utc>>, StoreError> {
+        each!(self, s => s.revised_at(ids))
+    }
+
+    fn status_changes_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<StatusChange>, StoreError> {
+        each!(self, s => s.status_changes_between(since, until))
+    }
+
+    fn triage_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Triage>, StoreError> {
+        each!(self, s => s.triage_between(since, until))
+    }
+
+    fn polls_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<FeedReport>, StoreError> {
+        each!(self, s => s.polls_between(since, until))
     }
 }

@@ -11,6 +11,7 @@ pub mod any;
 pub mod cursor;
 pub mod drill;
 pub mod lock;
+pub mod period;
 mod pgpass;
 pub mod postgres;
 pub mod reader;
@@ -31,6 +32,7 @@ use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
 
 pub use address::StoreAddress;
 pub use any::AnyStore;
+pub use period::PeriodReads;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 

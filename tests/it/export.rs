@@ -9,7 +9,7 @@ use std::process::Command;
 use chrono::Duration;
 use watchfloor::config::CapScope;
 use watchfloor::outputs::export::{AtomFeed, CapContext, atom_feed, cap_documents};
-use watchfloor::store::{SqliteStore, Store, StoreTx};
+use watchfloor::store::{PeriodReads, SqliteStore, Store, StoreTx};
 
 use crate::brief::{now, seed};
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::Utc;
 use watchfloor::event::{Event, Triage, TriageAction, TriageTarget};
 use watchfloor::store::address::{Origin, PgAddress, StoreAddress};
-use watchfloor::store::{PgStore, Store, StoreTx};
+use watchfloor::store::{PeriodReads, PgStore, Store, StoreTx};
 
 use crate::support::pg;
 
@@ -701,4 +701,78 @@ fn tls_trusts_the_ca_that_sslrootcert_names() {
         "sslmode=require&sslrootcert=/nonexistent/desk-ca.pem",
     ));
     assert!(missing.contains("/nonexistent/desk-ca.pem"), "{missing}");
+}
+
+/// `brief` on a shared store: a SQLite desk copied into PostgreSQL gives the same brief, in
+/// each of its four forms, from either store.
+#[test]
+fn a_shared_store_gives_the_brief_its_sqlite_desk_gave() {
+    use watchfloor::brief::{Format, gather, render};
+    let Some(db) = pg::database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let lite = crate::brief::seed(dir.path());
+    let pgpass_dir = tempfile::tempdir().unwrap();
+    let pgpass = db.pgpass(pgpass_dir.path(), &[]);
+    let out = watchfloor()
+        .args(["store", "copy", "--from"])
+        .arg(dir.path())
+        .args(["--to", &db.bare_url(pg::ADMIN)])
+        .env("PGPASSFILE", &pgpass)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shared = PgStore::open_existing(&address(&db.url())).unwrap();
+    let config = watchfloor::config::load_str(
+        std::path::Path::new("brief.toml"),
+        crate::brief::CONFIG,
+        &|_| None,
+    )
+    .unwrap();
+    let screen = watchfloor::config::ScreenConfig::from(&config);
+    let (since, until) = (
+        crate::brief::now() - chrono::Duration::hours(24),
+        crate::brief::now(),
+    );
+    let from_lite = gather(&lite, &screen, since, until).unwrap();
+    let from_shared = gather(&shared, &screen, since, until).unwrap();
+    for format in [Format::Md, Format::Html, Format::Csv, Format::Json] {
+        assert_eq!(
+            render(&from_shared, format),
+            render(&from_lite, format),
+            "{format:?}"
+        );
+    }
+    // The same through the command line: `--store` or the data directory, one answer.
+    let cfg = pgpass_dir.path().join("brief.toml");
+    std::fs::write(&cfg, crate::brief::CONFIG).unwrap();
+    let run = |args: &[&str], at: &[&str]| {
+        let out = watchfloor()
+            .args(args)
+            .arg("--config")
+            .arg(&cfg)
+            .args(at)
+            .env("PGPASSFILE", &pgpass)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let bare = db.bare_url(pg::ADMIN);
+    let data = dir.path().to_str().unwrap();
+    for args in [
+        &["brief", "--since", "366d"][..],
+        &["export", "--format", "cap", "--id", "a1"][..],
+    ] {
+        let shared = run(args, &["--store", &bare]);
+        assert!(!shared.is_empty(), "{args:?}");
+        assert_eq!(shared, run(args, &["--data", data]), "{args:?}");
+    }
 }

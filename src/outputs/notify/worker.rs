@@ -18,7 +18,7 @@ use super::shape::shape;
 use crate::config::{NotifyConfig, Severity};
 use crate::event::{Event, NotifyReport, Status, TriageTarget};
 use crate::feed::fetch::redact;
-use crate::store::{AnyStore, Store, StoreTx};
+use crate::store::{AnyStore, PeriodReads, Store, StoreTx};
 
 /// Events held in memory at most; the rest wait in the outbox.
 const QUEUE_MAX: usize = 500;

@@ -12,6 +12,7 @@
 mod alerts;
 pub mod copy;
 pub mod desk;
+mod period;
 pub mod schema;
 mod screen;
 mod tx;

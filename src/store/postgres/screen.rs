@@ -16,10 +16,10 @@ use crate::store::sqlite::from_ts;
 use crate::store::{StoreError, ts};
 
 /// The triage columns [`triage_row`] reads.
-const TRIAGE_COLUMNS: &str = "at, who, target, key, action, until, note";
+pub(super) const TRIAGE_COLUMNS: &str = "at, who, target, key, action, until, note";
 
 /// A triage row; `None` for one this build cannot read (an unknown action).
-fn triage_row(r: &Row) -> Option<Triage> {
+pub(super) fn triage_row(r: &Row) -> Option<Triage> {
     use crate::store::sqlite::triage::{parse_action, parse_target};
     Some(Triage {
         at: from_ts(r.try_get(0).ok()?),
@@ -411,19 +411,6 @@ impl PgStore {
             state.apply(&t);
         }
         Ok(state)
-    }
-
-    /// One stored alert.
-    pub fn alert_by_id(&self, id: &str) -> Result<Option<Alert>, StoreError> {
-        let row = self.opt(
-            &format!(
-                "SELECT {} FROM alerts a {} WHERE a.id = $1",
-                alerts::COLUMNS,
-                alerts::JOIN
-            ),
-            &[&id],
-        )?;
-        Ok(row.and_then(|r| alerts::from_row(&r, 0).ok().flatten()))
     }
 
     /// Keeps `value` under `key` in the store's settings.

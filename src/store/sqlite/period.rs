@@ -4,13 +4,14 @@
 use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 
-use super::{SqliteStore, StoreError, from_ts, ts};
-use crate::event::{Alert, FeedReport, Status, StatusChange, Triage};
-use crate::geo;
+use super::{SqliteStore, StoreError, ts};
+use crate::event::{Alert, FeedReport, StatusChange, Triage};
+use crate::store::PeriodReads;
+use crate::store::period::status_change;
 
-impl SqliteStore {
+impl PeriodReads for SqliteStore {
     /// Alerts raised in `(since, until]`, oldest first (ties by id).
-    pub fn alerts_between(
+    fn alerts_between(
         &self,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
@@ -30,7 +31,7 @@ impl SqliteStore {
     }
 
     /// One alert by its id.
-    pub fn alert_by_id(&self, id: &str) -> Result<Option<Alert>, StoreError> {
+    fn alert_by_id(&self, id: &str) -> Result<Option<Alert>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
@@ -47,7 +48,7 @@ impl SqliteStore {
     }
 
     /// When each alert of `ids` was last revised, for those that were.
-    pub fn revised_at(
+    fn revised_at(
         &self,
         ids: &[&str],
     ) -> Result<std::collections::HashMap<String, DateTime<Utc>>, StoreError> {
@@ -74,7 +75,7 @@ impl SqliteStore {
     }
 
     /// Status changes in `(since, until]`, by country then time.
-    pub fn status_changes_between(
+    fn status_changes_between(
         &self,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
@@ -99,23 +100,12 @@ impl SqliteStore {
             .map_err(|e| self.err(e))?;
         Ok(rows
             .filter_map(Result::ok)
-            .filter_map(|(c, at, to, from, reason)| {
-                let country = geo::lookup(&c)?;
-                Some(StatusChange {
-                    at: from_ts(at),
-                    country,
-                    country_name: country.name().to_string(),
-                    from: Status::parse(&from)?,
-                    to: Status::parse(&to)?,
-                    reason,
-                    factors: Vec::new(),
-                })
-            })
+            .filter_map(|(c, at, to, from, reason)| status_change(&c, at, &to, &from, reason))
             .collect())
     }
 
     /// Triage written in `(since, until]`, oldest first.
-    pub fn triage_between(
+    fn triage_between(
         &self,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
@@ -124,7 +114,7 @@ impl SqliteStore {
     }
 
     /// Poll reports in `(since, until]` (the last 20 of each feed are kept), by feed then time.
-    pub fn polls_between(
+    fn polls_between(
         &self,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
