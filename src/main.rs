@@ -500,12 +500,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(watchfloor::store::StoreAddress::Postgres(pg)) =
                 flag.or_else(|| config.store.address.clone())
             {
-                if once || metrics.is_some() || serve.is_some() || archive.is_some() {
+                if once || metrics.is_some() || archive.is_some() {
                     anyhow::bail!(
-                        "--once, --metrics, --serve and --archive work with a data directory, not yet with a shared PostgreSQL store"
+                        "--once, --metrics and --archive work with a data directory, not yet with a shared PostgreSQL store"
                     );
                 }
-                return run_desk(config, pg, path).map(|()| ExitCode::SUCCESS);
+                return run_desk(config, pg, path, serve).map(|()| ExitCode::SUCCESS);
             }
             let data = data_dir(cli.data.as_deref(), &config)?;
             let archive = match archive {
@@ -1397,7 +1397,12 @@ fn run_headless(
                 let cap = watchfloor::outputs::export::CapContext::from_config(&config);
                 let title = feed_title(&config);
                 let (bound, handle) =
-                    monitor::serve::serve(addr, data.to_path_buf(), cap, title)
+                    monitor::serve::serve(
+                        addr,
+                        watchfloor::store::StoreAddress::Sqlite(data.to_path_buf()),
+                        cap,
+                        title,
+                    )
                         .await
                         .with_context(|| format!("serving the alert feed on {addr}"))?;
                 eprintln!(
@@ -1470,8 +1475,29 @@ fn run_desk(
     config: Config,
     pg: watchfloor::store::address::PgAddress,
     reload_from: PathBuf,
+    serve: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<()> {
     runtime()?.block_on(async {
+        // The desk's alerts as Atom and CAP, read from the shared store.
+        let _feed = match serve {
+            Some(addr) => {
+                let cap = watchfloor::outputs::export::CapContext::from_config(&config);
+                let title = feed_title(&config);
+                let (bound, handle) = monitor::serve::serve(
+                    addr,
+                    watchfloor::store::StoreAddress::Postgres(pg.clone()),
+                    cap,
+                    title,
+                )
+                .await
+                .with_context(|| format!("serving the alert feed on {addr}"))?;
+                eprintln!(
+                    "watchfloor: alert feed on http://{bound}/alerts.atom, CAP on http://{bound}/alerts/ID.xml"
+                );
+                Some(AbortOnDrop(handle))
+            }
+            None => None,
+        };
         let (reload_tx, mut reloads) = tokio::sync::watch::channel(None);
         let _reloader = AbortOnDrop(tokio::spawn(reload_on_hangup(reload_from, reload_tx)));
         // One shutdown for every run: a signal during a reload still stops the collector.

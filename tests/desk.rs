@@ -138,9 +138,15 @@ struct Collector {
 }
 
 fn start_collector(config: &Path, url: &str, log: PathBuf) -> Collector {
+    start_collector_with(config, url, log, &[])
+}
+
+/// As [`start_collector`], with more arguments for `headless`.
+fn start_collector_with(config: &Path, url: &str, log: PathBuf, more: &[&str]) -> Collector {
     let mut child = watchfloor()
         .args(["headless", "--config"])
         .arg(config)
+        .args(more)
         .env("WF_STORE", url)
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log).unwrap())
@@ -484,7 +490,7 @@ severity = "high"
     std::fs::write(&cfg, config).unwrap();
     let url = db.url();
     let log = dir.path().join("collector.log");
-    let mut collector = start_collector(&cfg, &url, log.clone());
+    let mut collector = start_collector_with(&cfg, &url, log.clone(), &["--serve", "127.0.0.1:0"]);
     let alerts = |c: &Collector| {
         c.lines
             .lock()
@@ -547,6 +553,25 @@ severity = "high"
     }
     let before = alerts(&collector);
     wait_for(&collector, before + 20, "after the cuts");
+    // The desk's alert feed, served from the shared store, answers after the cuts too.
+    let served = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.split("alert feed on ")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .map(|u| u.trim_end_matches(',').to_string())
+        })
+        .expect("the alert feed's address in the log");
+    let atom = rt
+        .block_on(async { reqwest::get(&served).await?.text().await })
+        .unwrap();
+    assert!(
+        atom.matches("<entry>").count() >= 10,
+        "{served}: {}",
+        &atom[..atom.len().min(500)]
+    );
     unsafe {
         libc::kill(collector.child.id() as i32, libc::SIGTERM);
     }

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -25,14 +24,14 @@ const LIMIT_MAX: usize = 1000;
 struct Served {
     cap: CapContext,
     title: String,
-    reader: crate::store::reader::LazyReader,
+    reader: crate::store::reader::LazyStore,
 }
 
 /// Serves the feed and the CAP documents on `addr` until the task is dropped; returns the
 /// address bound (port 0 picks one).
 pub async fn serve(
     addr: SocketAddr,
-    data: PathBuf,
+    store: crate::store::StoreAddress,
     cap: CapContext,
     title: String,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
@@ -41,7 +40,7 @@ pub async fn serve(
     let state = Arc::new(Served {
         cap,
         title,
-        reader: crate::store::reader::LazyReader::new(data),
+        reader: crate::store::reader::LazyStore::new(store),
     });
     let app = Router::new()
         .route("/alerts.atom", get(feed))

@@ -181,7 +181,7 @@ async fn the_served_feed_answers_304_until_something_changes() {
     let mut store = store(dir.path());
     let (addr, _task) = watchfloor::monitor::serve::serve(
         "127.0.0.1:0".parse().unwrap(),
-        dir.path().to_path_buf(),
+        watchfloor::store::StoreAddress::Sqlite(dir.path().to_path_buf()),
         ctx(),
         "desk".into(),
     )
