@@ -1393,27 +1393,35 @@ fn run_headless(
             _ => None,
         };
         let _feed = match serve {
-            Some(addr) => {
-                let cap = watchfloor::outputs::export::CapContext::from_config(&config);
-                let title = feed_title(&config);
-                let (bound, handle) =
-                    monitor::serve::serve(
-                        addr,
-                        watchfloor::store::StoreAddress::Sqlite(data.to_path_buf()),
-                        cap,
-                        title,
-                    )
-                        .await
-                        .with_context(|| format!("serving the alert feed on {addr}"))?;
-                eprintln!(
-                    "watchfloor: alert feed on http://{bound}/alerts.atom, CAP on http://{bound}/alerts/ID.xml"
-                );
-                Some(AbortOnDrop(handle))
-            }
+            Some(addr) => Some(
+                serve_alerts(
+                    addr,
+                    watchfloor::store::StoreAddress::Sqlite(data.to_path_buf()),
+                    &config,
+                )
+                .await?,
+            ),
             None => None,
         };
         print_events(config, data, options, hooks).await
     })
+}
+
+/// Serves the alerts of `store` as Atom and CAP on `addr` (`--serve`) until dropped, and says
+/// where on stderr.
+async fn serve_alerts(
+    addr: std::net::SocketAddr,
+    store: watchfloor::store::StoreAddress,
+    config: &Config,
+) -> anyhow::Result<AbortOnDrop> {
+    let cap = watchfloor::outputs::export::CapContext::from_config(config);
+    let (bound, handle) = monitor::serve::serve(addr, store, cap, feed_title(config))
+        .await
+        .with_context(|| format!("serving the alert feed on {addr}"))?;
+    eprintln!(
+        "watchfloor: alert feed on http://{bound}/alerts.atom, CAP on http://{bound}/alerts/ID.xml"
+    );
+    Ok(AbortOnDrop(handle))
 }
 
 /// On each SIGHUP (`systemctl reload`), loads the config again: a valid one goes to the
@@ -1480,22 +1488,14 @@ fn run_desk(
     runtime()?.block_on(async {
         // The desk's alerts as Atom and CAP, read from the shared store.
         let _feed = match serve {
-            Some(addr) => {
-                let cap = watchfloor::outputs::export::CapContext::from_config(&config);
-                let title = feed_title(&config);
-                let (bound, handle) = monitor::serve::serve(
+            Some(addr) => Some(
+                serve_alerts(
                     addr,
                     watchfloor::store::StoreAddress::Postgres(pg.clone()),
-                    cap,
-                    title,
+                    &config,
                 )
-                .await
-                .with_context(|| format!("serving the alert feed on {addr}"))?;
-                eprintln!(
-                    "watchfloor: alert feed on http://{bound}/alerts.atom, CAP on http://{bound}/alerts/ID.xml"
-                );
-                Some(AbortOnDrop(handle))
-            }
+                .await?,
+            ),
             None => None,
         };
         let (reload_tx, mut reloads) = tokio::sync::watch::channel(None);

@@ -105,6 +105,19 @@ async fn hook(State(heard): State<Heard>, body: String) -> impl IntoResponse {
     "{}"
 }
 
+/// A webhook receiver on loopback that keeps the alert ids it hears.
+fn hook_server(rt: &tokio::runtime::Runtime, heard: Heard) -> std::net::SocketAddr {
+    let app = Router::new()
+        .route("/hook", axum::routing::post(hook))
+        .with_state(heard);
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
 async fn serve(ip: &str, hits: Hits) -> std::net::SocketAddr {
     let app = Router::new().route("/d/{name}", get(feed)).with_state(hits);
     let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
@@ -163,6 +176,39 @@ fn start_collector_with(config: &Path, url: &str, log: PathBuf, more: &[&str]) -
     Collector { child, lines }
 }
 
+/// SIGTERM, and the clean exit it must give; the collector's log.
+fn stop_cleanly(c: &mut Collector, log: &Path) -> String {
+    unsafe {
+        libc::kill(c.child.id() as i32, libc::SIGTERM);
+    }
+    let status = c.child.wait().unwrap();
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    assert!(status.success(), "{status}: {text}");
+    text
+}
+
+/// The positions of every event in the store's outbox, in order.
+fn stored_seqs(url: &str) -> Vec<i64> {
+    watchfloor::store::PgStore::open_existing(&pg_address(url))
+        .unwrap()
+        .outbox_after(0, 1_000_000)
+        .unwrap()
+        .iter()
+        .map(|r| r.seq)
+        .collect()
+}
+
+/// The positions of the events a collector printed, in the order printed.
+fn printed_seqs(c: &Collector) -> Vec<i64> {
+    c.lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["seq"].as_i64())
+        .collect()
+}
+
 #[test]
 fn three_collectors_killed_in_turn_poll_every_feed_and_raise_each_alert_once() {
     let Some(db) = pg::database() else { return };
@@ -192,17 +238,7 @@ fn three_collectors_killed_in_turn_poll_every_feed_and_raise_each_alert_once() {
         .map(|h| rt.block_on(serve(&format!("127.0.0.{h}"), hits.clone())))
         .collect();
     let heard: Heard = Arc::default();
-    let hook_addr = {
-        let app = Router::new()
-            .route("/hook", axum::routing::post(hook))
-            .with_state(heard.clone());
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-        addr
-    };
+    let hook_addr = hook_server(&rt, heard.clone());
     let mut config = String::from(
         r#"
 [settings]
@@ -572,29 +608,11 @@ severity = "high"
         "{served}: {}",
         &atom[..atom.len().min(500)]
     );
-    unsafe {
-        libc::kill(collector.child.id() as i32, libc::SIGTERM);
-    }
-    let status = collector.child.wait().unwrap();
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(status.success(), "{status}: {text}");
+    let text = stop_cleanly(&mut collector, &log);
     assert!(text.contains("again"), "no reconnection logged: {text}");
     // Every event in the store reached standard output, none skipped across the cuts.
-    let store = watchfloor::store::PgStore::open_existing(&pg_address(&url)).unwrap();
-    let all: BTreeSet<i64> = store
-        .outbox_after(0, 1_000_000)
-        .unwrap()
-        .iter()
-        .map(|r| r.seq)
-        .collect();
-    let printed: BTreeSet<i64> = collector
-        .lines
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|v| v["seq"].as_i64())
-        .collect();
+    let all: BTreeSet<i64> = stored_seqs(&url).into_iter().collect();
+    let printed: BTreeSet<i64> = printed_seqs(&collector).into_iter().collect();
     let missed: Vec<_> = all.difference(&printed).take(10).collect();
     assert!(
         missed.is_empty(),
@@ -682,30 +700,14 @@ fn a_desk_collector_reloads_its_config_on_sighup() {
     let r0 = polled("r0");
     wait("the old feeds, still polled", &|| polled("r0") >= r0 + 2);
     assert!(collector.child.try_wait().unwrap().is_none(), "it stopped");
-    unsafe {
-        libc::kill(collector.child.id() as i32, libc::SIGTERM);
-    }
-    let status = collector.child.wait().unwrap();
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(status.success(), "{status}: {text}");
+    let text = stop_cleanly(&mut collector, &log);
     assert!(text.contains("joins the desk again"), "{text}");
     // Every event printed once, none skipped, across the rejoin.
-    let store = watchfloor::store::PgStore::open_existing(&pg_address(&url)).unwrap();
-    let all: Vec<i64> = store
-        .outbox_after(0, 1_000_000)
-        .unwrap()
-        .iter()
-        .map(|r| r.seq)
-        .collect();
-    let printed: Vec<i64> = collector
-        .lines
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|v| v["seq"].as_i64())
-        .collect();
-    assert_eq!(printed, all, "stdout against the store's events");
+    assert_eq!(
+        printed_seqs(&collector),
+        stored_seqs(&url),
+        "stdout against the store's events"
+    );
 }
 
 /// A notification target is leased like a feed: one collector delivers it; when that one is
@@ -719,17 +721,7 @@ fn a_notification_target_moves_with_its_lease() {
     let hits: Hits = Arc::default();
     let addr = rt.block_on(serve("127.0.0.1", hits.clone()));
     let heard: Heard = Arc::default();
-    let hook_addr = {
-        let app = Router::new()
-            .route("/hook", axum::routing::post(hook))
-            .with_state(heard.clone());
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-        addr
-    };
+    let hook_addr = hook_server(&rt, heard.clone());
     let mut config = format!(
         "[settings]\npoll_interval = \"2s\"\ntimeout = \"2s\"\n[store]\nurl = \"${{WF_STORE}}\"\nlease = \"3s\"\n[[rules]]\nid = \"atrocity\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"high\"\n[[notify]]\nid = \"hook\"\nkind = \"webhook\"\nurl = \"http://{hook_addr}/hook\"\nper_minute = 600\n"
     );

@@ -74,9 +74,19 @@ impl Database {
 
     /// Runs a query as the superuser in this database; its rows, unaligned.
     pub fn admin_query(&self, sql: &str) -> String {
+        self.psql(&["-qtA"], sql)
+    }
+
+    /// Runs SQL as the superuser in this database (setting up logins, say).
+    pub fn admin_sql(&self, sql: &str) {
+        self.psql(&["-q"], sql);
+    }
+
+    fn psql(&self, flags: &[&str], sql: &str) -> String {
         let out = Command::new(cluster().unwrap().bin.join("psql"))
-            .args(["-v", "ON_ERROR_STOP=1", "-qtA", "-h", "127.0.0.1", "-p"])
+            .args(["-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p"])
             .arg(self.port.to_string())
+            .args(flags)
             .args(["-U", ADMIN, "-d", &self.name, "-c", sql])
             .env("PGPASSWORD", ADMIN_PASSWORD)
             .output()
@@ -87,22 +97,6 @@ impl Database {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// Runs SQL as the superuser in this database (setting up logins, say).
-    pub fn admin_sql(&self, sql: &str) {
-        let out = Command::new(cluster().unwrap().bin.join("psql"))
-            .args(["-v", "ON_ERROR_STOP=1", "-q", "-h", "127.0.0.1", "-p"])
-            .arg(self.port.to_string())
-            .args(["-U", ADMIN, "-d", &self.name, "-c", sql])
-            .env("PGPASSWORD", ADMIN_PASSWORD)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "psql: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
     }
 }
 
