@@ -213,6 +213,7 @@ async fn run_inner(
     })?;
     let _lock = DataLock::acquire(data_dir)?;
     let mut store = tokio::task::block_in_place(|| SqliteStore::open(data_dir))?;
+    store.keep_search_index();
     crate::store::share_with_group(data_dir);
     // Screens attach with the data directory alone: they read what to show from here.
     store.publish_screen_config(&crate::config::ScreenConfig::from(&*config))?;

@@ -189,6 +189,8 @@ fn a_country_shows_its_status_history_chart_stories_and_notes() {
 fn history_search_finds_every_stored_item_in_any_script() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = SqliteStore::open(dir.path()).unwrap();
+    // The collector's connection: what it writes joins the index at once (the first write).
+    store.keep_search_index();
     let now = Utc::now();
     store
         .write(|tx| {

@@ -57,8 +57,12 @@ pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     id: String,
-    /// When the next write transaction adds new items to the search index.
-    index_due: Instant,
+    /// When the next write transaction adds new items to the search index; `None` on a
+    /// connection that leaves the index to the collector's (see
+    /// [`SqliteStore::keep_search_index`]).
+    index_due: Option<Instant>,
+    /// The next write transaction brings the index up to date whatever the time (pruning).
+    index_now: bool,
 }
 
 /// How often new items join the search index. Each time writes one segment of the index,
@@ -180,7 +184,8 @@ impl SqliteStore {
             conn,
             path,
             id,
-            index_due: Instant::now(),
+            index_due: None,
+            index_now: false,
         })
     }
 
@@ -219,8 +224,17 @@ impl SqliteStore {
             conn,
             path,
             id,
-            index_due: Instant::now(),
+            index_due: None,
+            index_now: false,
         })
+    }
+
+    /// Makes this connection the one that adds new items to the search index, in bulk every
+    /// few seconds (the collector's). Other connections (standard output, notification
+    /// targets, screens) leave it alone: two connections indexing on schedules of their own
+    /// write twice the segments for FTS5 to merge.
+    pub fn keep_search_index(&mut self) {
+        self.index_due = Some(Instant::now());
     }
 
     /// Sizes this connection's page cache to the database: an eighth of the file, between
@@ -318,9 +332,12 @@ impl Store for SqliteStore {
         retry_busy(|| conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])).map_err(err)?;
         let mut open = OpenTx { conn, done: false };
         let out = f(&mut SqliteTx::new(conn, &path))?;
-        if Instant::now() >= self.index_due {
+        if self.index_now || self.index_due.is_some_and(|due| Instant::now() >= due) {
             schema::index_new_items(conn).map_err(err)?;
-            self.index_due = Instant::now() + INDEX_EVERY;
+            self.index_now = false;
+            if let Some(due) = &mut self.index_due {
+                *due = Instant::now() + INDEX_EVERY;
+            }
         }
         conn.prepare_cached("COMMIT")
             .and_then(|mut s| s.execute([]))
@@ -525,7 +542,7 @@ impl Store for SqliteStore {
         let unconsumed = crate::time::millis(Utc::now() - UNCONSUMED_KEEP);
         // Pruning may free the newest rowids: the index's mark must follow in the same
         // transaction, before a new item takes one of them.
-        self.index_due = Instant::now();
+        self.index_now = true;
         self.write(|tx| tx.prune(t, crate::time::millis(before), unconsumed))
     }
 

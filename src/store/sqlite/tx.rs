@@ -550,6 +550,7 @@ mod tests {
     fn the_search_index_follows_items_through_revisions_and_pruning() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(dir.path()).unwrap();
+        store.keep_search_index();
         store
             .conn
             .execute("INSERT INTO feeds (id) VALUES ('wire')", [])
