@@ -570,6 +570,15 @@ severity = "high"
             }
         });
     }
+    // The cuts come once the tail follows (one starting during a cut stops with the error).
+    let t = Instant::now();
+    while tailed.lock().unwrap().is_empty() {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "tail printed nothing"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     for _ in 0..3 {
         db.admin_sql(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity

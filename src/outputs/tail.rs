@@ -48,34 +48,27 @@ pub fn tail(
     out: &mut impl Write,
     stop: &AtomicBool,
 ) -> Result<u64, TailError> {
-    let mut cursor = match store.consumer(consumer)? {
-        Some(seq) => seq,
-        None => {
-            let seq = match start {
-                Start::Oldest => 0,
-                Start::End => store.outbox_end()?,
-            };
-            // Registered before anything is read, so the collectors keep what it has not seen.
-            store.set_consumer(consumer, seq)?;
-            seq
-        }
-    };
+    // Read inside the rounds, so a connection lost while starting is waited out as well.
+    let mut cursor: Option<i64> = None;
     let mut written = 0u64;
-    let mut version = store.data_version()?;
+    let mut version: Option<i64> = None;
     let mut lost = false;
     while !stop.load(Ordering::Relaxed) {
         match round(
             store,
             consumer,
+            start,
             &mut cursor,
             &mut version,
             out,
             stop,
             follow,
         ) {
-            Ok(Round::Wrote(n)) => written += n,
-            Ok(Round::Waited) => {}
-            Ok(Round::Done) => break,
+            Ok(Round::More(n) | Round::Waited(n)) => written += n,
+            Ok(Round::Done(n)) => {
+                written += n;
+                break;
+            }
             Err(TailError::Store(e)) if follow && matches!(store, AnyStore::Postgres(_)) => {
                 // A lost connection (a restart, a failover, a cut link): wait for it to come
                 // back. The position moves only past lines written, so nothing is skipped.
@@ -97,27 +90,54 @@ pub fn tail(
     Ok(written)
 }
 
-/// What one round of [`tail`] did.
+/// What one round of [`tail`] did, with the lines it wrote.
 enum Round {
-    /// Wrote this many lines.
-    Wrote(u64),
-    /// Found nothing and waited for more.
-    Waited,
-    /// Found nothing, and is not following.
-    Done,
+    /// Wrote a whole batch: more may be waiting.
+    More(u64),
+    /// Wrote what there was, then waited for more.
+    Waited(u64),
+    /// Wrote what there was and is not following, or the reader went away.
+    Done(u64),
 }
 
-/// Writes the next batch after `cursor`, or waits for one.
+/// The consumer's position: where it stopped, or for a new consumer `start`, registered before
+/// anything is read so that the collectors keep what it has not seen.
+fn position(store: &mut AnyStore, consumer: &str, start: Start) -> Result<i64, StoreError> {
+    if let Some(seq) = store.consumer(consumer)? {
+        return Ok(seq);
+    }
+    let seq = match start {
+        Start::Oldest => 0,
+        Start::End => store.outbox_end()?,
+    };
+    store.set_consumer(consumer, seq)?;
+    Ok(seq)
+}
+
+/// Writes the next batch after the consumer's position (read first if not known yet); when
+/// that was all there is, waits for more.
+#[allow(clippy::too_many_arguments)]
 fn round(
     store: &mut AnyStore,
     consumer: &str,
-    cursor: &mut i64,
-    version: &mut i64,
+    start: Start,
+    cursor: &mut Option<i64>,
+    version: &mut Option<i64>,
     out: &mut impl Write,
     stop: &AtomicBool,
     follow: bool,
 ) -> Result<Round, TailError> {
-    let rows = store.outbox_after(*cursor, BATCH)?;
+    let at = match *cursor {
+        Some(seq) => seq,
+        None => {
+            let seq = position(store, consumer, start)?;
+            *version = Some(store.data_version()?);
+            *cursor = Some(seq);
+            seq
+        }
+    };
+    let rows = store.outbox_after(at, BATCH)?;
+    let wrote = rows.len() as u64;
     if let Some(last) = rows.last().map(|r| r.seq) {
         let mut buf = Vec::with_capacity(rows.len() * 256);
         for r in &rows {
@@ -126,15 +146,17 @@ fn round(
         }
         match out.write_all(&buf).and_then(|()| out.flush()) {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Round::Done),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Round::Done(0)),
             Err(e) => return Err(TailError::Write(e)),
         }
-        *cursor = last;
-        store.set_consumer(consumer, *cursor)?;
-        return Ok(Round::Wrote(rows.len() as u64));
+        *cursor = Some(last);
+        store.set_consumer(consumer, last)?;
+        if rows.len() == BATCH {
+            return Ok(Round::More(wrote));
+        }
     }
     if !follow {
-        return Ok(Round::Done);
+        return Ok(Round::Done(wrote));
     }
     match store {
         AnyStore::Postgres(pg) => {
@@ -146,11 +168,11 @@ fn round(
             }
             std::thread::sleep(LOOK);
             let now = store.data_version()?;
-            if now != *version {
-                *version = now;
+            if *version != Some(now) {
+                *version = Some(now);
                 break;
             }
         },
     }
-    Ok(Round::Waited)
+    Ok(Round::Waited(wrote))
 }

@@ -248,6 +248,32 @@ fn triage() -> Triage {
     }
 }
 
+/// Runs `cmd`, which must succeed; its standard output.
+fn succeeds(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `watchfloor store copy` of the SQLite desk in `from` into `db`.
+fn store_copy(
+    db: &pg::Database,
+    from: &std::path::Path,
+    pgpass: &std::path::Path,
+) -> std::process::Output {
+    watchfloor()
+        .args(["store", "copy", "--from"])
+        .arg(from)
+        .args(["--to", &db.bare_url(pg::ADMIN)])
+        .env("PGPASSFILE", pgpass)
+        .output()
+        .unwrap()
+}
+
 fn watchfloor() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_watchfloor"));
     c.env_remove("WATCHFLOOR_CONFIG")
@@ -283,18 +309,12 @@ fn store_init_and_tail_through_the_password_file_resume_where_the_consumer_stopp
     let pgpass = db.pgpass(dir.path(), &[]);
     let url = db.bare_url(pg::ADMIN);
     let run = |args: &[&str]| {
-        let out = watchfloor()
-            .args(args)
-            .args(["--store", &url])
-            .env("PGPASSFILE", &pgpass)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        succeeds(
+            watchfloor()
+                .args(args)
+                .args(["--store", &url])
+                .env("PGPASSFILE", &pgpass),
+        )
     };
     let said = run(&["store", "init"]);
     assert!(said.contains("schema 0 -> "), "{said}");
@@ -473,15 +493,7 @@ fn a_sqlite_desk_moves_to_postgres_without_repeating_an_alert() {
 
     let pgpass_dir = tempfile::tempdir().unwrap();
     let pgpass = db.pgpass(pgpass_dir.path(), &[]);
-    let copy = || {
-        watchfloor()
-            .args(["store", "copy", "--from"])
-            .arg(dir.path())
-            .args(["--to", &db.bare_url(pg::ADMIN)])
-            .env("PGPASSFILE", &pgpass)
-            .output()
-            .unwrap()
-    };
+    let copy = || store_copy(&db, dir.path(), &pgpass);
     let out = copy();
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -713,13 +725,7 @@ fn a_shared_store_gives_the_brief_its_sqlite_desk_gave() {
     let lite = crate::brief::seed(dir.path());
     let pgpass_dir = tempfile::tempdir().unwrap();
     let pgpass = db.pgpass(pgpass_dir.path(), &[]);
-    let out = watchfloor()
-        .args(["store", "copy", "--from"])
-        .arg(dir.path())
-        .args(["--to", &db.bare_url(pg::ADMIN)])
-        .env("PGPASSFILE", &pgpass)
-        .output()
-        .unwrap();
+    let out = store_copy(&db, dir.path(), &pgpass);
     assert!(
         out.status.success(),
         "{}",
@@ -750,20 +756,14 @@ fn a_shared_store_gives_the_brief_its_sqlite_desk_gave() {
     let cfg = pgpass_dir.path().join("brief.toml");
     std::fs::write(&cfg, crate::brief::CONFIG).unwrap();
     let run = |args: &[&str], at: &[&str]| {
-        let out = watchfloor()
-            .args(args)
-            .arg("--config")
-            .arg(&cfg)
-            .args(at)
-            .env("PGPASSFILE", &pgpass)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        succeeds(
+            watchfloor()
+                .args(args)
+                .arg("--config")
+                .arg(&cfg)
+                .args(at)
+                .env("PGPASSFILE", &pgpass),
+        )
     };
     let bare = db.bare_url(pg::ADMIN);
     let data = dir.path().to_str().unwrap();

@@ -180,13 +180,7 @@ impl SqliteStore {
         let id: String = conn
             .query_row("SELECT value FROM meta WHERE key = 'id'", [], |r| r.get(0))
             .map_err(err)?;
-        Ok(Self {
-            conn,
-            path,
-            id,
-            index_due: None,
-            index_now: false,
-        })
+        Ok(Self::ready(conn, path, id))
     }
 
     /// Opens (creating and migrating) the database in `dir`.
@@ -220,13 +214,19 @@ impl SqliteStore {
         let id: String = conn
             .query_row("SELECT value FROM meta WHERE key = 'id'", [], |r| r.get(0))
             .map_err(err)?;
-        Ok(Self {
+        Ok(Self::ready(conn, path, id))
+    }
+
+    /// An open connection to the database at `path`, whose identity is `id`; it leaves the
+    /// search index to the collector's connection until told otherwise.
+    fn ready(conn: Connection, path: PathBuf, id: String) -> Self {
+        Self {
             conn,
             path,
             id,
             index_due: None,
             index_now: false,
-        })
+        }
     }
 
     /// Makes this connection the one that adds new items to the search index, in bulk every
