@@ -36,6 +36,10 @@ pub struct Fetched {
     pub max_age: Option<Duration>,
     /// Time taken.
     pub elapsed: Duration,
+    /// The poll's place in the queue to the store, taken before the fetch and held until the
+    /// poll is stored (dropped with it): it bounds how many parsed polls wait in memory.
+    /// `None` for further pages, which ride on their first page's place.
+    pub place: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// A failed fetch: what went wrong in words, and what the server asked of us.
@@ -65,6 +69,8 @@ pub struct Fetcher {
     max_body: u64,
     timeout: Duration,
     global: Arc<Semaphore>,
+    /// Places in the queue of fetched polls waiting for the store (see [`Fetched::place`]).
+    queue: Arc<Semaphore>,
     per_host_limit: usize,
     hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     tokens: Arc<super::auth::Tokens>,
@@ -123,6 +129,7 @@ impl Fetcher {
             max_body: settings.max_body,
             timeout: settings.timeout,
             global: Arc::new(Semaphore::new(settings.concurrency)),
+            queue: Arc::new(Semaphore::new(Self::queue_len(settings))),
             per_host_limit: settings.per_host,
             hosts: Arc::new(Mutex::new(HashMap::new())),
             tokens: Arc::default(),
@@ -144,21 +151,28 @@ impl Fetcher {
             .clone()
     }
 
-    /// Fetches a feed, waiting for a per-host slot and then a global one. The host slot comes
-    /// first: a task queued behind a busy host must not sit on a global slot that fetches to
-    /// other hosts could use.
+    /// How many fetched polls may wait for the store at once: the fetch concurrency, within
+    /// 4 to 64.
+    pub fn queue_len(settings: &crate::config::Settings) -> usize {
+        settings.concurrency.clamp(4, 64)
+    }
+
+    /// Fetches a feed, waiting for a per-host slot, then a place in the queue to the store,
+    /// then a global slot. The host slot comes first: a task queued behind a busy host must
+    /// not sit on a place or a global slot that fetches to other hosts could use.
     pub async fn fetch(
         &self,
         feed: &FeedConfig,
         validators: &Validators,
     ) -> Result<Fetched, FetchError> {
-        self.fetch_limited(feed, &feed.url, validators).await
+        self.fetch_limited(feed, &feed.url, validators, true).await
     }
 
     /// Fetches a further page of a feed at `url` (same host as the feed: its headers may hold
-    /// a token), unconditionally, within the same limits.
+    /// a token), unconditionally, within the same limits but on the first page's place.
     pub async fn fetch_page(&self, feed: &FeedConfig, url: &str) -> Result<Fetched, FetchError> {
-        self.fetch_limited(feed, url, &Validators::default()).await
+        self.fetch_limited(feed, url, &Validators::default(), false)
+            .await
     }
 
     async fn fetch_limited(
@@ -166,6 +180,7 @@ impl Fetcher {
         feed: &FeedConfig,
         url: &str,
         validators: &Validators,
+        first_page: bool,
     ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
         // The sign-in happens outside the feed host's slots: the token endpoint is often
@@ -185,8 +200,12 @@ impl Fetcher {
             None => None,
         };
         let host = self.host_semaphore(&feed.url);
+        let mut place = None;
         let mut result = {
             let _host = host.acquire().await;
+            if first_page {
+                place = self.queue.clone().acquire_owned().await.ok();
+            }
             let _global = self.global.acquire().await;
             self.fetch_inner(feed, url, validators, bearer.as_deref(), started)
                 .await
@@ -210,14 +229,16 @@ impl Fetcher {
                     .await;
             }
         }
-        result.map_err(|mut e| {
-            e.elapsed = started.elapsed();
-            e.message = redact(&e.message, &feed.secrets);
-            if let Some(token) = &bearer {
-                e.message = redact(&e.message, std::slice::from_ref(token));
-            }
-            e
-        })
+        result
+            .map(|fetched| Fetched { place, ..fetched })
+            .map_err(|mut e| {
+                e.elapsed = started.elapsed();
+                e.message = redact(&e.message, &feed.secrets);
+                if let Some(token) = &bearer {
+                    e.message = redact(&e.message, std::slice::from_ref(token));
+                }
+                e
+            })
     }
 
     /// A bearer token for `auth`, through the client its token endpoint calls for.
@@ -295,6 +316,7 @@ impl Fetcher {
                 validators: validators.clone(),
                 max_age: max_age(resp.headers()),
                 elapsed: started.elapsed(),
+                place: None,
             });
         }
         if status.is_redirection() {
@@ -365,6 +387,7 @@ impl Fetcher {
             validators: new_validators,
             max_age: age,
             elapsed: started.elapsed(),
+            place: None,
         })
     }
 

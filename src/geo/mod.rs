@@ -4,6 +4,7 @@
 
 pub mod context;
 mod fips;
+pub mod index;
 pub mod point;
 pub mod tagger;
 
@@ -159,7 +160,7 @@ fn build_registry() -> Registry {
                 && gn.text.ends_with(['n', 'i', 'o'])
             {
                 names.push(GeoName {
-                    text: format!("{}s", gn.text),
+                    text: format!("{}s", gn.text).into(),
                     ..gn.clone()
                 });
             }
@@ -241,6 +242,7 @@ fn build_registry() -> Registry {
     for (name, code) in lookup_names {
         index.entry(name).or_insert(code);
     }
+    names.shrink_to_fit();
     let fips = fips::FIPS_TO_ISO
         .iter()
         .filter_map(|(f, i)| code_of(i).map(|c| (*f, c)))
@@ -300,6 +302,12 @@ pub fn all() -> &'static [Country] {
 /// Every name of the gazetteer, for building the tagger's automaton.
 pub fn names() -> &'static [GeoName] {
     &registry().names
+}
+
+/// The index the tagger finds [`names`] with, built once.
+pub fn name_index() -> &'static index::NameIndex {
+    static INDEX: LazyLock<index::NameIndex> = LazyLock::new(|| index::NameIndex::new(names(), 0));
+    &INDEX
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! (see [`crate::rules::matcher`]); this module says what a name is and how overlapping name
 //! hits resolve: leftmost-longest, so "South Sudan" wins over the "Sudan" inside it.
 
+use std::borrow::Cow;
+
 use super::CountryCode;
 
 /// How the case of the text must look for a name to count.
@@ -32,8 +34,9 @@ pub enum NameKind {
 /// A name in the gazetteer.
 #[derive(Debug, Clone)]
 pub struct GeoName {
-    /// The name as written, without its marker.
-    pub text: String,
+    /// The name as written, without its marker: borrowed from the tables compiled in, owned
+    /// for a config's aliases and forms made from a table's names.
+    pub text: Cow<'static, str>,
     /// The country it names; `None` for a phrase that blocks the names inside it
     /// ("Latin America" holds "America" but names no country).
     pub code: Option<CountryCode>,
@@ -45,16 +48,21 @@ pub struct GeoName {
 
 impl GeoName {
     /// Parses a gazetteer entry with its optional marker (`^` capitalised, `=` exact).
-    pub fn parse(raw: &str, code: Option<CountryCode>) -> Self {
-        let (case, text) = if let Some(t) = raw.strip_prefix('^') {
-            (CaseRule::Capitalised, t)
-        } else if let Some(t) = raw.strip_prefix('=') {
-            (CaseRule::Exact, t)
-        } else {
-            (CaseRule::Any, raw)
-        };
+    pub fn parse(raw: &'static str, code: Option<CountryCode>) -> Self {
+        let (case, text) = split_marker(raw);
         Self {
-            text: text.to_string(),
+            text: Cow::Borrowed(text),
+            code,
+            case,
+            kind: NameKind::Gazetteer,
+        }
+    }
+
+    /// Parses an entry that is not compiled in (a config's alias), as [`GeoName::parse`].
+    pub fn parse_owned(raw: &str, code: Option<CountryCode>) -> Self {
+        let (case, text) = split_marker(raw);
+        Self {
+            text: Cow::Owned(text.to_string()),
             code,
             case,
             kind: NameKind::Gazetteer,
@@ -71,7 +79,7 @@ impl GeoName {
 
     /// Parses an entry of the place table: the gazetteer's markers after an optional `~`
     /// (a name other places share).
-    pub fn parse_place(raw: &str, code: CountryCode) -> Self {
+    pub fn parse_place(raw: &'static str, code: CountryCode) -> Self {
         let (kind, rest) = match raw.strip_prefix('~') {
             Some(rest) => (NameKind::SharedPlace, rest),
             None => (NameKind::Place, raw),
@@ -89,6 +97,17 @@ impl GeoName {
             CaseRule::Capitalised => original.chars().next().is_some_and(char::is_uppercase),
             CaseRule::Exact => original == self.text,
         }
+    }
+}
+
+/// A name's case rule from its marker, and the name without it.
+fn split_marker(raw: &str) -> (CaseRule, &str) {
+    if let Some(t) = raw.strip_prefix('^') {
+        (CaseRule::Capitalised, t)
+    } else if let Some(t) = raw.strip_prefix('=') {
+        (CaseRule::Exact, t)
+    } else {
+        (CaseRule::Any, raw)
     }
 }
 

@@ -110,7 +110,7 @@ pub async fn run(
     };
 
     let lease = crate::time::delta(config.store.lease);
-    let (tx, mut rx) = mpsc::channel::<Poll>(config.settings.concurrency.clamp(4, 64));
+    let (tx, mut rx) = mpsc::channel::<Poll>(Fetcher::queue_len(&config.settings));
     let spawner = Spawner {
         fetcher: Fetcher::new(&config.settings)?,
         tx,

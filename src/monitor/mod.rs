@@ -248,7 +248,7 @@ async fn run_inner(
 
     let mut config = config;
     // Parsed polls wait here; bounded so that queued bodies stay inside the memory figure.
-    let (tx, mut rx) = mpsc::channel::<Poll>(config.settings.concurrency.clamp(4, 64));
+    let (tx, mut rx) = mpsc::channel::<Poll>(Fetcher::queue_len(&config.settings));
     let enabled = config.feeds.iter().filter(|f| f.enabled).count();
     let mut spawner = Spawner {
         fetcher: Fetcher::new(&config.settings)?,
@@ -415,6 +415,8 @@ async fn run_inner(
                         hooks.set_state(MonitorState::Running);
                     }
                     reported += polls.len();
+                    // Their places in the queue are free for the next fetches.
+                    drop(polls);
                     wake(&delivery);
                     wake_notifier(&notifier);
                     hooks.changed();

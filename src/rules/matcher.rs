@@ -1,16 +1,18 @@
-//! One automaton for every term of every rule and every gazetteer name, so an item's text is
-//! scanned once for all of them.
+//! Every term of every rule in one automaton, and every gazetteer name in one hashed index
+//! ([`NameIndex`]), so an item's text is scanned once for all terms and once for all names.
 //!
 //! Text and patterns are folded the same way ([`Folded`]: Unicode lowercase, typographic
 //! apostrophes), so matching is case-insensitive and accent-exact ("tué" matches "TUÉ", not
 //! "tue"). Hits count only on word boundaries; a term written with a trailing `*` is a prefix
 //! (`kill*` matches "killed", "killings"). Name hits then resolve leftmost-longest.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::geo::context;
+use crate::geo::index::{NameIndex, ends_word};
 use crate::geo::tagger::{self, GeoHit};
 use crate::geo::{CountryCode, GeoName};
 use crate::text::{Folded, is_word_char};
@@ -63,7 +65,6 @@ impl Term {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
-    Geo(u32),
     Term(TermId),
     /// A phrase after which country names are donors, not places (see
     /// [`crate::geo::context`]).
@@ -99,21 +100,34 @@ impl MatcherBuilder {
 
     /// Adds a name for a country beyond the built-in gazetteer (a config alias).
     pub fn alias(&mut self, name: &str, code: CountryCode) {
-        self.extra_names.push(GeoName::parse(name, Some(code)));
+        self.extra_names
+            .push(GeoName::parse_owned(name, Some(code)));
     }
 
-    /// Builds the automaton over the built-in gazetteer, the aliases and the terms.
+    /// Builds the automaton over the terms, with the built-in gazetteer and the aliases.
     pub fn build(self) -> Result<Matcher, aho_corasick::BuildError> {
-        self.build_with_names(crate::geo::names())
+        let index = Cow::Borrowed(crate::geo::name_index());
+        self.build_over(crate::geo::names(), index)
     }
 
-    /// Builds over the given gazetteer names instead of the built-in one.
+    /// Builds with the given gazetteer names instead of the built-in one.
     pub fn build_with_names(
         self,
         names: &'static [GeoName],
     ) -> Result<Matcher, aho_corasick::BuildError> {
+        self.build_over(names, Cow::Owned(NameIndex::new(names, 0)))
+    }
+
+    fn build_over(
+        self,
+        names: &'static [GeoName],
+        index: Cow<'static, NameIndex>,
+    ) -> Result<Matcher, aho_corasick::BuildError> {
+        let first_alias = u32::try_from(names.len()).unwrap_or(u32::MAX);
         let geo = Names {
+            aliases: NameIndex::new(&self.extra_names, first_alias),
             builtin: names,
+            index,
             extra: self.extra_names,
         };
         let mut patterns: Vec<String> = Vec::new();
@@ -133,15 +147,6 @@ impl MatcherBuilder {
                 targets[slot].push(target);
             }
         };
-        for (i, name) in geo.builtin.iter().chain(&geo.extra).enumerate() {
-            let target = Target::Geo(u32::try_from(i).unwrap_or(u32::MAX));
-            add(&name.text, target);
-            // Places are written without their accents as often as with them.
-            let plain = crate::text::without_latin_accents(&name.text);
-            if plain != name.text.as_str() {
-                add(&plain, target);
-            }
-        }
         for (i, term) in self.terms.iter().enumerate() {
             add(
                 &term.text,
@@ -174,11 +179,15 @@ impl MatcherBuilder {
     }
 }
 
-/// The gazetteer's names (shared, never copied) and a config's aliases.
+/// The gazetteer's names (shared, never copied) and a config's aliases, with their indexes.
 #[derive(Debug)]
 struct Names {
     builtin: &'static [GeoName],
+    /// The built-in names' index: shared when they are the gazetteer's.
+    index: Cow<'static, NameIndex>,
     extra: Vec<GeoName>,
+    /// The aliases' index, numbered after the built-in names.
+    aliases: NameIndex,
 }
 
 impl Names {
@@ -186,6 +195,18 @@ impl Names {
         self.builtin
             .get(i)
             .unwrap_or_else(|| &self.extra[i - self.builtin.len()])
+    }
+
+    /// Every name that starts at `start` of the folded text: (end, name number).
+    fn find_at(&self, text: &str, start: usize, found: &mut impl FnMut(usize, u32)) {
+        self.index.find_at(text, start, &mut *found);
+        if !self.aliases.is_empty() {
+            self.aliases.find_at(text, start, &mut *found);
+        }
+    }
+
+    fn has_odd_starts(&self) -> bool {
+        self.index.has_odd_starts() || self.aliases.has_odd_starts()
     }
 }
 
@@ -248,14 +269,20 @@ impl Matcher {
         &self.terms[id.index()]
     }
 
-    /// Number of distinct patterns in the automaton.
+    /// Number of distinct patterns in the terms' automaton.
     pub fn pattern_count(&self) -> usize {
         self.ends.len()
     }
 
-    /// The underlying automaton (for benchmarks that compare against a bare scan).
+    /// The terms' automaton (for benchmarks that compare against a bare scan).
     pub fn automaton(&self) -> &AhoCorasick {
         &self.ac
+    }
+
+    /// Heap bytes of the terms' automaton and the names' indexes (the built-in one is shared
+    /// by every matcher).
+    pub fn memory_usage(&self) -> usize {
+        self.ac.memory_usage() + self.geo.index.memory_usage() + self.geo.aliases.memory_usage()
     }
 
     /// Scans the given parts of an item's text (title, summary …) as one text.
@@ -287,7 +314,7 @@ impl Matcher {
             if !left_ok {
                 continue;
             }
-            let right_ok = right_boundary(folded, end);
+            let right_ok = ends_word(folded, end);
             let p = m.pattern().as_usize();
             let from = p.checked_sub(1).map_or(0, |q| self.ends[q] as usize);
             for target in &self.targets[from..self.ends[p] as usize] {
@@ -310,29 +337,35 @@ impl Matcher {
                             scratch.cues.push(end);
                         }
                     }
-                    Target::Geo(g) => {
-                        if !right_ok {
-                            continue;
-                        }
-                        let name = self.geo.get(g as usize);
-                        let original = scratch
-                            .joined
-                            .get(
-                                scratch.folded.original_offset(start)
-                                    ..scratch.folded.original_offset(end),
-                            )
-                            .unwrap_or("");
-                        if name.case_ok(original) {
-                            scratch.geo.push(GeoHit {
-                                start,
-                                end,
-                                code: name.code,
-                                kind: name.kind,
-                            });
-                        }
-                    }
                 }
             }
+        }
+        let odd_starts = self.geo.has_odd_starts();
+        let joined = scratch.joined.as_str();
+        let offsets = &scratch.folded;
+        let geo = &mut scratch.geo;
+        let mut found = |start: usize, end: usize, g: u32| {
+            let name = self.geo.get(g as usize);
+            let original = joined
+                .get(offsets.original_offset(start)..offsets.original_offset(end))
+                .unwrap_or("");
+            if name.case_ok(original) {
+                geo.push(GeoHit {
+                    start,
+                    end,
+                    code: name.code,
+                    kind: name.kind,
+                });
+            }
+        };
+        // The two characters before `start`, for `starts_word`.
+        let (mut prev, mut prev2) = (None, None);
+        for (start, c) in folded.char_indices() {
+            if (odd_starts || is_word_char(c)) && starts_word(prev2, prev, c) {
+                self.geo
+                    .find_at(folded, start, &mut |end, g| found(start, end, g));
+            }
+            (prev2, prev) = (prev, Some(c));
         }
         if scratch.geo.iter().any(|h| h.code.is_some()) {
             let cues = &scratch.cues;
@@ -358,34 +391,25 @@ impl Matcher {
 /// A hit may start here: at the start, after a non-word character, or (for Arabic) after a
 /// one-letter proclitic (و ب ل ف ك) that itself follows a non-word character.
 fn left_boundary(text: &str, start: usize) -> bool {
-    let first = text[start..].chars().next();
     let mut before = text[..start].chars().rev();
-    let Some(prev) = before.next() else {
+    let (prev, prev2) = (before.next(), before.next());
+    text[start..]
+        .chars()
+        .next()
+        .is_none_or(|first| starts_word(prev2, prev, first))
+}
+
+/// Whether a word may start at `first`, given the two characters before it.
+fn starts_word(prev2: Option<char>, prev: Option<char>, first: char) -> bool {
+    let Some(prev) = prev else {
         return true;
     };
     // Chinese and Japanese write no spaces between words: a name may start anywhere.
-    if first.is_some_and(crate::text::is_unspaced) {
+    if crate::text::is_unspaced(first) || !is_word_char(first) || !is_word_char(prev) {
         return true;
     }
-    if !first.is_some_and(is_word_char) || !is_word_char(prev) {
-        return true;
-    }
-    let arabic = first.is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
-    arabic
-        && matches!(prev, 'و' | 'ب' | 'ل' | 'ف' | 'ك')
-        && before.next().is_none_or(|c| !is_word_char(c))
-}
-
-/// A hit may end here: at the end or before a non-word character.
-fn right_boundary(text: &str, end: usize) -> bool {
-    let last = text[..end].chars().next_back();
-    if last.is_some_and(crate::text::is_unspaced) {
-        return true;
-    }
-    match text[end..].chars().next() {
-        None => true,
-        Some(next) => !last.is_some_and(is_word_char) || !is_word_char(next),
-    }
+    let arabic = ('\u{0600}'..='\u{06FF}').contains(&first);
+    arabic && matches!(prev, 'و' | 'ب' | 'ل' | 'ف' | 'ك') && prev2.is_none_or(|c| !is_word_char(c))
 }
 
 #[cfg(test)]
