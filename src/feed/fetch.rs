@@ -151,15 +151,21 @@ impl Fetcher {
             .clone()
     }
 
-    /// How many fetched polls may wait for the store at once: the fetch concurrency, within
-    /// 4 to 64.
+    /// How many polls may be between their fetch and the store at once: twice the fetch
+    /// concurrency (so fetches go on while the store commits), within 8 to 128.
     pub fn queue_len(settings: &crate::config::Settings) -> usize {
-        settings.concurrency.clamp(4, 64)
+        settings.concurrency.saturating_mul(2).clamp(8, 128)
     }
 
-    /// Fetches a feed, waiting for a per-host slot, then a place in the queue to the store,
-    /// then a global slot. The host slot comes first: a task queued behind a busy host must
-    /// not sit on a place or a global slot that fetches to other hosts could use.
+    /// Whether every place in the queue to the store is taken: fetches wait on the store.
+    pub fn queue_full(&self) -> bool {
+        self.queue.available_permits() == 0
+    }
+
+    /// Fetches a feed, waiting for a per-host slot, then a global one, then a place in the
+    /// queue to the store. The host slot comes first: a task queued behind a busy host must
+    /// not sit on a global slot that fetches to other hosts could use. The place comes last,
+    /// so fetches in progress (at most the global slots) never hold more than half the places.
     pub async fn fetch(
         &self,
         feed: &FeedConfig,
@@ -203,10 +209,10 @@ impl Fetcher {
         let mut place = None;
         let mut result = {
             let _host = host.acquire().await;
+            let _global = self.global.acquire().await;
             if first_page {
                 place = self.queue.clone().acquire_owned().await.ok();
             }
-            let _global = self.global.acquire().await;
             self.fetch_inner(feed, url, validators, bearer.as_deref(), started)
                 .await
         };

@@ -429,8 +429,10 @@ async fn run_inner(
                     // A single round (`--once`) commits as polls come: nobody else writes, and
                     // waiting would only delay the end.
                     if !options.once {
-                        let gap = commit_gap(began.elapsed(), rx.capacity() == 0);
-                        settle(&rx, gap).await;
+                        let fetcher = &spawner.fetcher;
+                        let backlog = || rx.capacity() == 0 || fetcher.queue_full();
+                        let gap = commit_gap(began.elapsed(), backlog());
+                        settle(backlog, gap).await;
                     }
                 }
             }
@@ -541,12 +543,12 @@ fn commit_gap(took: Duration, backlog: bool) -> Duration {
 }
 
 /// Waits `gap`, or less once the poll queue fills (the fetchers would otherwise wait on it).
-async fn settle<T>(rx: &mpsc::Receiver<T>, gap: Duration) {
+async fn settle(backlog: impl Fn() -> bool, gap: Duration) {
     const LOOK: Duration = Duration::from_millis(20);
     let until = tokio::time::Instant::now() + gap;
     loop {
         let now = tokio::time::Instant::now();
-        if now >= until || rx.capacity() == 0 {
+        if now >= until || backlog() {
             return;
         }
         tokio::time::sleep((until - now).min(LOOK)).await;
