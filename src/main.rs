@@ -497,17 +497,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_CONFIG));
             }
             let flag = cli::store::from_flag(cli.store.as_deref())?;
-            if let Some(watchfloor::store::StoreAddress::Postgres(pg)) =
-                flag.or_else(|| config.store.address.clone())
+            let store = flag.or_else(|| config.store.address.clone());
+            if let Some(watchfloor::store::StoreAddress::Postgres(_)) = &store
+                && (once || metrics.is_some())
             {
-                if once || metrics.is_some() || archive.is_some() {
-                    anyhow::bail!(
-                        "--once, --metrics and --archive work with a data directory, not yet with a shared PostgreSQL store"
-                    );
-                }
-                return run_desk(config, pg, path, serve).map(|()| ExitCode::SUCCESS);
+                anyhow::bail!(
+                    "--once and --metrics work with a data directory, not yet with a shared PostgreSQL store"
+                );
             }
-            let data = data_dir(cli.data.as_deref(), &config)?;
             let archive = match archive {
                 Some(dir) => Some(
                     watchfloor::feed::archive::Archive::start(&dir, config.settings.archive_max)
@@ -516,6 +513,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => None,
             };
             let archived = archive.as_ref().map(|a| a.writer());
+            if let Some(watchfloor::store::StoreAddress::Postgres(pg)) = store {
+                let ran = run_desk(config, pg, path, serve, archive);
+                if let Some(w) = archived {
+                    w.wait();
+                }
+                return ran.map(|()| ExitCode::SUCCESS);
+            }
+            let data = data_dir(cli.data.as_deref(), &config)?;
             let options = Options {
                 once,
                 archive,
@@ -1484,6 +1489,7 @@ fn run_desk(
     pg: watchfloor::store::address::PgAddress,
     reload_from: PathBuf,
     serve: Option<std::net::SocketAddr>,
+    archive: Option<watchfloor::feed::archive::Archive>,
 ) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         // The desk's alerts as Atom and CAP, read from the shared store.
@@ -1520,7 +1526,10 @@ fn run_desk(
                 pg.clone(),
                 Some(sink),
                 Arc::new(SystemClock),
-                Options::default(),
+                Options {
+                    archive: archive.clone(),
+                    ..Options::default()
+                },
                 Some(reloads.clone()),
                 shutdown,
             )

@@ -676,7 +676,14 @@ fn a_desk_collector_reloads_its_config_on_sighup() {
     std::fs::write(&cfg, config(&["r0", "r1", "r2"])).unwrap();
     let url = db.url();
     let log = dir.path().join("collector.log");
-    let mut collector = start_collector(&cfg, &url, log.clone());
+    // It archives the bodies it fetches, across the reload.
+    let archive = dir.path().join("archive");
+    let mut collector = start_collector_with(
+        &cfg,
+        &url,
+        log.clone(),
+        &["--archive", archive.to_str().unwrap()],
+    );
     let polled = |f: &str| hits.lock().unwrap().get(f).map_or(0, Vec::len);
     let wait = |what: &str, ok: &dyn Fn() -> bool| {
         let t = Instant::now();
@@ -711,6 +718,16 @@ fn a_desk_collector_reloads_its_config_on_sighup() {
     assert!(collector.child.try_wait().unwrap().is_none(), "it stopped");
     let text = stop_cleanly(&mut collector, &log);
     assert!(text.contains("joins the desk again"), "{text}");
+    for feed in ["r0", "n1"] {
+        let bodies = std::fs::read_dir(archive.join(feed))
+            .map(|d| {
+                d.flatten()
+                    .filter(|f| f.file_name().to_string_lossy().ends_with(".gz"))
+                    .count()
+            })
+            .unwrap_or(0);
+        assert!(bodies >= 2, "{feed}: {bodies} bodies archived");
+    }
     // Every event printed once, none skipped, across the rejoin.
     assert_eq!(
         printed_seqs(&collector),
