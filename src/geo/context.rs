@@ -181,7 +181,7 @@ const SEA_AFTER: &[&str] = &[
     "abyssal plain",
 ];
 
-/// Features of the sea named "… of Country".
+/// Features of the sea named "… of Country" (or, in Arabic, "… Country's").
 const SEA_BEFORE: &[&str] = &[
     "sea of ",
     "gulf of ",
@@ -197,6 +197,15 @@ const SEA_BEFORE: &[&str] = &[
     "mar do ",
     "golfo de ",
     "golfo del ",
+    // Arabic puts the sea first and the country, or its adjective, after: المحيط الهندي (the
+    // Indian Ocean), بحر الصين الجنوبي (the South China Sea), خليج عمان (the Gulf of Oman).
+    "المحيط ",
+    "محيط ",
+    "البحر ",
+    "بحر ",
+    "الخليج ",
+    "خليج ",
+    "مضيق ",
 ];
 
 /// Phrases after which a list of countries names donors, not places (matched in the same

@@ -2,6 +2,7 @@
 //! the gazetteer from `gazetteer.txt`), lookups from the many ways feeds write a country, and the
 //! tagger that finds the countries an item is about.
 
+pub mod arabic;
 pub mod context;
 mod fips;
 pub mod index;
@@ -180,6 +181,24 @@ fn build_registry() -> Registry {
             }
         }
     }
+
+    // Arabic names as adjectives of nationality and after li- fused with the article.
+    let mut seen: std::collections::HashSet<String> =
+        names.iter().map(|n| n.text.to_lowercase()).collect();
+    let forms: Vec<GeoName> = names
+        .iter()
+        .filter(|n| n.code.is_some())
+        .flat_map(|n| {
+            arabic::forms(&n.text).into_iter().map(|text| GeoName {
+                text: text.into(),
+                code: n.code,
+                case: CaseRule::Any,
+                kind: NameKind::Demonym,
+            })
+        })
+        .filter(|g| seen.insert(g.text.to_string()))
+        .collect();
+    names.extend(forms);
 
     // A name listed with a case rule ("^Chad") replaces the same name without one.
     let strict: std::collections::HashSet<(String, Option<CountryCode>)> = names

@@ -24,6 +24,10 @@ pub enum NameKind {
     Country,
     /// Another name the gazetteer gives a country: a demonym, an older name, a city it lists.
     Gazetteer,
+    /// An adjective of nationality made by rule (Arabic: سوداني "Sudanese", see
+    /// [`super::arabic`]): it names its country, but more often as who acts or where something
+    /// comes from than as where it happens.
+    Demonym,
     /// A city or region from the place table.
     Place,
     /// A place whose name another country's place (or a country) shares: it names its country
@@ -188,9 +192,12 @@ pub fn resolve(hits: &mut [GeoHit], out: &mut Vec<GeoHit>) {
         let confirmed = |h: &&GeoHit, by_place: bool| {
             h.code.is_some_and(|c| named_elsewhere(here, c, by_place))
         };
-        let gazetteer = s
-            .iter()
-            .filter(|h| matches!(h.kind, NameKind::Country | NameKind::Gazetteer));
+        let gazetteer = s.iter().filter(|h| {
+            matches!(
+                h.kind,
+                NameKind::Country | NameKind::Gazetteer | NameKind::Demonym
+            )
+        });
         let shared = s.iter().filter(|h| h.kind == NameKind::SharedPlace);
         if gazetteer.clone().next().is_some() {
             // A country's own name gives way only to a place in the other country; another
@@ -271,9 +278,12 @@ fn place_score(text: &str, hit: &GeoHit) -> i32 {
     score
 }
 
-/// A gazetteer name that starts like its country's name without being it: a demonym
-/// ("Russian", "Israeli", "Chinese").
+/// An adjective of nationality, or a gazetteer name that starts like its country's name without
+/// being it: a demonym ("Russian", "Israeli", "Chinese").
 fn is_demonym(name: &str, code: CountryCode, kind: NameKind) -> bool {
+    if kind == NameKind::Demonym {
+        return true;
+    }
     if kind != NameKind::Gazetteer {
         return false;
     }
