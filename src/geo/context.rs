@@ -179,6 +179,22 @@ const SEA_AFTER: &[&str] = &[
     "rise",
     "fracture zone",
     "abyssal plain",
+    // Russian, in its cases: Индийский океан, в Японском море, Персидский залив.
+    "океан",
+    "океана",
+    "океане",
+    "океану",
+    "океаном",
+    "море",
+    "моря",
+    "морю",
+    "морем",
+    "залив",
+    "залива",
+    "заливе",
+    "пролив",
+    "пролива",
+    "проливе",
 ];
 
 /// Features of the sea named "… of Country" (or, in Arabic, "… Country's").

@@ -7,6 +7,7 @@ pub mod context;
 mod fips;
 pub mod index;
 pub mod point;
+mod russian;
 pub mod tagger;
 
 use std::collections::HashMap;
@@ -182,14 +183,17 @@ fn build_registry() -> Registry {
         }
     }
 
-    // Arabic names as adjectives of nationality and after li- fused with the article.
+    // Arabic names as adjectives of nationality and after li- fused with the article; Russian
+    // ones as adjectives of nationality.
     let mut seen: std::collections::HashSet<String> =
         names.iter().map(|n| n.text.to_lowercase()).collect();
     let forms: Vec<GeoName> = names
         .iter()
         .filter(|n| n.code.is_some())
         .flat_map(|n| {
-            arabic::forms(&n.text).into_iter().map(|text| GeoName {
+            let mut forms = arabic::forms(&n.text);
+            forms.extend(russian::forms(&n.text));
+            forms.into_iter().map(|text| GeoName {
                 text: text.into(),
                 code: n.code,
                 case: CaseRule::Any,

@@ -74,13 +74,14 @@ fn tagger_precision_and_recall_in_five_more_languages() {
 }
 
 #[test]
-fn tagger_reads_arabic_adjectives_of_nationality() {
+fn tagger_reads_adjectives_of_nationality() {
     let (n, precision, recall) = score(
         "attribution/adjectives.tsv",
         include_str!("../attribution/adjectives.tsv"),
     );
-    assert!(n >= 34, "{n} headlines");
-    // Broken plurals ("أفغان", Afghans) are not made by rule.
+    assert!(n >= 54, "{n} headlines");
+    // Not made by rule: broken plurals ("أفغان", Afghans), regions' adjectives ("в Брянской
+    // области"), irregular adjectives ("турецкий").
     assert!(precision >= 0.97, "precision {precision:.3} < 0.97");
     assert!(recall >= 0.95, "recall {recall:.3} < 0.95");
 }
