@@ -3,8 +3,8 @@
 //! item text from each word start, one boundary at a time, until no name continues.
 //!
 //! An automaton over the 110,000 names would do the same in one pass, but building it takes
-//! about 60 MB for a moment at start-up and 9 MB after; this index takes a tenth of that, is
-//! built in a few milliseconds, and a word that starts no name costs one lookup.
+//! about 60 MB for a moment at start-up and 9 MB after; this index takes 6 MB, is built in
+//! about 40 ms, and a word that starts no name costs one lookup.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -60,6 +60,10 @@ impl NameIndex {
         }
         index.names.sort_unstable();
         index.names.dedup();
+        // Many names share a prefix ("North …"): reserving for the distinct ones only keeps the
+        // table from growing to twice its size and shrinking back.
+        prefixes.sort_unstable();
+        prefixes.dedup();
         index.keys.reserve(index.names.len() + prefixes.len());
         for (at, &(hash, _)) in index.names.iter().enumerate().rev() {
             index.keys.insert(hash, u32::try_from(at).unwrap_or(PREFIX));
@@ -95,6 +99,10 @@ impl NameIndex {
         let mut hasher = NameHasher::default();
         let mut chars = text[start..].char_indices().peekable();
         while let Some((offset, c)) = chars.next() {
+            if offset >= self.longest {
+                // No name is this long: a long word is not walked to its end.
+                return;
+            }
             hasher.write(c);
             let next = chars.peek().map(|&(_, n)| n);
             if !word_ends_between(c, next) {
@@ -113,9 +121,6 @@ impl NameIndex {
                 {
                     found(end, name);
                 }
-            }
-            if end - start >= self.longest {
-                return;
             }
         }
     }

@@ -49,7 +49,10 @@ fn stems(name: &str) -> Vec<String> {
 /// of several words or in another script.
 pub fn forms(name: &str) -> Vec<String> {
     let name = name.to_lowercase();
-    if !is_russian_word(&name) {
+    // The instrumental (Суданом, Россией) ends no country's nominative, and its stems are
+    // words nobody writes: not worth a name each.
+    if !is_russian_word(&name) || ["ом", "ем", "ой", "ей"].iter().any(|e| name.ends_with(e))
+    {
         return Vec::new();
     }
     stems(&name)
@@ -85,5 +88,7 @@ mod tests {
         assert!(forms("Sudan").is_empty());
         // Indeclinable names in -о or -у take no regular adjective.
         assert!(forms("Того").is_empty());
+        // The instrumental case adds nothing the nominative has not.
+        assert!(forms("Суданом").is_empty());
     }
 }
