@@ -5,7 +5,9 @@
 //! each is in recent news and with names (capitalised words; transliterated names in Chinese)
 //! weighing more, overlap enough ([`similarity`], [`SAME_TEXT`]). Across scripts
 //! words cannot be compared, so two headlines are the same story only when they name the same
-//! country and share a number (a toll, a magnitude). Headlines about countries that do not
+//! country and share a figure (a toll, a magnitude: a number of 5 or more, not a year); that
+//! evidence, with one word in common, joins headlines in one script too, however differently
+//! they are worded. Headlines about countries that do not
 //! overlap are never the same story. An item never joins a story its own feed already carries:
 //! a feed's templated items ("M 4.6 - 35 km SSW of Tobelo") are separate events.
 
@@ -134,13 +136,24 @@ impl Weighed {
 /// three times more, and a shared number raises the whole by half. A shared number alone
 /// counts for nothing.
 pub fn similarity(a: &Features, b: &Features, freq: &Frequencies) -> f64 {
-    overlap(a, &Weighed::new(a, freq), b, &Weighed::new(b, freq))
+    overlap(a, &Weighed::new(a, freq), b, &Weighed::new(b, freq)).score
 }
 
-fn overlap(a: &Features, wa: &Weighed, b: &Features, wb: &Weighed) -> f64 {
+/// What two headlines' words share.
+struct Overlap {
+    /// The [`similarity`].
+    score: f64,
+    /// How many words (not numbers) they share.
+    words: u32,
+}
+
+fn overlap(a: &Features, wa: &Weighed, b: &Features, wb: &Weighed) -> Overlap {
     let shorter = wa.total.min(wb.total);
     if shorter <= 0.0 {
-        return 0.0;
+        return Overlap {
+            score: 0.0,
+            words: 0,
+        };
     }
     let (mut i, mut j, mut shared, mut words, mut named) = (0, 0, 0.0f32, 0u32, false);
     while i < a.tokens.len() && j < b.tokens.len() {
@@ -160,13 +173,13 @@ fn overlap(a: &Features, wa: &Weighed, b: &Features, wb: &Weighed) -> f64 {
     // One shared word is chance ("Massacre in Darfur", "Massacre at the border"), unless it
     // is a name.
     if words == 0 || (words == 1 && !named) {
-        return 0.0;
+        return Overlap { score: 0.0, words };
     }
     let mut score = f64::from(shared / shorter);
     if !disjoint(&a.numbers, &b.numbers) {
         score *= NUMBER_BONUS;
     }
-    score
+    Overlap { score, words }
 }
 
 /// Whether two headlines report the same story.
@@ -180,22 +193,27 @@ pub fn same_story(a: &Signature, b: &Signature, freq: &Frequencies) -> bool {
     .is_some()
 }
 
-/// `Some(score)` when two headlines report the same story: their overlap within a script,
-/// 0 across scripts (where only country and number agree).
+/// `Some(score)` when two headlines report the same story: their words overlap enough within
+/// a script; or they name the same country and share a figure that tells events apart (a
+/// toll, a magnitude) and, within a script, a word too. That evidence scores 0, so any overlap
+/// of words ranks above it.
 fn judge(a: &Signature, wa: &Weighed, b: &Signature, wb: &Weighed) -> Option<f64> {
-    if !a.countries.is_empty() && !b.countries.is_empty() && disjoint(&a.countries, &b.countries) {
+    let (ca, cb) = (&a.countries, &b.countries);
+    if !ca.is_empty() && !cb.is_empty() && disjoint(ca, cb) {
         return None;
     }
+    let mut words = true;
     if a.script == b.script && a.script != Script::Other {
-        let score = overlap(&a.features, wa, &b.features, wb);
-        return (score >= SAME_TEXT).then_some(score);
+        let o = overlap(&a.features, wa, &b.features, wb);
+        if o.score >= SAME_TEXT {
+            return Some(o.score);
+        }
+        words = o.words > 0;
     }
-    (!a.countries.is_empty()
-        && !b.countries.is_empty()
-        && !a.features.numbers.is_empty()
-        && !b.features.numbers.is_empty()
-        && !disjoint(&a.features.numbers, &b.features.numbers))
-    .then_some(0.0)
+    let (fa, fb) = (&a.features.figures, &b.features.figures);
+    (words && !ca.is_empty() && !cb.is_empty() && !fa.is_empty() && !fb.is_empty())
+        .then(|| !disjoint(fa, fb))
+        .and_then(|agree| agree.then_some(0.0))
 }
 
 /// A remembered headline.

@@ -33,6 +33,9 @@ pub struct Features {
     /// Numbers in a canonical form (separators and trailing zeros dropped, so "400,000",
     /// "400 000" and "40万" agree), hashed, sorted and without repeats.
     pub numbers: Vec<u32>,
+    /// The numbers that can tell one event from another: 5 and up, years aside ("2 dead"
+    /// and "in 2025" name many events a day). A subset of `numbers`.
+    pub figures: Vec<u32>,
 }
 
 /// Letters a stem keeps in scripts that separate words.
@@ -223,6 +226,17 @@ fn canonical_number(w: &str) -> Option<String> {
     (!d.is_empty()).then(|| d.to_string())
 }
 
+/// Whether a number as written ("23", "1,000", "6.3") can tell events apart: its digits read
+/// 5 or more, and it is not a year from 1900 to 2100 written without separators.
+fn is_figure(w: &str) -> bool {
+    let digits: String = w.chars().filter(char::is_ascii_digit).take(12).collect();
+    let Ok(value) = digits.parse::<u64>() else {
+        return false;
+    };
+    let year = digits.len() == w.len() && (1900..=2100).contains(&value);
+    value >= 5 && !year
+}
+
 fn arabic_stem(w: &str) -> &str {
     let mut w = w;
     for p in ["وال", "بال", "كال", "فال", "لل", "ال"] {
@@ -253,6 +267,7 @@ pub fn features(text: &str) -> Features {
     let mut tokens = Vec::new();
     let mut names = Vec::new();
     let mut numbers = Vec::new();
+    let mut figures = Vec::new();
     let mut run: Vec<char> = Vec::new();
     let flush = |run: &mut Vec<char>, tokens: &mut Vec<u32>, names: &mut Vec<u32>| {
         match run.len() {
@@ -297,6 +312,9 @@ pub fn features(text: &str) -> Features {
                     let h = hash(&format!("#{n}"));
                     numbers.push(h);
                     tokens.push(h);
+                    if is_figure(w) {
+                        figures.push(h);
+                    }
                 }
                 continue;
             }
@@ -332,10 +350,13 @@ pub fn features(text: &str) -> Features {
     numbers.dedup();
     names.sort_unstable();
     names.dedup();
+    figures.sort_unstable();
+    figures.dedup();
     Features {
         tokens,
         names,
         numbers,
+        figures,
     }
 }
 
@@ -368,6 +389,16 @@ mod tests {
         assert_eq!(n("٢٣ قتيلا"), n("23 dead"));
         assert_eq!(n("magnitude 6.3"), n("magnitude 6,3"));
         assert!(n("M23 rebels").is_empty());
+    }
+
+    #[test]
+    fn small_numbers_and_years_are_no_figures() {
+        let f = |s: &str| features(s).figures;
+        assert_eq!(f("23 dead"), features("23 dead").numbers);
+        assert_eq!(f("1,000 flee"), features("1,000 flee").numbers);
+        assert_eq!(f("magnitude 6.3"), features("magnitude 6.3").numbers);
+        assert!(f("2 killed in 2025").is_empty());
+        assert!(!features("2 killed in 2025").numbers.is_empty());
     }
 
     #[test]

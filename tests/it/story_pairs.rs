@@ -129,11 +129,11 @@ fn grouping_precision_and_recall_on_labelled_pairs() {
     // would hide an event behind another's alert); these floors are the figures reached so
     // far (README), kept from slipping back while the recall goal is still open.
     let floors = [
-        ("ar", 0.9, 0.55),
-        ("en", 0.95, 0.7),
-        ("fr", 0.9, 0.5),
-        ("ru", 0.95, 0.55),
-        ("zh", 0.95, 0.5),
+        ("ar", 0.9, 0.6),
+        ("en", 0.95, 0.8),
+        ("fr", 0.9, 0.55),
+        ("ru", 0.95, 0.6),
+        ("zh", 0.95, 0.55),
     ];
     for (lang, p, r) in floors {
         let s = within[lang];
