@@ -7,6 +7,8 @@
 //! apt-get install newsboat time
 //! cargo build --release && cargo run --release --example ingest_vs_newsboat
 //! ```
+//!
+//! `WATCHFLOOR_BIN=path` times another build of watchfloor instead of `target/release`'s.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -54,7 +56,11 @@ const RUNS: usize = 5;
 #[tokio::main]
 async fn main() {
     let urls = feeds::start(10, 20, feeds::Shape::Fixed(50)).await;
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/watchfloor");
+    // WATCHFLOOR_BIN compares another build (another profile, another target directory).
+    let bin = std::env::var_os("WATCHFLOOR_BIN").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/watchfloor"),
+        std::path::PathBuf::from,
+    );
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bench.toml");
     std::fs::write(&cfg, feeds::config(&urls, "1h")).unwrap();

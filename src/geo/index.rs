@@ -3,25 +3,31 @@
 //! item text from each word start, one boundary at a time, until no name continues.
 //!
 //! An automaton over the 110,000 names would do the same in one pass, but building it takes
-//! about 60 MB for a moment at start-up and 9 MB after; this index takes 6 MB, is built in
-//! about 40 ms, and a word that starts no name costs one lookup.
-
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+//! about 60 MB for a moment at start-up and 9 MB after. The hashes sit in one sorted array
+//! with a directory by their top bits (about 3 MB for the gazetteer, no hash table's empty
+//! slots), built in about 40 ms; a word that starts no name costs one probe of a few keys.
 
 use super::GeoName;
 use crate::text::{Folded, is_unspaced, is_word_char, without_latin_accents};
 
-/// Marks a hash that only begins names.
-const PREFIX: u32 = u32::MAX;
+/// Keys per directory bucket, on average: a probe reads about this many neighbouring keys.
+const PER_BUCKET: usize = 2;
 
 /// Names and name prefixes by the hash of their folded text.
 #[derive(Debug, Default, Clone)]
 pub struct NameIndex {
-    /// A hash to the first of its names in `names`, or [`PREFIX`].
-    keys: HashMap<u64, u32, BuildHasherDefault<Prehashed>>,
-    /// (hash, name number), sorted by hash: the names of one hash sit together.
-    names: Vec<(u64, u32)>,
+    /// Every distinct hash of a name or a name prefix, sorted.
+    keys: Vec<u64>,
+    /// For each key, how many names the keys up to and including it hold: key `i`'s names
+    /// are `numbers[ends[i - 1]..ends[i]]` (none for a key that only begins names).
+    ends: Vec<u32>,
+    /// Name numbers, grouped by key in key order.
+    numbers: Vec<u32>,
+    /// The first key whose top `bits` bits are `b` is `keys[directory[b]]`; one more entry
+    /// than buckets, so bucket `b` ends where `b + 1` starts.
+    directory: Vec<u32>,
+    /// How many top bits of a hash choose its bucket.
+    bits: u32,
     /// The longest name's folded length in bytes.
     longest: usize,
     /// Some name starts with a character that is not part of a word.
@@ -33,7 +39,8 @@ impl NameIndex {
     /// written and, when it has accented Latin letters, without them.
     pub fn new<'a>(names: impl IntoIterator<Item = &'a GeoName>, first: u32) -> Self {
         let mut index = Self::default();
-        let mut prefixes = Vec::new();
+        let mut named: Vec<(u64, u32)> = Vec::new();
+        let mut prefixes: Vec<u64> = Vec::new();
         for (i, name) in names.into_iter().enumerate() {
             let number = first.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
             let plain = without_latin_accents(&name.text);
@@ -55,30 +62,77 @@ impl NameIndex {
                         prefixes.push(hasher.finish());
                     }
                 }
-                index.names.push((hasher.finish(), number));
+                named.push((hasher.finish(), number));
             }
         }
-        index.names.sort_unstable();
-        index.names.dedup();
-        // Many names share a prefix ("North …"): reserving for the distinct ones only keeps the
-        // table from growing to twice its size and shrinking back.
+        named.sort_unstable();
+        named.dedup();
         prefixes.sort_unstable();
         prefixes.dedup();
-        index.keys.reserve(index.names.len() + prefixes.len());
-        for (at, &(hash, _)) in index.names.iter().enumerate().rev() {
-            index.keys.insert(hash, u32::try_from(at).unwrap_or(PREFIX));
+        // A hash that names something is kept once, with its names.
+        prefixes.retain(|h| named.binary_search_by_key(h, |&(k, _)| k).is_err());
+        // Sized exactly: growing by doubling would hold two copies at the peak.
+        let distinct = prefixes.len() + 1 + named.windows(2).filter(|w| w[0].0 != w[1].0).count();
+        let mut keys = Vec::with_capacity(distinct);
+        let mut ends = Vec::with_capacity(distinct);
+        let numbers: Vec<u32> = named.iter().map(|&(_, n)| n).collect();
+        let (mut p, mut n) = (0, 0);
+        while p < prefixes.len() || n < named.len() {
+            let next_name = named.get(n).map(|&(h, _)| h);
+            let prefix = prefixes.get(p).copied();
+            if let Some(prefix) = prefix.filter(|&h| next_name.is_none_or(|name| h < name)) {
+                keys.push(prefix);
+                p += 1;
+            } else if let Some(hash) = next_name {
+                keys.push(hash);
+                while named.get(n).is_some_and(|&(h, _)| h == hash) {
+                    n += 1;
+                }
+            } else {
+                break;
+            }
+            ends.push(u32::try_from(n).unwrap_or(u32::MAX));
         }
-        for hash in prefixes {
-            index.keys.entry(hash).or_insert(PREFIX);
+        drop((named, prefixes));
+        index.bits = (keys.len() / PER_BUCKET).max(1).ilog2().min(32);
+        let buckets = 1usize << index.bits;
+        let mut directory = Vec::with_capacity(buckets + 1);
+        let mut at = 0;
+        for b in 0..buckets {
+            while at < keys.len() && index.bucket(keys[at]) < b {
+                at += 1;
+            }
+            directory.push(u32::try_from(at).unwrap_or(u32::MAX));
         }
-        index.keys.shrink_to_fit();
-        index.names.shrink_to_fit();
+        directory.push(u32::try_from(keys.len()).unwrap_or(u32::MAX));
+        index.keys = keys;
+        index.ends = ends;
+        index.numbers = numbers;
+        index.directory = directory;
         index
+    }
+
+    fn bucket(&self, hash: u64) -> usize {
+        // `bits` is at most 32, so the shift leaves a value that fits.
+        hash.checked_shr(64 - self.bits).unwrap_or(0) as usize
+    }
+
+    /// The position of `hash` in `keys`.
+    fn position(&self, hash: u64) -> Option<usize> {
+        let b = self.bucket(hash);
+        let (from, to) = (*self.directory.get(b)?, *self.directory.get(b + 1)?);
+        let range = from as usize..to as usize;
+        let found = self
+            .keys
+            .get(range.clone())?
+            .iter()
+            .position(|&k| k == hash)?;
+        Some(range.start + found)
     }
 
     /// Whether the index holds no name.
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.numbers.is_empty()
     }
 
     /// Whether some name starts with a character that is not part of a word, so a scan must
@@ -87,10 +141,11 @@ impl NameIndex {
         self.odd_starts
     }
 
-    /// Bytes held on the heap (approximate).
+    /// Bytes held on the heap.
     pub fn memory_usage(&self) -> usize {
-        self.keys.capacity() * (size_of::<(u64, u32)>() + 1)
-            + self.names.capacity() * size_of::<(u64, u32)>()
+        self.keys.capacity() * size_of::<u64>()
+            + (self.ends.capacity() + self.numbers.capacity() + self.directory.capacity())
+                * size_of::<u32>()
     }
 
     /// Calls `found(end, name)` for every name that starts at byte `start` of the folded
@@ -109,18 +164,12 @@ impl NameIndex {
                 continue;
             }
             let end = start + offset + c.len_utf8();
-            let hash = hasher.finish();
-            let Some(&at) = self.keys.get(&hash) else {
+            let Some(at) = self.position(hasher.finish()) else {
                 return;
             };
-            if at != PREFIX {
-                let hash = self.names[at as usize].0;
-                for &(_, name) in self.names[at as usize..]
-                    .iter()
-                    .take_while(|(h, _)| *h == hash)
-                {
-                    found(end, name);
-                }
+            let from = at.checked_sub(1).map_or(0, |i| self.ends[i] as usize);
+            for &name in &self.numbers[from..self.ends[at] as usize] {
+                found(end, name);
             }
         }
     }
@@ -154,7 +203,7 @@ pub fn ends_word(text: &str, end: usize) -> bool {
 }
 
 /// A streaming hash of a name's folded characters: 64-bit FNV-1a over their bytes, mixed at
-/// the end (so the hash map's buckets spread), the same however the text is cut into pieces.
+/// the end (so the top bits, which choose a bucket, spread), the same however the text is cut into pieces.
 #[derive(Debug, Clone, Copy)]
 struct NameHasher(u64);
 
@@ -180,26 +229,6 @@ impl NameHasher {
         h ^= h >> 33;
         h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
         h ^ (h >> 33)
-    }
-}
-
-/// Passes a key that is already a hash through unchanged.
-#[derive(Debug, Default, Clone, Copy)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 
