@@ -67,33 +67,27 @@ impl NameIndex {
         }
         named.sort_unstable();
         named.dedup();
+        // Every hash once, prefixes and names alike; a key's names are those up to its hash.
+        // Many names share a prefix ("North …"): the repeats go before the names join them.
         prefixes.sort_unstable();
         prefixes.dedup();
-        // A hash that names something is kept once, with its names.
-        prefixes.retain(|h| named.binary_search_by_key(h, |&(k, _)| k).is_err());
-        // Sized exactly: growing by doubling would hold two copies at the peak.
-        let distinct = prefixes.len() + 1 + named.windows(2).filter(|w| w[0].0 != w[1].0).count();
-        let mut keys = Vec::with_capacity(distinct);
-        let mut ends = Vec::with_capacity(distinct);
-        let numbers: Vec<u32> = named.iter().map(|&(_, n)| n).collect();
-        let (mut p, mut n) = (0, 0);
-        while p < prefixes.len() || n < named.len() {
-            let next_name = named.get(n).map(|&(h, _)| h);
-            let prefix = prefixes.get(p).copied();
-            if let Some(prefix) = prefix.filter(|&h| next_name.is_none_or(|name| h < name)) {
-                keys.push(prefix);
-                p += 1;
-            } else if let Some(hash) = next_name {
-                keys.push(hash);
-                while named.get(n).is_some_and(|&(h, _)| h == hash) {
+        prefixes.reserve_exact(named.len());
+        let mut keys = prefixes;
+        keys.extend(named.iter().map(|&(hash, _)| hash));
+        keys.sort_unstable();
+        keys.dedup();
+        keys.shrink_to_fit();
+        let mut n = 0;
+        let ends: Vec<u32> = keys
+            .iter()
+            .map(|&key| {
+                while named.get(n).is_some_and(|&(hash, _)| hash <= key) {
                     n += 1;
                 }
-            } else {
-                break;
-            }
-            ends.push(u32::try_from(n).unwrap_or(u32::MAX));
-        }
-        drop((named, prefixes));
+                u32::try_from(n).unwrap_or(u32::MAX)
+            })
+            .collect();
+        let numbers: Vec<u32> = named.into_iter().map(|(_, number)| number).collect();
         index.bits = (keys.len() / PER_BUCKET).max(1).ilog2().min(32);
         let buckets = 1usize << index.bits;
         let mut directory = Vec::with_capacity(buckets + 1);
@@ -203,7 +197,8 @@ pub fn ends_word(text: &str, end: usize) -> bool {
 }
 
 /// A streaming hash of a name's folded characters: 64-bit FNV-1a over their bytes, mixed at
-/// the end (so the top bits, which choose a bucket, spread), the same however the text is cut into pieces.
+/// the end (so the top bits, which choose a bucket, spread), the same however the text is cut
+/// into pieces.
 #[derive(Debug, Clone, Copy)]
 struct NameHasher(u64);
 

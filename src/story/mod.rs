@@ -7,8 +7,7 @@
 //! words cannot be compared, so two headlines are the same story only when they name the same
 //! country and share a figure (a toll, a magnitude: a number of 5 or more, not a year); that
 //! evidence, with one word in common, joins headlines in one script too, however differently
-//! they are worded. Headlines about countries that do not
-//! overlap are never the same story. An item never joins a story its own feed already carries:
+//! they are worded. Headlines about countries that do not overlap are never the same story. An item never joins a story its own feed already carries:
 //! a feed's templated items ("M 4.6 - 35 km SSW of Tobelo") are separate events.
 
 pub mod publisher;
@@ -210,10 +209,8 @@ fn judge(a: &Signature, wa: &Weighed, b: &Signature, wb: &Weighed) -> Option<f64
         }
         words = o.words > 0;
     }
-    let (fa, fb) = (&a.features.figures, &b.features.figures);
-    (words && !ca.is_empty() && !cb.is_empty() && !fa.is_empty() && !fb.is_empty())
-        .then(|| !disjoint(fa, fb))
-        .and_then(|agree| agree.then_some(0.0))
+    let figure = !disjoint(&a.features.figures, &b.features.figures);
+    (words && figure && !ca.is_empty() && !cb.is_empty()).then_some(0.0)
 }
 
 /// A remembered headline.
