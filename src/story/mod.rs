@@ -42,6 +42,10 @@ pub struct Signature {
 }
 
 impl Signature {
+    fn headline<'a>(&'a self, weighed: &'a Weighed) -> Headline<'a> {
+        Headline::new(self.script, &self.features, &self.countries, weighed)
+    }
+
     /// Reads a headline about `countries`.
     pub fn new(title: &str, countries: &[CountryCode]) -> Self {
         let mut countries = countries.to_vec();
@@ -106,27 +110,70 @@ const NUMBER_BONUS: f64 = 1.5;
 /// A headline's words with their weights (names weighing more), and the weights' sum.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Weighed {
-    weights: Vec<f32>,
+    /// One weight per token, as `f32` bits (so a remembered headline keeps them in the same
+    /// allocation as its words).
+    weights: Vec<u32>,
     total: f32,
 }
 
 impl Weighed {
     /// Weighs `f`'s words by how rare they are in `freq`.
     pub fn new(f: &Features, freq: &Frequencies) -> Self {
-        let weights: Vec<f32> = f
+        let mut total = 0.0f32;
+        let weights: Vec<u32> = f
             .tokens
             .iter()
             .map(|t| {
                 let w = freq.weight(*t);
-                (if f.names.binary_search(t).is_ok() {
+                let w = (if f.names.binary_search(t).is_ok() {
                     w * NAME_WEIGHT
                 } else {
                     w
-                }) as f32
+                }) as f32;
+                total += w;
+                w.to_bits()
             })
             .collect();
-        let total = weights.iter().sum();
         Self { weights, total }
+    }
+}
+
+/// What grouping compares of a headline, borrowed from a new [`Signature`] or a remembered
+/// [`Entry`].
+#[derive(Debug, Clone, Copy)]
+struct Headline<'a> {
+    script: Script,
+    tokens: &'a [u32],
+    names: &'a [u32],
+    numbers: &'a [u32],
+    figures: &'a [u32],
+    countries: &'a [CountryCode],
+    /// One weight per token, as `f32` bits.
+    weights: &'a [u32],
+    total: f32,
+}
+
+impl<'a> Headline<'a> {
+    fn new(
+        script: Script,
+        f: &'a Features,
+        countries: &'a [CountryCode],
+        weighed: &'a Weighed,
+    ) -> Self {
+        Self {
+            script,
+            tokens: &f.tokens,
+            names: &f.names,
+            numbers: &f.numbers,
+            figures: &f.figures,
+            countries,
+            weights: &weighed.weights,
+            total: weighed.total,
+        }
+    }
+
+    fn weight(&self, i: usize) -> f32 {
+        f32::from_bits(self.weights[i])
     }
 }
 
@@ -135,7 +182,12 @@ impl Weighed {
 /// three times more, and a shared number raises the whole by half. A shared number alone
 /// counts for nothing.
 pub fn similarity(a: &Features, b: &Features, freq: &Frequencies) -> f64 {
-    overlap(a, &Weighed::new(a, freq), b, &Weighed::new(b, freq)).score
+    let (wa, wb) = (Weighed::new(a, freq), Weighed::new(b, freq));
+    overlap(
+        Headline::new(Script::Other, a, &[], &wa),
+        Headline::new(Script::Other, b, &[], &wb),
+    )
+    .score
 }
 
 /// What two headlines' words share.
@@ -146,8 +198,8 @@ struct Overlap {
     words: u32,
 }
 
-fn overlap(a: &Features, wa: &Weighed, b: &Features, wb: &Weighed) -> Overlap {
-    let shorter = wa.total.min(wb.total);
+fn overlap(a: Headline<'_>, b: Headline<'_>) -> Overlap {
+    let shorter = a.total.min(b.total);
     if shorter <= 0.0 {
         return Overlap {
             score: 0.0,
@@ -160,7 +212,7 @@ fn overlap(a: &Features, wa: &Weighed, b: &Features, wb: &Weighed) -> Overlap {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                shared += wa.weights[i].max(wb.weights[j]);
+                shared += a.weight(i).max(b.weight(j));
                 words += u32::from(a.numbers.binary_search(&a.tokens[i]).is_err());
                 named |= a.names.binary_search(&a.tokens[i]).is_ok()
                     || b.names.binary_search(&a.tokens[i]).is_ok();
@@ -175,7 +227,7 @@ fn overlap(a: &Features, wa: &Weighed, b: &Features, wb: &Weighed) -> Overlap {
         return Overlap { score: 0.0, words };
     }
     let mut score = f64::from(shared / shorter);
-    if !disjoint(&a.numbers, &b.numbers) {
+    if !disjoint(a.numbers, b.numbers) {
         score *= NUMBER_BONUS;
     }
     Overlap { score, words }
@@ -183,47 +235,77 @@ fn overlap(a: &Features, wa: &Weighed, b: &Features, wb: &Weighed) -> Overlap {
 
 /// Whether two headlines report the same story.
 pub fn same_story(a: &Signature, b: &Signature, freq: &Frequencies) -> bool {
-    judge(
-        a,
-        &Weighed::new(&a.features, freq),
-        b,
-        &Weighed::new(&b.features, freq),
-    )
-    .is_some()
+    let (wa, wb) = (
+        Weighed::new(&a.features, freq),
+        Weighed::new(&b.features, freq),
+    );
+    judge(a.headline(&wa), b.headline(&wb)).is_some()
 }
 
 /// `Some(score)` when two headlines report the same story: their words overlap enough within
 /// a script; or they name the same country and share a figure that tells events apart (a
 /// toll, a magnitude) and, within a script, a word too. That evidence scores 0, so any overlap
 /// of words ranks above it.
-fn judge(a: &Signature, wa: &Weighed, b: &Signature, wb: &Weighed) -> Option<f64> {
-    let (ca, cb) = (&a.countries, &b.countries);
+fn judge(a: Headline<'_>, b: Headline<'_>) -> Option<f64> {
+    let (ca, cb) = (a.countries, b.countries);
     if !ca.is_empty() && !cb.is_empty() && disjoint(ca, cb) {
         return None;
     }
     let mut words = true;
     if a.script == b.script && a.script != Script::Other {
-        let o = overlap(&a.features, wa, &b.features, wb);
+        let o = overlap(a, b);
         if o.score >= SAME_TEXT {
             return Some(o.score);
         }
         words = o.words > 0;
     }
-    let figure = !disjoint(&a.features.figures, &b.features.figures);
+    let figure = !disjoint(a.figures, b.figures);
     (words && figure && !ca.is_empty() && !cb.is_empty()).then_some(0.0)
 }
 
-/// A remembered headline.
-#[derive(Debug, Clone)]
+/// A remembered headline, packed: its words, numbers and weights in one allocation, so ten
+/// thousand remembered items cost about two megabytes.
+#[derive(Debug)]
 struct Entry {
     at: DateTime<Utc>,
     /// The item's own story id, which also names the item.
     own: i64,
     story: i64,
-    feed: String,
-    signature: Signature,
-    /// Its words' weights when it arrived (close enough later on, and far cheaper).
-    weighed: Weighed,
+    /// The feed, numbered by [`Stories::feed_number`].
+    feed: u32,
+    script: Script,
+    /// The sum of the words' weights when it arrived.
+    total: f32,
+    /// How many tokens, names, numbers and figures `packed` holds, in that order.
+    lens: [u32; 4],
+    /// Tokens, names, numbers, figures, then one weight per token (as `f32` bits): the
+    /// weights when it arrived (close enough later on, and far cheaper).
+    packed: Box<[u32]>,
+    countries: Box<[CountryCode]>,
+}
+
+impl Entry {
+    fn headline(&self) -> Headline<'_> {
+        let [t, n, num, fig] = self.lens.map(|l| l as usize);
+        let (tokens, rest) = self.packed.split_at(t);
+        let (names, rest) = rest.split_at(n);
+        let (numbers, rest) = rest.split_at(num);
+        let (figures, weights) = rest.split_at(fig);
+        Headline {
+            script: self.script,
+            tokens,
+            names,
+            numbers,
+            figures,
+            countries: &self.countries,
+            weights,
+            total: self.total,
+        }
+    }
+
+    fn tokens(&self) -> &[u32] {
+        &self.packed[..self.lens[0] as usize]
+    }
 }
 
 /// Words shared by more remembered headlines than this say too little to look them up by.
@@ -246,6 +328,8 @@ pub struct Stories {
     /// Each remembered item's entry, by its own story id.
     by_item: HashMap<i64, u64>,
     freq: Frequencies,
+    /// The feeds seen, by name: an entry keeps its feed's number.
+    feeds: HashMap<String, u32>,
 }
 
 impl Stories {
@@ -260,6 +344,7 @@ impl Stories {
         own: i64,
     ) -> i64 {
         self.freq.add(&signature.features);
+        let feed = self.feed_number(feed);
         let mut candidates: Vec<u64> = Vec::new();
         for t in &signature.features.tokens {
             if let Some(p) = self.postings.get(t)
@@ -286,6 +371,7 @@ impl Stories {
             .map(|e| e.story)
             .collect();
         let weighed = Weighed::new(&signature.features, &self.freq);
+        let new = signature.headline(&weighed);
         let mut best: Option<(f64, i64)> = None;
         // A story is judged by its newest few headlines, not all of them.
         let mut judged: Vec<(i64, u8)> = Vec::new();
@@ -298,7 +384,7 @@ impl Stories {
                 Some((_, n)) => *n += 1,
                 None => judged.push((e.story, 1)),
             }
-            let Some(score) = judge(&signature, &weighed, &e.signature, &e.weighed) else {
+            let Some(score) = judge(new, e.headline()) else {
                 continue;
             };
             if best.is_none_or(|(s, _)| score > s) {
@@ -329,14 +415,24 @@ impl Stories {
     ) {
         self.freq.add(&signature.features);
         let weighed = Weighed::new(&signature.features, &self.freq);
+        let feed = self.feed_number(feed);
         self.keep(signature, weighed, feed, at, own, story);
+    }
+
+    fn feed_number(&mut self, feed: &str) -> u32 {
+        if let Some(&n) = self.feeds.get(feed) {
+            return n;
+        }
+        let n = u32::try_from(self.feeds.len()).unwrap_or(u32::MAX);
+        self.feeds.insert(feed.to_string(), n);
+        n
     }
 
     fn keep(
         &mut self,
         signature: Signature,
         weighed: Weighed,
-        feed: &str,
+        feed: u32,
         at: DateTime<Utc>,
         own: i64,
         story: i64,
@@ -347,7 +443,7 @@ impl Stories {
             if self.by_item.get(&old.own) == Some(&self.first) {
                 self.by_item.remove(&old.own);
             }
-            for t in &old.signature.features.tokens {
+            for t in old.tokens() {
                 if let Some(p) = self.postings.get_mut(t) {
                     while p.front().is_some_and(|n| *n <= self.first) {
                         p.pop_front();
@@ -364,13 +460,29 @@ impl Stories {
             self.postings.entry(*t).or_default().push_back(n);
         }
         self.by_item.insert(own, n);
+        let Signature {
+            script,
+            features: f,
+            countries,
+        } = signature;
+        let lens = [&f.tokens, &f.names, &f.numbers, &f.figures]
+            .map(|v| u32::try_from(v.len()).unwrap_or(u32::MAX));
+        let mut packed = Vec::with_capacity(
+            2 * f.tokens.len() + f.names.len() + f.numbers.len() + f.figures.len(),
+        );
+        for part in [f.tokens, f.names, f.numbers, f.figures, weighed.weights] {
+            packed.extend(part);
+        }
         self.entries.push_back(Entry {
             at,
             own,
             story,
-            feed: feed.to_string(),
-            signature,
-            weighed,
+            feed,
+            script,
+            total: weighed.total,
+            lens,
+            packed: packed.into_boxed_slice(),
+            countries: countries.into_boxed_slice(),
         });
     }
 
@@ -471,11 +583,7 @@ mod tests {
         }
         assert_eq!(s.entries.len(), REMEMBERED);
         let indexed: usize = s.postings.values().map(VecDeque::len).sum();
-        let tokens: usize = s
-            .entries
-            .iter()
-            .map(|e| e.signature.features.tokens.len())
-            .sum();
+        let tokens: usize = s.entries.iter().map(|e| e.tokens().len()).sum();
         assert_eq!(indexed, tokens);
     }
 }
