@@ -19,8 +19,12 @@ fn resident() -> String {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("at start: {}", resident());
     let t = std::time::Instant::now();
-    let n = watchfloor::geo::names().len();
-    println!("registry: {n} names in {:?}; {}", t.elapsed(), resident());
+    let n = watchfloor::geo::all().len();
+    println!(
+        "registry: {n} countries in {:?}; {}",
+        t.elapsed(),
+        resident()
+    );
     let t = std::time::Instant::now();
     let m = watchfloor::rules::matcher::MatcherBuilder::new().build()?;
     println!(

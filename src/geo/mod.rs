@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-pub use tagger::{CaseRule, GeoName, NameKind};
+pub use tagger::{CaseRule, GeoName, NameInfo, NameKind, NameTable};
 
 /// An ISO 3166-1 alpha-2 code known to the registry. Only [`lookup`] and friends make one, so a
 /// `CountryCode` always names a real entry.
@@ -98,7 +98,6 @@ struct Registry {
     fips: HashMap<&'static str, CountryCode>,
     /// The gazetteer's case-exact names of countries ("DRC", "RDC"), as written.
     exact: HashMap<String, CountryCode>,
-    names: Vec<GeoName>,
 }
 
 /// The gazetteer source, compiled into the binary.
@@ -134,7 +133,9 @@ fn table(text: &'static str) -> impl Iterator<Item = (CountryCode, &'static str)
         .filter_map(|(code, list)| Some((code_of(code)?, list)))
 }
 
-fn build_registry() -> Registry {
+/// The gazetteer's and CLDR's names of countries with the forms made from them, and the
+/// phrases that block them; and each country's display name.
+fn country_names() -> (Vec<GeoName>, HashMap<CountryCode, &'static str>) {
     let mut display: HashMap<CountryCode, &'static str> = HashMap::new();
     let mut names = Vec::new();
     for line in GAZETTEER.lines() {
@@ -218,7 +219,11 @@ fn build_registry() -> Registry {
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .map(|l| GeoName::parse(l.trim(), None)),
     );
+    (names, display)
+}
 
+fn build_registry() -> Registry {
+    let (names, display) = country_names();
     // Every case-insensitive gazetteer name is a lookup key too ("Burma", "Ivory Coast"); the
     // places that follow are only for the tagger.
     let lookup_names: Vec<(String, CountryCode)> = names
@@ -234,13 +239,7 @@ fn build_registry() -> Registry {
         })
         .filter_map(|n| n.code.map(|c| (n.text.to_string(), c)))
         .collect();
-    for (code, list) in table(PLACES) {
-        names.extend(
-            list.split(';')
-                .filter(|raw| !raw.is_empty())
-                .map(|raw| GeoName::parse_place(raw, code)),
-        );
-    }
+    drop(names);
 
     let mut countries = Vec::new();
     let mut by_alpha2 = HashMap::new();
@@ -265,7 +264,6 @@ fn build_registry() -> Registry {
     for (name, code) in lookup_names {
         index.entry(name).or_insert(code);
     }
-    names.shrink_to_fit();
     let fips = fips::FIPS_TO_ISO
         .iter()
         .filter_map(|(f, i)| code_of(i).map(|c| (*f, c)))
@@ -276,7 +274,6 @@ fn build_registry() -> Registry {
         index,
         fips,
         exact,
-        names,
     }
 }
 
@@ -322,15 +319,41 @@ pub fn all() -> &'static [Country] {
     &registry().countries
 }
 
-/// Every name of the gazetteer, for building the tagger's automaton.
-pub fn names() -> &'static [GeoName] {
-    &registry().names
+/// The tagger's names: the countries' names and forms, then the cities and regions of the
+/// place table; indexed by their hashes, and kept without their text.
+struct Gazetteer {
+    table: NameTable,
+    index: index::NameIndex,
 }
 
-/// The index the tagger finds [`names`] with, built once.
+fn gazetteer() -> &'static Gazetteer {
+    static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
+        // Built apart from the registry, which needs only the countries' names: the 110,000
+        // names' text is dropped once hashed.
+        let (mut names, _) = country_names();
+        for (code, list) in table(PLACES) {
+            names.extend(
+                list.split(';')
+                    .filter(|raw| !raw.is_empty())
+                    .map(|raw| GeoName::parse_place(raw, code)),
+            );
+        }
+        Gazetteer {
+            index: index::NameIndex::new(&names, 0),
+            table: NameTable::new(&names),
+        }
+    });
+    &GAZETTEER
+}
+
+/// Every name the tagger knows, numbered as [`name_index`] numbers them.
+pub fn name_table() -> &'static NameTable {
+    &gazetteer().table
+}
+
+/// The index the tagger finds [`name_table`]'s names with, built once.
 pub fn name_index() -> &'static index::NameIndex {
-    static INDEX: LazyLock<index::NameIndex> = LazyLock::new(|| index::NameIndex::new(names(), 0));
-    &INDEX
+    &gazetteer().index
 }
 
 #[cfg(test)]

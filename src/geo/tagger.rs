@@ -93,14 +93,77 @@ impl GeoName {
             ..Self::parse(rest, Some(code))
         }
     }
+}
 
-    /// Whether the original text of a hit satisfies this name's case rule.
-    pub fn case_ok(&self, original: &str) -> bool {
-        match self.case {
+/// What a name names, without its text: what the tagger keeps of each name once the names'
+/// index is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameInfo {
+    /// The country, or `None` for a blocking phrase.
+    pub code: Option<CountryCode>,
+    /// Country name or place.
+    pub kind: NameKind,
+    case: CaseRule,
+}
+
+/// Indexed names as the tagger reads them: five bytes a name, plus the text of the few that
+/// match only as written. The text of the rest lives on in the index's hashes.
+#[derive(Debug, Clone, Default)]
+pub struct NameTable {
+    infos: Vec<NameInfo>,
+    /// The names matched only as written ([`CaseRule::Exact`]), by number, sorted.
+    exact: Vec<(u32, Box<str>)>,
+}
+
+impl NameTable {
+    /// Keeps what the tagger needs of `names`, numbered from 0 in the order given.
+    pub fn new(names: &[GeoName]) -> Self {
+        let infos = names
+            .iter()
+            .map(|n| NameInfo {
+                code: n.code,
+                kind: n.kind,
+                case: n.case,
+            })
+            .collect();
+        let exact = (0u32..)
+            .zip(names)
+            .filter(|(_, n)| n.case == CaseRule::Exact)
+            .map(|(i, n)| (i, Box::from(n.text.as_ref())))
+            .collect();
+        Self { infos, exact }
+    }
+
+    /// How many names the table holds.
+    pub fn len(&self) -> usize {
+        self.infos.len()
+    }
+
+    /// Whether the table holds no name.
+    pub fn is_empty(&self) -> bool {
+        self.infos.is_empty()
+    }
+
+    /// Name `i`, when `original` (the hit's text as written) satisfies its case rule.
+    pub fn accept(&self, i: usize, original: &str) -> Option<NameInfo> {
+        let info = *self.infos.get(i)?;
+        let ok = match info.case {
             CaseRule::Any => true,
             CaseRule::Capitalised => original.chars().next().is_some_and(char::is_uppercase),
-            CaseRule::Exact => original == self.text,
-        }
+            CaseRule::Exact => u32::try_from(i).ok().is_some_and(|i| {
+                self.exact
+                    .binary_search_by_key(&i, |(n, _)| *n)
+                    .is_ok_and(|at| *self.exact[at].1 == *original)
+            }),
+        };
+        ok.then_some(info)
+    }
+
+    /// Bytes held on the heap.
+    pub fn memory_usage(&self) -> usize {
+        self.infos.capacity() * size_of::<NameInfo>()
+            + self.exact.capacity() * size_of::<(u32, Box<str>)>()
+            + self.exact.iter().map(|(_, t)| t.len()).sum::<usize>()
     }
 }
 

@@ -14,7 +14,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use crate::geo::context;
 use crate::geo::index::{NameIndex, ends_word};
 use crate::geo::tagger::{self, GeoHit};
-use crate::geo::{CountryCode, GeoName};
+use crate::geo::{CountryCode, GeoName, NameInfo, NameTable};
 use crate::text::{Folded, is_word_char};
 
 /// Index of a term in a [`Matcher`].
@@ -106,29 +106,31 @@ impl MatcherBuilder {
 
     /// Builds the automaton over the terms, with the built-in gazetteer and the aliases.
     pub fn build(self) -> Result<Matcher, aho_corasick::BuildError> {
-        let index = Cow::Borrowed(crate::geo::name_index());
-        self.build_over(crate::geo::names(), index)
+        self.build_over(
+            Cow::Borrowed(crate::geo::name_table()),
+            Cow::Borrowed(crate::geo::name_index()),
+        )
     }
 
     /// Builds with the given gazetteer names instead of the built-in one.
-    pub fn build_with_names(
-        self,
-        names: &'static [GeoName],
-    ) -> Result<Matcher, aho_corasick::BuildError> {
-        self.build_over(names, Cow::Owned(NameIndex::new(names, 0)))
+    pub fn build_with_names(self, names: &[GeoName]) -> Result<Matcher, aho_corasick::BuildError> {
+        self.build_over(
+            Cow::Owned(NameTable::new(names)),
+            Cow::Owned(NameIndex::new(names, 0)),
+        )
     }
 
     fn build_over(
         self,
-        names: &'static [GeoName],
+        builtin: Cow<'static, NameTable>,
         index: Cow<'static, NameIndex>,
     ) -> Result<Matcher, aho_corasick::BuildError> {
-        let first_alias = u32::try_from(names.len()).unwrap_or(u32::MAX);
+        let first_alias = u32::try_from(builtin.len()).unwrap_or(u32::MAX);
         let geo = Names {
             aliases: NameIndex::new(&self.extra_names, first_alias),
-            builtin: names,
+            builtin,
             index,
-            extra: self.extra_names,
+            extra: NameTable::new(&self.extra_names),
         };
         let mut patterns: Vec<String> = Vec::new();
         let mut targets: Vec<Vec<Target>> = Vec::new();
@@ -182,19 +184,23 @@ impl MatcherBuilder {
 /// The gazetteer's names (shared, never copied) and a config's aliases, with their indexes.
 #[derive(Debug)]
 struct Names {
-    builtin: &'static [GeoName],
-    /// The built-in names' index: shared when they are the gazetteer's.
+    /// The built-in names: shared when they are the gazetteer's.
+    builtin: Cow<'static, NameTable>,
+    /// The built-in names' index, shared with them.
     index: Cow<'static, NameIndex>,
-    extra: Vec<GeoName>,
+    extra: NameTable,
     /// The aliases' index, numbered after the built-in names.
     aliases: NameIndex,
 }
 
 impl Names {
-    fn get(&self, i: usize) -> &GeoName {
-        self.builtin
-            .get(i)
-            .unwrap_or_else(|| &self.extra[i - self.builtin.len()])
+    /// Name `i` (built-in, then aliases), when the hit's text as written satisfies its case
+    /// rule.
+    fn accept(&self, i: usize, original: &str) -> Option<NameInfo> {
+        match i.checked_sub(self.builtin.len()) {
+            None => self.builtin.accept(i, original),
+            Some(alias) => self.extra.accept(alias, original),
+        }
     }
 
     /// Every name that starts at `start` of the folded text: (end, name number).
@@ -282,7 +288,11 @@ impl Matcher {
     /// Heap bytes of the terms' automaton and the names' indexes (the built-in one is shared
     /// by every matcher).
     pub fn memory_usage(&self) -> usize {
-        self.ac.memory_usage() + self.geo.index.memory_usage() + self.geo.aliases.memory_usage()
+        self.ac.memory_usage()
+            + self.geo.index.memory_usage()
+            + self.geo.builtin.memory_usage()
+            + self.geo.aliases.memory_usage()
+            + self.geo.extra.memory_usage()
     }
 
     /// Scans the given parts of an item's text (title, summary …) as one text.
@@ -345,11 +355,10 @@ impl Matcher {
         let offsets = &scratch.folded;
         let geo = &mut scratch.geo;
         let mut found = |start: usize, end: usize, g: u32| {
-            let name = self.geo.get(g as usize);
             let original = joined
                 .get(offsets.original_offset(start)..offsets.original_offset(end))
                 .unwrap_or("");
-            if name.case_ok(original) {
+            if let Some(name) = self.geo.accept(g as usize, original) {
                 geo.push(GeoHit {
                     start,
                     end,
