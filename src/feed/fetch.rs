@@ -151,10 +151,11 @@ impl Fetcher {
             .clone()
     }
 
-    /// How many polls may be between their fetch and the store at once: twice the fetch
-    /// concurrency (so fetches go on while the store commits), within 8 to 128.
+    /// How many polls may be between their fetch and the store at once: as many as fetch at
+    /// once (so fetches go on while the store commits), within 8 to 128. Twice as many held
+    /// a megabyte more on 200 feeds and fetched no faster.
     pub fn queue_len(settings: &crate::config::Settings) -> usize {
-        settings.concurrency.saturating_mul(2).clamp(8, 128)
+        settings.concurrency.clamp(8, 128)
     }
 
     /// Whether every place in the queue to the store is taken: fetches wait on the store.

@@ -39,6 +39,11 @@ impl CountryCode {
     pub fn alpha3(&self) -> &'static str {
         country(*self).map(|c| c.alpha3).unwrap_or("")
     }
+
+    /// The code as a number that sorts as the code does, for packed tables.
+    pub fn number(self) -> u16 {
+        u16::from_be_bytes(self.0)
+    }
 }
 
 impl fmt::Display for CountryCode {

@@ -39,11 +39,13 @@ pub struct Signature {
     pub features: Features,
     /// The countries it is about (sorted).
     pub countries: Vec<CountryCode>,
+    /// The same, as [`CountryCode::number`].
+    numbers: Vec<u32>,
 }
 
 impl Signature {
     fn headline<'a>(&'a self, weighed: &'a Weighed) -> Headline<'a> {
-        Headline::new(self.script, &self.features, &self.countries, weighed)
+        Headline::new(self.script, &self.features, &self.numbers, weighed)
     }
 
     /// Reads a headline about `countries`.
@@ -54,6 +56,7 @@ impl Signature {
         Self {
             script: text::script(title),
             features: text::features(title),
+            numbers: countries.iter().map(|c| u32::from(c.number())).collect(),
             countries,
         }
     }
@@ -147,19 +150,15 @@ struct Headline<'a> {
     names: &'a [u32],
     numbers: &'a [u32],
     figures: &'a [u32],
-    countries: &'a [CountryCode],
+    /// The countries, as [`CountryCode::number`], sorted.
+    countries: &'a [u32],
     /// One weight per token, as `f32` bits.
     weights: &'a [u32],
     total: f32,
 }
 
 impl<'a> Headline<'a> {
-    fn new(
-        script: Script,
-        f: &'a Features,
-        countries: &'a [CountryCode],
-        weighed: &'a Weighed,
-    ) -> Self {
+    fn new(script: Script, f: &'a Features, countries: &'a [u32], weighed: &'a Weighed) -> Self {
         Self {
             script,
             tokens: &f.tokens,
@@ -263,48 +262,86 @@ fn judge(a: Headline<'_>, b: Headline<'_>) -> Option<f64> {
     (words && figure && !ca.is_empty() && !cb.is_empty()).then_some(0.0)
 }
 
-/// A remembered headline, packed: its words, numbers and weights in one allocation, so ten
-/// thousand remembered items cost about two megabytes.
+/// A remembered headline, packed: its words, numbers, countries and weights in one
+/// allocation, so ten thousand remembered items cost about a megabyte and a half.
 #[derive(Debug)]
 struct Entry {
-    at: DateTime<Utc>,
+    /// When it happened, in milliseconds since the epoch.
+    at: i64,
     /// The item's own story id, which also names the item.
     own: i64,
     story: i64,
+    /// Tokens, names, numbers, figures, countries, then one weight per token (as `f32` bits):
+    /// the weights when it arrived (close enough later on, and far cheaper).
+    packed: Box<[u32]>,
     /// The feed, numbered by [`Stories::feed_number`].
     feed: u32,
-    script: Script,
     /// The sum of the words' weights when it arrived.
     total: f32,
-    /// How many tokens, names, numbers and figures `packed` holds, in that order.
-    lens: [u32; 4],
-    /// Tokens, names, numbers, figures, then one weight per token (as `f32` bits): the
-    /// weights when it arrived (close enough later on, and far cheaper).
-    packed: Box<[u32]>,
-    countries: Box<[CountryCode]>,
+    /// How many tokens, names, numbers, figures and countries `packed` holds, in that order.
+    lens: [u16; 5],
+    script: Script,
 }
 
 impl Entry {
+    fn new(
+        signature: Signature,
+        weighed: Weighed,
+        feed: u32,
+        at: i64,
+        own: i64,
+        story: i64,
+    ) -> Self {
+        let f = &signature.features;
+        // A headline has a few dozen words; the cap only keeps the lengths honest.
+        let cap = |v: &[u32]| v.len().min(usize::from(u16::MAX));
+        let parts: [&[u32]; 5] = [
+            &f.tokens,
+            &f.names,
+            &f.numbers,
+            &f.figures,
+            &signature.numbers,
+        ];
+        let lens = parts.map(|p| u16::try_from(cap(p)).unwrap_or(u16::MAX));
+        let mut packed =
+            Vec::with_capacity(parts.iter().map(|p| cap(p)).sum::<usize>() + cap(&f.tokens));
+        for p in parts {
+            packed.extend_from_slice(&p[..cap(p)]);
+        }
+        packed.extend_from_slice(&weighed.weights[..cap(&weighed.weights)]);
+        Self {
+            at,
+            own,
+            story,
+            packed: packed.into_boxed_slice(),
+            feed,
+            total: weighed.total,
+            lens,
+            script: signature.script,
+        }
+    }
+
     fn headline(&self) -> Headline<'_> {
-        let [t, n, num, fig] = self.lens.map(|l| l as usize);
+        let [t, n, num, fig, c] = self.lens.map(usize::from);
         let (tokens, rest) = self.packed.split_at(t);
         let (names, rest) = rest.split_at(n);
         let (numbers, rest) = rest.split_at(num);
-        let (figures, weights) = rest.split_at(fig);
+        let (figures, rest) = rest.split_at(fig);
+        let (countries, weights) = rest.split_at(c);
         Headline {
             script: self.script,
             tokens,
             names,
             numbers,
             figures,
-            countries: &self.countries,
+            countries,
             weights,
             total: self.total,
         }
     }
 
     fn tokens(&self) -> &[u32] {
-        &self.packed[..self.lens[0] as usize]
+        &self.packed[..usize::from(self.lens[0])]
     }
 }
 
@@ -345,6 +382,8 @@ impl Stories {
     ) -> i64 {
         self.freq.add(&signature.features);
         let feed = self.feed_number(feed);
+        let now = at.timestamp_millis();
+        let within_ms = u64::try_from(within.num_milliseconds()).unwrap_or(0);
         let mut candidates: Vec<u64> = Vec::new();
         for t in &signature.features.tokens {
             if let Some(p) = self.postings.get(t)
@@ -362,7 +401,7 @@ impl Stories {
                 n.checked_sub(self.first)
                     .and_then(|i| self.entries.get(i as usize))
             })
-            .filter(|e| (e.at - at).abs() <= within)
+            .filter(|e| e.at.abs_diff(now) <= within_ms)
             .collect();
         // Stories this feed already carries are closed to it.
         let carried: Vec<i64> = entries
@@ -460,30 +499,14 @@ impl Stories {
             self.postings.entry(*t).or_default().push_back(n);
         }
         self.by_item.insert(own, n);
-        let Signature {
-            script,
-            features: f,
-            countries,
-        } = signature;
-        let lens = [&f.tokens, &f.names, &f.numbers, &f.figures]
-            .map(|v| u32::try_from(v.len()).unwrap_or(u32::MAX));
-        let mut packed = Vec::with_capacity(
-            2 * f.tokens.len() + f.names.len() + f.numbers.len() + f.figures.len(),
-        );
-        for part in [f.tokens, f.names, f.numbers, f.figures, weighed.weights] {
-            packed.extend(part);
-        }
-        self.entries.push_back(Entry {
-            at,
+        self.entries.push_back(Entry::new(
+            signature,
+            weighed,
+            feed,
+            at.timestamp_millis(),
             own,
             story,
-            feed,
-            script,
-            total: weighed.total,
-            lens,
-            packed: packed.into_boxed_slice(),
-            countries: countries.into_boxed_slice(),
-        });
+        ));
     }
 
     /// Counts a headline's words without remembering it (to warm the weights on restart).
