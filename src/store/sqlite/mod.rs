@@ -199,7 +199,7 @@ impl SqliteStore {
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = FULL;
                  PRAGMA foreign_keys = ON;
-                 PRAGMA cache_size = -2048;
+                 PRAGMA cache_size = -1024;
                  PRAGMA wal_autocheckpoint = 4000;",
             )
         })
@@ -238,7 +238,7 @@ impl SqliteStore {
     }
 
     /// Sizes this connection's page cache to the database: an eighth of the file, between
-    /// 2 MiB and 64 MiB. Index inserts land on random pages of ever larger indexes; a cache that
+    /// 1 MiB and 64 MiB. Index inserts land on random pages of ever larger indexes; a cache that
     /// grows with them keeps those reads in memory, while a new or small database costs little.
     /// Returns the cache size in KiB.
     pub fn size_cache(&self) -> Result<u32, StoreError> {
@@ -252,7 +252,7 @@ impl SqliteStore {
             .map_err(|e| self.err(e))?;
         let kib = u32::try_from(bytes / 8 / 1024)
             .unwrap_or(u32::MAX)
-            .clamp(2 * 1024, 64 * 1024);
+            .clamp(1024, 64 * 1024);
         self.set_cache_kib(kib)?;
         Ok(kib)
     }
