@@ -6,7 +6,6 @@
 //! the shorter names inside it do not count either) but names no country; the same country
 //! named elsewhere in the text as a place still counts.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use super::tagger::{GeoHit, NameKind};
@@ -241,23 +240,39 @@ pub const DONOR_CUES: &[&str] = &[
 /// Given names and surnames (US Census frequencies, `people.txt`, built by
 /// `scripts/people-names.py`).
 struct People {
-    given: HashSet<&'static str>,
-    surnames: HashSet<&'static str>,
+    given: Names,
+    surnames: Names,
+}
+
+/// A sorted list of lowercase names (half the memory of a hash set of them).
+#[derive(Default)]
+struct Names(Vec<&'static str>);
+
+impl Names {
+    fn contains(&self, name: &str) -> bool {
+        self.0.binary_search(&name).is_ok()
+    }
 }
 
 static PEOPLE: LazyLock<People> = LazyLock::new(|| {
-    let mut people = People {
-        given: HashSet::new(),
-        surnames: HashSet::new(),
-    };
+    let (mut given, mut surnames) = (Vec::new(), Vec::new());
     for line in include_str!("people.txt").lines() {
         match line.split_once('|') {
-            Some(("given", names)) => people.given.extend(names.split(';')),
-            Some(("surname", names)) => people.surnames.extend(names.split(';')),
+            Some(("given", names)) => given.extend(names.split(';')),
+            Some(("surname", names)) => surnames.extend(names.split(';')),
             _ => {}
         }
     }
-    people
+    let names = |mut list: Vec<&'static str>| {
+        list.sort_unstable();
+        list.dedup();
+        list.shrink_to_fit();
+        Names(list)
+    };
+    People {
+        given: names(given),
+        surnames: names(surnames),
+    }
 });
 
 fn starts_word(rest: &str, word: &str) -> bool {
@@ -327,9 +342,7 @@ fn given_name_and_surname(
         .chars()
         .take_while(|c| c.is_alphabetic() || *c == '\'')
         .collect();
-    if !word.starts_with(char::is_uppercase)
-        || !PEOPLE.surnames.contains(word.to_lowercase().as_str())
-    {
+    if !word.starts_with(char::is_uppercase) || !PEOPLE.surnames.contains(&word.to_lowercase()) {
         return false;
     }
     !title_case(original_before, original_rest)
@@ -380,7 +393,7 @@ fn in_persons_name(text: &str, hit: &GeoHit, original_before: &str, original_res
     // Cheap tests first; the title-case count reads the whole text.
     let surname_after = capitalised_next
         && lowercase_next(&rest[next.len()..])
-        && PEOPLE.surnames.contains(next.to_lowercase().as_str());
+        && PEOPLE.surnames.contains(&next.to_lowercase());
     let surname_itself = previous.chars().count() >= 2
         && previous.starts_with(char::is_uppercase)
         && previous.chars().all(char::is_alphabetic)
@@ -390,7 +403,7 @@ fn in_persons_name(text: &str, hit: &GeoHit, original_before: &str, original_res
     let three_part = capitalised_next
         && third.starts_with(char::is_uppercase)
         && lowercase_next(&after_next[third.len()..])
-        && PEOPLE.given.contains(next.to_lowercase().as_str());
+        && PEOPLE.given.contains(&next.to_lowercase());
     (surname_after || surname_itself || three_part) && !title_case(original_before, original_rest)
 }
 

@@ -95,11 +95,56 @@ pub enum CodeSystem {
     Fips,
 }
 
+/// Keys to countries, sorted, their text in one string: a quarter of the memory of a hash map
+/// of strings, found by binary search.
+#[derive(Debug, Default)]
+struct Keys {
+    text: String,
+    /// Each key's start in `text`, its length in bytes, and its country; sorted by key.
+    entries: Vec<(u32, u16, CountryCode)>,
+}
+
+impl Keys {
+    fn new(map: HashMap<String, CountryCode>) -> Self {
+        let mut pairs: Vec<(String, CountryCode)> = map
+            .into_iter()
+            .filter(|(k, _)| k.len() <= usize::from(u16::MAX))
+            .collect();
+        pairs.sort_unstable();
+        let mut keys = Self {
+            text: String::with_capacity(pairs.iter().map(|(k, _)| k.len()).sum()),
+            entries: Vec::with_capacity(pairs.len()),
+        };
+        for (key, code) in pairs {
+            let (Ok(start), Ok(len)) = (u32::try_from(keys.text.len()), u16::try_from(key.len()))
+            else {
+                break;
+            };
+            keys.text.push_str(&key);
+            keys.entries.push((start, len, code));
+        }
+        keys
+    }
+
+    fn key(&self, &(start, len, _): &(u32, u16, CountryCode)) -> &str {
+        let start = start as usize;
+        &self.text[start..start + usize::from(len)]
+    }
+
+    fn get(&self, key: &str) -> Option<CountryCode> {
+        let at = self
+            .entries
+            .binary_search_by(|e| self.key(e).cmp(key))
+            .ok()?;
+        Some(self.entries[at].2)
+    }
+}
+
 struct Registry {
     countries: Vec<Country>,
     by_alpha2: HashMap<CountryCode, usize>,
     /// Lowercased alpha-2, alpha-3, numeric and names to a code.
-    index: HashMap<String, CountryCode>,
+    index: Keys,
     fips: HashMap<&'static str, CountryCode>,
     /// The gazetteer's case-exact names of countries ("DRC", "RDC"), as written.
     exact: HashMap<String, CountryCode>,
@@ -269,6 +314,7 @@ fn build_registry() -> Registry {
     for (name, code) in lookup_names {
         index.entry(name).or_insert(code);
     }
+    let index = Keys::new(index);
     let fips = fips::FIPS_TO_ISO
         .iter()
         .filter_map(|(f, i)| code_of(i).map(|c| (*f, c)))
@@ -291,11 +337,11 @@ pub fn lookup(raw: &str) -> Option<CountryCode> {
     }
     let reg = registry();
     if let Some(c) = reg.index.get(&key) {
-        return Some(*c);
+        return Some(c);
     }
     if key.bytes().all(|b| b.is_ascii_digit()) {
         let n: usize = key.parse().ok()?;
-        return reg.index.get(&n.to_string()).copied();
+        return reg.index.get(&n.to_string());
     }
     reg.exact.get(crate::text::clean(raw, 100).trim()).copied()
 }
