@@ -37,7 +37,7 @@ pub struct NameIndex {
 impl NameIndex {
     /// Indexes names, numbering them from `first` in the order given. Each name is found as
     /// written and, when it has accented Latin letters, without them.
-    pub fn new<'a>(names: impl IntoIterator<Item = &'a GeoName>, first: u32) -> Self {
+    pub fn new<'a, 'b: 'a>(names: impl IntoIterator<Item = &'a GeoName<'b>>, first: u32) -> Self {
         let mut index = Self::default();
         let mut named: Vec<(u64, u32)> = Vec::new();
         let mut prefixes: Vec<u64> = Vec::new();
@@ -232,7 +232,7 @@ mod tests {
     use super::*;
     use crate::geo::lookup;
 
-    fn names(list: &[&'static str]) -> Vec<GeoName> {
+    fn names(list: &[&'static str]) -> Vec<GeoName<'static>> {
         list.iter()
             .map(|n| GeoName::parse(n, lookup("SD")))
             .collect()

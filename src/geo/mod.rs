@@ -153,9 +153,23 @@ struct Registry {
 /// The gazetteer source, compiled into the binary.
 const GAZETTEER: &str = include_str!("gazetteer.txt");
 
-/// Cities and first-level regions from GeoNames and ISO 3166-2, built by
-/// `scripts/place-names.py`.
-const PLACES: &str = include_str!("places.txt");
+/// Cities and first-level regions from GeoNames and ISO 3166-2 (`places.txt`, built by
+/// `scripts/place-names.py`), gzipped by `build.rs`: the tagger reads them once, to hash them,
+/// and the binary carries a third of their size.
+const PLACES_GZ: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/places.txt.gz"));
+
+/// The place table's text; empty, with an error logged, if it cannot be read.
+fn places() -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    if let Err(e) = flate2::read::GzDecoder::new(PLACES_GZ).read_to_string(&mut text) {
+        tracing::error!(
+            "the place table compiled in is unreadable ({e}); only countries' names tag items"
+        );
+        text.clear();
+    }
+    text
+}
 
 /// Compound nouns that hold a country's name but name a thing ("German shepherd"), from
 /// WordNet, built by `scripts/thing-names.py`: set phrases that name no country.
@@ -176,7 +190,7 @@ fn code_of(alpha2: &str) -> Option<CountryCode> {
 }
 
 /// The `CODE|name;name;...` lines of a generated table (`names.txt`, `places.txt`).
-fn table(text: &'static str) -> impl Iterator<Item = (CountryCode, &'static str)> {
+fn table(text: &str) -> impl Iterator<Item = (CountryCode, &str)> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split_once('|'))
@@ -185,7 +199,7 @@ fn table(text: &'static str) -> impl Iterator<Item = (CountryCode, &'static str)
 
 /// The gazetteer's and CLDR's names of countries with the forms made from them, and the
 /// phrases that block them; and each country's display name.
-fn country_names() -> (Vec<GeoName>, HashMap<CountryCode, &'static str>) {
+fn country_names() -> (Vec<GeoName<'static>>, HashMap<CountryCode, &'static str>) {
     let mut display: HashMap<CountryCode, &'static str> = HashMap::new();
     let mut names = Vec::new();
     for line in GAZETTEER.lines() {
@@ -238,7 +252,7 @@ fn country_names() -> (Vec<GeoName>, HashMap<CountryCode, &'static str>) {
     // ones as adjectives of nationality.
     let mut seen: std::collections::HashSet<String> =
         names.iter().map(|n| n.text.to_lowercase()).collect();
-    let forms: Vec<GeoName> = names
+    let forms: Vec<GeoName<'static>> = names
         .iter()
         .filter(|n| n.code.is_some())
         .flat_map(|n| {
@@ -381,8 +395,10 @@ fn gazetteer() -> &'static Gazetteer {
     static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
         // Built apart from the registry, which needs only the countries' names: the 110,000
         // names' text is dropped once hashed.
-        let (mut names, _) = country_names();
-        for (code, list) in table(PLACES) {
+        let places = places();
+        let (names, _) = country_names();
+        let mut names: Vec<GeoName<'_>> = names;
+        for (code, list) in table(&places) {
             names.extend(
                 list.split(';')
                     .filter(|raw| !raw.is_empty())
@@ -455,6 +471,15 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "{text}");
         }
+    }
+
+    #[test]
+    fn the_place_table_compiled_in_reads_whole() {
+        let text = places();
+        assert!(text.ends_with('\n'), "the place table is cut short");
+        let countries = table(&text).count();
+        assert!(countries > 200, "{countries} countries in the place table");
+        assert!(name_table().len() > 100_000, "{} names", name_table().len());
     }
 
     #[test]

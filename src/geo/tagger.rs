@@ -37,10 +37,10 @@ pub enum NameKind {
 
 /// A name in the gazetteer.
 #[derive(Debug, Clone)]
-pub struct GeoName {
+pub struct GeoName<'a> {
     /// The name as written, without its marker: borrowed from the tables compiled in, owned
     /// for a config's aliases and forms made from a table's names.
-    pub text: Cow<'static, str>,
+    pub text: Cow<'a, str>,
     /// The country it names; `None` for a phrase that blocks the names inside it
     /// ("Latin America" holds "America" but names no country).
     pub code: Option<CountryCode>,
@@ -50,9 +50,9 @@ pub struct GeoName {
     pub kind: NameKind,
 }
 
-impl GeoName {
+impl<'a> GeoName<'a> {
     /// Parses a gazetteer entry with its optional marker (`^` capitalised, `=` exact).
-    pub fn parse(raw: &'static str, code: Option<CountryCode>) -> Self {
+    pub fn parse(raw: &'a str, code: Option<CountryCode>) -> Self {
         let (case, text) = split_marker(raw);
         Self {
             text: Cow::Borrowed(text),
@@ -63,9 +63,9 @@ impl GeoName {
     }
 
     /// Parses an entry that is not compiled in (a config's alias), as [`GeoName::parse`].
-    pub fn parse_owned(raw: &str, code: Option<CountryCode>) -> Self {
+    pub fn parse_owned(raw: &str, code: Option<CountryCode>) -> GeoName<'static> {
         let (case, text) = split_marker(raw);
-        Self {
+        GeoName {
             text: Cow::Owned(text.to_string()),
             code,
             case,
@@ -83,7 +83,7 @@ impl GeoName {
 
     /// Parses an entry of the place table: the gazetteer's markers after an optional `~`
     /// (a name other places share).
-    pub fn parse_place(raw: &'static str, code: CountryCode) -> Self {
+    pub fn parse_place(raw: &'a str, code: CountryCode) -> Self {
         let (kind, rest) = match raw.strip_prefix('~') {
             Some(rest) => (NameKind::SharedPlace, rest),
             None => (NameKind::Place, raw),
@@ -117,7 +117,7 @@ pub struct NameTable {
 
 impl NameTable {
     /// Keeps what the tagger needs of `names`, numbered from 0 in the order given.
-    pub fn new(names: &[GeoName]) -> Self {
+    pub fn new(names: &[GeoName<'_>]) -> Self {
         let infos = names
             .iter()
             .map(|n| NameInfo {

@@ -76,7 +76,7 @@ enum Target {
 pub struct MatcherBuilder {
     terms: Vec<Term>,
     index: HashMap<(String, bool), TermId>,
-    extra_names: Vec<GeoName>,
+    extra_names: Vec<GeoName<'static>>,
 }
 
 impl MatcherBuilder {
@@ -113,7 +113,10 @@ impl MatcherBuilder {
     }
 
     /// Builds with the given gazetteer names instead of the built-in one.
-    pub fn build_with_names(self, names: &[GeoName]) -> Result<Matcher, aho_corasick::BuildError> {
+    pub fn build_with_names(
+        self,
+        names: &[GeoName<'_>],
+    ) -> Result<Matcher, aho_corasick::BuildError> {
         self.build_over(
             Cow::Owned(NameTable::new(names)),
             Cow::Owned(NameIndex::new(names, 0)),
