@@ -7,7 +7,8 @@
 //! cargo build --release && cargo run --release --example soak -- 60    # minutes (default 10)
 //! ```
 //!
-//! `SOAK_DATA=DIR` keeps the data directory for a look afterwards.
+//! `SOAK_DATA=DIR` keeps the data directory for a look afterwards; `WATCHFLOOR_BIN=path` soaks
+//! another build of watchfloor instead of `target/release`'s.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -49,7 +50,11 @@ async fn main() {
     std::fs::write(&cfg, feeds::config(&urls, "3s")).unwrap();
     // SOAK_DATA keeps the database for a look afterwards.
     let data = std::env::var_os("SOAK_DATA").map_or_else(|| dir.path().join("data"), Into::into);
-    let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/watchfloor");
+    // WATCHFLOOR_BIN soaks another build (another commit, another profile).
+    let bin = std::env::var_os("WATCHFLOOR_BIN").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/watchfloor"),
+        std::path::PathBuf::from,
+    );
     let mut child = Command::new(&bin)
         .args(["headless", "--config"])
         .arg(&cfg)
