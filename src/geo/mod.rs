@@ -396,8 +396,7 @@ fn gazetteer() -> &'static Gazetteer {
         // Built apart from the registry, which needs only the countries' names: the 110,000
         // names' text is dropped once hashed.
         let places = places();
-        let (names, _) = country_names();
-        let mut names: Vec<GeoName<'_>> = names;
+        let mut names: Vec<GeoName<'_>> = country_names().0;
         for (code, list) in table(&places) {
             names.extend(
                 list.split(';')

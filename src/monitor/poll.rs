@@ -35,6 +35,8 @@ fn on_grid(delay: Duration, interval: Duration) -> tokio::time::Instant {
     grid_point(origin.into_std(), now.into_std(), delay, interval).into()
 }
 
+/// [`on_grid`] for a given origin and time. Delays are bounded by the config's and the
+/// server's limits; the year's cap only keeps the arithmetic from overflowing.
 fn grid_point(
     origin: std::time::Instant,
     now: std::time::Instant,
@@ -44,6 +46,7 @@ fn grid_point(
     if delay.is_zero() {
         return now;
     }
+    let delay = delay.min(Duration::from_secs(365 * 24 * 3600));
     let step = (interval / 12)
         .clamp(Duration::from_millis(1), POLL_STEP)
         .as_nanos();
@@ -54,6 +57,7 @@ fn grid_point(
         .and_then(|at| origin.checked_add(Duration::from_nanos(at)))
         .unwrap_or(now + delay)
 }
+
 pub(super) type PollResult =
     Result<(Fetched, Result<Vec<Item>, parse::ParseError>), crate::feed::fetch::FetchError>;
 
