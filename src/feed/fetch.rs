@@ -71,6 +71,8 @@ pub struct Fetcher {
     global: Arc<Semaphore>,
     /// Places in the queue of fetched polls waiting for the store (see [`Fetched::place`]).
     queue: Arc<Semaphore>,
+    /// Told when a fetch takes the queue's last place, so the store stops waiting to batch.
+    filled: Arc<tokio::sync::Notify>,
     per_host_limit: usize,
     hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     tokens: Arc<super::auth::Tokens>,
@@ -130,6 +132,7 @@ impl Fetcher {
             timeout: settings.timeout,
             global: Arc::new(Semaphore::new(settings.concurrency)),
             queue: Arc::new(Semaphore::new(Self::queue_len(settings))),
+            filled: Arc::default(),
             per_host_limit: settings.per_host,
             hosts: Arc::new(Mutex::new(HashMap::new())),
             tokens: Arc::default(),
@@ -161,6 +164,12 @@ impl Fetcher {
     /// Whether every place in the queue to the store is taken: fetches wait on the store.
     pub fn queue_full(&self) -> bool {
         self.queue.available_permits() == 0
+    }
+
+    /// Resolves once a fetch has taken the queue's last place since the last call (at once
+    /// when one did before it was called): the store's cue to stop waiting and commit.
+    pub async fn queue_filled(&self) {
+        self.filled.notified().await;
     }
 
     /// Fetches a feed, waiting for a per-host slot, then a global one, then a place in the
@@ -213,6 +222,9 @@ impl Fetcher {
             let _global = self.global.acquire().await;
             if first_page {
                 place = self.queue.clone().acquire_owned().await.ok();
+                if self.queue_full() {
+                    self.filled.notify_one();
+                }
             }
             self.fetch_inner(feed, url, validators, bearer.as_deref(), started)
                 .await

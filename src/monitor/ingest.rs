@@ -266,10 +266,11 @@ pub fn ingest_items(
 ) -> Result<Ingested, StoreError> {
     let mut counts = Ingested::default();
     for item in items {
-        let seen = tx.upsert_item(item, now)?;
+        let seen = tx.check_item(item, now)?;
         match seen {
             Seen::Same => continue,
             Seen::Carried => {
+                tx.save_item(item, now, seen, &[], None)?;
                 counts.new += 1;
                 for r in engine.feed_heard(item, now) {
                     tx.append(&Event::Resolved(r))?;
@@ -280,20 +281,16 @@ pub fn ingest_items(
             Seen::Revised => {}
         }
         let outcome = engine.process(item, now, seen == Seen::Revised);
+        // The row is written once, with what the engine read in it.
+        tx.save_item(item, now, seen, &outcome.tagged, outcome.story)?;
         if outcome.too_old && seen == Seen::New {
             counts.old += 1;
         }
         for e in &outcome.window_entries {
             tx.insert_window_entry(e)?;
         }
-        if !outcome.tagged.is_empty() {
-            tx.set_item_countries(&item.feed, &item.key, &outcome.tagged)?;
-        }
         for e in &outcome.evidence {
             tx.insert_evidence(e)?;
-        }
-        if let Some(story) = outcome.story {
-            tx.set_item_story(&item.feed, &item.key, story)?;
         }
         let event_time = item.event_time(now);
         let mut fresh = Vec::new();

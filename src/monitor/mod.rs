@@ -430,9 +430,9 @@ async fn run_inner(
                     // waiting would only delay the end.
                     if !options.once {
                         let fetcher = &spawner.fetcher;
-                        let backlog = || rx.capacity() == 0 || fetcher.queue_full();
-                        let gap = commit_gap(began.elapsed(), backlog());
-                        settle(backlog, gap).await;
+                        let backlog = rx.capacity() == 0 || fetcher.queue_full();
+                        let gap = commit_gap(began.elapsed(), backlog);
+                        settle(fetcher, backlog, gap).await;
                     }
                 }
             }
@@ -543,15 +543,14 @@ fn commit_gap(took: Duration, backlog: bool) -> Duration {
 }
 
 /// Waits `gap`, or less once the poll queue fills (the fetchers would otherwise wait on it).
-async fn settle(backlog: impl Fn() -> bool, gap: Duration) {
-    const LOOK: Duration = Duration::from_millis(20);
-    let until = tokio::time::Instant::now() + gap;
-    loop {
-        let now = tokio::time::Instant::now();
-        if now >= until || backlog() {
-            return;
-        }
-        tokio::time::sleep((until - now).min(LOOK)).await;
+/// Woken by the fetcher that takes the last place, never by polling.
+async fn settle(fetcher: &Fetcher, backlog: bool, gap: Duration) {
+    if backlog {
+        return;
+    }
+    tokio::select! {
+        () = tokio::time::sleep(gap) => {}
+        () = fetcher.queue_filled() => {}
     }
 }
 

@@ -275,8 +275,19 @@ impl Store for AnyStore {
 }
 
 impl StoreTx for AnyTx<'_> {
-    fn upsert_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
-        self.0.upsert_item(item, now)
+    fn check_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
+        self.0.check_item(item, now)
+    }
+
+    fn save_item(
+        &mut self,
+        item: &Item,
+        now: DateTime<Utc>,
+        seen: Seen,
+        tagged: &[CountryCode],
+        story: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.0.save_item(item, now, seen, tagged, story)
     }
 
     fn touch_unchanged(&mut self, feed: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
@@ -329,10 +340,6 @@ impl StoreTx for AnyTx<'_> {
         countries: &[CountryCode],
     ) -> Result<(), StoreError> {
         self.0.set_item_countries(feed, key, countries)
-    }
-
-    fn set_item_story(&mut self, feed: &str, key: &str, story: i64) -> Result<(), StoreError> {
-        self.0.set_item_story(feed, key, story)
     }
 
     fn revise_alert(&mut self, alert: &Alert) -> Result<bool, StoreError> {

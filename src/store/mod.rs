@@ -321,8 +321,32 @@ pub trait Store: Send {
 
 /// Writes inside one transaction.
 pub trait StoreTx {
-    /// Whether the item is new, the same, or a revision; records it either way.
-    fn upsert_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError>;
+    /// Whether the item is new, carried from another feed, the same, or a revision. An
+    /// unchanged item is marked seen at `now`; any other is written by [`StoreTx::save_item`]
+    /// once the engine has read it, so its row is written once.
+    fn check_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError>;
+
+    /// Writes an item [`StoreTx::check_item`] found new, carried or revised, with the
+    /// countries the tagger read (kept when the source stated none) and its story (a revision
+    /// keeps its story when `story` is `None`).
+    fn save_item(
+        &mut self,
+        item: &Item,
+        now: DateTime<Utc>,
+        seen: Seen,
+        tagged: &[CountryCode],
+        story: Option<i64>,
+    ) -> Result<(), StoreError>;
+
+    /// Checks and saves an item as it came (no tags read, no story): whether it was new, the
+    /// same, or a revision.
+    fn upsert_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
+        let seen = self.check_item(item, now)?;
+        if seen != Seen::Same {
+            self.save_item(item, now, seen, &[], None)?;
+        }
+        Ok(seen)
+    }
 
     /// After a 304 Not Modified: marks the items of the feed's last full response as seen now
     /// (and only those: items that had left the feed by then may age out); how many.
@@ -368,9 +392,6 @@ pub trait StoreTx {
         key: &str,
         countries: &[CountryCode],
     ) -> Result<(), StoreError>;
-
-    /// Records the story an item was filed under.
-    fn set_item_story(&mut self, feed: &str, key: &str, story: i64) -> Result<(), StoreError>;
 
     /// Records a later revision of a stored alert (its publishers and revision) and appends
     /// the whole alert, as stored, to the outbox; false when no alert has its id.

@@ -164,50 +164,71 @@ impl<'t> PgTx<'t> {
 }
 
 impl StoreTx for PgTx<'_> {
-    fn upsert_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
+    fn check_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
         let digest = item.content_digest();
         let hash = &digest[..8];
-        let countries: Vec<&str> = item.countries.iter().map(|c| c.as_str()).collect();
-        let countries = countries.join(",");
-        let ident = item.identity_digest();
-        let published = item.published.map(ts);
         let now = ts(now);
-        let inserted = self.exec(
-            "INSERT INTO items (feed, key, ident, hash, title, url, summary, published, first_seen, last_seen, countries)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT (feed, key) DO NOTHING",
-            &[&item.feed, &item.key, &ident, &hash, &item.title, &item.url, &item.summary, &published, &now, &countries],
+        // Most items a poll brings again are unchanged: mark them seen in one statement.
+        let touched = self.exec(
+            "UPDATE items SET last_seen = $3 WHERE feed = $1 AND key = $2 AND hash = $4",
+            &[&item.feed, &item.key, &now, &hash],
         )?;
-        if inserted == 1 {
-            let elsewhere = self.opt(
-                "SELECT 1 FROM items WHERE ident = $1 AND NOT (feed = $2 AND key = $3) LIMIT 1",
-                &[&ident, &item.feed, &item.key],
-            )?;
-            return Ok(if elsewhere.is_some() {
-                Seen::Carried
-            } else {
-                Seen::New
-            });
-        }
-        let old: Vec<u8> = self
-            .opt(
-                "SELECT hash FROM items WHERE feed = $1 AND key = $2",
-                &[&item.feed, &item.key],
-            )?
-            .and_then(|r| r.try_get(0).ok())
-            .unwrap_or_default();
-        if old == hash {
-            self.exec(
-                "UPDATE items SET last_seen = $3 WHERE feed = $1 AND key = $2",
-                &[&item.feed, &item.key, &now],
-            )?;
+        if touched == 1 {
             return Ok(Seen::Same);
         }
-        self.exec(
-            "UPDATE items SET hash = $3, title = $4, url = $5, summary = $6, published = $7, last_seen = $8, countries = $9
-             WHERE feed = $1 AND key = $2",
-            &[&item.feed, &item.key, &hash, &item.title, &item.url, &item.summary, &published, &now, &countries],
+        let exists = self.opt(
+            "SELECT 1 FROM items WHERE feed = $1 AND key = $2",
+            &[&item.feed, &item.key],
         )?;
-        Ok(Seen::Revised)
+        if exists.is_some() {
+            return Ok(Seen::Revised);
+        }
+        let elsewhere = self.opt(
+            "SELECT 1 FROM items WHERE ident = $1 LIMIT 1",
+            &[&item.identity_digest()],
+        )?;
+        Ok(if elsewhere.is_some() {
+            Seen::Carried
+        } else {
+            Seen::New
+        })
+    }
+
+    fn save_item(
+        &mut self,
+        item: &Item,
+        now: DateTime<Utc>,
+        seen: Seen,
+        tagged: &[crate::geo::CountryCode],
+        story: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let digest = item.content_digest();
+        let hash = &digest[..8];
+        let stated = if item.countries.is_empty() {
+            tagged
+        } else {
+            &item.countries
+        };
+        let countries: Vec<&str> = stated.iter().map(|c| c.as_str()).collect();
+        let countries = countries.join(",");
+        let published = item.published.map(ts);
+        let now = ts(now);
+        if seen == Seen::Revised {
+            self.exec(
+                "UPDATE items SET hash = $3, title = $4, url = $5, summary = $6, published = $7, last_seen = $8,
+                    countries = $9, story = coalesce($10, story)
+                 WHERE feed = $1 AND key = $2",
+                &[&item.feed, &item.key, &hash, &item.title, &item.url, &item.summary, &published, &now, &countries, &story],
+            )?;
+        } else {
+            // Another collector may have stored it since the check: then it is theirs.
+            self.exec(
+                "INSERT INTO items (feed, key, ident, hash, title, url, summary, published, first_seen, last_seen, countries, story)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) ON CONFLICT (feed, key) DO NOTHING",
+                &[&item.feed, &item.key, &item.identity_digest(), &hash, &item.title, &item.url, &item.summary, &published, &now, &countries, &story],
+            )?;
+        }
+        Ok(())
     }
 
     fn touch_unchanged(&mut self, feed: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
@@ -350,14 +371,6 @@ impl StoreTx for PgTx<'_> {
         self.exec(
             "UPDATE items SET countries = $3 WHERE feed = $1 AND key = $2",
             &[&feed, &key, &list.join(",")],
-        )
-        .map(drop)
-    }
-
-    fn set_item_story(&mut self, feed: &str, key: &str, story: i64) -> Result<(), StoreError> {
-        self.exec(
-            "UPDATE items SET story = $3 WHERE feed = $1 AND key = $2",
-            &[&feed, &key, &story],
         )
         .map(drop)
     }

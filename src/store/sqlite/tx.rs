@@ -227,50 +227,78 @@ impl<'t> SqliteTx<'t> {
 }
 
 impl StoreTx for SqliteTx<'_> {
-    fn upsert_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
+    fn check_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
         let digest = item.content_digest();
         // A blob: the column's TEXT affinity would turn an integer into its decimal text.
         let hash = &digest[..8];
-        let countries: Vec<&str> = item.countries.iter().map(|c| c.as_str()).collect();
-        let ident = item.identity_digest();
         self.run(|tx| {
-            // Most items a poll brings are new or unchanged: try the insert first. The identity
-            // is kept as its digest (`ident`), which is all the lookups need.
-            let inserted = tx
+            // Most items a poll brings again are unchanged: mark them seen in one statement.
+            let touched = tx
                 .prepare_cached(
-                    "INSERT INTO items (feed, key, identity, ident, hash, title, url, summary, published, first_seen, last_seen, countries)
-                     VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10) ON CONFLICT(feed, key) DO NOTHING",
+                    "UPDATE items SET last_seen = ?3 WHERE feed = ?1 AND key = ?2 AND hash = ?4",
                 )?
-                .execute(params![item.feed, item.key, ident, hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
-            if inserted == 1 {
-                let elsewhere: i64 = tx
-                    .prepare_cached(
-                        "SELECT count(*) FROM items WHERE ident = ?1 AND NOT (feed = ?2 AND key = ?3)",
-                    )?
-                    .query_row(params![ident, item.feed, item.key], |r| r.get(0))?;
-                return Ok(if elsewhere > 0 { Seen::Carried } else { Seen::New });
-            }
-            // The insert met the row, so it is there.
-            let old: Value = tx
-                .prepare_cached("SELECT hash FROM items WHERE feed = ?1 AND key = ?2")?
-                .query_row(params![item.feed, item.key], |r| r.get(0))?;
-            let same = match old {
-                Value::Blob(h) => h == hash,
-                // Rows stored before schema 4 keep the hex form.
-                Value::Text(h) => h == hex16(&digest),
-                _ => false,
-            };
-            if same {
-                tx.prepare_cached("UPDATE items SET last_seen = ?3 WHERE feed = ?1 AND key = ?2")?
-                    .execute(params![item.feed, item.key, ts(now)])?;
+                .execute(params![item.feed, item.key, ts(now), hash])?;
+            if touched == 1 {
                 return Ok(Seen::Same);
             }
-            tx.prepare_cached(
-                "UPDATE items SET hash = ?3, title = ?4, url = ?5, summary = ?6, published = ?7, last_seen = ?8, countries = ?9
-                 WHERE feed = ?1 AND key = ?2",
-            )?
-            .execute(params![item.feed, item.key, hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries.join(",")])?;
-            Ok(Seen::Revised)
+            let old: Option<Value> = tx
+                .prepare_cached("SELECT hash FROM items WHERE feed = ?1 AND key = ?2")?
+                .query_row(params![item.feed, item.key], |r| r.get(0))
+                .optional()?;
+            match old {
+                None => {
+                    // The identity is kept as its digest (`ident`), which is all lookups need.
+                    let elsewhere: bool = tx
+                        .prepare_cached("SELECT EXISTS (SELECT 1 FROM items WHERE ident = ?1)")?
+                        .query_row([item.identity_digest()], |r| r.get(0))?;
+                    Ok(if elsewhere { Seen::Carried } else { Seen::New })
+                }
+                // Rows stored before schema 4 keep the hex form.
+                Some(Value::Text(h)) if h == hex16(&digest) => {
+                    tx.prepare_cached(
+                        "UPDATE items SET last_seen = ?3 WHERE feed = ?1 AND key = ?2",
+                    )?
+                    .execute(params![item.feed, item.key, ts(now)])?;
+                    Ok(Seen::Same)
+                }
+                Some(_) => Ok(Seen::Revised),
+            }
+        })
+    }
+
+    fn save_item(
+        &mut self,
+        item: &Item,
+        now: DateTime<Utc>,
+        seen: Seen,
+        tagged: &[crate::geo::CountryCode],
+        story: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let digest = item.content_digest();
+        let hash = &digest[..8];
+        let stated = if item.countries.is_empty() {
+            tagged
+        } else {
+            &item.countries
+        };
+        let countries: Vec<&str> = stated.iter().map(|c| c.as_str()).collect();
+        let countries = countries.join(",");
+        self.run(|tx| {
+            if seen == Seen::Revised {
+                tx.prepare_cached(
+                    "UPDATE items SET hash = ?3, title = ?4, url = ?5, summary = ?6, published = ?7, last_seen = ?8,
+                        countries = ?9, story = coalesce(?10, story)
+                     WHERE feed = ?1 AND key = ?2",
+                )?
+                .execute(params![item.feed, item.key, hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries, story])?;
+            } else {
+                tx.prepare_cached(
+                    "INSERT INTO items (feed, key, identity, ident, hash, title, url, summary, published, first_seen, last_seen, countries, story)
+                     VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)",
+                )?
+                .execute(params![item.feed, item.key, item.identity_digest(), hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries, story])?;
+            }
+            Ok(())
         })
     }
 
@@ -427,14 +455,6 @@ impl StoreTx for SqliteTx<'_> {
         self.run(|tx| {
             tx.prepare_cached("UPDATE items SET countries = ?3 WHERE feed = ?1 AND key = ?2")?
                 .execute(params![feed, key, list.join(",")])
-                .map(drop)
-        })
-    }
-
-    fn set_item_story(&mut self, feed: &str, key: &str, story: i64) -> Result<(), StoreError> {
-        self.run(|tx| {
-            tx.prepare_cached("UPDATE items SET story = ?3 WHERE feed = ?1 AND key = ?2")?
-                .execute(params![feed, key, story])
                 .map(drop)
         })
     }
