@@ -776,3 +776,67 @@ fn a_shared_store_gives_the_brief_its_sqlite_desk_gave() {
         assert_eq!(shared, run(args, &["--data", data]), "{args:?}");
     }
 }
+
+#[test]
+fn history_search_on_a_shared_store_uses_the_trigram_index() {
+    use watchfloor::store::screen::ScreenReads;
+    let Some(db) = pg::database() else { return };
+    let mut store = PgStore::open(&address(&db.url())).unwrap();
+    let item = |key: &str, title: &str, summary: &str| watchfloor::feed::item::Item {
+        feed: "wire".into(),
+        key: key.into(),
+        title: title.into(),
+        url: None,
+        summary: summary.into(),
+        published: None,
+        countries: Vec::new(),
+        values: Vec::new(),
+    };
+    let now = Utc::now();
+    store
+        .write(|tx| {
+            tx.upsert_item(
+                &item("1", "Aid convoy stopped near El Fasher", "A checkpoint."),
+                now,
+            )?;
+            tx.upsert_item(&item("2", "苏丹达尔富尔发生屠杀", "联合国称平民死亡"), now)?;
+            tx.upsert_item(&item("3", "Market prices", "Convoys of trucks."), now)?;
+            tx.upsert_item(&item("4", "100% of wells dry", "a_b"), now)
+                .map(drop)
+        })
+        .unwrap();
+    let keys = |q: &str| {
+        let mut k: Vec<String> = store.find(q).unwrap().into_iter().map(|h| h.key).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys("convoy"), ["1", "3"], "title and text, any case");
+    assert_eq!(keys("CONVOY fasher"), ["1"], "every word must be there");
+    assert_eq!(
+        keys("checkpoint. aid"),
+        ["1"],
+        "words from title and text together"
+    );
+    assert_eq!(
+        keys("达尔富尔"),
+        ["2"],
+        "Chinese, with no spaces between words"
+    );
+    assert_eq!(
+        keys("100%"),
+        ["4"],
+        "a % in the query is a character, not a wildcard"
+    );
+    assert!(keys("1_0").is_empty(), "nor is _");
+    assert!(keys("massacre").is_empty());
+
+    let indexed = db.admin_query("SELECT indexdef FROM pg_indexes WHERE indexname = 'items_text'");
+    assert!(indexed.contains("gin_trgm_ops"), "{indexed}");
+    // With enough rows the planner takes the index by itself; here it is told to prefer it,
+    // which shows the query's shape is one the index serves.
+    let plan = db.admin_query(
+        "SET enable_seqscan = off; EXPLAIN SELECT key FROM items i
+         WHERE (i.title || ' ' || i.summary) ILIKE '%convoy%'",
+    );
+    assert!(plan.contains("items_text"), "{plan}");
+}
