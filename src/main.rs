@@ -499,10 +499,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let flag = cli::store::from_flag(cli.store.as_deref())?;
             let store = flag.or_else(|| config.store.address.clone());
             if let Some(watchfloor::store::StoreAddress::Postgres(_)) = &store
-                && (once || metrics.is_some())
+                && once
             {
                 anyhow::bail!(
-                    "--once and --metrics work with a data directory, not yet with a shared PostgreSQL store"
+                    "--once works with a data directory, not yet with a shared PostgreSQL store"
                 );
             }
             let archive = match archive {
@@ -514,7 +514,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let archived = archive.as_ref().map(|a| a.writer());
             if let Some(watchfloor::store::StoreAddress::Postgres(pg)) = store {
-                let ran = run_desk(config, pg, path, serve, archive);
+                let ran = run_desk(config, pg, path, Servers { metrics, serve }, archive);
                 if let Some(w) = archived {
                     w.wait();
                 }
@@ -1389,7 +1389,11 @@ fn run_headless(
         let _server = match (metrics, &options.metrics) {
             (Some(addr), Some(m)) => {
                 let (bound, handle) =
-                    monitor::metrics::serve(addr, m.clone(), data.to_path_buf())
+                    monitor::metrics::serve(
+                        addr,
+                        m.clone(),
+                        watchfloor::store::StoreAddress::Sqlite(data.to_path_buf()),
+                    )
                         .await
                         .with_context(|| format!("serving metrics on {addr}"))?;
                 eprintln!("watchfloor: metrics on http://{bound}/metrics, health on http://{bound}/healthz");
@@ -1488,9 +1492,10 @@ fn run_desk(
     config: Config,
     pg: watchfloor::store::address::PgAddress,
     reload_from: PathBuf,
-    serve: Option<std::net::SocketAddr>,
+    servers: Servers,
     archive: Option<watchfloor::feed::archive::Archive>,
 ) -> anyhow::Result<()> {
+    let Servers { metrics, serve } = servers;
     runtime()?.block_on(async {
         // The desk's alerts as Atom and CAP, read from the shared store.
         let _feed = match serve {
@@ -1503,6 +1508,22 @@ fn run_desk(
                 .await?,
             ),
             None => None,
+        };
+        // One set of counters for the collector's life, across reloads.
+        let counters: Option<Arc<monitor::metrics::Metrics>> = metrics.map(|_| Arc::default());
+        let _metrics = match (metrics, &counters) {
+            (Some(addr), Some(m)) => {
+                let (bound, handle) = monitor::metrics::serve(
+                    addr,
+                    m.clone(),
+                    watchfloor::store::StoreAddress::Postgres(pg.clone()),
+                )
+                .await
+                .with_context(|| format!("serving metrics on {addr}"))?;
+                eprintln!("watchfloor: metrics on http://{bound}/metrics, health on http://{bound}/healthz");
+                Some(AbortOnDrop(handle))
+            }
+            _ => None,
         };
         let (reload_tx, mut reloads) = tokio::sync::watch::channel(None);
         let _reloader = AbortOnDrop(tokio::spawn(reload_on_hangup(reload_from, reload_tx)));
@@ -1528,6 +1549,7 @@ fn run_desk(
                 Arc::new(SystemClock),
                 Options {
                     archive: archive.clone(),
+                    metrics: counters.clone(),
                     ..Options::default()
                 },
                 Some(reloads.clone()),

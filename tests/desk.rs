@@ -831,3 +831,101 @@ fn a_notification_target_moves_with_its_lease() {
         let _ = c.child.wait();
     }
 }
+
+/// `--metrics` on a desk collector: the polls it made and the alerts it stored as leader are
+/// counted, statuses and the outbox come from the shared store, and `/healthz` judges this
+/// collector's own heartbeat: it fails while the heartbeat cannot reach the store (another
+/// session locks the table) and recovers after.
+#[test]
+fn a_desk_collector_serves_its_metrics_and_health() {
+    let Some(db) = pg::database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let hits: Hits = Arc::default();
+    let addr = rt.block_on(serve("127.0.0.1", hits.clone()));
+    let mut text = String::from(
+        "[settings]\npoll_interval = \"2s\"\ntimeout = \"2s\"\n[store]\nurl = \"${WF_STORE}\"\nlease = \"3s\"\n[[rules]]\nid = \"atrocity\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"high\"\n",
+    );
+    for f in ["m0", "m1"] {
+        text.push_str(&format!(
+            "[[feeds]]\nid = \"{f}\"\nurl = \"http://{addr}/d/{f}\"\n"
+        ));
+    }
+    let cfg = dir.path().join("desk.toml");
+    std::fs::write(&cfg, text).unwrap();
+    let url = db.url();
+    let log = dir.path().join("collector.log");
+    let mut collector =
+        start_collector_with(&cfg, &url, log.clone(), &["--metrics", "127.0.0.1:0"]);
+    let wait = |what: &str, secs: u64, ok: &mut dyn FnMut() -> bool| {
+        let t = Instant::now();
+        while !ok() {
+            assert!(
+                t.elapsed() < Duration::from_secs(secs),
+                "waited {secs} s for {what}; log: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    let mut base = String::new();
+    wait("the metrics address", 20, &mut || {
+        let logged = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(rest) = logged.split("metrics on ").nth(1) {
+            base = rest
+                .split("/metrics")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+        }
+        !base.is_empty()
+    });
+    let get = |path: &str| {
+        rt.block_on(async {
+            let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    };
+    let sum = |text: &str, metric: &str, label: &str| -> f64 {
+        text.lines()
+            .filter(|l| l.starts_with(metric) && l.contains(label))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let mut scrape = String::new();
+    wait("polls and alerts counted", 30, &mut || {
+        let (status, body) = get("/metrics");
+        scrape = body;
+        status == 200
+            && sum(&scrape, "watchfloor_polls_total", "feed=\"m0\"") >= 2.0
+            && sum(&scrape, "watchfloor_alerts_total", "severity=\"high\"") >= 1.0
+    });
+    assert!(
+        scrape.contains("watchfloor_feed_up{feed=\"m1\"} 1"),
+        "{scrape}"
+    );
+    assert!(scrape.contains("watchfloor_outbox_pending"), "{scrape}");
+    assert!(scrape.contains("watchfloor_build_info"), "{scrape}");
+    let (status, body) = get("/healthz");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.starts_with("ok: heartbeat"), "{body}");
+
+    // Another session locks the collectors' table: this collector's heartbeat cannot be
+    // written, ages, and its health check says so; when the lock goes, it recovers.
+    let (client, conn) = rt
+        .block_on(tokio_postgres::connect(&url, tokio_postgres::NoTls))
+        .unwrap();
+    rt.spawn(conn);
+    rt.block_on(client.batch_execute("BEGIN; LOCK TABLE collectors IN ACCESS EXCLUSIVE MODE"))
+        .unwrap();
+    let mut said = String::new();
+    wait("healthz to fail", 30, &mut || {
+        let (status, body) = get("/healthz");
+        said = body;
+        status == 503
+    });
+    assert!(said.starts_with("stuck: last heartbeat"), "{said}");
+    rt.block_on(client.batch_execute("ROLLBACK")).unwrap();
+    wait("healthz to recover", 20, &mut || get("/healthz").0 == 200);
+    stop_cleanly(&mut collector, &log);
+}

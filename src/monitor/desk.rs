@@ -89,20 +89,22 @@ pub async fn run(
     }
     info!("collector {me} joined the desk at {}", store.label());
 
+    let metrics = options.metrics.clone();
     let stop = Arc::new(AtomicBool::new(false));
     let printer = sink.map(|s| Printer::start(address.clone(), me.clone(), s));
     let label = store.label().to_string();
     let leader = {
-        let (address, config, me, clock, stop) = (
+        let (address, config, me, clock, stop, metrics) = (
             address.clone(),
             config.clone(),
             me.clone(),
             clock.clone(),
             stop.clone(),
+            metrics.clone(),
         );
         std::thread::Builder::new()
             .name("leader".into())
-            .spawn(move || lead(&address, &config, &me, &*clock, &stop))
+            .spawn(move || lead(&address, &config, &me, &*clock, &stop, metrics.as_deref()))
             .map_err(|e| crate::store::StoreError::Address {
                 store: label,
                 message: format!("cannot start the leader thread: {e}"),
@@ -154,8 +156,13 @@ pub async fn run(
             new = super::next_reload(&mut reloads) => break Ok(Ended::Reload(new)),
             _ = heartbeat.tick() => {
                 sign.at = clock.now();
-                if let Err(e) = tokio::task::block_in_place(|| store.heartbeat(&sign)) {
-                    warn!("writing the heartbeat: {e}");
+                match tokio::task::block_in_place(|| store.heartbeat(&sign)) {
+                    Ok(()) => {
+                        if let Some(m) = &metrics {
+                            m.beat(&sign);
+                        }
+                    }
+                    Err(e) => warn!("writing the heartbeat: {e}"),
                 }
                 if let Some(p) = &printer && let Some(e) = p.failed() {
                     break Err(e);
@@ -191,9 +198,17 @@ pub async fn run(
             poll = rx.recv() => {
                 let Some(poll) = poll else { break Ok(Ended::Stopped) };
                 let outcome = Outcome::of(&poll);
-                if let Err(e) = tokio::task::block_in_place(|| store.queue(&me, &outcome, clock.now())) {
-                    warn!(feed = %outcome.feed, "queueing a poll: {e}");
-                    feeds.refetch(&outcome.feed);
+                let now = clock.now();
+                match tokio::task::block_in_place(|| store.queue(&me, &outcome, now)) {
+                    Ok(()) => {
+                        if let Some(m) = &metrics {
+                            m.polled(&outcome.feed, outcome.ok(), outcome.not_modified, now);
+                        }
+                    }
+                    Err(e) => {
+                        warn!(feed = %outcome.feed, "queueing a poll: {e}");
+                        feeds.refetch(&outcome.feed);
+                    }
                 }
             }
         }
@@ -280,7 +295,14 @@ fn only(config: &Config, held: &HashSet<String>) -> Config {
 
 /// The leader's loop, on a thread of its own: waits for the lock, then stores the queue and
 /// runs the engine until it loses the lock or `stop` is set.
-fn lead(address: &PgAddress, config: &Config, me: &str, clock: &dyn Clock, stop: &AtomicBool) {
+fn lead(
+    address: &PgAddress,
+    config: &Config,
+    me: &str,
+    clock: &dyn Clock,
+    stop: &AtomicBool,
+    metrics: Option<&super::metrics::Metrics>,
+) {
     let look = config.store.lease / 3;
     while !stop.load(Ordering::SeqCst) {
         // The lock lives as long as this session; a leader that dies lets it go.
@@ -306,7 +328,7 @@ fn lead(address: &PgAddress, config: &Config, me: &str, clock: &dyn Clock, stop:
             }
         }
         info!("collector {me} leads the desk");
-        if let Err(e) = leading(address, config, me, clock, stop, &lock) {
+        if let Err(e) = leading(address, config, me, clock, stop, &lock, metrics) {
             warn!("collector {me} stops leading: {e}");
         }
         drop(lock);
@@ -331,6 +353,7 @@ fn leading(
     clock: &dyn Clock,
     stop: &AtomicBool,
     lock: &PgStore,
+    metrics: Option<&super::metrics::Metrics>,
 ) -> Result<(), crate::store::StoreError> {
     let mut store = PgStore::open(address)?;
     let fresh = |store: &PgStore, now: DateTime<Utc>| -> Result<Engine, MonitorError> {
@@ -356,13 +379,20 @@ fn leading(
             }
             let now = clock.now();
             let written = store.write(|tx| {
+                let mut by_severity = [0u64; 5];
                 for p in &batch {
                     tx.set_origin(Some(&p.origin));
-                    process_outcome(tx, &mut engine, &p.outcome, now)?;
+                    let (_, counts) = process_outcome(tx, &mut engine, &p.outcome, now)?;
+                    for (all, n) in by_severity.iter_mut().zip(counts.by_severity) {
+                        *all += n;
+                    }
                     tx.take_pending(p.seq)?;
                 }
-                Ok(())
+                Ok(by_severity)
             });
+            if let Ok(by_severity) = &written {
+                super::count_alerts(metrics, by_severity);
+            }
             if let Err(e) = written {
                 // Nothing of the batch is stored: rebuild the engine from what is, and retry.
                 warn!("storing queued polls: {e}");
@@ -377,8 +407,9 @@ fn leading(
                 tx.set_origin(Some(me));
                 tick(tx, &mut engine, now)
             });
-            if let Err(e) = ticked {
-                warn!("the engine's tick: {e}");
+            match ticked {
+                Ok((_, by_severity)) => super::count_alerts(metrics, &by_severity),
+                Err(e) => warn!("the engine's tick: {e}"),
             }
             last_tick = std::time::Instant::now();
         }

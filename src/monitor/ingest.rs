@@ -94,6 +94,13 @@ pub struct Outcome {
     pub failures: u32,
 }
 
+impl Outcome {
+    /// Whether the poll succeeded: a response came and was read.
+    pub fn ok(&self) -> bool {
+        self.error.is_none() && self.http_status.is_some()
+    }
+}
+
 /// A poll's outcome, borrowed: what [`process`] and [`process_outcome`] store.
 struct View<'a> {
     feed: &'a str,

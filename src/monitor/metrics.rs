@@ -2,9 +2,12 @@
 //! counted as they are stored, feed health, country statuses and the outbox read from the
 //! store at each scrape; and `/healthz`, which fails once the collector's heartbeat is older
 //! than [`STUCK_AFTER`] (its loop no longer turns, or no longer stores what it does).
+//!
+//! On a desk (a shared PostgreSQL store) the counters are this collector's: the polls it made,
+//! the alerts it stored while it led. Statuses and the outbox are the desk's, and `/healthz`
+//! judges this collector's own heartbeat, not the newest of the desk's.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -13,7 +16,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -22,8 +25,9 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
 use crate::config::Severity;
-use crate::event::FeedReport;
-use crate::store::{SqliteStore, Store};
+use crate::event::{FeedReport, Status};
+use crate::geo::CountryCode;
+use crate::store::{Heartbeat, Store, StoreAddress, StoreError};
 
 /// A heartbeat older than this fails `/healthz` (the age at which screens call the collector
 /// silent).
@@ -63,6 +67,8 @@ pub struct Metrics {
     feed_last_success: Family<FeedLabel, Gauge<f64, AtomicU64>>,
     outbox_pending: Gauge,
     country_status: Family<CountryLabels, Gauge>,
+    /// On a desk, this collector's last heartbeat that reached the store.
+    beat: std::sync::Mutex<Option<Heartbeat>>,
 }
 
 impl Default for Metrics {
@@ -113,6 +119,7 @@ impl Default for Metrics {
             feed_last_success,
             outbox_pending,
             country_status,
+            beat: std::sync::Mutex::default(),
         }
     }
 }
@@ -120,25 +127,30 @@ impl Default for Metrics {
 impl Metrics {
     /// Counts a stored poll.
     pub fn poll(&self, report: &FeedReport) {
-        let result = match (report.ok, report.not_modified) {
+        self.polled(&report.feed, report.ok, report.not_modified, report.at);
+    }
+
+    /// Counts a poll of `feed` that ended at `at` (succeeded, or answered 304 Not Modified).
+    pub fn polled(&self, feed: &str, ok: bool, not_modified: bool, at: DateTime<Utc>) {
+        let result = match (ok, not_modified) {
             (true, false) => "ok",
             (true, true) => "not_modified",
             (false, _) => "failed",
         };
         self.polls
             .get_or_create(&PollLabels {
-                feed: report.feed.clone(),
+                feed: feed.to_string(),
                 result,
             })
             .inc();
         let feed = FeedLabel {
-            feed: report.feed.clone(),
+            feed: feed.to_string(),
         };
-        self.feed_up.get_or_create(&feed).set(i64::from(report.ok));
-        if report.ok {
+        self.feed_up.get_or_create(&feed).set(i64::from(ok));
+        if ok {
             self.feed_last_success
                 .get_or_create(&feed)
-                .set(report.at.timestamp_millis() as f64 / 1000.0);
+                .set(at.timestamp_millis() as f64 / 1000.0);
         }
     }
 
@@ -153,22 +165,41 @@ impl Metrics {
         }
     }
 
-    /// The text exposition, with what the store knows now.
-    fn render(&self, store: &SqliteStore) -> String {
-        if let Ok(pending) = store.outbox_pending() {
+    /// Records a heartbeat of this collector that reached the store (a desk's `/healthz`
+    /// judges it).
+    pub fn beat(&self, sign: &Heartbeat) {
+        *self
+            .beat
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(sign.clone());
+    }
+
+    fn own_beat(&self) -> Option<Heartbeat> {
+        self.beat
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The text exposition, with what the store knows now: the slowest consumer's backlog,
+    /// the countries' statuses and the watchlist the collector published.
+    fn render(
+        &self,
+        pending: Result<i64, StoreError>,
+        statuses: Result<Vec<(CountryCode, Status)>, StoreError>,
+        screen: Option<crate::config::ScreenConfig>,
+    ) -> String {
+        if let Ok(pending) = pending {
             self.outbox_pending.set(pending);
         }
-        if let Ok(statuses) = store.statuses() {
+        if let Ok(statuses) = statuses {
             // The watchlist (as the collector published it) is quiet unless a status says
             // otherwise; countries off the list appear once they have a status.
-            let mut all: std::collections::BTreeMap<String, crate::event::Status> = store
-                .screen_config()
-                .ok()
-                .flatten()
+            let mut all: std::collections::BTreeMap<String, Status> = screen
                 .map(|c| {
                     c.countries
                         .iter()
-                        .map(|w| (w.code.to_string(), crate::event::Status::Quiet))
+                        .map(|w| (w.code.to_string(), Status::Quiet))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -195,22 +226,25 @@ impl Metrics {
 
 struct Served {
     metrics: Arc<Metrics>,
-    /// A read-only connection, opened at the first scrape.
-    reader: crate::store::reader::LazyReader,
+    store: crate::store::reader::LazyStore,
+    /// On a desk `/healthz` judges this collector's own heartbeat ([`Metrics::beat`]).
+    desk: bool,
 }
 
 /// Serves `/metrics` and `/healthz` on `addr` until the task is dropped; returns the address
-/// bound (port 0 picks one).
+/// bound (port 0 picks one). A data directory's database is read only; on a shared store the
+/// counters are this collector's and the rest is the desk's.
 pub async fn serve(
     addr: SocketAddr,
     metrics: Arc<Metrics>,
-    data: PathBuf,
+    store: StoreAddress,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     let state = Arc::new(Served {
         metrics,
-        reader: crate::store::reader::LazyReader::new(data),
+        desk: matches!(store, StoreAddress::Postgres(_)),
+        store: crate::store::reader::LazyStore::new(store),
     });
     let app = Router::new()
         .route("/metrics", get(scrape))
@@ -224,8 +258,13 @@ pub async fn serve(
 
 async fn scrape(State(s): State<Arc<Served>>) -> impl IntoResponse {
     let body = tokio::task::spawn_blocking(move || {
-        let metrics = s.metrics.clone();
-        s.reader.with(|store| metrics.render(store))
+        s.store.with(|store| {
+            s.metrics.render(
+                store.outbox_pending(),
+                store.statuses(),
+                crate::store::screen::screen_config(store).ok().flatten(),
+            )
+        })
     })
     .await;
     match body {
@@ -244,15 +283,25 @@ async fn scrape(State(s): State<Arc<Served>>) -> impl IntoResponse {
 }
 
 async fn healthz(State(s): State<Arc<Served>>) -> impl IntoResponse {
-    let beat =
-        tokio::task::spawn_blocking(move || s.reader.with(|store| store.last_heartbeat())).await;
+    let beat = if s.desk {
+        Ok(s.metrics.own_beat())
+    } else {
+        tokio::task::spawn_blocking(move || {
+            s.store
+                .with(|store| store.last_heartbeat().map_err(|e| e.to_string()))
+                .and_then(|beat| beat)
+                .map_err(|e| format!("store: {e}"))
+        })
+        .await
+        .unwrap_or_else(|_| Err("health check failed".to_string()))
+    };
     let now = Utc::now();
     match beat {
-        Ok(Ok(Ok(Some(h)))) if now - h.at <= STUCK_AFTER => (
+        Ok(Some(h)) if now - h.at <= STUCK_AFTER => (
             StatusCode::OK,
             format!("ok: heartbeat {} s ago\n", (now - h.at).num_seconds()),
         ),
-        Ok(Ok(Ok(Some(h)))) => (
+        Ok(Some(h)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "stuck: last heartbeat {} s ago (pid {} on {})\n",
@@ -261,15 +310,10 @@ async fn healthz(State(s): State<Arc<Served>>) -> impl IntoResponse {
                 crate::text::clean(&h.host, 100)
             ),
         ),
-        Ok(Ok(Ok(None))) => (
+        Ok(None) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "starting: no heartbeat yet\n".to_string(),
         ),
-        Ok(Ok(Err(e))) => (StatusCode::SERVICE_UNAVAILABLE, format!("store: {e}\n")),
-        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, format!("store: {e}\n")),
-        Err(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "health check failed\n".to_string(),
-        ),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")),
     }
 }

@@ -69,6 +69,12 @@ impl AnyStore {
 }
 
 impl AnyStore {
+    /// Outbox events the slowest consumer has not passed (all of them when none is
+    /// registered).
+    pub fn outbox_pending(&self) -> Result<i64, StoreError> {
+        each!(self, s => s.outbox_pending())
+    }
+
     /// Limits a SQLite connection's page cache (a reader of the newest rows needs little);
     /// nothing on PostgreSQL.
     pub fn set_cache_kib(&self, kib: u32) -> Result<(), StoreError> {

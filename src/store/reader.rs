@@ -1,40 +1,9 @@
-//! A read-only connection opened on first use and shared by the requests of a small HTTP
-//! server (metrics, the alert feed): a server started before the database exists still starts.
+//! A connection opened on first use and shared by the requests of a small HTTP server
+//! (metrics, the alert feed): a server started before the database exists still starts.
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 
 use super::SqliteStore;
-
-/// A lazily opened, read-only connection to the database in a data directory.
-#[derive(Debug)]
-pub struct LazyReader {
-    data: PathBuf,
-    store: Mutex<Option<SqliteStore>>,
-}
-
-impl LazyReader {
-    /// A reader of the database in `data`, not opened yet.
-    pub fn new(data: PathBuf) -> Self {
-        Self {
-            data,
-            store: Mutex::new(None),
-        }
-    }
-
-    /// Runs `f` on the connection, opening it first if needed; the error in words when it
-    /// cannot be opened.
-    pub fn with<T>(&self, f: impl FnOnce(&SqliteStore) -> T) -> Result<T, String> {
-        let mut guard = self
-            .store
-            .lock()
-            .map_err(|_| "store lock poisoned".to_string())?;
-        if guard.is_none() {
-            *guard = Some(SqliteStore::open_read_only(&self.data).map_err(|e| e.to_string())?);
-        }
-        guard.as_ref().map(f).ok_or_else(|| "no store".to_string())
-    }
-}
 
 /// A lazily opened connection to either store, for a server's requests: a data directory's
 /// database read only, or a shared store (connected again when the connection was lost).

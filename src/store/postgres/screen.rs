@@ -372,6 +372,18 @@ impl ScreenReads for PgStore {
 }
 
 impl PgStore {
+    /// Outbox events the slowest consumer has not passed (all of them when none is
+    /// registered).
+    pub fn outbox_pending(&self) -> Result<i64, StoreError> {
+        self.one(
+            "SELECT count(*) FROM outbox WHERE seq > (SELECT coalesce(min(seq), 0) FROM consumers)",
+            &[],
+        )
+        .and_then(|r| r.try_get(0).map_err(|e| self.err(e)))
+    }
+}
+
+impl PgStore {
     /// Whether this login may insert into `table`.
     fn may_write(&self, table: &str) -> Result<bool, StoreError> {
         self.one("SELECT has_table_privilege($1, 'INSERT')", &[&table])?
