@@ -1387,18 +1387,14 @@ fn run_headless(
             AbortOnDrop(tokio::spawn(reload_on_hangup(path, tx)))
         });
         let _server = match (metrics, &options.metrics) {
-            (Some(addr), Some(m)) => {
-                let (bound, handle) =
-                    monitor::metrics::serve(
-                        addr,
-                        m.clone(),
-                        watchfloor::store::StoreAddress::Sqlite(data.to_path_buf()),
-                    )
-                        .await
-                        .with_context(|| format!("serving metrics on {addr}"))?;
-                eprintln!("watchfloor: metrics on http://{bound}/metrics, health on http://{bound}/healthz");
-                Some(AbortOnDrop(handle))
-            }
+            (Some(addr), Some(m)) => Some(
+                serve_metrics(
+                    addr,
+                    m.clone(),
+                    watchfloor::store::StoreAddress::Sqlite(data.to_path_buf()),
+                )
+                .await?,
+            ),
             _ => None,
         };
         let _feed = match serve {
@@ -1480,6 +1476,19 @@ async fn reload_on_hangup(path: PathBuf, tx: tokio::sync::watch::Sender<Option<A
 /// Stops a background task when dropped.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
+/// Serves `/metrics` and `/healthz` on `addr` for as long as the guard lives, and says where.
+async fn serve_metrics(
+    addr: std::net::SocketAddr,
+    metrics: Arc<monitor::metrics::Metrics>,
+    store: watchfloor::store::StoreAddress,
+) -> anyhow::Result<AbortOnDrop> {
+    let (bound, handle) = monitor::metrics::serve(addr, metrics, store)
+        .await
+        .with_context(|| format!("serving metrics on {addr}"))?;
+    eprintln!("watchfloor: metrics on http://{bound}/metrics, health on http://{bound}/healthz");
+    Ok(AbortOnDrop(handle))
+}
+
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
@@ -1512,17 +1521,14 @@ fn run_desk(
         // One set of counters for the collector's life, across reloads.
         let counters: Option<Arc<monitor::metrics::Metrics>> = metrics.map(|_| Arc::default());
         let _metrics = match (metrics, &counters) {
-            (Some(addr), Some(m)) => {
-                let (bound, handle) = monitor::metrics::serve(
+            (Some(addr), Some(m)) => Some(
+                serve_metrics(
                     addr,
                     m.clone(),
                     watchfloor::store::StoreAddress::Postgres(pg.clone()),
                 )
-                .await
-                .with_context(|| format!("serving metrics on {addr}"))?;
-                eprintln!("watchfloor: metrics on http://{bound}/metrics, health on http://{bound}/healthz");
-                Some(AbortOnDrop(handle))
-            }
+                .await?,
+            ),
             _ => None,
         };
         let (reload_tx, mut reloads) = tokio::sync::watch::channel(None);

@@ -167,6 +167,18 @@ pub enum Seen {
     Revised,
 }
 
+/// The countries a stored item's row keeps, comma-separated: those its source stated, else
+/// those the tagger read.
+pub(crate) fn stored_countries(item: &Item, tagged: &[CountryCode]) -> String {
+    let stated = if item.countries.is_empty() {
+        tagged
+    } else {
+        &item.countries
+    };
+    let codes: Vec<&str> = stated.iter().map(|c| c.as_str()).collect();
+    codes.join(",")
+}
+
 /// The collector's sign of life, written every few seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Heartbeat {

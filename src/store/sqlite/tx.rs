@@ -276,13 +276,7 @@ impl StoreTx for SqliteTx<'_> {
     ) -> Result<(), StoreError> {
         let digest = item.content_digest();
         let hash = &digest[..8];
-        let stated = if item.countries.is_empty() {
-            tagged
-        } else {
-            &item.countries
-        };
-        let countries: Vec<&str> = stated.iter().map(|c| c.as_str()).collect();
-        let countries = countries.join(",");
+        let countries = crate::store::stored_countries(item, tagged);
         self.run(|tx| {
             if seen == Seen::Revised {
                 tx.prepare_cached(
