@@ -2,14 +2,17 @@
 //! once per story and counts the outlets that carry it.
 //!
 //! Within one script two headlines are the same story when their words, weighted by how rare
-//! each is in recent news and with names (capitalised words; transliterated names in Chinese)
-//! weighing more, overlap enough ([`similarity`], [`SAME_TEXT`]). Across scripts
+//! each is in recent news and with names (capitalised words; transliterated names in Chinese;
+//! in Arabic, a word after "near", "town of", "state of") weighing more, overlap enough
+//! ([`similarity`], [`SAME_TEXT`]); less is enough when a name they share is not a country's
+//! ([`SAME_NAME`]). Numbers spelled in words count as numbers ("seven", "семеро", "七人"). Across scripts
 //! words cannot be compared, so two headlines are the same story only when they name the same
 //! country and share a figure (a toll, a magnitude: a number of 5 or more, not a year); that
 //! evidence, with one word in common, joins headlines in one script too, however differently
 //! they are worded. Headlines about countries that do not overlap are never the same story. An item never joins a story its own feed already carries:
 //! a feed's templated items ("M 4.6 - 35 km SSW of Tobelo") are separate events.
 
+mod numerals;
 pub mod publisher;
 pub mod text;
 
@@ -25,6 +28,10 @@ pub use text::{Features, Script};
 /// precision: a wrong join would hide one event behind another's alert, a missed join only
 /// repeats an alert.
 pub const SAME_TEXT: f64 = 0.35;
+/// The [`similarity`] from which two headlines that share a name (a place, a person, an
+/// armed group: not a country, which has many events a day) are the same story, in scripts
+/// that mark names (capitals; the characters Chinese writes foreign names with).
+pub const SAME_NAME: f64 = 0.2;
 /// Items remembered for grouping, newest first out of the way last.
 const REMEMBERED: usize = 20_000;
 /// Distinct words whose frequency is tracked; past this the counts are halved.
@@ -148,6 +155,7 @@ struct Headline<'a> {
     script: Script,
     tokens: &'a [u32],
     names: &'a [u32],
+    country_names: &'a [u32],
     numbers: &'a [u32],
     figures: &'a [u32],
     /// The countries, as [`CountryCode::number`], sorted.
@@ -163,6 +171,7 @@ impl<'a> Headline<'a> {
             script,
             tokens: &f.tokens,
             names: &f.names,
+            country_names: &f.country_names,
             numbers: &f.numbers,
             figures: &f.figures,
             countries,
@@ -195,6 +204,8 @@ struct Overlap {
     score: f64,
     /// How many words (not numbers) they share.
     words: u32,
+    /// Whether a word they share is a name other than a country's.
+    named: bool,
 }
 
 fn overlap(a: Headline<'_>, b: Headline<'_>) -> Overlap {
@@ -203,9 +214,11 @@ fn overlap(a: Headline<'_>, b: Headline<'_>) -> Overlap {
         return Overlap {
             score: 0.0,
             words: 0,
+            named: false,
         };
     }
-    let (mut i, mut j, mut shared, mut words, mut named) = (0, 0, 0.0f32, 0u32, false);
+    let (mut i, mut j, mut shared, mut words) = (0, 0, 0.0f32, 0u32);
+    let (mut named, mut specific) = (false, false);
     while i < a.tokens.len() && j < b.tokens.len() {
         match a.tokens[i].cmp(&b.tokens[j]) {
             std::cmp::Ordering::Less => i += 1,
@@ -213,8 +226,12 @@ fn overlap(a: Headline<'_>, b: Headline<'_>) -> Overlap {
             std::cmp::Ordering::Equal => {
                 shared += a.weight(i).max(b.weight(j));
                 words += u32::from(a.numbers.binary_search(&a.tokens[i]).is_err());
-                named |= a.names.binary_search(&a.tokens[i]).is_ok()
-                    || b.names.binary_search(&a.tokens[i]).is_ok();
+                let t = &a.tokens[i];
+                if a.names.binary_search(t).is_ok() || b.names.binary_search(t).is_ok() {
+                    named = true;
+                    specific |= a.country_names.binary_search(t).is_err()
+                        && b.country_names.binary_search(t).is_err();
+                }
                 i += 1;
                 j += 1;
             }
@@ -223,13 +240,21 @@ fn overlap(a: Headline<'_>, b: Headline<'_>) -> Overlap {
     // One shared word is chance ("Massacre in Darfur", "Massacre at the border"), unless it
     // is a name.
     if words == 0 || (words == 1 && !named) {
-        return Overlap { score: 0.0, words };
+        return Overlap {
+            score: 0.0,
+            words,
+            named: false,
+        };
     }
     let mut score = f64::from(shared / shorter);
     if !disjoint(a.numbers, b.numbers) {
         score *= NUMBER_BONUS;
     }
-    Overlap { score, words }
+    Overlap {
+        score,
+        words,
+        named: specific,
+    }
 }
 
 /// Whether two headlines report the same story.
@@ -253,7 +278,9 @@ fn judge(a: Headline<'_>, b: Headline<'_>) -> Option<f64> {
     let mut words = true;
     if a.script == b.script && a.script != Script::Other {
         let o = overlap(a, b);
-        if o.score >= SAME_TEXT {
+        // Arabic names are a guess (no capitals): they weigh more, but do not lower the bar.
+        let named = o.named && a.script != Script::Arabic;
+        if o.score >= SAME_TEXT || (named && o.score >= SAME_NAME) {
             return Some(o.score);
         }
         words = o.words > 0;
@@ -271,15 +298,17 @@ struct Entry {
     /// The item's own story id, which also names the item.
     own: i64,
     story: i64,
-    /// Tokens, names, numbers, figures, countries, then one weight per token (as `f32` bits):
+    /// Tokens, names, country names, numbers, figures, countries, then one weight per token
+    /// (as `f32` bits):
     /// the weights when it arrived (close enough later on, and far cheaper).
     packed: Box<[u32]>,
     /// The feed, numbered by [`Stories::feed_number`].
     feed: u32,
     /// The sum of the words' weights when it arrived.
     total: f32,
-    /// How many tokens, names, numbers, figures and countries `packed` holds, in that order.
-    lens: [u16; 5],
+    /// How many tokens, names, country names, numbers, figures and countries `packed` holds,
+    /// in that order.
+    lens: [u16; 6],
     script: Script,
 }
 
@@ -295,9 +324,10 @@ impl Entry {
         let f = &signature.features;
         // A headline has a few dozen words; the cap only keeps the lengths honest.
         let cap = |v: &[u32]| v.len().min(usize::from(u16::MAX));
-        let parts: [&[u32]; 5] = [
+        let parts: [&[u32]; 6] = [
             &f.tokens,
             &f.names,
+            &f.country_names,
             &f.numbers,
             &f.figures,
             &signature.numbers,
@@ -322,9 +352,10 @@ impl Entry {
     }
 
     fn headline(&self) -> Headline<'_> {
-        let [t, n, num, fig, c] = self.lens.map(usize::from);
+        let [t, n, cn, num, fig, c] = self.lens.map(usize::from);
         let (tokens, rest) = self.packed.split_at(t);
         let (names, rest) = rest.split_at(n);
+        let (country_names, rest) = rest.split_at(cn);
         let (numbers, rest) = rest.split_at(num);
         let (figures, rest) = rest.split_at(fig);
         let (countries, weights) = rest.split_at(c);
@@ -332,6 +363,7 @@ impl Entry {
             script: self.script,
             tokens,
             names,
+            country_names,
             numbers,
             figures,
             countries,

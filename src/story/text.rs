@@ -3,6 +3,8 @@
 //! digit shapes do not matter.
 
 use unicode_normalization::UnicodeNormalization;
+
+use crate::geo::NameKind;
 use unicode_normalization::char::is_combining_mark;
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -30,6 +32,9 @@ pub struct Features {
     /// The tokens that are names: words written with a capital letter inside a sentence (in
     /// scripts that have capitals), hashed, sorted and without repeats.
     pub names: Vec<u32>,
+    /// The names that name a country ("Nigeria's", "Guinée"): they weigh as names, but say
+    /// less of which event it is, since a country has many a day. A subset of `names`.
+    pub country_names: Vec<u32>,
     /// Numbers in a canonical form (separators and trailing zeros dropped, so "400,000",
     /// "400 000" and "40万" agree), hashed, sorted and without repeats.
     pub numbers: Vec<u32>,
@@ -138,6 +143,29 @@ const STOPWORDS: &[&str] = &[
     "حيث",
 ];
 
+/// Arabic words (folded) after which a place's name comes: "near", and "town", "city", "state", "village", "camp", "region", "area", "river", "market" in the
+/// construct state ("مدينة حلب", the city of Aleppo).
+const ARABIC_LOCATIVES: &[&str] = &[
+    "قرب",
+    "بلده",
+    "ببلده",
+    "مدينه",
+    "بمدينه",
+    "ولايه",
+    "بولايه",
+    "قريه",
+    "مخيم",
+    "اقليم",
+    "باقليم",
+    "منطقه",
+    "بمنطقه",
+    "محافظه",
+    "بمحافظه",
+    "نهر",
+    "سوق",
+    "ضاحيه",
+];
+
 fn fold_char(c: char) -> Option<char> {
     Some(match c {
         // Arabic-Indic and Persian digits.
@@ -237,6 +265,17 @@ fn is_figure(w: &str) -> bool {
     value >= 5 && !year
 }
 
+/// Adds a number spelled in words (always a figure: see [`super::numerals`]), hashed as the
+/// same number in digits is.
+fn spelled(value: u32, numbers: &mut Vec<u32>, figures: &mut Vec<u32>, tokens: &mut Vec<u32>) {
+    if let Some(n) = canonical_number(&value.to_string()) {
+        let h = hash(&format!("#{n}"));
+        numbers.push(h);
+        figures.push(h);
+        tokens.push(h);
+    }
+}
+
 fn arabic_stem(w: &str) -> &str {
     let mut w = w;
     for p in ["وال", "بال", "كال", "فال", "لل", "ال"] {
@@ -255,6 +294,20 @@ fn arabic_stem(w: &str) -> &str {
     w
 }
 
+/// A Russian word without its last vowel, which is most often a case or number ending:
+/// "Гоме", "Гому" and "Гома" (Goma) all read "гом", as longer words agree in their first
+/// [`STEM`] letters already.
+fn cyrillic_ending(w: &str) -> &str {
+    match w.char_indices().next_back() {
+        Some((i, 'а' | 'я' | 'о' | 'е' | 'у' | 'ю' | 'ы' | 'и' | 'й' | 'ь'))
+            if w[..i].chars().count() >= 3 && w.starts_with(|c| ('а'..='я').contains(&c)) =>
+        {
+            &w[..i]
+        }
+        _ => w,
+    }
+}
+
 fn stem(w: &str, keep: usize) -> &str {
     match w.char_indices().nth(keep) {
         Some((i, _)) => &w[..i],
@@ -262,10 +315,37 @@ fn stem(w: &str, keep: usize) -> &str {
     }
 }
 
+/// How many bytes from the start of `rest` (the text from a word on) a country's name or
+/// code covers: "Nigeria's", "Guinée", "RDC", "ДР Конго", "Нигерии"; 0 when none starts
+/// there. `word` is the word itself.
+fn country_name_len(rest: &str, word: &str) -> usize {
+    // The tagger's names: a country's name in any of its languages and cases, its demonyms
+    // and adjectives. Folding is lowercasing, which keeps these scripts' byte lengths.
+    let head: String = rest.chars().take(64).flat_map(char::to_lowercase).collect();
+    let mut len = 0;
+    crate::geo::name_index().find_at(&head, 0, |end, n| {
+        let country = usize::try_from(n)
+            .ok()
+            .and_then(|n| crate::geo::name_table().accept(n, rest.get(..end).unwrap_or(word)))
+            .is_some_and(|info| {
+                info.code.is_some()
+                    && matches!(
+                        info.kind,
+                        NameKind::Country | NameKind::Gazetteer | NameKind::Demonym
+                    )
+            });
+        if country {
+            len = len.max(end);
+        }
+    });
+    len
+}
+
 /// Reads a headline's features.
 pub fn features(text: &str) -> Features {
     let mut tokens = Vec::new();
     let mut names = Vec::new();
+    let mut country_names = Vec::new();
     let mut numbers = Vec::new();
     let mut figures = Vec::new();
     let mut run: Vec<char> = Vec::new();
@@ -294,10 +374,20 @@ pub fn features(text: &str) -> Features {
         }
     }
     let title_case = capitals * 2 > words;
-    for (i, raw) in text.unicode_words().enumerate() {
+    let mut locative = false;
+    // Where the last country's name found ends: the words before it are part of it.
+    let mut country_until = 0;
+    for (i, (offset, raw)) in text.unicode_word_indices().enumerate() {
         let capital = i > 0 && !title_case && raw.starts_with(char::is_uppercase);
         let folded = fold(raw);
         let w = folded.as_str();
+        let placed = std::mem::replace(&mut locative, ARABIC_LOCATIVES.contains(&w));
+        // Only words that may be names are looked up (before short words are dropped:
+        // "ДР Конго" starts with one).
+        if (raw.starts_with(char::is_uppercase) || placed) && offset >= country_until {
+            country_until = offset + country_name_len(&text[offset..], raw);
+        }
+        let in_country = offset < country_until;
         if w.chars().all(is_cjk) {
             run.extend(w.chars());
             continue;
@@ -319,42 +409,67 @@ pub fn features(text: &str) -> Features {
                 continue;
             }
         }
+        if let Some(v) = super::numerals::word_value(w) {
+            spelled(v, &mut numbers, &mut figures, &mut tokens);
+            continue;
+        }
         if w.chars().count() < 3 || STOPWORDS.contains(&w) {
             continue;
         }
         if script(w) == Script::Arabic {
             // Arabic words change inside as well as at their ends: compare their letter
             // triples, which keep the root's letters together more often than a prefix does.
-            let letters: Vec<char> = arabic_stem(w).chars().collect();
-            if letters.len() <= 3 {
-                tokens.push(hash(&letters.iter().collect::<String>()));
-            } else {
-                for t in letters.windows(3) {
-                    tokens.push(hash(&t.iter().collect::<String>()));
+            // Arabic has no capitals: a word without the article right after "near", "town
+            // of", "state of" is taken for a place's name, unless it names a country. ("In" is
+            // followed by too much else: "في هجوم", in an attack.)
+            let stem = arabic_stem(w);
+            let name = placed
+                && !["ال", "لل", "بال", "وال"].iter().any(|a| w.starts_with(a))
+                && !in_country;
+            let letters: Vec<char> = stem.chars().collect();
+            let mut push = |t: &[char]| {
+                let h = hash(&t.iter().collect::<String>());
+                tokens.push(h);
+                if name {
+                    names.push(h);
                 }
+            };
+            if letters.len() <= 3 {
+                push(&letters);
+            } else {
+                letters.windows(3).for_each(&mut push);
             }
             continue;
         }
-        let s = stem(w, STEM);
+        let s = stem(cyrillic_ending(w), STEM);
         if s.chars().count() >= 3 && !STOPWORDS.contains(&s) {
             tokens.push(hash(s));
             if capital {
                 names.push(hash(s));
+                if in_country {
+                    country_names.push(hash(s));
+                }
             }
         }
     }
     flush(&mut run, &mut tokens, &mut names);
+    for v in super::numerals::chinese_counts(text) {
+        spelled(v, &mut numbers, &mut figures, &mut tokens);
+    }
     tokens.sort_unstable();
     tokens.dedup();
     numbers.sort_unstable();
     numbers.dedup();
     names.sort_unstable();
     names.dedup();
+    country_names.sort_unstable();
+    country_names.dedup();
     figures.sort_unstable();
     figures.dedup();
     Features {
         tokens,
         names,
+        country_names,
         numbers,
         figures,
     }
@@ -392,6 +507,17 @@ mod tests {
     }
 
     #[test]
+    fn spelled_numbers_agree_with_digits() {
+        let f = |s: &str| features(s).figures;
+        assert_eq!(f("Seven dead in Kharkiv"), f("7 dead"));
+        assert_eq!(f("Sept morts à Kharkiv"), f("7 dead"));
+        assert_eq!(f("Украина: семь погибших"), f("7 dead"));
+        assert_eq!(f("سبعة قتلى في خاركيف"), f("7 dead"));
+        assert_eq!(f("乌克兰一居民楼被导弹击中 七人遇难"), f("7 dead"));
+        assert!(f("Une école neuve, deux blessés").is_empty());
+    }
+
+    #[test]
     fn small_numbers_and_years_are_no_figures() {
         let f = |s: &str| features(s).figures;
         assert_eq!(f("23 dead"), features("23 dead").numbers);
@@ -407,6 +533,13 @@ mod tests {
         let b = features("村庄遭武装分子袭击");
         let shared = a.tokens.iter().filter(|t| b.tokens.contains(t)).count();
         assert!(shared >= 5, "{shared}");
+    }
+
+    #[test]
+    fn russian_case_endings_share_a_stem() {
+        assert_eq!(features("в Гоме").tokens, features("Гома").tokens);
+        assert_eq!(features("Свате").tokens, features("Сват").tokens);
+        assert_eq!(features("Харькове").tokens, features("Харьков").tokens);
     }
 
     #[test]

@@ -82,7 +82,10 @@ fn grouping_precision_and_recall_on_labelled_pairs() {
                 (false, true) => {
                     score.fp += 1;
                     if a.lang == b.lang {
-                        misses.push(format!("  wrongly joined: {} / {}", a.story, b.story));
+                        misses.push(format!(
+                            "  wrongly joined ({}): {} / {}",
+                            a.lang, a.story, b.story
+                        ));
                     }
                 }
                 (true, false) => score.fneg += 1,
@@ -129,11 +132,11 @@ fn grouping_precision_and_recall_on_labelled_pairs() {
     // would hide an event behind another's alert); these floors are the figures reached so
     // far (README), kept from slipping back while the recall goal is still open.
     let floors = [
-        ("ar", 0.9, 0.6),
-        ("en", 0.95, 0.8),
-        ("fr", 0.9, 0.55),
-        ("ru", 0.95, 0.6),
-        ("zh", 0.95, 0.55),
+        ("ar", 0.9, 0.65),
+        ("en", 0.95, 0.85),
+        ("fr", 0.9, 0.7),
+        ("ru", 0.9, 0.8),
+        ("zh", 0.95, 0.7),
     ];
     for (lang, p, r) in floors {
         let s = within[lang];
@@ -192,7 +195,10 @@ fn grouping_in_arrival_order_on_labelled_pairs() {
                 (true, true) => score.tp += 1,
                 (false, true) => {
                     score.fp += 1;
-                    merged.push(format!("  merged: {} / {}", a.story, b.story));
+                    merged.push(format!(
+                        "  merged ({}, {}): {} / {}",
+                        a.lang, b.lang, a.story, b.story
+                    ));
                 }
                 (true, false) => score.fneg += 1,
                 (false, false) => {}
