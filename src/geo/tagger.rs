@@ -355,25 +355,44 @@ fn is_demonym(name: &str, code: CountryCode, kind: NameKind) -> bool {
     stem.chars().count() == 4 && name.starts_with(&stem) && name != country
 }
 
+/// Words that join two countries as equals ("France and Germany", "美国和中国").
+const CONJUNCTIONS: &[&str] = &["and", "&", "et", "y", "e", "и", "و", "和", "与", "及", "同"];
+
 /// Orders the countries of the accepted mentions: the one the item is most about first (the
 /// best-placed mention by [`place_score`], earlier winning ties), then the rest in order of
-/// first appearance.
-pub fn order(text: &str, accepted: &[GeoHit], out: &mut Vec<CountryCode>) {
+/// first appearance. Returns that primary country, or `None` when the item is about no one
+/// country: when none is named, or when the best-placed mention is one of two countries joined
+/// as equals ("US and China agree to resume talks"), placed alike, with nothing placed better.
+pub fn order(text: &str, accepted: &[GeoHit], out: &mut Vec<CountryCode>) -> Option<CountryCode> {
     out.clear();
-    let mut best: Option<(i32, CountryCode)> = None;
-    for hit in accepted {
+    let mut best: Option<(i32, usize)> = None;
+    for (i, hit) in accepted.iter().enumerate() {
         let Some(code) = hit.code else { continue };
         if !out.contains(&code) {
             out.push(code);
         }
         let score = place_score(text, hit);
         if best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, code));
+            best = Some((score, i));
         }
     }
-    if let Some((_, primary)) = best
-        && let Some(i) = out.iter().position(|c| *c == primary)
-    {
+    let (score, at) = best?;
+    let primary = accepted[at].code?;
+    if let Some(i) = out.iter().position(|c| *c == primary) {
         out[..=i].rotate_right(1);
     }
+    let equal = accepted[at + 1..]
+        .iter()
+        .find(|h| h.code.is_some_and(|c| c != primary))
+        .is_some_and(|next| {
+            let between = text.get(accepted[at].end..next.start).unwrap_or("").trim();
+            // "et l'Algérie": an article elided onto the second name.
+            let between = between.strip_suffix("l'").map_or(between, str::trim_end);
+            CONJUNCTIONS.contains(&between)
+                && place_score(text, next) == score
+                && [&accepted[at], next]
+                    .iter()
+                    .all(|h| matches!(h.kind, NameKind::Country | NameKind::Gazetteer))
+        });
+    (!equal).then_some(primary)
 }

@@ -231,6 +231,14 @@ pub struct Outcome {
     pub evidence: Vec<super::evidence::Evidence>,
 }
 
+/// The countries an item is tagged to (`[None]` when none), and the one it is about: a
+/// source's own country field, else the tagger's primary country, `None` when the item is about
+/// no one country ("France and Germany back new defence fund").
+struct Tagged {
+    countries: Vec<Option<CountryCode>>,
+    primary: Option<CountryCode>,
+}
+
 /// An item rule that an item hit, before it is turned into alerts.
 struct Hit {
     rule: usize,
@@ -527,13 +535,24 @@ impl Engine {
     /// for item rules only, so windows do not count one item twice.
     pub fn process(&mut self, item: &Item, now: DateTime<Utc>, revised: bool) -> Outcome {
         self.scan(item);
-        let countries: Vec<Option<CountryCode>> = if !item.countries.is_empty() {
-            item.countries.iter().copied().map(Some).collect()
+        let tagged = if !item.countries.is_empty() {
+            // A source's own country field: its first country is the one the item is about.
+            Tagged {
+                countries: item.countries.iter().copied().map(Some).collect(),
+                primary: item.countries.first().copied(),
+            }
         } else if !self.hits.countries.is_empty() {
-            self.hits.countries.iter().copied().map(Some).collect()
+            Tagged {
+                countries: self.hits.countries.iter().copied().map(Some).collect(),
+                primary: self.hits.primary,
+            }
         } else {
-            vec![None]
+            Tagged {
+                countries: vec![None],
+                primary: None,
+            }
         };
+        let countries = &tagged.countries;
         let event_time = item.event_time(now);
         let max_age = self
             .max_age
@@ -616,7 +635,7 @@ impl Engine {
                 hits.push(hit);
             }
         }
-        self.evidence(item, &fired, &countries, event_time, &mut out);
+        self.evidence(item, &fired, &tagged, event_time, &mut out);
         if !too_old && !out.evidence.is_empty() {
             let mut touched: Vec<CountryCode> = out.evidence.iter().map(|e| e.country).collect();
             touched.sort_unstable();
@@ -624,13 +643,13 @@ impl Engine {
             self.factor_alerts(&touched, now, &mut out);
         }
         if !hits.is_empty() {
-            self.alert_hits(item, hits, &countries, event_time, now, &mut out);
+            self.alert_hits(item, hits, &tagged, event_time, now, &mut out);
         }
 
         if revised {
             return out;
         }
-        self.hear(&countries, item, event_time, now, &mut out);
+        self.hear(countries, item, event_time, now, &mut out);
         for ri in 0..self.rules.len() {
             let rule = &self.rules[ri];
             if !rule.feeds.is_empty() && !rule.feeds.contains(&item.feed) {
@@ -640,7 +659,7 @@ impl Engine {
                 if of.is_some_and(|o| !fired[o]) {
                     continue;
                 }
-                self.spike(ri, &countries, item, event_time, now, too_old, &mut out);
+                self.spike(ri, &tagged, item, event_time, now, too_old, &mut out);
                 continue;
             }
             let (value, field) = match &self.compiled[ri] {
@@ -657,7 +676,7 @@ impl Engine {
                 _ => continue,
             };
             for country in countries.iter().flatten().copied() {
-                if !self.rules[ri].applies_to(Some(country), countries[0], &self.risks) {
+                if !self.rules[ri].applies_to(Some(country), tagged.primary, &self.risks) {
                     continue;
                 }
                 let w = self.windows.entry((ri, country)).or_default();
@@ -902,10 +921,11 @@ impl Engine {
         &mut self,
         item: &Item,
         fired: &[bool],
-        countries: &[Option<CountryCode>],
+        tagged: &Tagged,
         event_time: DateTime<Utc>,
         out: &mut Outcome,
     ) {
+        let (countries, primary) = (&tagged.countries, tagged.primary);
         let mut publisher = None;
         for (ri, rule) in self.rules.iter().enumerate() {
             if !fired[ri] || rule.factors.is_empty() {
@@ -918,11 +938,11 @@ impl Engine {
                 .clone();
             let (headline, why) = self.matched_by(ri);
             for country in countries.iter().flatten().copied() {
-                if !rule.applies_to(Some(country), countries[0], &self.risks) {
+                if !rule.applies_to(Some(country), primary, &self.risks) {
                     continue;
                 }
+                let primary = Some(country) == primary;
                 for factor in &rule.factors {
-                    let primary = Some(country) == countries[0];
                     let quote = Quote {
                         at: event_time,
                         headline,
@@ -942,7 +962,7 @@ impl Engine {
                         feed: item.feed.clone(),
                         item: item.key.clone(),
                         source: source.clone(),
-                        primary: Some(country) == countries[0],
+                        primary,
                         at: event_time,
                     });
                 }
@@ -956,7 +976,7 @@ impl Engine {
     fn spike(
         &mut self,
         ri: usize,
-        countries: &[Option<CountryCode>],
+        tagged: &Tagged,
         item: &Item,
         event_time: DateTime<Utc>,
         now: DateTime<Utc>,
@@ -967,8 +987,8 @@ impl Engine {
             return;
         };
         let rule = &self.rules[ri];
-        for country in countries.iter().flatten().copied() {
-            if !rule.applies_to(Some(country), countries[0], &self.risks) {
+        for country in tagged.countries.iter().flatten().copied() {
+            if !rule.applies_to(Some(country), tagged.primary, &self.risks) {
                 continue;
             }
             out.window_entries.push(WindowEntry {
@@ -1231,11 +1251,12 @@ impl Engine {
         &mut self,
         item: &Item,
         hits: Vec<Hit>,
-        countries: &[Option<CountryCode>],
+        tagged: &Tagged,
         event_time: DateTime<Utc>,
         now: DateTime<Utc>,
         out: &mut Outcome,
     ) {
+        let (countries, primary) = (&tagged.countries, tagged.primary);
         let own = own_story(item);
         let story = match self.stories.story_of(own) {
             Some(s) => s,
@@ -1257,7 +1278,7 @@ impl Engine {
         for hit in hits {
             let rule = &self.rules[hit.rule];
             for country in countries.iter().copied() {
-                if !rule.applies_to(country, countries[0], &self.risks) {
+                if !rule.applies_to(country, primary, &self.risks) {
                     continue;
                 }
                 let heard = self.corroborations.hear(
@@ -1291,7 +1312,7 @@ impl Engine {
                         sources.join(", ")
                     ));
                 }
-                alert.primary = country == countries[0];
+                alert.primary = country == primary;
                 alert.story = Some(story_text(story));
                 alert.sources = sources;
                 alert.revision = revision;

@@ -236,6 +236,9 @@ pub struct Matcher {
 pub struct Hits {
     /// Countries named, in order of first appearance.
     pub countries: Vec<CountryCode>,
+    /// The country the text is about (also first in `countries`), `None` when it is about
+    /// no one country ("France and Germany back new defence fund") or names none.
+    pub primary: Option<CountryCode>,
     /// Terms found and how many times, in order of first appearance.
     pub terms: Vec<(TermId, u32)>,
     /// Terms found in the first part scanned (an item's title).
@@ -255,6 +258,7 @@ impl Hits {
 
     fn clear(&mut self) {
         self.countries.clear();
+        self.primary = None;
         self.terms.clear();
         self.first_part.clear();
     }
@@ -396,7 +400,7 @@ impl Matcher {
             }
         }
         tagger::resolve(&mut scratch.geo, &mut scratch.accepted);
-        tagger::order(folded, &scratch.accepted, &mut hits.countries);
+        hits.primary = tagger::order(folded, &scratch.accepted, &mut hits.countries);
     }
 }
 

@@ -1,6 +1,7 @@
 //! The country an item is about: the first its title names (else its text, as a dateline
 //! does), or the source's own country field. Every tagged country alerts by default, each
-//! marked `primary` or not; a rule with `primary_only = true` alerts for that one alone.
+//! marked `primary` or not; a rule with `primary_only = true` alerts for that one alone. An
+//! item about two countries joined as equals ("France and Germany ...") has no primary one.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -98,6 +99,45 @@ fn a_sources_own_country_field_is_primary() {
             row("about", "SS", true),
             row("any", "SD", false),
             row("any", "SS", true),
+        ]
+    );
+}
+
+#[test]
+fn two_countries_joined_as_equals_make_no_one_primary() {
+    // Both alert, neither as the country the item is about, and a primary_only rule is silent.
+    assert_eq!(
+        alerts(
+            "Japan and South Korea trade accusations after naval clashes",
+            "",
+            &[]
+        ),
+        [row("any", "JP", false), row("any", "KR", false)]
+    );
+    assert_eq!(
+        alerts(
+            "Le Maroc et l'Algérie s'accusent après des clashes",
+            "",
+            &[]
+        ),
+        [row("any", "DZ", false), row("any", "MA", false)]
+    );
+    // A place named for one of them still says where it happens.
+    assert_eq!(
+        alerts("Kenya and Somalia report clashes in Mandera", "", &[]),
+        [
+            row("about", "KE", true),
+            row("any", "KE", true),
+            row("any", "SO", false),
+        ]
+    );
+    // Listed with a place of their own, not as equals: the place decides.
+    assert_eq!(
+        alerts("Clashes in Chad and Sudan border towns", "", &[]),
+        [
+            row("about", "TD", true),
+            row("any", "SD", false),
+            row("any", "TD", true),
         ]
     );
 }
