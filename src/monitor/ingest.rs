@@ -273,11 +273,12 @@ pub fn ingest_items(
 ) -> Result<Ingested, StoreError> {
     let mut counts = Ingested::default();
     for item in items {
-        let seen = tx.check_item(item, now)?;
+        let checked = tx.check_item(item, now)?;
+        let seen = checked.seen;
         match seen {
             Seen::Same => continue,
             Seen::Carried => {
-                tx.save_item(item, now, seen, &[], None)?;
+                tx.save_item(item, now, checked, &[], None)?;
                 counts.new += 1;
                 for r in engine.feed_heard(item, now) {
                     tx.append(&Event::Resolved(r))?;
@@ -289,7 +290,7 @@ pub fn ingest_items(
         }
         let outcome = engine.process(item, now, seen == Seen::Revised);
         // The row is written once, with what the engine read in it.
-        tx.save_item(item, now, seen, &outcome.tagged, outcome.story)?;
+        tx.save_item(item, now, checked, &outcome.tagged, outcome.story)?;
         if outcome.too_old && seen == Seen::New {
             counts.old += 1;
         }

@@ -11,7 +11,7 @@ use super::postgres::PgStore;
 use super::screen::{AlertHit, FeedState};
 use super::sqlite::SqliteStore;
 use super::{
-    Heartbeat, OutboxRow, PeriodReads, RecentAlert, Seen, Store, StoreError, StoreTx, StoryItem,
+    Checked, Heartbeat, OutboxRow, PeriodReads, RecentAlert, Store, StoreError, StoreTx, StoryItem,
 };
 use crate::event::{Alert, Event, FeedReport, Status, StatusChange, Triage};
 use crate::feed::fetch::Validators;
@@ -281,7 +281,7 @@ impl Store for AnyStore {
 }
 
 impl StoreTx for AnyTx<'_> {
-    fn check_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
+    fn check_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Checked, StoreError> {
         self.0.check_item(item, now)
     }
 
@@ -289,11 +289,11 @@ impl StoreTx for AnyTx<'_> {
         &mut self,
         item: &Item,
         now: DateTime<Utc>,
-        seen: Seen,
+        checked: Checked,
         tagged: &[CountryCode],
         story: Option<i64>,
     ) -> Result<(), StoreError> {
-        self.0.save_item(item, now, seen, tagged, story)
+        self.0.save_item(item, now, checked, tagged, story)
     }
 
     fn touch_unchanged(&mut self, feed: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {

@@ -167,6 +167,31 @@ pub enum Seen {
     Revised,
 }
 
+/// What [`StoreTx::check_item`] found of an item, with the digests it computed, so that
+/// [`StoreTx::save_item`] does not compute them again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked {
+    /// New, carried, the same, or revised.
+    pub seen: Seen,
+    /// The first 8 bytes of [`Item::content_digest`].
+    hash: [u8; 8],
+    /// [`Item::identity_digest`], when the check needed it (an item not stored under its key).
+    ident: Option<i64>,
+}
+
+impl Checked {
+    fn new(seen: Seen, digest: &[u8; 32], ident: Option<i64>) -> Self {
+        let mut hash = [0; 8];
+        hash.copy_from_slice(&digest[..8]);
+        Self { seen, hash, ident }
+    }
+
+    /// The identity digest, computed only if the check did not.
+    fn ident(&self, item: &Item) -> i64 {
+        self.ident.unwrap_or_else(|| item.identity_digest())
+    }
+}
+
 /// The countries a stored item's row keeps, comma-separated: those its source stated, else
 /// those the tagger read.
 pub(crate) fn stored_countries(item: &Item, tagged: &[CountryCode]) -> String {
@@ -336,7 +361,7 @@ pub trait StoreTx {
     /// Whether the item is new, carried from another feed, the same, or a revision. An
     /// unchanged item is marked seen at `now`; any other is written by [`StoreTx::save_item`]
     /// once the engine has read it, so its row is written once.
-    fn check_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError>;
+    fn check_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Checked, StoreError>;
 
     /// Writes an item [`StoreTx::check_item`] found new, carried or revised, with the
     /// countries the tagger read (kept when the source stated none) and its story (a revision
@@ -345,7 +370,7 @@ pub trait StoreTx {
         &mut self,
         item: &Item,
         now: DateTime<Utc>,
-        seen: Seen,
+        checked: Checked,
         tagged: &[CountryCode],
         story: Option<i64>,
     ) -> Result<(), StoreError>;
@@ -353,11 +378,11 @@ pub trait StoreTx {
     /// Checks and saves an item as it came (no tags read, no story): whether it was new, the
     /// same, or a revision.
     fn upsert_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
-        let seen = self.check_item(item, now)?;
-        if seen != Seen::Same {
-            self.save_item(item, now, seen, &[], None)?;
+        let checked = self.check_item(item, now)?;
+        if checked.seen != Seen::Same {
+            self.save_item(item, now, checked, &[], None)?;
         }
-        Ok(seen)
+        Ok(checked.seen)
     }
 
     /// After a 304 Not Modified: marks the items of the feed's last full response as seen now

@@ -12,7 +12,7 @@ use crate::feed::item::Item;
 use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
 use crate::store::sqlite::ts;
 use crate::store::sqlite::tx::POLLS_KEPT;
-use crate::store::{Heartbeat, Seen, StoreError, StoreTx};
+use crate::store::{Checked, Heartbeat, Seen, StoreError, StoreTx};
 
 /// One open write transaction.
 pub struct PgTx<'t> {
@@ -164,7 +164,7 @@ impl<'t> PgTx<'t> {
 }
 
 impl StoreTx for PgTx<'_> {
-    fn check_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
+    fn check_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Checked, StoreError> {
         let digest = item.content_digest();
         let hash = &digest[..8];
         let now = ts(now);
@@ -174,40 +174,38 @@ impl StoreTx for PgTx<'_> {
             &[&item.feed, &item.key, &now, &hash],
         )?;
         if touched == 1 {
-            return Ok(Seen::Same);
+            return Ok(Checked::new(Seen::Same, &digest, None));
         }
         let exists = self.opt(
             "SELECT 1 FROM items WHERE feed = $1 AND key = $2",
             &[&item.feed, &item.key],
         )?;
         if exists.is_some() {
-            return Ok(Seen::Revised);
+            return Ok(Checked::new(Seen::Revised, &digest, None));
         }
-        let elsewhere = self.opt(
-            "SELECT 1 FROM items WHERE ident = $1 LIMIT 1",
-            &[&item.identity_digest()],
-        )?;
-        Ok(if elsewhere.is_some() {
+        let ident = item.identity_digest();
+        let elsewhere = self.opt("SELECT 1 FROM items WHERE ident = $1 LIMIT 1", &[&ident])?;
+        let seen = if elsewhere.is_some() {
             Seen::Carried
         } else {
             Seen::New
-        })
+        };
+        Ok(Checked::new(seen, &digest, Some(ident)))
     }
 
     fn save_item(
         &mut self,
         item: &Item,
         now: DateTime<Utc>,
-        seen: Seen,
+        checked: Checked,
         tagged: &[crate::geo::CountryCode],
         story: Option<i64>,
     ) -> Result<(), StoreError> {
-        let digest = item.content_digest();
-        let hash = &digest[..8];
+        let hash = &checked.hash[..];
         let countries = crate::store::stored_countries(item, tagged);
         let published = item.published.map(ts);
         let now = ts(now);
-        if seen == Seen::Revised {
+        if checked.seen == Seen::Revised {
             self.exec(
                 "UPDATE items SET hash = $3, title = $4, url = $5, summary = $6, published = $7, last_seen = $8,
                     countries = $9, story = coalesce($10, story)
@@ -219,7 +217,7 @@ impl StoreTx for PgTx<'_> {
             self.exec(
                 "INSERT INTO items (feed, key, ident, hash, title, url, summary, published, first_seen, last_seen, countries, story)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) ON CONFLICT (feed, key) DO NOTHING",
-                &[&item.feed, &item.key, &item.identity_digest(), &hash, &item.title, &item.url, &item.summary, &published, &now, &countries, &story],
+                &[&item.feed, &item.key, &checked.ident(item), &hash, &item.title, &item.url, &item.summary, &published, &now, &countries, &story],
             )?;
         }
         Ok(())

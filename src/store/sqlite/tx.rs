@@ -11,7 +11,7 @@ use crate::event::{Alert, Event, FeedReport, StatusChange, Triage};
 use crate::feed::fetch::Validators;
 use crate::feed::item::{Item, hex16};
 use crate::rules::engine::{CorroborationRecord, SilenceRecord, WindowEntry};
-use crate::store::{Seen, StoreError, StoreTx};
+use crate::store::{Checked, Seen, StoreError, StoreTx};
 
 /// Polls kept per feed for the feed view.
 pub const POLLS_KEPT: i64 = 20;
@@ -227,7 +227,7 @@ impl<'t> SqliteTx<'t> {
 }
 
 impl StoreTx for SqliteTx<'_> {
-    fn check_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Seen, StoreError> {
+    fn check_item(&mut self, item: &Item, now: DateTime<Utc>) -> Result<Checked, StoreError> {
         let digest = item.content_digest();
         // A blob: the column's TEXT affinity would turn an integer into its decimal text.
         let hash = &digest[..8];
@@ -239,7 +239,7 @@ impl StoreTx for SqliteTx<'_> {
                 )?
                 .execute(params![item.feed, item.key, ts(now), hash])?;
             if touched == 1 {
-                return Ok(Seen::Same);
+                return Ok(Checked::new(Seen::Same, &digest, None));
             }
             let old: Option<Value> = tx
                 .prepare_cached("SELECT hash FROM items WHERE feed = ?1 AND key = ?2")?
@@ -248,10 +248,12 @@ impl StoreTx for SqliteTx<'_> {
             match old {
                 None => {
                     // The identity is kept as its digest (`ident`), which is all lookups need.
+                    let ident = item.identity_digest();
                     let elsewhere: bool = tx
                         .prepare_cached("SELECT EXISTS (SELECT 1 FROM items WHERE ident = ?1)")?
-                        .query_row([item.identity_digest()], |r| r.get(0))?;
-                    Ok(if elsewhere { Seen::Carried } else { Seen::New })
+                        .query_row([ident], |r| r.get(0))?;
+                    let seen = if elsewhere { Seen::Carried } else { Seen::New };
+                    Ok(Checked::new(seen, &digest, Some(ident)))
                 }
                 // Rows stored before schema 4 keep the hex form.
                 Some(Value::Text(h)) if h == hex16(&digest) => {
@@ -259,9 +261,9 @@ impl StoreTx for SqliteTx<'_> {
                         "UPDATE items SET last_seen = ?3 WHERE feed = ?1 AND key = ?2",
                     )?
                     .execute(params![item.feed, item.key, ts(now)])?;
-                    Ok(Seen::Same)
+                    Ok(Checked::new(Seen::Same, &digest, None))
                 }
-                Some(_) => Ok(Seen::Revised),
+                Some(_) => Ok(Checked::new(Seen::Revised, &digest, None)),
             }
         })
     }
@@ -270,15 +272,14 @@ impl StoreTx for SqliteTx<'_> {
         &mut self,
         item: &Item,
         now: DateTime<Utc>,
-        seen: Seen,
+        checked: Checked,
         tagged: &[crate::geo::CountryCode],
         story: Option<i64>,
     ) -> Result<(), StoreError> {
-        let digest = item.content_digest();
-        let hash = &digest[..8];
+        let hash = &checked.hash[..];
         let countries = crate::store::stored_countries(item, tagged);
         self.run(|tx| {
-            if seen == Seen::Revised {
+            if checked.seen == Seen::Revised {
                 tx.prepare_cached(
                     "UPDATE items SET hash = ?3, title = ?4, url = ?5, summary = ?6, published = ?7, last_seen = ?8,
                         countries = ?9, story = coalesce(?10, story)
@@ -290,7 +291,7 @@ impl StoreTx for SqliteTx<'_> {
                     "INSERT INTO items (feed, key, identity, ident, hash, title, url, summary, published, first_seen, last_seen, countries, story)
                      VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)",
                 )?
-                .execute(params![item.feed, item.key, item.identity_digest(), hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries, story])?;
+                .execute(params![item.feed, item.key, checked.ident(item), hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries, story])?;
             }
             Ok(())
         })
