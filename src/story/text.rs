@@ -3,10 +3,10 @@
 //! digit shapes do not matter.
 
 use unicode_normalization::UnicodeNormalization;
-
-use crate::geo::NameKind;
 use unicode_normalization::char::is_combining_mark;
 use unicode_segmentation::UnicodeSegmentation;
+
+use crate::geo::NameKind;
 
 /// The writing system a headline is mostly in. Headlines in one script are compared by their
 /// words; across scripts only by what does not depend on the language.
@@ -143,8 +143,9 @@ const STOPWORDS: &[&str] = &[
     "حيث",
 ];
 
-/// Arabic words (folded) after which a place's name comes: "near", and "town", "city", "state", "village", "camp", "region", "area", "river", "market" in the
-/// construct state ("مدينة حلب", the city of Aleppo).
+/// Arabic words (folded) after which a place's name comes: "near", and "town", "city",
+/// "state", "village", "camp", "region", "area", "river", "market" in the construct state
+/// ("مدينة حلب", the city of Aleppo).
 const ARABIC_LOCATIVES: &[&str] = &[
     "قرب",
     "بلده",
@@ -424,6 +425,7 @@ pub fn features(text: &str) -> Features {
             // followed by too much else: "في هجوم", in an attack.)
             let stem = arabic_stem(w);
             let name = placed
+                && !ARABIC_LOCATIVES.contains(&w)
                 && !["ال", "لل", "بال", "وال"].iter().any(|a| w.starts_with(a))
                 && !in_country;
             let letters: Vec<char> = stem.chars().collect();
@@ -533,6 +535,23 @@ mod tests {
         let b = features("村庄遭武装分子袭击");
         let shared = a.tokens.iter().filter(|t| b.tokens.contains(t)).count();
         assert!(shared >= 5, "{shared}");
+    }
+
+    #[test]
+    fn names_of_countries_are_told_from_other_names() {
+        let f = features("Troops deployed as Chad's army and Niger border guards meet in Bol");
+        let bol = features("Bol").tokens;
+        assert!(f.names.contains(&bol[0]), "a town is a name");
+        assert!(
+            !f.country_names.contains(&bol[0]),
+            "a town is not a country"
+        );
+        assert_eq!(f.country_names.len(), 2, "Chad's and Niger");
+        let r = features("Армия Нигерии вошла в Кондугу");
+        assert_eq!(r.country_names.len(), 1, "Нигерии, not Кондугу");
+        // "near the town of Konduga": the town's name, not the word "town".
+        let a = features("مقتل خمسة قرب بلدة كوندوغا في نيجيريا");
+        assert_eq!(a.names, features("كوندوغا").tokens);
     }
 
     #[test]
