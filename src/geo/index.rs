@@ -32,6 +32,10 @@ pub struct NameIndex {
     longest: usize,
     /// Some name starts with a character that is not part of a word.
     odd_starts: bool,
+    /// A bit set, by the low bits of its hash, for every name's first word: most words of a
+    /// text begin no name, and this small set (a few hundred KB, in cache) turns them away
+    /// before a probe of the large key array, which would miss the cache.
+    first_words: Vec<u64>,
 }
 
 impl NameIndex {
@@ -41,6 +45,7 @@ impl NameIndex {
         let mut index = Self::default();
         let mut named: Vec<(u64, u32)> = Vec::new();
         let mut prefixes: Vec<u64> = Vec::new();
+        let mut firsts: Vec<u64> = Vec::new();
         for (i, name) in names.into_iter().enumerate() {
             let number = first.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
             let plain = without_latin_accents(&name.text);
@@ -57,6 +62,9 @@ impl NameIndex {
                 let mut from = 0;
                 for end in boundaries(text) {
                     text[from..end].chars().for_each(|c| hasher.write(c));
+                    if from == 0 {
+                        firsts.push(hasher.finish());
+                    }
                     from = end;
                     if end < text.len() {
                         prefixes.push(hasher.finish());
@@ -67,6 +75,14 @@ impl NameIndex {
         }
         named.sort_unstable();
         named.dedup();
+        firsts.sort_unstable();
+        firsts.dedup();
+        // About eight bits per first word: one in eight other words passes by chance.
+        let words = (firsts.len() * 8).next_power_of_two().max(64) / 64;
+        index.first_words = vec![0; words];
+        for hash in firsts {
+            index.mark_first(hash);
+        }
         // Every hash once, prefixes and names alike; a key's names are those up to its hash.
         // Many names share a prefix ("North …"): the repeats go before the names join them.
         prefixes.sort_unstable();
@@ -111,6 +127,24 @@ impl NameIndex {
         hash.checked_shr(64 - self.bits).unwrap_or(0) as usize
     }
 
+    /// The bit of `first_words` that `hash` chooses: its word and mask.
+    fn first_bit(&self, hash: u64) -> (usize, u64) {
+        // The low bits, which the directory (chosen by the top bits) does not use.
+        let bit = hash as usize & (self.first_words.len() * 64).wrapping_sub(1);
+        (bit / 64, 1 << (bit % 64))
+    }
+
+    fn mark_first(&mut self, hash: u64) {
+        let (word, mask) = self.first_bit(hash);
+        self.first_words[word] |= mask;
+    }
+
+    /// Whether some name may begin with the word whose hash is `hash`.
+    fn may_begin(&self, hash: u64) -> bool {
+        let (word, mask) = self.first_bit(hash);
+        self.first_words.get(word).is_some_and(|w| w & mask != 0)
+    }
+
     /// The position of `hash` in `keys`.
     fn position(&self, hash: u64) -> Option<usize> {
         let b = self.bucket(hash);
@@ -137,7 +171,7 @@ impl NameIndex {
 
     /// Bytes held on the heap.
     pub fn memory_usage(&self) -> usize {
-        self.keys.capacity() * size_of::<u64>()
+        (self.keys.capacity() + self.first_words.capacity()) * size_of::<u64>()
             + (self.ends.capacity() + self.numbers.capacity() + self.directory.capacity())
                 * size_of::<u32>()
     }
@@ -147,6 +181,7 @@ impl NameIndex {
     pub fn find_at(&self, text: &str, start: usize, mut found: impl FnMut(usize, u32)) {
         let mut hasher = NameHasher::default();
         let mut chars = text[start..].char_indices().peekable();
+        let mut first = true;
         while let Some((offset, c)) = chars.next() {
             if offset >= self.longest {
                 // No name is this long: a long word is not walked to its end.
@@ -158,7 +193,11 @@ impl NameIndex {
                 continue;
             }
             let end = start + offset + c.len_utf8();
-            let Some(at) = self.position(hasher.finish()) else {
+            let hash = hasher.finish();
+            if std::mem::take(&mut first) && !self.may_begin(hash) {
+                return;
+            }
+            let Some(at) = self.position(hash) else {
                 return;
             };
             let from = at.checked_sub(1).map_or(0, |i| self.ends[i] as usize);

@@ -318,13 +318,14 @@ fn stem(w: &str, keep: usize) -> &str {
 
 /// How many bytes from the start of `rest` (the text from a word on) a country's name or
 /// code covers: "Nigeria's", "Guinée", "RDC", "ДР Конго", "Нигерии"; 0 when none starts
-/// there. `word` is the word itself.
-fn country_name_len(rest: &str, word: &str) -> usize {
+/// there. `word` is the word itself; `head` is scratch space, reused between calls.
+fn country_name_len(rest: &str, word: &str, head: &mut String) -> usize {
     // The tagger's names: a country's name in any of its languages and cases, its demonyms
     // and adjectives. Folding is lowercasing, which keeps these scripts' byte lengths.
-    let head: String = rest.chars().take(64).flat_map(char::to_lowercase).collect();
+    head.clear();
+    head.extend(rest.chars().take(64).flat_map(char::to_lowercase));
     let mut len = 0;
-    crate::geo::name_index().find_at(&head, 0, |end, n| {
+    crate::geo::name_index().find_at(head, 0, |end, n| {
         let country = usize::try_from(n)
             .ok()
             .and_then(|n| crate::geo::name_table().accept(n, rest.get(..end).unwrap_or(word)))
@@ -378,6 +379,7 @@ pub fn features(text: &str) -> Features {
     let mut locative = false;
     // Where the last country's name found ends: the words before it are part of it.
     let mut country_until = 0;
+    let mut head = String::new();
     for (i, (offset, raw)) in text.unicode_word_indices().enumerate() {
         let capital = i > 0 && !title_case && raw.starts_with(char::is_uppercase);
         let folded = fold(raw);
@@ -386,7 +388,7 @@ pub fn features(text: &str) -> Features {
         // Only words that may be names are looked up (before short words are dropped:
         // "ДР Конго" starts with one).
         if (raw.starts_with(char::is_uppercase) || placed) && offset >= country_until {
-            country_until = offset + country_name_len(&text[offset..], raw);
+            country_until = offset + country_name_len(&text[offset..], raw, &mut head);
         }
         let in_country = offset < country_until;
         if w.chars().all(is_cjk) {

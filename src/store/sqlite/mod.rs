@@ -257,12 +257,14 @@ impl SqliteStore {
         Ok(kib)
     }
 
-    /// For a store that is thrown away afterwards (replay): no journal, no fsync, a larger
-    /// cache. Nothing else may open it.
+    /// For a store that is thrown away afterwards (replay): no journal, no fsync, one lock
+    /// held throughout (nothing else may open it), and a 16 MiB cache (a larger one measured
+    /// no faster: it only zeroes more fresh pages).
     pub fn set_throwaway(&self) -> Result<(), StoreError> {
         self.conn
             .execute_batch(
-                "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;",
+                "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
+                 PRAGMA cache_size = -16384;",
             )
             .map_err(|e| self.err(e))
     }

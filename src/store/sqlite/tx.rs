@@ -232,39 +232,33 @@ impl StoreTx for SqliteTx<'_> {
         // A blob: the column's TEXT affinity would turn an integer into its decimal text.
         let hash = &digest[..8];
         self.run(|tx| {
-            // Most items a poll brings again are unchanged: mark them seen in one statement.
-            let touched = tx
-                .prepare_cached(
-                    "UPDATE items SET last_seen = ?3 WHERE feed = ?1 AND key = ?2 AND hash = ?4",
-                )?
-                .execute(params![item.feed, item.key, ts(now), hash])?;
-            if touched == 1 {
-                return Ok(Checked::new(Seen::Same, &digest, None));
-            }
-            let old: Option<Value> = tx
-                .prepare_cached("SELECT hash FROM items WHERE feed = ?1 AND key = ?2")?
-                .query_row(params![item.feed, item.key], |r| r.get(0))
+            // One probe of the (feed, key) index; an unchanged item is then marked seen by its
+            // row number, a new one costs one more probe (is it carried by another feed?).
+            let old: Option<(i64, Value)> = tx
+                .prepare_cached("SELECT rowid, hash FROM items WHERE feed = ?1 AND key = ?2")?
+                .query_row(params![item.feed, item.key], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            match old {
-                None => {
-                    // The identity is kept as its digest (`ident`), which is all lookups need.
-                    let ident = item.identity_digest();
-                    let elsewhere: bool = tx
-                        .prepare_cached("SELECT EXISTS (SELECT 1 FROM items WHERE ident = ?1)")?
-                        .query_row([ident], |r| r.get(0))?;
-                    let seen = if elsewhere { Seen::Carried } else { Seen::New };
-                    Ok(Checked::new(seen, &digest, Some(ident)))
-                }
+            let Some((row, old)) = old else {
+                // The identity is kept as its digest (`ident`), which is all lookups need.
+                let ident = item.identity_digest();
+                let elsewhere: bool = tx
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM items WHERE ident = ?1)")?
+                    .query_row([ident], |r| r.get(0))?;
+                let seen = if elsewhere { Seen::Carried } else { Seen::New };
+                return Ok(Checked::new(seen, &digest, Some(ident)));
+            };
+            let same = match old {
+                Value::Blob(h) => h == hash,
                 // Rows stored before schema 4 keep the hex form.
-                Some(Value::Text(h)) if h == hex16(&digest) => {
-                    tx.prepare_cached(
-                        "UPDATE items SET last_seen = ?3 WHERE feed = ?1 AND key = ?2",
-                    )?
-                    .execute(params![item.feed, item.key, ts(now)])?;
-                    Ok(Checked::new(Seen::Same, &digest, None))
-                }
-                Some(_) => Ok(Checked::new(Seen::Revised, &digest, None)),
+                Value::Text(h) => h == hex16(&digest),
+                _ => false,
+            };
+            if !same {
+                return Ok(Checked::new(Seen::Revised, &digest, None));
             }
+            tx.prepare_cached("UPDATE items SET last_seen = ?2 WHERE rowid = ?1")?
+                .execute(params![row, ts(now)])?;
+            Ok(Checked::new(Seen::Same, &digest, None))
         })
     }
 
