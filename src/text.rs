@@ -34,6 +34,14 @@ pub fn is_forbidden(c: char) -> bool {
 /// (including tabs and newlines, which are control characters) into one space, trims, and caps
 /// the result at `max_chars` characters, ending it with `…` when cut.
 pub fn clean(input: &str, max_chars: usize) -> String {
+    if is_clean_ascii(input, max_chars) {
+        return input.to_owned();
+    }
+    clean_chars(input, max_chars)
+}
+
+/// [`clean`], character by character.
+fn clean_chars(input: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(input.len().min(max_chars * 4));
     let mut chars = 0usize;
     let mut pending_space = false;
@@ -66,6 +74,17 @@ pub fn clean(input: &str, max_chars: usize) -> String {
         out.push('…');
     }
     out
+}
+
+/// Whether `input` is already what [`clean`] would make of it, checked on its bytes: printable
+/// ASCII within the cap, without a space at either end or two in a row. Most feed text is.
+fn is_clean_ascii(input: &str, max_chars: usize) -> bool {
+    let bytes = input.as_bytes();
+    bytes.len() <= max_chars
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && bytes.iter().all(|b| (0x20..0x7f).contains(b))
+        && !bytes.windows(2).any(|w| w == b"  ")
 }
 
 /// Turns a fragment of HTML (or plain text with entities) into plain text, then [`clean`]s it.
@@ -268,6 +287,34 @@ pub fn is_word_char(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clean_ascii_is_kept_as_the_slow_path_would_keep_it() {
+        let inputs = [
+            "",
+            "Clashes in Kidal",
+            " Clashes",
+            "Clashes ",
+            "Clashes  in Kidal",
+            "tab\there",
+            "exactly ten",
+            "eleven char",
+            "a~b{c}|d",
+            "\x7f",
+        ];
+        for input in inputs {
+            for cap in [5, 10, 11, 500] {
+                assert_eq!(
+                    clean(input, cap),
+                    clean_chars(input, cap),
+                    "{input:?} at {cap}"
+                );
+            }
+        }
+        assert!(is_clean_ascii("Clashes in Kidal", 500));
+        assert!(!is_clean_ascii("Clashes  in Kidal", 500));
+        assert!(!is_clean_ascii("Clashes in Kidal", 10));
+    }
 
     #[test]
     fn strips_escape_sequences_and_controls() {

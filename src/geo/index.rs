@@ -8,6 +8,7 @@
 //! slots), built in about 40 ms; a word that starts no name costs one probe of a few keys.
 
 use super::GeoName;
+use super::tagger::CaseRule;
 use crate::text::{Folded, is_unspaced, is_word_char, without_latin_accents};
 
 /// Keys per directory bucket, on average: a probe reads about this many neighbouring keys.
@@ -32,10 +33,42 @@ pub struct NameIndex {
     longest: usize,
     /// Some name starts with a character that is not part of a word.
     odd_starts: bool,
-    /// A bit set, by the low bits of its hash, for every name's first word: most words of a
-    /// text begin no name, and this small set (a few hundred KB, in cache) turns them away
-    /// before a probe of the large key array, which would miss the cache.
-    first_words: Vec<u64>,
+    /// Every name's first word: most words of a text begin no name, and this small set (a
+    /// few hundred KB, in cache) turns them away before a probe of the large key array,
+    /// which would miss the cache.
+    first_words: FirstWords,
+    /// The first words of the names a word written in lower case may begin (those matched
+    /// in any case: countries, demonyms, names in scripts without case). A few KB: most
+    /// words of a text are lower case, and nearly all places need a capital.
+    lower_first_words: FirstWords,
+}
+
+/// A set of word hashes as a bit set, by their low bits (which the directory, chosen by the
+/// top bits, does not use): about eight bits per word, so one other word in eight passes by
+/// chance.
+#[derive(Debug, Default, Clone)]
+struct FirstWords(Vec<u64>);
+
+impl FirstWords {
+    fn new(hashes: &[u64]) -> Self {
+        let words = (hashes.len() * 8).next_power_of_two().max(64) / 64;
+        let mut set = Self(vec![0; words]);
+        for &hash in hashes {
+            let (word, mask) = set.bit(hash);
+            set.0[word] |= mask;
+        }
+        set
+    }
+
+    fn bit(&self, hash: u64) -> (usize, u64) {
+        let bit = hash as usize & (self.0.len() * 64).wrapping_sub(1);
+        (bit / 64, 1 << (bit % 64))
+    }
+
+    fn may_hold(&self, hash: u64) -> bool {
+        let (word, mask) = self.bit(hash);
+        self.0.get(word).is_some_and(|w| w & mask != 0)
+    }
 }
 
 impl NameIndex {
@@ -46,8 +79,14 @@ impl NameIndex {
         let mut named: Vec<(u64, u32)> = Vec::new();
         let mut prefixes: Vec<u64> = Vec::new();
         let mut firsts: Vec<u64> = Vec::new();
+        let mut lower_firsts: Vec<u64> = Vec::new();
         for (i, name) in names.into_iter().enumerate() {
             let number = first.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
+            let lower_ok = match name.case {
+                CaseRule::Any => true,
+                CaseRule::Capitalised => false,
+                CaseRule::Exact => !name.text.starts_with(char::is_uppercase),
+            };
             let plain = without_latin_accents(&name.text);
             let other = (plain != name.text).then_some(plain.as_ref());
             for form in std::iter::once(name.text.as_ref()).chain(other) {
@@ -64,6 +103,9 @@ impl NameIndex {
                     text[from..end].chars().for_each(|c| hasher.write(c));
                     if from == 0 {
                         firsts.push(hasher.finish());
+                        if lower_ok {
+                            lower_firsts.push(hasher.finish());
+                        }
                     }
                     from = end;
                     if end < text.len() {
@@ -75,14 +117,12 @@ impl NameIndex {
         }
         named.sort_unstable();
         named.dedup();
-        firsts.sort_unstable();
-        firsts.dedup();
-        // About eight bits per first word: one in eight other words passes by chance.
-        let words = (firsts.len() * 8).next_power_of_two().max(64) / 64;
-        index.first_words = vec![0; words];
-        for hash in firsts {
-            index.mark_first(hash);
+        for set in [&mut firsts, &mut lower_firsts] {
+            set.sort_unstable();
+            set.dedup();
         }
+        index.first_words = FirstWords::new(&firsts);
+        index.lower_first_words = FirstWords::new(&lower_firsts);
         // Every hash once, prefixes and names alike; a key's names are those up to its hash.
         // Many names share a prefix ("North …"): the repeats go before the names join them.
         prefixes.sort_unstable();
@@ -127,24 +167,6 @@ impl NameIndex {
         hash.checked_shr(64 - self.bits).unwrap_or(0) as usize
     }
 
-    /// The bit of `first_words` that `hash` chooses: its word and mask.
-    fn first_bit(&self, hash: u64) -> (usize, u64) {
-        // The low bits, which the directory (chosen by the top bits) does not use.
-        let bit = hash as usize & (self.first_words.len() * 64).wrapping_sub(1);
-        (bit / 64, 1 << (bit % 64))
-    }
-
-    fn mark_first(&mut self, hash: u64) {
-        let (word, mask) = self.first_bit(hash);
-        self.first_words[word] |= mask;
-    }
-
-    /// Whether some name may begin with the word whose hash is `hash`.
-    fn may_begin(&self, hash: u64) -> bool {
-        let (word, mask) = self.first_bit(hash);
-        self.first_words.get(word).is_some_and(|w| w & mask != 0)
-    }
-
     /// The position of `hash` in `keys`.
     fn position(&self, hash: u64) -> Option<usize> {
         let b = self.bucket(hash);
@@ -171,14 +193,32 @@ impl NameIndex {
 
     /// Bytes held on the heap.
     pub fn memory_usage(&self) -> usize {
-        (self.keys.capacity() + self.first_words.capacity()) * size_of::<u64>()
+        (self.keys.capacity() + self.first_words.0.capacity() + self.lower_first_words.0.capacity())
+            * size_of::<u64>()
             + (self.ends.capacity() + self.numbers.capacity() + self.directory.capacity())
                 * size_of::<u32>()
     }
 
     /// Calls `found(end, name)` for every name that starts at byte `start` of the folded
     /// `text` and ends on a word boundary.
-    pub fn find_at(&self, text: &str, start: usize, mut found: impl FnMut(usize, u32)) {
+    pub fn find_at(&self, text: &str, start: usize, found: impl FnMut(usize, u32)) {
+        self.find_at_cased(text, start, false, found);
+    }
+
+    /// [`NameIndex::find_at`], told whether the word at `start` is written in lower case as
+    /// the text has it (before folding): then only names matched in any case are looked for.
+    pub fn find_at_cased(
+        &self,
+        text: &str,
+        start: usize,
+        lower: bool,
+        mut found: impl FnMut(usize, u32),
+    ) {
+        let firsts = if lower {
+            &self.lower_first_words
+        } else {
+            &self.first_words
+        };
         let mut hasher = NameHasher::default();
         let mut chars = text[start..].char_indices().peekable();
         let mut first = true;
@@ -194,7 +234,7 @@ impl NameIndex {
             }
             let end = start + offset + c.len_utf8();
             let hash = hasher.finish();
-            if std::mem::take(&mut first) && !self.may_begin(hash) {
+            if std::mem::take(&mut first) && !firsts.may_hold(hash) {
                 return;
             }
             let Some(at) = self.position(hash) else {

@@ -206,11 +206,12 @@ impl Names {
         }
     }
 
-    /// Every name that starts at `start` of the folded text: (end, name number).
-    fn find_at(&self, text: &str, start: usize, found: &mut impl FnMut(usize, u32)) {
-        self.index.find_at(text, start, &mut *found);
+    /// Every name that starts at `start` of the folded text: (end, name number); `lower`
+    /// when the text has the word there in lower case.
+    fn find_at(&self, text: &str, start: usize, lower: bool, found: &mut impl FnMut(usize, u32)) {
+        self.index.find_at_cased(text, start, lower, &mut *found);
         if !self.aliases.is_empty() {
-            self.aliases.find_at(text, start, &mut *found);
+            self.aliases.find_at_cased(text, start, lower, &mut *found);
         }
     }
 
@@ -378,8 +379,13 @@ impl Matcher {
         let (mut prev, mut prev2) = (None, None);
         for (start, c) in folded.char_indices() {
             if (odd_starts || is_word_char(c)) && starts_word(prev2, prev, c) {
+                // A word written in lower case begins no name that needs a capital.
+                let lower = joined
+                    .get(offsets.original_offset(start)..)
+                    .and_then(|t| t.chars().next())
+                    .is_some_and(char::is_lowercase);
                 self.geo
-                    .find_at(folded, start, &mut |end, g| found(start, end, g));
+                    .find_at(folded, start, lower, &mut |end, g| found(start, end, g));
             }
             (prev2, prev) = (prev, Some(c));
         }
