@@ -102,7 +102,13 @@ fn first8(digest: &[u8]) -> i64 {
 
 /// The first 16 bytes of a digest as hex.
 pub fn hex16(bytes: &[u8]) -> String {
-    bytes.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for &b in bytes.iter().take(16) {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 const TRACKING: &[&str] = &[
@@ -149,6 +155,12 @@ pub fn canonical_link(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex16_writes_the_first_sixteen_bytes_in_lower_case() {
+        assert_eq!(hex16(&[0x00, 0xab, 0x0f, 0xf0]), "00ab0ff0");
+        assert_eq!(hex16(&[0x11; 20]), "11".repeat(16));
+    }
 
     #[test]
     fn canonical_links_drop_tracking() {

@@ -188,6 +188,10 @@ fn fold_char(c: char) -> Option<char> {
 /// Lowercase, without accents or Arabic vowel marks, with digit shapes and Arabic letter
 /// variants folded.
 pub fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        // Nothing to decompose or map: lower case is all there is to do.
+        return s.to_ascii_lowercase();
+    }
     s.nfd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
