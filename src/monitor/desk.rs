@@ -18,7 +18,8 @@
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -90,7 +91,7 @@ pub async fn run(
     info!("collector {me} joined the desk at {}", store.label());
 
     let metrics = options.metrics.clone();
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(Stop::default());
     let printer = sink.map(|s| Printer::start(address.clone(), me.clone(), s));
     let label = store.label().to_string();
     let leader = {
@@ -216,7 +217,7 @@ pub async fn run(
     feeds.abort_all();
     feeds.reap();
     targets.hold(&config, &address, &HashSet::new()).await;
-    stop.store(true, Ordering::SeqCst);
+    stop.set();
     if let Err(e) = tokio::task::block_in_place(|| store.leave(&me)) {
         warn!("giving back the leases: {e}");
     }
@@ -300,30 +301,30 @@ fn lead(
     config: &Config,
     me: &str,
     clock: &dyn Clock,
-    stop: &AtomicBool,
+    stop: &Stop,
     metrics: Option<&super::metrics::Metrics>,
 ) {
     let look = config.store.lease / 3;
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.is_set() {
         // The lock lives as long as this session; a leader that dies lets it go.
         let lock = match PgStore::connect(address) {
             Ok(s) => s,
             Err(e) => {
                 warn!("leader election: {e}");
-                pause(stop, look);
+                stop.pause(look);
                 continue;
             }
         };
         loop {
-            if stop.load(Ordering::SeqCst) {
+            if stop.is_set() {
                 return;
             }
             match lock.try_lead() {
                 Ok(true) => break,
-                Ok(false) => pause(stop, look),
+                Ok(false) => stop.pause(look),
                 Err(e) => {
                     warn!("leader election: {e}");
-                    pause(stop, look);
+                    stop.pause(look);
                 }
             }
         }
@@ -335,14 +336,32 @@ fn lead(
     }
 }
 
-/// Sleeps up to `d`, waking early when `stop` is set.
-fn pause(stop: &AtomicBool, d: Duration) {
-    let step = Duration::from_millis(100);
-    let mut left = d;
-    while !left.is_zero() && !stop.load(Ordering::SeqCst) {
-        let s = left.min(step);
-        std::thread::sleep(s);
-        left -= s;
+/// The signal that tells the leader thread to stop: set once, it wakes the thread at once
+/// from a pause (no sleeping in steps to look at a flag).
+#[derive(Debug, Default)]
+struct Stop {
+    set: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl Stop {
+    fn set(&self) {
+        *self.set.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.changed.notify_all();
+    }
+
+    fn is_set(&self) -> bool {
+        *self.set.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sleeps up to `d`, waking early when the signal is set.
+    fn pause(&self, d: Duration) {
+        let set = self.set.lock().unwrap_or_else(PoisonError::into_inner);
+        drop(
+            self.changed
+                .wait_timeout_while(set, d, |set| !*set)
+                .unwrap_or_else(PoisonError::into_inner),
+        );
     }
 }
 
@@ -351,7 +370,7 @@ fn leading(
     config: &Config,
     me: &str,
     clock: &dyn Clock,
-    stop: &AtomicBool,
+    stop: &Stop,
     lock: &PgStore,
     metrics: Option<&super::metrics::Metrics>,
 ) -> Result<(), crate::store::StoreError> {
@@ -366,7 +385,7 @@ fn leading(
     let mut last_tick = std::time::Instant::now();
     let mut last_check = std::time::Instant::now();
     let mut last_prune = std::time::Instant::now();
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.is_set() {
         // Still the leader? The lock's session answers while it lives.
         if last_check.elapsed() >= config.store.lease / 3 {
             lock.ping()?;
@@ -397,7 +416,7 @@ fn leading(
                 // Nothing of the batch is stored: rebuild the engine from what is, and retry.
                 warn!("storing queued polls: {e}");
                 engine = fresh(&store, now).map_err(store_error)?;
-                pause(stop, Duration::from_secs(1));
+                stop.pause(Duration::from_secs(1));
                 break;
             }
         }
@@ -586,4 +605,29 @@ fn print_round(
         .wait_for_events(Duration::from_millis(500))
         .map_err(PrintError::Store)?;
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pause_ends_when_the_stop_is_set() {
+        let stop = Arc::new(Stop::default());
+        let setter = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                stop.set();
+            })
+        };
+        let started = std::time::Instant::now();
+        // An hour's pause: only the signal can end it within the test's life.
+        stop.pause(Duration::from_secs(3600));
+        assert!(stop.is_set());
+        assert!(started.elapsed() < Duration::from_secs(600));
+        setter.join().expect("the setter ends");
+        // Once set, a pause returns at once.
+        stop.pause(Duration::from_secs(3600));
+    }
 }
