@@ -14,11 +14,6 @@ use watchfloor::rules::clock::SystemClock;
 
 mod cli;
 
-/// The collector and replay allocate many small strings per item (parsed fields, folded text,
-/// store parameters); mimalloc serves them faster than the system allocator.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// A terminal watchlist for atrocity and crisis early warning.
 #[derive(Debug, Parser)]
 #[command(name = "watchfloor", version, about, long_about = None)]
