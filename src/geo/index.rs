@@ -343,6 +343,24 @@ mod tests {
     }
 
     #[test]
+    fn a_word_in_lower_case_finds_only_names_matched_in_any_case() {
+        let index = NameIndex::new(&names(&["^Nyala", "Sudan", "=de", "=DRC"]), 0);
+        let cased = |text: &str, lower: bool| {
+            let mut out = Vec::new();
+            index.find_at_cased(text, 0, lower, |end, name| out.push((end, name)));
+            out
+        };
+        // "Nyala" needs a capital: written "nyala", it is not looked up at all.
+        assert_eq!(cased("nyala", false), [(5, 0)]);
+        assert!(cased("nyala", true).is_empty());
+        // A name in any case, and an exact one written in lower case, are.
+        assert_eq!(cased("sudan", true), [(5, 1)]);
+        assert_eq!(cased("de", true), [(2, 2)]);
+        assert!(cased("drc", true).is_empty());
+        assert_eq!(cased("drc", false), [(3, 3)]);
+    }
+
+    #[test]
     fn accented_names_are_found_without_their_accents() {
         let index = NameIndex::new(&names(&["Tillabéri"]), 0);
         assert_eq!(found(&index, "tillaberi", 0), [(9, 0)]);
