@@ -498,13 +498,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let flag = cli::store::from_flag(cli.store.as_deref())?;
             let store = flag.or_else(|| config.store.address.clone());
-            if let Some(watchfloor::store::StoreAddress::Postgres(_)) = &store
-                && once
-            {
-                anyhow::bail!(
-                    "--once works with a data directory, not yet with a shared PostgreSQL store"
-                );
-            }
             let archive = match archive {
                 Some(dir) => Some(
                     watchfloor::feed::archive::Archive::start(&dir, config.settings.archive_max)
@@ -514,7 +507,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let archived = archive.as_ref().map(|a| a.writer());
             if let Some(watchfloor::store::StoreAddress::Postgres(pg)) = store {
-                let ran = run_desk(config, pg, path, Servers { metrics, serve }, archive);
+                let ran = run_desk(config, pg, path, Servers { metrics, serve }, archive, once);
                 if let Some(w) = archived {
                     w.wait();
                 }
@@ -1497,12 +1490,14 @@ impl Drop for AbortOnDrop {
 
 /// One collector of a desk sharing a PostgreSQL store: its own events on stdout. On SIGHUP
 /// (`systemctl reload`) a valid config makes it leave the desk cleanly and join again with it.
+/// With `once`, a single round over the feeds no other collector holds.
 fn run_desk(
     config: Config,
     pg: watchfloor::store::address::PgAddress,
     reload_from: PathBuf,
     servers: Servers,
     archive: Option<watchfloor::feed::archive::Archive>,
+    once: bool,
 ) -> anyhow::Result<()> {
     let Servers { metrics, serve } = servers;
     runtime()?.block_on(async {
@@ -1554,6 +1549,7 @@ fn run_desk(
                 Some(sink),
                 Arc::new(SystemClock),
                 Options {
+                    once,
                     archive: archive.clone(),
                     metrics: counters.clone(),
                     ..Options::default()

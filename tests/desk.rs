@@ -929,3 +929,91 @@ fn a_desk_collector_serves_its_metrics_and_health() {
     wait("healthz to recover", 20, &mut || get("/healthz").0 == 200);
     stop_cleanly(&mut collector, &log);
 }
+
+#[test]
+fn a_collector_polls_the_desk_once_and_leaves_the_others_their_feeds() {
+    let Some(db) = pg::database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let hits: Hits = Arc::default();
+    let addr = rt.block_on(serve("127.0.0.1", hits.clone()));
+    let names = ["o0", "o1", "o2", "o3"];
+    let mut text = String::from(
+        "[settings]\npoll_interval = \"2s\"\ntimeout = \"2s\"\n[store]\nurl = \"${WF_STORE}\"\nlease = \"3s\"\n[[rules]]\nid = \"atrocity\"\nkind = \"keywords\"\nany = [\"massacre\"]\nseverity = \"high\"\n",
+    );
+    for f in names {
+        text.push_str(&format!(
+            "[[feeds]]\nid = \"{f}\"\nurl = \"http://{addr}/d/{f}\"\n"
+        ));
+    }
+    let cfg = dir.path().join("desk.toml");
+    std::fs::write(&cfg, text).unwrap();
+    let url = db.url();
+    let once = || {
+        let out = watchfloor()
+            .args(["headless", "--once", "--config"])
+            .arg(&cfg)
+            .env("WF_STORE", &url)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{}: {err}", out.status);
+        (String::from_utf8_lossy(&out.stdout).into_owned(), err)
+    };
+
+    // Alone on the desk: every feed polled once, its alerts raised (by its own leader) and
+    // printed, and it ends.
+    let (out, err) = once();
+    assert!(err.contains("polls 4 of 4 feeds once"), "{err}");
+    for f in names {
+        assert_eq!(hits.lock().unwrap()[f].len(), 1, "{f}: {err}");
+    }
+    let alerts: Vec<serde_json::Value> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "alert")
+        .collect();
+    assert_eq!(alerts.len(), names.len(), "{out}\n{err}");
+    let stored = stored_seqs(&url);
+    for a in &alerts {
+        assert!(stored.contains(&a["seq"].as_i64().unwrap()), "{a}");
+    }
+    // It left nothing behind: no lease, no queued poll, no place among the collectors.
+    let store = watchfloor::store::PgStore::open_existing(&pg_address(&url)).unwrap();
+    let now = chrono::Utc::now();
+    assert!(
+        store
+            .collectors(chrono::TimeDelta::seconds(60), now)
+            .unwrap()
+            .is_empty()
+    );
+
+    // With a collector running that holds every feed, a single round takes none of them.
+    let log = dir.path().join("collector.log");
+    let mut collector = start_collector(&cfg, &url, log.clone());
+    let t = Instant::now();
+    while !names
+        .iter()
+        .all(|f| hits.lock().unwrap().get(*f).is_some_and(|v| v.len() >= 3))
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let before: Vec<usize> = names
+        .iter()
+        .map(|f| hits.lock().unwrap()[*f].len())
+        .collect();
+    let (out, err) = once();
+    assert!(err.contains("polls 0 of 4 feeds once"), "{err}");
+    assert!(out.trim().is_empty(), "{out}");
+    // The running collector kept polling them all.
+    std::thread::sleep(Duration::from_secs(3));
+    for (f, n) in names.iter().zip(before) {
+        assert!(hits.lock().unwrap()[*f].len() > n, "{f}");
+    }
+    stop_cleanly(&mut collector, &log);
+}

@@ -60,7 +60,8 @@ pub enum Ended {
 }
 
 /// Runs one collector of a desk until `shutdown` resolves, or until a new config arrives on
-/// `reloads`.
+/// `reloads`. With `options.once`, a single round: it claims the feeds no collector holds,
+/// polls each once, waits for the leader to store them, prints its events and leaves.
 pub async fn run(
     config: Arc<Config>,
     address: PgAddress,
@@ -81,7 +82,12 @@ pub async fn run(
         pid,
         host,
     };
-    tokio::task::block_in_place(|| store.heartbeat(&sign))?;
+    // A collector polling once does not join the collectors counted for shares: the others
+    // keep theirs, and it takes only what none of them holds.
+    let once = options.once;
+    if !once {
+        tokio::task::block_in_place(|| store.heartbeat(&sign))?;
+    }
     // Screens attach with the store's address alone: they read what to show from here.
     if let Err(e) = tokio::task::block_in_place(|| {
         store.publish_screen_config(&crate::config::ScreenConfig::from(&*config))
@@ -118,10 +124,7 @@ pub async fn run(
         fetcher: Fetcher::new(&config.settings)?,
         tx,
         clock: clock.clone(),
-        options: Options {
-            once: false,
-            ..options
-        },
+        options,
         hooks: Hooks::default(),
         resume: true,
     };
@@ -136,7 +139,8 @@ pub async fn run(
             config
                 .notify
                 .iter()
-                .filter(|t| t.enabled)
+                // Notification targets stay with the collectors that run on.
+                .filter(|t| t.enabled && !once)
                 .map(|t| format!("{TARGET}{}", t.id)),
         )
         .collect();
@@ -145,6 +149,10 @@ pub async fn run(
     let mut feeds = FeedTasks::new();
     let mut held: HashSet<String> = HashSet::new();
     let mut renewed = started;
+    // With `once`: the feeds whose poll is queued, and whether the leases were claimed.
+    let mut reported: HashSet<String> = HashSet::new();
+    let mut claimed = false;
+    let mut round_done = false;
     let mut heartbeat = tokio::time::interval(HEARTBEAT.min(config.store.lease / 3));
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut leases = tokio::time::interval(config.store.lease / 4);
@@ -155,7 +163,7 @@ pub async fn run(
             biased;
             () = &mut shutdown => break Ok(Ended::Stopped),
             new = super::next_reload(&mut reloads) => break Ok(Ended::Reload(new)),
-            _ = heartbeat.tick() => {
+            _ = heartbeat.tick(), if !once => {
                 sign.at = clock.now();
                 match tokio::task::block_in_place(|| store.heartbeat(&sign)) {
                     Ok(()) => {
@@ -171,6 +179,25 @@ pub async fn run(
             }
             _ = leases.tick() => {
                 let now = clock.now();
+                if once && claimed {
+                    if let Err(e) = tokio::task::block_in_place(|| store.renew_leases(&me, lease, now)) {
+                        warn!("renewing feed leases: {e}");
+                    }
+                    continue;
+                }
+                if once {
+                    claimed = true;
+                    held = tokio::task::block_in_place(|| store.claim_free(&me, &all, lease, now))?
+                        .into_iter()
+                        .collect();
+                    let others = feed_count.saturating_sub(held.len());
+                    info!("collector {me} polls {} of {feed_count} feeds once; {others} are held by collectors that poll them", held.len());
+                    if held.is_empty() {
+                        break Ok(Ended::Stopped);
+                    }
+                    feeds.apply(&only(&config, &held), &store, &spawner, false)?;
+                    continue;
+                }
                 match tokio::task::block_in_place(|| store.lease_round(&me, &all, lease, now)) {
                     Ok(now_held) => {
                         renewed = now;
@@ -206,9 +233,20 @@ pub async fn run(
                             m.polled(&outcome.feed, outcome.ok(), outcome.not_modified, now);
                         }
                     }
+                    Err(e) if once => {
+                        // A single round has no next poll to carry it.
+                        warn!(feed = %outcome.feed, "queueing a poll: {e}; what it brought is not stored");
+                    }
                     Err(e) => {
                         warn!(feed = %outcome.feed, "queueing a poll: {e}");
                         feeds.refetch(&outcome.feed);
+                    }
+                }
+                if once {
+                    reported.insert(outcome.feed.clone());
+                    if held.iter().all(|f| reported.contains(f)) {
+                        round_done = true;
+                        break Ok(Ended::Stopped);
                     }
                 }
             }
@@ -216,6 +254,16 @@ pub async fn run(
     };
     feeds.abort_all();
     feeds.reap();
+    if round_done {
+        // The leader (this collector's own thread, when no other leads) stores the queued
+        // polls and raises their alerts; the printer then has them to print.
+        drained(
+            &store,
+            &me,
+            2 * config.store.lease + Duration::from_secs(30),
+        )
+        .await;
+    }
     targets.hold(&config, &address, &HashSet::new()).await;
     stop.set();
     if let Err(e) = tokio::task::block_in_place(|| store.leave(&me)) {
@@ -333,6 +381,26 @@ fn lead(
             warn!("collector {me} stops leading: {e}");
         }
         drop(lock);
+    }
+}
+
+/// Waits until none of `me`'s polls waits in the queue, at most `limit`.
+async fn drained(store: &PgStore, me: &str, limit: Duration) {
+    let started = std::time::Instant::now();
+    loop {
+        match tokio::task::block_in_place(|| store.pending_from(me)) {
+            Ok(0) => return,
+            Ok(n) if started.elapsed() >= limit => {
+                warn!("{n} polls still wait for the desk's leader; it stores them when it can");
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                warn!("reading the poll queue: {e}");
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

@@ -147,6 +147,69 @@ impl PgStore {
         Ok(rows.iter().filter_map(|r| r.try_get(0).ok()).collect())
     }
 
+    /// Claims, for a collector polling once, every feed of `feeds` that no collector holds (or
+    /// whose lease ran out), whatever its share; returns the feeds it then holds. Feeds other
+    /// collectors hold stay theirs.
+    pub fn claim_free(
+        &mut self,
+        me: &str,
+        feeds: &[String],
+        lease: chrono::TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        self.revive()?;
+        let now_ms = crate::time::millis(now);
+        let until = crate::time::millis(now + lease);
+        let label = self.label.clone();
+        let err = |source| StoreError::Postgres {
+            store: label.clone(),
+            source,
+        };
+        let tx = block_on(self.client.transaction()).map_err(err)?;
+        // In turn with the collectors' lease rounds, as they take turns among themselves.
+        block_on(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::LEASE_LOCK]))
+            .map_err(err)?;
+        let feeds: Vec<String> = feeds.to_vec();
+        block_on(tx.execute(
+            "INSERT INTO leases (feed, holder, until)
+             SELECT f, $1, $2 FROM unnest($3::TEXT[]) AS f
+             WHERE NOT EXISTS (SELECT FROM leases l WHERE l.feed = f AND l.until >= $4)
+             ON CONFLICT (feed) DO UPDATE SET holder = excluded.holder, until = excluded.until
+                WHERE leases.until < $4",
+            &[&me, &until, &feeds, &now_ms],
+        ))
+        .map_err(err)?;
+        let rows = block_on(tx.query(
+            "SELECT feed FROM leases WHERE holder = $1 AND until >= $2 ORDER BY feed",
+            &[&me, &now_ms],
+        ))
+        .map_err(err)?;
+        block_on(tx.commit()).map_err(err)?;
+        Ok(rows.iter().filter_map(|r| r.try_get(0).ok()).collect())
+    }
+
+    /// Extends every lease `me` holds to `lease` from `now`, claiming nothing new.
+    pub fn renew_leases(
+        &mut self,
+        me: &str,
+        lease: chrono::TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.revive()?;
+        self.one(
+            "WITH r AS (UPDATE leases SET until = $2 WHERE holder = $1) SELECT 1",
+            &[&me, &crate::time::millis(now + lease)],
+        )
+        .map(drop)
+    }
+
+    /// How many polls by `origin` wait in the queue for the leader.
+    pub fn pending_from(&self, origin: &str) -> Result<i64, StoreError> {
+        self.one("SELECT count(*) FROM pending WHERE origin = $1", &[&origin])?
+            .try_get(0)
+            .map_err(|e| self.err(e))
+    }
+
     /// Gives back every lease of `me` and its place among the collectors (a clean stop), so the
     /// others take its feeds over at once.
     pub fn leave(&mut self, me: &str) -> Result<(), StoreError> {
