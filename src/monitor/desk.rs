@@ -258,7 +258,7 @@ pub async fn run(
         // The leader (this collector's own thread, when no other leads) stores the queued
         // polls and raises their alerts; the printer then has them to print.
         drained(
-            &store,
+            &mut store,
             &me,
             2 * config.store.lease + Duration::from_secs(30),
         )
@@ -384,8 +384,9 @@ fn lead(
     }
 }
 
-/// Waits until none of `me`'s polls waits in the queue, at most `limit`.
-async fn drained(store: &PgStore, me: &str, limit: Duration) {
+/// Waits until none of `me`'s polls waits in the queue, at most `limit`. The leader's commits
+/// of what they brought wake it (each stored poll writes at least its feed event).
+async fn drained(store: &mut PgStore, me: &str, limit: Duration) {
     let started = std::time::Instant::now();
     loop {
         match tokio::task::block_in_place(|| store.pending_from(me)) {
@@ -400,7 +401,13 @@ async fn drained(store: &PgStore, me: &str, limit: Duration) {
                 return;
             }
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // A second at most: a commit between the count and the first wait is not missed.
+        if let Err(e) =
+            tokio::task::block_in_place(|| store.wait_for_events(Duration::from_secs(1)))
+        {
+            warn!("waiting for the desk's leader: {e}");
+            return;
+        }
     }
 }
 
