@@ -36,6 +36,7 @@ use crate::outputs::LineSink;
 use crate::rules::clock::Clock;
 use crate::rules::engine::Engine;
 use crate::store::address::PgAddress;
+use crate::store::postgres::desk::Claim;
 use crate::store::postgres::schema::PENDING_CHANNEL;
 use crate::store::{Heartbeat, PgStore, Store};
 
@@ -187,7 +188,7 @@ pub async fn run(
                 }
                 if once {
                     claimed = true;
-                    held = tokio::task::block_in_place(|| store.claim_free(&me, &all, lease, now))?
+                    held = tokio::task::block_in_place(|| store.lease_round(&me, &all, lease, now, Claim::AllFree))?
                         .into_iter()
                         .collect();
                     let others = feed_count.saturating_sub(held.len());
@@ -198,7 +199,7 @@ pub async fn run(
                     feeds.apply(&only(&config, &held), &store, &spawner, false)?;
                     continue;
                 }
-                match tokio::task::block_in_place(|| store.lease_round(&me, &all, lease, now)) {
+                match tokio::task::block_in_place(|| store.lease_round(&me, &all, lease, now, Claim::Share)) {
                     Ok(now_held) => {
                         renewed = now;
                         let now_held: HashSet<String> = now_held.into_iter().collect();

@@ -8,6 +8,16 @@ use super::{PgStore, schema};
 use crate::monitor::ingest::Outcome;
 use crate::store::{OutboxRow, StoreError};
 
+/// What a lease round claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// A collector that runs on: its share of the feeds, by count over the collectors alive.
+    Share,
+    /// A single round (`headless --once`): every feed no collector holds, whatever the share;
+    /// the feeds other collectors hold stay theirs.
+    AllFree,
+}
+
 /// A poll waiting in the queue.
 #[derive(Debug)]
 pub struct Pending {
@@ -72,16 +82,17 @@ impl PgStore {
             .map_err(|e| self.err(e))
     }
 
-    /// One round of feed leases for collector `me`: renews what it holds, gives back what is
-    /// above its share (the feeds over the collectors alive), claims free or expired feeds up
-    /// to its share, and forgets leases of feeds no longer configured. Returns the feeds it
-    /// holds now.
+    /// One round of feed leases for collector `me`: renews what it holds, and claims free or
+    /// expired feeds as `claim` says. With [`Claim::Share`] it also gives back what is above
+    /// its share (the feeds over the collectors alive) and forgets leases of feeds no longer
+    /// configured. Returns the feeds it holds now.
     pub fn lease_round(
         &mut self,
         me: &str,
         feeds: &[String],
         lease: chrono::TimeDelta,
         now: DateTime<Utc>,
+        claim: Claim,
     ) -> Result<Vec<String>, StoreError> {
         self.revive()?;
         let now_ms = crate::time::millis(now);
@@ -98,21 +109,28 @@ impl PgStore {
         block_on(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::LEASE_LOCK]))
             .map_err(err)?;
         let feeds: Vec<String> = feeds.to_vec();
-        block_on(tx.execute("DELETE FROM leases WHERE NOT (feed = ANY($1))", &[&feeds]))
-            .map_err(err)?;
+        if claim == Claim::Share {
+            block_on(tx.execute("DELETE FROM leases WHERE NOT (feed = ANY($1))", &[&feeds]))
+                .map_err(err)?;
+        }
         block_on(tx.execute(
             "UPDATE leases SET until = $2 WHERE holder = $1",
             &[&me, &until],
         ))
         .map_err(err)?;
-        let alive: i64 = block_on(tx.query_one(
-            "SELECT count(*) FROM collectors WHERE beat > $1 OR name = $2",
-            &[&alive_since, &me],
-        ))
-        .and_then(|r| r.try_get(0))
-        .map_err(err)?;
         let total = i64::try_from(feeds.len()).unwrap_or(i64::MAX);
-        let share = (total + alive.max(1) - 1) / alive.max(1);
+        let share = match claim {
+            Claim::AllFree => total,
+            Claim::Share => {
+                let alive: i64 = block_on(tx.query_one(
+                    "SELECT count(*) FROM collectors WHERE beat > $1 OR name = $2",
+                    &[&alive_since, &me],
+                ))
+                .and_then(|r| r.try_get(0))
+                .map_err(err)?;
+                (total + alive.max(1) - 1) / alive.max(1)
+            }
+        };
         let held: i64 =
             block_on(tx.query_one("SELECT count(*) FROM leases WHERE holder = $1", &[&me]))
                 .and_then(|r| r.try_get(0))
@@ -138,47 +156,6 @@ impl PgStore {
             ))
             .map_err(err)?;
         }
-        let rows = block_on(tx.query(
-            "SELECT feed FROM leases WHERE holder = $1 AND until >= $2 ORDER BY feed",
-            &[&me, &now_ms],
-        ))
-        .map_err(err)?;
-        block_on(tx.commit()).map_err(err)?;
-        Ok(rows.iter().filter_map(|r| r.try_get(0).ok()).collect())
-    }
-
-    /// Claims, for a collector polling once, every feed of `feeds` that no collector holds (or
-    /// whose lease ran out), whatever its share; returns the feeds it then holds. Feeds other
-    /// collectors hold stay theirs.
-    pub fn claim_free(
-        &mut self,
-        me: &str,
-        feeds: &[String],
-        lease: chrono::TimeDelta,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<String>, StoreError> {
-        self.revive()?;
-        let now_ms = crate::time::millis(now);
-        let until = crate::time::millis(now + lease);
-        let label = self.label.clone();
-        let err = |source| StoreError::Postgres {
-            store: label.clone(),
-            source,
-        };
-        let tx = block_on(self.client.transaction()).map_err(err)?;
-        // In turn with the collectors' lease rounds, as they take turns among themselves.
-        block_on(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::LEASE_LOCK]))
-            .map_err(err)?;
-        let feeds: Vec<String> = feeds.to_vec();
-        block_on(tx.execute(
-            "INSERT INTO leases (feed, holder, until)
-             SELECT f, $1, $2 FROM unnest($3::TEXT[]) AS f
-             WHERE NOT EXISTS (SELECT FROM leases l WHERE l.feed = f AND l.until >= $4)
-             ON CONFLICT (feed) DO UPDATE SET holder = excluded.holder, until = excluded.until
-                WHERE leases.until < $4",
-            &[&me, &until, &feeds, &now_ms],
-        ))
-        .map_err(err)?;
         let rows = block_on(tx.query(
             "SELECT feed FROM leases WHERE holder = $1 AND until >= $2 ORDER BY feed",
             &[&me, &now_ms],
