@@ -383,7 +383,7 @@ const COMMON: usize = 1_000;
 const PER_TOKEN: usize = 48;
 /// Headlines compared with a new one at most.
 const CANDIDATES: usize = 300;
-/// Headlines of one story compared with a new one at most.
+/// Headlines of one story in one script compared with a new one at most.
 const PER_STORY: u8 = 3;
 
 /// Recent headlines and the stories they belong to, with an index from each word to the
@@ -444,16 +444,20 @@ impl Stories {
         let weighed = Weighed::new(&signature.features, &self.freq);
         let new = signature.headline(&weighed);
         let mut best: Option<(f64, i64)> = None;
-        // A story is judged by its newest few headlines, not all of them.
-        let mut judged: Vec<(i64, u8)> = Vec::new();
+        // A story is judged by its newest few headlines in each script, not all of them: a
+        // story told in five languages still offers the new headline its own script's words.
+        let mut judged: Vec<(i64, Script, u8)> = Vec::new();
         for e in entries {
             if e.feed == feed || carried.contains(&e.story) {
                 continue;
             }
-            match judged.iter_mut().find(|(s, _)| *s == e.story) {
-                Some((_, n)) if *n >= PER_STORY => continue,
-                Some((_, n)) => *n += 1,
-                None => judged.push((e.story, 1)),
+            match judged
+                .iter_mut()
+                .find(|(s, script, _)| *s == e.story && *script == e.script)
+            {
+                Some((_, _, n)) if *n >= PER_STORY => continue,
+                Some((_, _, n)) => *n += 1,
+                None => judged.push((e.story, e.script, 1)),
             }
             let Some(score) = judge(new, e.headline()) else {
                 continue;
@@ -621,6 +625,51 @@ mod tests {
                 5
             ),
             5
+        );
+    }
+
+    #[test]
+    fn a_story_told_in_other_scripts_still_offers_its_own_scripts_words() {
+        let mut s = Stories::default();
+        for i in 0..50 {
+            assign(
+                &mut s,
+                &format!("Officials say talks continue in the capital {i}"),
+                "x",
+                0,
+                1000 + i,
+            );
+        }
+        let story = assign(
+            &mut s,
+            "Facebook and WhatsApp cut ahead of march, 10 arrested",
+            "a",
+            1,
+            1,
+        );
+        // Four outlets in other scripts join it by country and figure, and are its newest.
+        for (i, t) in [
+            "Власти отключили WhatsApp перед маршем, задержаны 10 человек",
+            "游行前WhatsApp遭切断 10人被捕",
+            "قطع واتساب قبل المسيرة واعتقال 10 أشخاص",
+            "Отключение WhatsApp: 10 задержанных",
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert_eq!(assign(&mut s, t, &format!("o{i}"), 2, 10 + i as i64), story);
+        }
+        // A later English report shares no figure: only its words can join it, and they are
+        // compared with the English headline, however many others came since.
+        assert_eq!(
+            assign(
+                &mut s,
+                "Press groups condemn the WhatsApp and Facebook shutdown",
+                "b",
+                3,
+                20
+            ),
+            story
         );
     }
 

@@ -354,16 +354,28 @@ pub fn features(text: &str) -> Features {
     let mut country_names = Vec::new();
     let mut numbers = Vec::new();
     let mut figures = Vec::new();
-    let mut run: Vec<char> = Vec::new();
-    let flush = |run: &mut Vec<char>, tokens: &mut Vec<u32>, names: &mut Vec<u32>| {
+    // A run of CJK characters, each with whether it is part of a country's name.
+    let mut run: Vec<(char, bool)> = Vec::new();
+    let flush = |run: &mut Vec<(char, bool)>,
+                 tokens: &mut Vec<u32>,
+                 names: &mut Vec<u32>,
+                 country_names: &mut Vec<u32>| {
         match run.len() {
             0 => {}
-            1 => tokens.push(hash(&run[0].to_string())),
+            1 => tokens.push(hash(&run[0].0.to_string())),
             _ => {
-                for pair in run.windows(2) {
-                    let h = hash(&pair.iter().collect::<String>());
+                let mut pair = String::new();
+                for w in run.windows(2) {
+                    pair.clear();
+                    pair.extend(w.iter().map(|(c, _)| c));
+                    let h = hash(&pair);
                     tokens.push(h);
-                    if pair.iter().all(|c| TRANSLITERATION.contains(*c)) {
+                    // A country's name ("尼日利亚", "苏丹") is a name that says little of which
+                    // event it is, as in scripts with capitals.
+                    if w.iter().all(|(_, country)| *country) {
+                        names.push(h);
+                        country_names.push(h);
+                    } else if w.iter().all(|(c, _)| TRANSLITERATION.contains(*c)) {
                         names.push(h);
                     }
                 }
@@ -391,15 +403,16 @@ pub fn features(text: &str) -> Features {
         let placed = std::mem::replace(&mut locative, ARABIC_LOCATIVES.contains(&w));
         // Only words that may be names are looked up (before short words are dropped:
         // "ДР Конго" starts with one).
-        if (raw.starts_with(char::is_uppercase) || placed) && offset >= country_until {
+        let cjk = raw.chars().all(is_cjk);
+        if (raw.starts_with(char::is_uppercase) || placed || cjk) && offset >= country_until {
             country_until = offset + country_name_len(&text[offset..], raw, &mut head);
         }
         let in_country = offset < country_until;
-        if w.chars().all(is_cjk) {
-            run.extend(w.chars());
+        if cjk {
+            run.extend(w.chars().map(|c| (c, in_country)));
             continue;
         }
-        flush(&mut run, &mut tokens, &mut names);
+        flush(&mut run, &mut tokens, &mut names, &mut country_names);
         if w.starts_with(|c: char| c.is_ascii_digit()) {
             // "23", "1,000", "6.3", but also "m23": a name, kept as a word below.
             if w.chars()
@@ -460,7 +473,7 @@ pub fn features(text: &str) -> Features {
             }
         }
     }
-    flush(&mut run, &mut tokens, &mut names);
+    flush(&mut run, &mut tokens, &mut names, &mut country_names);
     for v in super::numerals::chinese_counts(text) {
         spelled(v, &mut numbers, &mut figures, &mut tokens);
     }
@@ -558,6 +571,19 @@ mod tests {
         // "near the town of Konduga": the town's name, not the word "town".
         let a = features("مقتل خمسة قرب بلدة كوندوغا في نيجيريا");
         assert_eq!(a.names, features("كوندوغا").tokens);
+    }
+
+    #[test]
+    fn a_country_written_in_chinese_is_a_country_name() {
+        // "利亚" is written with characters for foreign names, but inside 尼日利亚 (Nigeria)
+        // it names a country, which has many events a day.
+        let f = features("尼日利亚扎姆法拉州土匪袭击村庄");
+        let pair = features("利亚").tokens[0];
+        assert!(f.names.contains(&pair));
+        assert!(f.country_names.contains(&pair));
+        let zamfara = features("扎姆").tokens[0];
+        assert!(f.names.contains(&zamfara), "a state's name is a name");
+        assert!(!f.country_names.contains(&zamfara), "not a country's");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! every pair of headlines in one language is judged same story or not, and precision and
 //! recall are reported per language, and apart for pairs across languages. Countries come from
 //! the real tagger, the word weights from the whole set (as they would from a day of news).
+//! With `STORY_MISSES=1` in the environment the same-story pairs kept apart are printed too.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,6 +15,7 @@ struct Headline {
     story: String,
     lang: String,
     hours: i64,
+    text: String,
     signature: Signature,
 }
 
@@ -53,6 +55,7 @@ fn headlines() -> (Vec<Headline>, Frequencies) {
                 story: cols[0].into(),
                 lang: cols[1].into(),
                 hours: cols[2].parse().unwrap(),
+                text: cols[3].into(),
                 signature,
             }
         })
@@ -88,7 +91,22 @@ fn grouping_precision_and_recall_on_labelled_pairs() {
                         ));
                     }
                 }
-                (true, false) => score.fneg += 1,
+                (true, false) => {
+                    score.fneg += 1;
+                    if a.lang == b.lang && std::env::var_os("STORY_MISSES").is_some() {
+                        println!(
+                            "  missed ({}, {:.2}): {} | {}",
+                            a.lang,
+                            watchfloor::story::similarity(
+                                &a.signature.features,
+                                &b.signature.features,
+                                &freq
+                            ),
+                            a.text,
+                            b.text
+                        );
+                    }
+                }
                 (false, false) => {}
             }
         }
@@ -178,6 +196,16 @@ fn grouping_in_arrival_order_on_labelled_pairs() {
             )
         })
         .collect();
+    if std::env::var_os("STORY_MISSES").is_some() {
+        for i in 0..all.len() {
+            for j in i + 1..all.len() {
+                let (a, b) = (&all[i], &all[j]);
+                if a.story == b.story && a.lang == b.lang && ids[i] != ids[j] {
+                    println!("  apart ({}): {} | {}", a.lang, a.text, b.text);
+                }
+            }
+        }
+    }
     let mut within: BTreeMap<&str, Score> = BTreeMap::new();
     let mut across = Score::default();
     let mut merged = Vec::new();
@@ -222,10 +250,30 @@ fn grouping_in_arrival_order_on_labelled_pairs() {
     for m in &merged {
         println!("{m}");
     }
-    for (lang, s) in &within {
+    let mut total = Score::default();
+    for s in within.values() {
+        total.tp += s.tp;
+        total.fp += s.fp;
+        total.fneg += s.fneg;
+    }
+    println!(
+        "stories in arrival order within a language: precision {:.3}, recall {:.3}",
+        total.precision(),
+        total.recall()
+    );
+    // The figures reached so far (README), kept from slipping back.
+    let floors = [
+        ("ar", 0.95, 0.75),
+        ("en", 0.95, 0.9),
+        ("fr", 0.95, 0.9),
+        ("ru", 0.9, 0.85),
+        ("zh", 0.95, 0.75),
+    ];
+    for (lang, p, r) in floors {
+        let s = within[lang];
         assert!(
-            s.precision() >= 0.75 && s.recall() >= 0.5,
-            "{lang}: precision {:.3}, recall {:.3}",
+            s.precision() >= p && s.recall() >= r,
+            "{lang}: precision {:.3} (floor {p}), recall {:.3} (floor {r})",
             s.precision(),
             s.recall()
         );
