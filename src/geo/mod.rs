@@ -451,6 +451,31 @@ mod tests {
     }
 
     #[test]
+    fn a_chinese_country_name_before_a_weapon_is_the_actor() {
+        let matcher = crate::rules::matcher::MatcherBuilder::new()
+            .build()
+            .expect("builds");
+        for (text, want) in [
+            // Turkish drones bomb northern Iraq.
+            ("土耳其无人机轰炸伊拉克北部", "IQ"),
+            // Israeli airstrikes hit southern Lebanon.
+            ("以色列空袭黎巴嫩南部村庄", "LB"),
+            // Rwandan troops enter Mozambique.
+            ("卢旺达部队进入莫桑比克北部", "MZ"),
+            // Myanmar's junta (军政府) acts at home: still Myanmar.
+            ("缅甸军政府在泰国边境附近发动攻势", "MM"),
+        ] {
+            let hits = matcher.scan(&[text]);
+            assert_eq!(
+                hits.primary.map(|c| c.to_string()).as_deref(),
+                Some(want),
+                "{text}: {:?}",
+                hits.countries
+            );
+        }
+    }
+
+    #[test]
     fn things_named_after_a_country_are_not_places() {
         let matcher = crate::rules::matcher::MatcherBuilder::new()
             .build()

@@ -308,6 +308,31 @@ const ORIGIN_AFTER: &[&str] = &[
     "-made",
 ];
 
+/// Nouns that make a Chinese country name right before them the actor, as an adjective of
+/// nationality does in other languages: 俄罗斯无人机 "Russian drones", 卢旺达部队 "Rwandan
+/// troops", 土耳其支持的 "Turkish-backed". Chinese writes the country's own name there, with
+/// no demonym to tell the two apart. (Not 军 alone: 缅甸军政府 is Myanmar's junta, which acts
+/// at home.)
+const ACTOR_AFTER_ZH: &[&str] = &[
+    "无人机",
+    "导弹",
+    "战机",
+    "战斗机",
+    "空袭",
+    "炮击",
+    "军队",
+    "部队",
+    "士兵",
+    "雇佣兵",
+    "海警",
+    "军舰",
+    "支持的",
+    "主导的",
+    "领导的",
+    "资助的",
+    "籍",
+];
+
 /// How strongly one mention says "this is where the item happens".
 fn place_score(text: &str, hit: &GeoHit) -> i32 {
     let Some(code) = hit.code else {
@@ -327,11 +352,19 @@ fn place_score(text: &str, hit: &GeoHit) -> i32 {
     if matches!(hit.kind, NameKind::Place | NameKind::SharedPlace) {
         score += 1;
     }
-    if rest.starts_with(" border") || rest.starts_with("-border") {
-        // "near Bangladesh border": the edge of the country, seen from the other side.
+    if [" border", "-border", "边境", "边界", "邊境"]
+        .iter()
+        .any(|w| rest.starts_with(w))
+    {
+        // "near Bangladesh border", "在泰国边境": the edge of the country, seen from the other
+        // side.
         score -= 2;
     }
-    if ORIGIN_AFTER.iter().any(|w| rest.starts_with(w)) || is_demonym(name, code, hit.kind) {
+    let actor_zh = name.chars().all(is_han) && ACTOR_AFTER_ZH.iter().any(|w| rest.starts_with(w));
+    if ORIGIN_AFTER.iter().any(|w| rest.starts_with(w))
+        || is_demonym(name, code, hit.kind)
+        || actor_zh
+    {
         score -= 3;
     }
     if text[..hit.start].contains('\n') {
@@ -339,6 +372,10 @@ fn place_score(text: &str, hit: &GeoHit) -> i32 {
         score -= 1;
     }
     score
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
 }
 
 /// An adjective of nationality, or a gazetteer name that starts like its country's name without
