@@ -326,10 +326,16 @@ fn stem(w: &str, keep: usize) -> &str {
 fn country_name_len(rest: &str, word: &str, head: &mut String) -> usize {
     // The tagger's names: a country's name in any of its languages and cases, its demonyms
     // and adjectives. Folding is lowercasing, which keeps these scripts' byte lengths.
-    head.clear();
-    head.extend(rest.chars().take(64).flat_map(char::to_lowercase));
+    let folded = if rest.starts_with(is_cjk) {
+        // No case to fold: the index reads no further than its longest name.
+        rest
+    } else {
+        head.clear();
+        head.extend(rest.chars().take(64).flat_map(char::to_lowercase));
+        head.as_str()
+    };
     let mut len = 0;
-    crate::geo::name_index().find_at(head, 0, |end, n| {
+    crate::geo::name_index().find_at(folded, 0, |end, n| {
         let country = usize::try_from(n)
             .ok()
             .and_then(|n| crate::geo::name_table().accept(n, rest.get(..end).unwrap_or(word)))
