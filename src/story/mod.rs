@@ -574,10 +574,9 @@ mod tests {
         )
     }
 
-    #[test]
-    fn outlets_join_a_story_and_a_feed_never_joins_its_own() {
+    /// Stories that have seen some unrelated news, so rare words weigh more than common ones.
+    fn with_background_news() -> Stories {
         let mut s = Stories::default();
-        // Background news, so rare words weigh more than common ones.
         for i in 0..50 {
             assign(
                 &mut s,
@@ -587,6 +586,12 @@ mod tests {
                 1000 + i,
             );
         }
+        s
+    }
+
+    #[test]
+    fn outlets_join_a_story_and_a_feed_never_joins_its_own() {
+        let mut s = with_background_news();
         let first = assign(
             &mut s,
             "Gunmen kill 23 villagers in Nigeria's Zamfara state",
@@ -630,16 +635,7 @@ mod tests {
 
     #[test]
     fn a_story_told_in_other_scripts_still_offers_its_own_scripts_words() {
-        let mut s = Stories::default();
-        for i in 0..50 {
-            assign(
-                &mut s,
-                &format!("Officials say talks continue in the capital {i}"),
-                "x",
-                0,
-                1000 + i,
-            );
-        }
+        let mut s = with_background_news();
         let story = assign(
             &mut s,
             "Facebook and WhatsApp cut ahead of march, 10 arrested",

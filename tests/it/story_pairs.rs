@@ -35,6 +35,28 @@ impl Score {
     }
 }
 
+/// Fails unless every language's precision and recall reach its floor.
+fn assert_floors(within: &BTreeMap<&str, Score>, floors: &[(&str, f64, f64)]) {
+    for &(lang, p, r) in floors {
+        let s = within[lang];
+        assert!(
+            s.precision() >= p && s.recall() >= r,
+            "{lang}: precision {:.3} (floor {p}), recall {:.3} (floor {r})",
+            s.precision(),
+            s.recall()
+        );
+    }
+}
+
+/// The scores of every language together.
+fn total(within: &BTreeMap<&str, Score>) -> Score {
+    within.values().fold(Score::default(), |t, s| Score {
+        tp: t.tp + s.tp,
+        fp: t.fp + s.fp,
+        fneg: t.fneg + s.fneg,
+    })
+}
+
 fn headlines() -> (Vec<Headline>, Frequencies) {
     let text = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stories/headlines.tsv"),
@@ -111,7 +133,6 @@ fn grouping_precision_and_recall_on_labelled_pairs() {
             }
         }
     }
-    let mut total = Score::default();
     for (lang, s) in &within {
         println!(
             "story pairs {lang}: precision {:.3}, recall {:.3} (tp {}, fp {}, fn {})",
@@ -121,10 +142,8 @@ fn grouping_precision_and_recall_on_labelled_pairs() {
             s.fp,
             s.fneg
         );
-        total.tp += s.tp;
-        total.fp += s.fp;
-        total.fneg += s.fneg;
     }
+    let total = total(&within);
     println!(
         "story pairs within a language: precision {:.3}, recall {:.3} (tp {}, fp {}, fn {})",
         total.precision(),
@@ -156,15 +175,7 @@ fn grouping_precision_and_recall_on_labelled_pairs() {
         ("ru", 0.9, 0.8),
         ("zh", 0.95, 0.7),
     ];
-    for (lang, p, r) in floors {
-        let s = within[lang];
-        assert!(
-            s.precision() >= p && s.recall() >= r,
-            "{lang}: precision {:.3} (floor {p}), recall {:.3} (floor {r})",
-            s.precision(),
-            s.recall()
-        );
-    }
+    assert_floors(&within, &floors);
 }
 
 /// The grouping as the collector does it: every headline arrives in time order from its own
@@ -250,12 +261,7 @@ fn grouping_in_arrival_order_on_labelled_pairs() {
     for m in &merged {
         println!("{m}");
     }
-    let mut total = Score::default();
-    for s in within.values() {
-        total.tp += s.tp;
-        total.fp += s.fp;
-        total.fneg += s.fneg;
-    }
+    let total = total(&within);
     println!(
         "stories in arrival order within a language: precision {:.3}, recall {:.3}",
         total.precision(),
@@ -269,13 +275,5 @@ fn grouping_in_arrival_order_on_labelled_pairs() {
         ("ru", 0.9, 0.85),
         ("zh", 0.95, 0.75),
     ];
-    for (lang, p, r) in floors {
-        let s = within[lang];
-        assert!(
-            s.precision() >= p && s.recall() >= r,
-            "{lang}: precision {:.3} (floor {p}), recall {:.3} (floor {r})",
-            s.precision(),
-            s.recall()
-        );
-    }
+    assert_floors(&within, &floors);
 }
