@@ -102,13 +102,7 @@ fn first8(digest: &[u8]) -> i64 {
 
 /// The first 16 bytes of a digest as hex.
 pub fn hex16(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for &b in bytes.iter().take(16) {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    out
+    hex::encode(&bytes[..bytes.len().min(16)])
 }
 
 const TRACKING: &[&str] = &[

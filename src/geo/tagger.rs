@@ -360,7 +360,8 @@ fn place_score(text: &str, hit: &GeoHit) -> i32 {
         // side.
         score -= 2;
     }
-    let actor_zh = name.chars().all(is_han) && ACTOR_AFTER_ZH.iter().any(|w| rest.starts_with(w));
+    let actor_zh = name.chars().all(crate::text::is_unspaced)
+        && ACTOR_AFTER_ZH.iter().any(|w| rest.starts_with(w));
     if ORIGIN_AFTER.iter().any(|w| rest.starts_with(w))
         || is_demonym(name, code, hit.kind)
         || actor_zh
@@ -372,10 +373,6 @@ fn place_score(text: &str, hit: &GeoHit) -> i32 {
         score -= 1;
     }
     score
-}
-
-fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
 }
 
 /// An adjective of nationality, or a gazetteer name that starts like its country's name without

@@ -161,8 +161,7 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     };
     mac.update(body);
     let bytes = mac.finalize().into_bytes();
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256={hex}")
+    format!("sha256={}", hex::encode(bytes))
 }
 
 /// Shapes `m` for `kind`.
