@@ -978,15 +978,22 @@ fn a_collector_polls_the_desk_once_and_leaves_the_others_their_feeds() {
     for a in &alerts {
         assert!(stored.contains(&a["seq"].as_i64().unwrap()), "{a}");
     }
-    // It left nothing behind: no lease, no queued poll, no place among the collectors.
+    // It left nothing behind: no queued poll, no place among the collectors, and no lease (a
+    // second round at once takes every feed again).
     let store = watchfloor::store::PgStore::open_existing(&pg_address(&url)).unwrap();
     let now = chrono::Utc::now();
+    assert_eq!(store.pending_count().unwrap(), 0);
     assert!(
         store
             .collectors(chrono::TimeDelta::seconds(60), now)
             .unwrap()
             .is_empty()
     );
+    let (_, err) = once();
+    assert!(err.contains("polls 4 of 4 feeds once"), "{err}");
+    for f in names {
+        assert_eq!(hits.lock().unwrap()[f].len(), 2, "{f}: {err}");
+    }
 
     // With a collector running that holds every feed, a single round takes none of them.
     let log = dir.path().join("collector.log");
