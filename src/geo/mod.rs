@@ -451,6 +451,26 @@ mod tests {
     }
 
     #[test]
+    fn dr_congo_as_russian_news_writes_it() {
+        let matcher = crate::rules::matcher::MatcherBuilder::new()
+            .build()
+            .expect("builds");
+        for text in [
+            "ДР Конго: повстанцы вошли в Букаву",
+            "Власти Демократической Республики Конго объявили траур",
+            "ООН направит помощь в Демократическую Республику Конго",
+        ] {
+            let got: Vec<String> = matcher
+                .scan(&[text])
+                .countries
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(got, ["CD"], "{text}");
+        }
+    }
+
+    #[test]
     fn a_chinese_country_name_before_a_weapon_is_the_actor() {
         let matcher = crate::rules::matcher::MatcherBuilder::new()
             .build()

@@ -239,7 +239,61 @@ pub fn script(s: &str) -> Script {
 
 /// Characters Chinese uses to write foreign names by sound. A bigram of two of them is most
 /// likely part of a transliterated place or person: the names a headline turns on.
-const TRANSLITERATION: &str = "阿埃艾安奥巴拜班邦贝本比宾波伯布查达戴丹德迪蒂丁杜多厄恩法菲芬弗福伽盖甘冈戈格贡古瓜哈海汉豪赫亨胡华霍基吉加贾杰金卡凯坎康考科克肯库夸奎拉莱兰朗劳勒雷利莉林隆卢鲁伦罗洛马迈曼毛梅门蒙米明莫姆穆纳南内尼努诺帕潘佩彭皮普齐奇恰乔切钦琼萨塞桑瑟森沙善舍什斯苏索塔泰坦汤特提廷通图托瓦万旺威韦维温沃乌西希锡夏辛休雅亚扬耶伊因尤于扎泽詹兹祖佐";
+const TRANSLITERATION: &str = "阿埃艾安奥巴拜班邦贝本比宾波伯布查达戴丹德迪蒂丁杜多厄恩法菲芬弗福伽盖甘冈戈格贡古瓜哈海汉豪赫亨胡华霍基吉加贾杰金卡凯坎康考科克肯库夸奎拉莱兰朗劳勒雷利莉林隆卢鲁伦罗洛马迈曼毛梅门蒙米明莫姆穆纳南内尼努诺帕潘佩彭皮普齐奇恰乔切钦琼萨塞桑瑟森沙善舍什斯苏索塔泰坦汤特提廷通图托瓦万旺威韦维温沃乌西希锡夏辛休雅亚扬耶伊因尤于扎泽詹兹祖佐尔里夫茨顿博列捷费麦奈察喀黎墨圭代彼登伍朱蓬孟松";
+
+/// Words for a first-level region (folded), before its name ("штате Борно", "province of
+/// Ituri", "l'État de Zamfara": the short words between are not read) or after it ("Borno
+/// State"): a region, like a country, has many events a day, so sharing its name says little
+/// of which event a headline reports.
+const REGION_WORDS: &[&str] = &[
+    "state",
+    "province",
+    "region",
+    "governorate",
+    "état",
+    "région",
+    "штат",
+    "штате",
+    "штата",
+    "провинция",
+    "провинции",
+    "провинцию",
+    "область",
+    "области",
+    "регион",
+    "регионе",
+    "региона",
+];
+
+/// Names of bodies present in many crises at once (folded): the UN and its agencies, the
+/// Red Cross, the EU and NATO. Like a country's name, sharing one says little of which event
+/// two headlines report.
+const BROAD_BODIES: &[&str] = &[
+    "onu",
+    "оон",
+    "unicef",
+    "юнисеф",
+    "unhcr",
+    "hcr",
+    "увкб",
+    "ocha",
+    "wfp",
+    "pam",
+    "впп",
+    "oms",
+    "воз",
+    "icrc",
+    "cicr",
+    "мккк",
+    "msf",
+    "nato",
+    "otan",
+    "нато",
+];
+
+/// Characters that, after a transliterated name, make it a first-level region's: state,
+/// province, and the states of Myanmar and Malaysia.
+const REGION_AFTER: &str = "州省邦";
 
 fn hash(s: &str) -> u32 {
     // FNV-1a: stable across runs and builds, which story ids rely on.
@@ -353,6 +407,26 @@ fn country_name_len(rest: &str, word: &str, head: &mut String) -> usize {
     len
 }
 
+/// Elided French words that Unicode keeps joined to the next one ("l'Ituri", "d'El-Fasher",
+/// "qu'elle"), folded.
+const ELIDED: &[&str] = &[
+    "l", "d", "j", "n", "s", "c", "m", "t", "qu", "jusqu", "lorsqu", "puisqu",
+];
+
+/// A word without an elided article or pronoun before an apostrophe, and where it then starts:
+/// "l'Ituri" is read as "Ituri".
+fn without_elision(offset: usize, raw: &str) -> (usize, &str) {
+    let Some((head, rest)) = raw.split_once(['\'', '’']) else {
+        return (offset, raw);
+    };
+    let elided = ELIDED.iter().any(|e| head.eq_ignore_ascii_case(e));
+    if !elided || !rest.starts_with(char::is_alphabetic) {
+        return (offset, raw);
+    }
+    let skip = raw.len() - rest.len();
+    (offset + skip, rest)
+}
+
 /// Reads a headline's features.
 pub fn features(text: &str) -> Features {
     let mut tokens = Vec::new();
@@ -360,7 +434,8 @@ pub fn features(text: &str) -> Features {
     let mut country_names = Vec::new();
     let mut numbers = Vec::new();
     let mut figures = Vec::new();
-    // A run of CJK characters, each with whether it is part of a country's name.
+    // A run of CJK characters, each with whether it is part of a country's (or, once the run
+    // is read, a region's) name.
     let mut run: Vec<(char, bool)> = Vec::new();
     let flush = |run: &mut Vec<(char, bool)>,
                  tokens: &mut Vec<u32>,
@@ -370,6 +445,18 @@ pub fn features(text: &str) -> Features {
             0 => {}
             1 => tokens.push(hash(&run[0].0.to_string())),
             _ => {
+                // A name before 州, 省 or 邦 is a region's ("博尔诺州", Borno State): like a
+                // country, a region has many events a day.
+                for i in 1..run.len() {
+                    if REGION_AFTER.contains(run[i].0) {
+                        for j in (0..i).rev() {
+                            if !TRANSLITERATION.contains(run[j].0) {
+                                break;
+                            }
+                            run[j].1 = true;
+                        }
+                    }
+                }
                 let mut pair = String::new();
                 for w in run.windows(2) {
                     pair.clear();
@@ -399,10 +486,13 @@ pub fn features(text: &str) -> Features {
     }
     let title_case = capitals * 2 > words;
     let mut locative = false;
+    // Whether a region's word came last (before its name), and the last name read.
+    let (mut region_before, mut last_name) = (false, None);
     // Where the last country's name found ends: the words before it are part of it.
     let mut country_until = 0;
     let mut head = String::new();
     for (i, (offset, raw)) in text.unicode_word_indices().enumerate() {
+        let (offset, raw) = without_elision(offset, raw);
         let capital = i > 0 && !title_case && raw.starts_with(char::is_uppercase);
         let folded = fold(raw);
         let w = folded.as_str();
@@ -468,14 +558,26 @@ pub fn features(text: &str) -> Features {
             }
             continue;
         }
+        let region = if REGION_WORDS.contains(&w) {
+            // "Borno State": the name just read was a region's.
+            if let Some(h) = last_name.take() {
+                country_names.push(h);
+            }
+            region_before = true;
+            false
+        } else {
+            std::mem::take(&mut region_before)
+        };
+        last_name = None;
         let s = stem(cyrillic_ending(w), STEM);
         if s.chars().count() >= 3 && !STOPWORDS.contains(&s) {
             tokens.push(hash(s));
             if capital {
                 names.push(hash(s));
-                if in_country {
+                if in_country || region || BROAD_BODIES.contains(&w) {
                     country_names.push(hash(s));
                 }
+                last_name = Some(hash(s));
             }
         }
     }
@@ -580,7 +682,7 @@ mod tests {
     }
 
     #[test]
-    fn a_country_written_in_chinese_is_a_country_name() {
+    fn a_country_or_region_written_in_chinese_is_a_broad_name() {
         // "利亚" is written with characters for foreign names, but inside 尼日利亚 (Nigeria)
         // it names a country, which has many events a day.
         let f = features("尼日利亚扎姆法拉州土匪袭击村庄");
@@ -589,7 +691,45 @@ mod tests {
         assert!(f.country_names.contains(&pair));
         let zamfara = features("扎姆").tokens[0];
         assert!(f.names.contains(&zamfara), "a state's name is a name");
-        assert!(!f.country_names.contains(&zamfara), "not a country's");
+        assert!(
+            f.country_names.contains(&zamfara),
+            "that says as little as a country's (州 follows it)"
+        );
+        // A district's name (地区) says which event it is.
+        let f = features("伊图里省朱古地区营地遭袭");
+        let djugu = features("朱古").tokens[0];
+        assert!(f.names.contains(&djugu));
+        assert!(!f.country_names.contains(&djugu), "not a region's");
+        let ituri = features("伊图").tokens[0];
+        assert!(f.country_names.contains(&ituri), "a province's (省)");
+    }
+
+    #[test]
+    fn a_regions_name_and_a_broad_bodys_say_little() {
+        // Before and after a region's word, in three languages.
+        for (text, region) in [
+            ("Смертники убили 12 человек в штате Борно", "Борно"),
+            ("Twelve killed in market blast in Borno State", "Borno"),
+            ("Attaque dans la province de l'Ituri", "Ituri"),
+        ] {
+            let f = features(text);
+            let h = features(region).tokens[0];
+            assert!(f.names.contains(&h), "{text}");
+            assert!(
+                f.country_names.contains(&h),
+                "{text}: {region} is a region's"
+            );
+        }
+        // A town stays a town's name.
+        let f = features("Смертники убили 12 человек на рынке в Кондуге");
+        let konduga = features("Кондуге").tokens[0];
+        assert!(f.names.contains(&konduga) && !f.country_names.contains(&konduga));
+        let f = features("Генсек ООН осудил убийства");
+        let un = features("ООН").tokens[0];
+        assert!(
+            f.country_names.contains(&un),
+            "the UN is in many crises at once"
+        );
     }
 
     #[test]
