@@ -451,6 +451,34 @@ mod tests {
     }
 
     #[test]
+    fn a_place_that_only_says_where_people_live_or_a_cause_lies_is_not_primary() {
+        let matcher = crate::rules::matcher::MatcherBuilder::new()
+            .build()
+            .expect("builds");
+        for (text, want) in [
+            // Where the exiles live is not where the act happens.
+            ("Eritrea freezes assets of dissidents in Sweden", "ER"),
+            ("Le Rwanda menace des opposants en Belgique", "RW"),
+            // A place inside a passive's "by" phrase is where the cause lies.
+            (
+                "Lebanon power grid crippled by fuel shortages in Syria",
+                "LB",
+            ),
+            // Still the place: the event happens there.
+            ("Eritrea sends troops into Ethiopia", "ET"),
+            ("Eritrean dissidents rally in Sweden", "SE"),
+        ] {
+            let hits = matcher.scan(&[text]);
+            assert_eq!(
+                hits.primary.map(|c| c.to_string()).as_deref(),
+                Some(want),
+                "{text}: {:?}",
+                hits.countries
+            );
+        }
+    }
+
+    #[test]
     fn dr_congo_as_russian_news_writes_it() {
         let matcher = crate::rules::matcher::MatcherBuilder::new()
             .build()

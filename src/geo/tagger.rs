@@ -333,6 +333,40 @@ const ACTOR_AFTER_ZH: &[&str] = &[
     "籍",
 ];
 
+/// People whose place of residence a locative after them gives, rather than where the item
+/// happens: "Nicaragua strips exiles in Costa Rica of citizenship" is about Nicaragua.
+const PEOPLE_ABROAD: &[&str] = &[
+    "exiles",
+    "dissidents",
+    "diaspora",
+    "nationals",
+    "citizens",
+    "critics",
+    "opponents",
+    "émigrés",
+    "expatriates",
+    "expats",
+    "exilés",
+    "opposants",
+    "ressortissants",
+    "exiliados",
+    "exilados",
+    "opositores",
+];
+
+/// Whether the locative `previous` (the last word of `before`) says where something other
+/// than the item's event is: where people abroad live ("exiles in Costa Rica"), or where the
+/// cause in a passive's "by" phrase lies ("exports halted by fighting in Sudan").
+fn locative_of_something_else(before: &str, previous: &str) -> bool {
+    let head = before[..before.len() - previous.len()].trim_end();
+    let word = head.rsplit([' ', '\n']).next().unwrap_or("");
+    if PEOPLE_ABROAD.contains(&word) {
+        return true;
+    }
+    let clause = head.rsplit([',', ';', ':', '\n']).next().unwrap_or(head);
+    clause.split(' ').skip(1).any(|w| w == "by" || w == "par")
+}
+
 /// How strongly one mention says "this is where the item happens".
 fn place_score(text: &str, hit: &GeoHit) -> i32 {
     let Some(code) = hit.code else {
@@ -343,7 +377,9 @@ fn place_score(text: &str, hit: &GeoHit) -> i32 {
     let previous = before.rsplit([' ', '\n', '(', ',']).next().unwrap_or("");
     let rest = &text[hit.end..];
     let mut score = 0;
-    if LOCATIVE_BEFORE.contains(&previous) || before.ends_with('在') {
+    if (LOCATIVE_BEFORE.contains(&previous) && !locative_of_something_else(before, previous))
+        || before.ends_with('在')
+    {
         score += 2;
     }
     if rest.starts_with("'s ") || rest.starts_with("’s ") {
