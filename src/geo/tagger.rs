@@ -48,6 +48,9 @@ pub struct GeoName<'a> {
     pub case: CaseRule,
     /// Country name or place.
     pub kind: NameKind,
+    /// Whether it names an area with many events a day (a country, a first-level region)
+    /// rather than a town: stories do not take a shared broad name for a sign of one event.
+    pub broad: bool,
 }
 
 impl<'a> GeoName<'a> {
@@ -59,6 +62,7 @@ impl<'a> GeoName<'a> {
             code,
             case,
             kind: NameKind::Gazetteer,
+            broad: true,
         }
     }
 
@@ -70,6 +74,7 @@ impl<'a> GeoName<'a> {
             code,
             case,
             kind: NameKind::Gazetteer,
+            broad: true,
         }
     }
 
@@ -82,14 +87,19 @@ impl<'a> GeoName<'a> {
     }
 
     /// Parses an entry of the place table: the gazetteer's markers after an optional `~`
-    /// (a name other places share).
+    /// (a name other places share) and an optional `*` (a first-level region's name).
     pub fn parse_place(raw: &'a str, code: CountryCode) -> Self {
         let (kind, rest) = match raw.strip_prefix('~') {
             Some(rest) => (NameKind::SharedPlace, rest),
             None => (NameKind::Place, raw),
         };
+        let (broad, rest) = match rest.strip_prefix('*') {
+            Some(rest) => (true, rest),
+            None => (false, rest),
+        };
         Self {
             kind,
+            broad,
             ..Self::parse(rest, Some(code))
         }
     }
@@ -103,10 +113,13 @@ pub struct NameInfo {
     pub code: Option<CountryCode>,
     /// Country name or place.
     pub kind: NameKind,
+    /// Whether it names a country or a first-level region rather than a town
+    /// ([`GeoName::broad`]).
+    pub broad: bool,
     case: CaseRule,
 }
 
-/// Indexed names as the tagger reads them: five bytes a name, plus the text of the few that
+/// Indexed names as the tagger reads them: six bytes a name, plus the text of the few that
 /// match only as written. The text of the rest lives on in the index's hashes.
 #[derive(Debug, Clone, Default)]
 pub struct NameTable {
@@ -123,6 +136,7 @@ impl NameTable {
             .map(|n| NameInfo {
                 code: n.code,
                 kind: n.kind,
+                broad: n.broad,
                 case: n.case,
             })
             .collect();

@@ -170,9 +170,9 @@ fn grouping_precision_and_recall_on_labelled_pairs() {
     // far (README), kept from slipping back while the recall goal is still open.
     let floors = [
         ("ar", 0.9, 0.65),
-        ("en", 0.95, 0.85),
-        ("fr", 0.9, 0.7),
-        ("ru", 0.9, 0.8),
+        ("en", 0.95, 0.9),
+        ("fr", 0.9, 0.75),
+        ("ru", 0.95, 0.8),
         ("zh", 0.95, 0.75),
     ];
     assert_floors(&within, &floors);
@@ -270,9 +270,9 @@ fn grouping_in_arrival_order_on_labelled_pairs() {
     // The figures reached so far (README), kept from slipping back.
     let floors = [
         ("ar", 0.95, 0.75),
-        ("en", 0.95, 0.9),
-        ("fr", 0.95, 0.9),
-        ("ru", 0.9, 0.85),
+        ("en", 0.95, 0.95),
+        ("fr", 0.95, 0.95),
+        ("ru", 0.95, 0.9),
         ("zh", 0.95, 0.8),
     ];
     assert_floors(&within, &floors);
