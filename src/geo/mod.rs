@@ -496,6 +496,23 @@ mod tests {
     }
 
     #[test]
+    fn countries_named_only_as_who_acts() {
+        let matcher = crate::rules::matcher::MatcherBuilder::new()
+            .build()
+            .expect("builds");
+        let actors = |text: &str| -> Vec<String> {
+            let hits = matcher.scan(&[text]);
+            hits.actors.iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(actors("Russian drones hit Kharkiv overnight"), ["RU"]);
+        assert_eq!(actors("俄罗斯导弹袭击哈尔科夫"), ["RU"]);
+        assert_eq!(actors("UAE-backed fighters seize El Fasher"), ["AE"]);
+        // Named as a place too, or only as a place: not only an actor.
+        assert!(actors("Russian strikes in Russia's Kursk region").is_empty());
+        assert!(actors("Russia says talks with Ukraine stalled").is_empty());
+    }
+
+    #[test]
     fn dr_congo_as_russian_news_writes_it() {
         let matcher = crate::rules::matcher::MatcherBuilder::new()
             .build()

@@ -386,7 +386,6 @@ fn place_score(text: &str, hit: &GeoHit) -> i32 {
     let Some(code) = hit.code else {
         return i32::MIN;
     };
-    let name = &text[hit.start..hit.end];
     let before = text[..hit.start].trim_end_matches(' ');
     let previous = before.rsplit([' ', '\n', '(', ',']).next().unwrap_or("");
     let rest = &text[hit.end..];
@@ -410,12 +409,7 @@ fn place_score(text: &str, hit: &GeoHit) -> i32 {
         // side.
         score -= 2;
     }
-    let actor_zh = name.chars().all(crate::text::is_unspaced)
-        && ACTOR_AFTER_ZH.iter().any(|w| rest.starts_with(w));
-    if ORIGIN_AFTER.iter().any(|w| rest.starts_with(w))
-        || is_demonym(name, code, hit.kind)
-        || actor_zh
-    {
+    if is_actor(text, hit, code) {
         score -= 3;
     }
     if text[..hit.start].contains('\n') {
@@ -423,6 +417,17 @@ fn place_score(text: &str, hit: &GeoHit) -> i32 {
         score -= 1;
     }
     score
+}
+
+/// Whether a mention names who acts, not where: an adjective of nationality ("Russian
+/// drones"), an origin ("UAE-backed"), a Chinese country name before a weapon or force
+/// ("俄罗斯导弹").
+fn is_actor(text: &str, hit: &GeoHit, code: CountryCode) -> bool {
+    let name = &text[hit.start..hit.end];
+    let rest = &text[hit.end..];
+    let actor_zh = name.chars().all(crate::text::is_unspaced)
+        && ACTOR_AFTER_ZH.iter().any(|w| rest.starts_with(w));
+    ORIGIN_AFTER.iter().any(|w| rest.starts_with(w)) || is_demonym(name, code, hit.kind) || actor_zh
 }
 
 /// An adjective of nationality, or a gazetteer name that starts like its country's name without
@@ -447,19 +452,33 @@ const CONJUNCTIONS: &[&str] = &["and", "&", "et", "y", "e", "и", "و", "和", "
 /// first appearance. Returns that primary country, or `None` when the item is about no one
 /// country: when none is named, or when the best-placed mention is one of two countries joined
 /// as equals ("US and China agree to resume talks"), placed alike, with nothing placed better.
-pub fn order(text: &str, accepted: &[GeoHit], out: &mut Vec<CountryCode>) -> Option<CountryCode> {
+///
+/// `actors` gets the countries every mention of which names who acts ([`is_actor`]), never a
+/// place.
+pub fn order(
+    text: &str,
+    accepted: &[GeoHit],
+    out: &mut Vec<CountryCode>,
+    actors: &mut Vec<CountryCode>,
+) -> Option<CountryCode> {
     out.clear();
+    actors.clear();
+    let mut placed: Vec<CountryCode> = Vec::new();
     let mut best: Option<(i32, usize)> = None;
     for (i, hit) in accepted.iter().enumerate() {
         let Some(code) = hit.code else { continue };
         if !out.contains(&code) {
             out.push(code);
         }
+        if !is_actor(text, hit, code) && !placed.contains(&code) {
+            placed.push(code);
+        }
         let score = place_score(text, hit);
         if best.is_none_or(|(b, _)| score > b) {
             best = Some((score, i));
         }
     }
+    actors.extend(out.iter().filter(|c| !placed.contains(c)));
     let (score, at) = best?;
     let primary = accepted[at].code?;
     if let Some(i) = out.iter().position(|c| *c == primary) {

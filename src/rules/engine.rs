@@ -237,6 +237,8 @@ pub struct Outcome {
 struct Tagged {
     countries: Vec<Option<CountryCode>>,
     primary: Option<CountryCode>,
+    /// Countries the text names only as who acts ([`crate::rules::matcher::Hits::actors`]).
+    actors: Vec<CountryCode>,
 }
 
 /// An item rule that an item hit, before it is turned into alerts.
@@ -540,16 +542,19 @@ impl Engine {
             Tagged {
                 countries: item.countries.iter().copied().map(Some).collect(),
                 primary: item.countries.first().copied(),
+                actors: Vec::new(),
             }
         } else if !self.hits.countries.is_empty() {
             Tagged {
                 countries: self.hits.countries.iter().copied().map(Some).collect(),
                 primary: self.hits.primary,
+                actors: self.hits.actors.clone(),
             }
         } else {
             Tagged {
                 countries: vec![None],
                 primary: None,
+                actors: Vec::new(),
             }
         };
         let countries = &tagged.countries;
@@ -1256,14 +1261,14 @@ impl Engine {
         now: DateTime<Utc>,
         out: &mut Outcome,
     ) {
-        let (countries, primary) = (&tagged.countries, tagged.primary);
+        let (countries, primary, actors) = (&tagged.countries, tagged.primary, &tagged.actors);
         let own = own_story(item);
         let story = match self.stories.story_of(own) {
             Some(s) => s,
             None => {
                 let tagged: Vec<CountryCode> = countries.iter().flatten().copied().collect();
                 let s = self.stories.assign(
-                    Signature::new(&item.title, &tagged),
+                    Signature::new(&item.title, &tagged).with_actors(actors),
                     &item.feed,
                     event_time,
                     self.story_window,
@@ -1323,15 +1328,15 @@ impl Engine {
 
     /// Files a stored item under its story again (on restart), so later reports join it.
     pub fn restore_story(&mut self, s: &StoryItem) {
-        let countries: Vec<CountryCode> = if s.item.countries.is_empty() {
+        let (countries, actors) = if s.item.countries.is_empty() {
             self.scan(&s.item);
-            self.hits.countries.clone()
+            (self.hits.countries.clone(), self.hits.actors.clone())
         } else {
-            s.item.countries.clone()
+            (s.item.countries.clone(), Vec::new())
         };
         let at = s.item.event_time(s.first_seen);
         self.stories.remember(
-            Signature::new(&s.item.title, &countries),
+            Signature::new(&s.item.title, &countries).with_actors(&actors),
             &s.item.feed,
             at,
             own_story(&s.item),

@@ -240,6 +240,9 @@ pub struct Hits {
     /// The country the text is about (also first in `countries`), `None` when it is about
     /// no one country ("France and Germany back new defence fund") or names none.
     pub primary: Option<CountryCode>,
+    /// Countries named only as who acts ("Russian drones", "俄罗斯导弹"), never as a place: a
+    /// subset of `countries`.
+    pub actors: Vec<CountryCode>,
     /// Terms found and how many times, in order of first appearance.
     pub terms: Vec<(TermId, u32)>,
     /// Terms found in the first part scanned (an item's title).
@@ -259,6 +262,7 @@ impl Hits {
 
     fn clear(&mut self) {
         self.countries.clear();
+        self.actors.clear();
         self.primary = None;
         self.terms.clear();
         self.first_part.clear();
@@ -406,7 +410,12 @@ impl Matcher {
             }
         }
         tagger::resolve(&mut scratch.geo, &mut scratch.accepted);
-        hits.primary = tagger::order(folded, &scratch.accepted, &mut hits.countries);
+        hits.primary = tagger::order(
+            folded,
+            &scratch.accepted,
+            &mut hits.countries,
+            &mut hits.actors,
+        );
     }
 }
 

@@ -9,7 +9,9 @@
 //! words cannot be compared, so two headlines are the same story only when they name the same
 //! country and share a figure (a toll, a magnitude: a number of 5 or more, not a year); that
 //! evidence, with one word in common, joins headlines in one script too, however differently
-//! they are worded. Headlines about countries that do not overlap are never the same story. An item never joins a story its own feed already carries:
+//! they are worded. Headlines about countries that do not overlap are never the same story,
+//! unless one names its countries only as who acts ("Russian missile hits a block of flats")
+//! and the other names where. An item never joins a story its own feed already carries:
 //! a feed's templated items ("M 4.6 - 35 km SSW of Tobelo") are separate events.
 
 mod numerals;
@@ -48,11 +50,18 @@ pub struct Signature {
     pub countries: Vec<CountryCode>,
     /// The same, as [`CountryCode::number`].
     numbers: Vec<u32>,
+    /// Those named as a place, not only as who acts ("Russian drones"), as numbers.
+    places: Vec<u32>,
 }
 
 impl Signature {
     fn headline<'a>(&'a self, weighed: &'a Weighed) -> Headline<'a> {
-        Headline::new(self.script, &self.features, &self.numbers, weighed)
+        Headline::new(
+            self.script,
+            &self.features,
+            [&self.numbers, &self.places],
+            weighed,
+        )
     }
 
     /// Reads a headline about `countries`.
@@ -60,12 +69,24 @@ impl Signature {
         let mut countries = countries.to_vec();
         countries.sort_unstable();
         countries.dedup();
+        let numbers: Vec<u32> = countries.iter().map(|c| u32::from(c.number())).collect();
         Self {
             script: text::script(title),
             features: text::features(title),
-            numbers: countries.iter().map(|c| u32::from(c.number())).collect(),
+            places: numbers.clone(),
+            numbers,
             countries,
         }
+    }
+
+    /// The same, where `actors` are named only as who acts ("Russian drones hit Kharkiv"
+    /// names Russia, but the strike is in Ukraine): such a country alone does not keep the
+    /// headline from one that names where.
+    #[must_use]
+    pub fn with_actors(mut self, actors: &[CountryCode]) -> Self {
+        let actors: Vec<u32> = actors.iter().map(|c| u32::from(c.number())).collect();
+        self.places.retain(|n| !actors.contains(n));
+        self
     }
 }
 
@@ -160,13 +181,20 @@ struct Headline<'a> {
     figures: &'a [u32],
     /// The countries, as [`CountryCode::number`], sorted.
     countries: &'a [u32],
+    /// Those of them named as a place, not only as who acts.
+    places: &'a [u32],
     /// One weight per token, as `f32` bits.
     weights: &'a [u32],
     total: f32,
 }
 
 impl<'a> Headline<'a> {
-    fn new(script: Script, f: &'a Features, countries: &'a [u32], weighed: &'a Weighed) -> Self {
+    fn new(
+        script: Script,
+        f: &'a Features,
+        [countries, places]: [&'a [u32]; 2],
+        weighed: &'a Weighed,
+    ) -> Self {
         Self {
             script,
             tokens: &f.tokens,
@@ -175,6 +203,7 @@ impl<'a> Headline<'a> {
             numbers: &f.numbers,
             figures: &f.figures,
             countries,
+            places,
             weights: &weighed.weights,
             total: weighed.total,
         }
@@ -192,8 +221,8 @@ impl<'a> Headline<'a> {
 pub fn similarity(a: &Features, b: &Features, freq: &Frequencies) -> f64 {
     let (wa, wb) = (Weighed::new(a, freq), Weighed::new(b, freq));
     overlap(
-        Headline::new(Script::Other, a, &[], &wa),
-        Headline::new(Script::Other, b, &[], &wb),
+        Headline::new(Script::Other, a, [&[], &[]], &wa),
+        Headline::new(Script::Other, b, [&[], &[]], &wb),
     )
     .score
 }
@@ -272,7 +301,10 @@ pub fn same_story(a: &Signature, b: &Signature, freq: &Frequencies) -> bool {
 /// of words ranks above it.
 fn judge(a: Headline<'_>, b: Headline<'_>) -> Option<f64> {
     let (ca, cb) = (a.countries, b.countries);
-    if !ca.is_empty() && !cb.is_empty() && disjoint(ca, cb) {
+    // A headline that names its countries only as who acts ("Russian missile hits a block of
+    // flats") does not say where; one that names where may still be its story.
+    let one_only_acts = a.places.is_empty() != b.places.is_empty();
+    if !ca.is_empty() && !cb.is_empty() && disjoint(ca, cb) && !one_only_acts {
         return None;
     }
     let mut words = true;
@@ -286,7 +318,7 @@ fn judge(a: Headline<'_>, b: Headline<'_>) -> Option<f64> {
         words = o.words > 0;
     }
     let figure = !disjoint(a.figures, b.figures);
-    (words && figure && !ca.is_empty() && !cb.is_empty()).then_some(0.0)
+    (words && figure && !disjoint(ca, cb)).then_some(0.0)
 }
 
 /// A remembered headline, packed: its words, numbers, countries and weights in one
@@ -298,7 +330,8 @@ struct Entry {
     /// The item's own story id, which also names the item.
     own: i64,
     story: i64,
-    /// Tokens, names, country names, numbers, figures, countries, then one weight per token
+    /// Tokens, names, country names, numbers, figures, countries, places, then one weight per
+    /// token
     /// (as `f32` bits):
     /// the weights when it arrived (close enough later on, and far cheaper).
     packed: Box<[u32]>,
@@ -306,9 +339,9 @@ struct Entry {
     feed: u32,
     /// The sum of the words' weights when it arrived.
     total: f32,
-    /// How many tokens, names, country names, numbers, figures and countries `packed` holds,
-    /// in that order.
-    lens: [u16; 6],
+    /// How many tokens, names, country names, numbers, figures, countries and places `packed`
+    /// holds, in that order.
+    lens: [u16; 7],
     script: Script,
 }
 
@@ -324,13 +357,14 @@ impl Entry {
         let f = &signature.features;
         // A headline has a few dozen words; the cap only keeps the lengths honest.
         let cap = |v: &[u32]| v.len().min(usize::from(u16::MAX));
-        let parts: [&[u32]; 6] = [
+        let parts: [&[u32]; 7] = [
             &f.tokens,
             &f.names,
             &f.country_names,
             &f.numbers,
             &f.figures,
             &signature.numbers,
+            &signature.places,
         ];
         let lens = parts.map(|p| u16::try_from(cap(p)).unwrap_or(u16::MAX));
         let mut packed =
@@ -352,13 +386,14 @@ impl Entry {
     }
 
     fn headline(&self) -> Headline<'_> {
-        let [t, n, cn, num, fig, c] = self.lens.map(usize::from);
+        let [t, n, cn, num, fig, c, p] = self.lens.map(usize::from);
         let (tokens, rest) = self.packed.split_at(t);
         let (names, rest) = rest.split_at(n);
         let (country_names, rest) = rest.split_at(cn);
         let (numbers, rest) = rest.split_at(num);
         let (figures, rest) = rest.split_at(fig);
-        let (countries, weights) = rest.split_at(c);
+        let (countries, rest) = rest.split_at(c);
+        let (places, weights) = rest.split_at(p);
         Headline {
             script: self.script,
             tokens,
@@ -367,6 +402,7 @@ impl Entry {
             numbers,
             figures,
             countries,
+            places,
             weights,
             total: self.total,
         }
@@ -587,6 +623,32 @@ mod tests {
             );
         }
         s
+    }
+
+    #[test]
+    fn a_country_named_only_as_who_acts_does_not_keep_a_story_apart() {
+        let code = |c: &str| crate::geo::lookup(c).unwrap();
+        let (ru, ua, sd) = (code("RU"), code("UA"), code("SD"));
+        let mut freq = Frequencies::default();
+        let background = "Officials say talks continue in the capital";
+        for _ in 0..50 {
+            freq.add(&text::features(background));
+        }
+        // "Russian" is who acts; the town is not in the place table, so nothing says where.
+        let russian = "Russian missile strike on apartment block in Zolochiv kills 7";
+        let ukraine = "Ukraine: missile strike on apartment block in Zolochiv kills 7";
+        let acts = Signature::new(russian, &[ru]).with_actors(&[ru]);
+        let placed = Signature::new(ukraine, &[ua]);
+        assert!(same_story(&acts, &placed, &freq));
+        // Named as a place, Russia keeps them apart, as before.
+        assert!(!same_story(&Signature::new(russian, &[ru]), &placed, &freq));
+        // Two headlines that both name only who acts say nothing of where: still apart.
+        let sudanese = "Sudanese missile strike on apartment block in Zolochiv kills 7";
+        let other = Signature::new(sudanese, &[sd]).with_actors(&[sd]);
+        assert!(!same_story(&acts, &other, &freq));
+        // A figure joins scripts only through a country both name.
+        let zh = Signature::new("乌克兰一居民楼遭导弹袭击 7人死亡", &[ua]);
+        assert!(!same_story(&acts, &zh, &freq));
     }
 
     #[test]

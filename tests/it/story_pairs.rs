@@ -70,8 +70,8 @@ fn headlines() -> (Vec<Headline>, Frequencies) {
         .map(|l| {
             let cols: Vec<&str> = l.split('\t').collect();
             assert_eq!(cols.len(), 4, "{l}");
-            let countries = matcher.scan(&[cols[3]]).countries;
-            let signature = Signature::new(cols[3], &countries);
+            let hits = matcher.scan(&[cols[3]]);
+            let signature = Signature::new(cols[3], &hits.countries).with_actors(&hits.actors);
             freq.add(&signature.features);
             Headline {
                 story: cols[0].into(),
@@ -269,11 +269,18 @@ fn grouping_in_arrival_order_on_labelled_pairs() {
     );
     // The figures reached so far (README), kept from slipping back.
     let floors = [
-        ("ar", 0.95, 0.75),
+        ("ar", 0.95, 0.78),
         ("en", 0.95, 0.95),
         ("fr", 0.95, 0.95),
         ("ru", 0.95, 0.9),
-        ("zh", 0.95, 0.8),
+        ("zh", 0.95, 0.84),
     ];
     assert_floors(&within, &floors);
+    // The goal, within a language, as the collector groups.
+    assert!(
+        total.precision() >= 0.9 && total.recall() >= 0.9,
+        "within a language: precision {:.3}, recall {:.3}",
+        total.precision(),
+        total.recall()
+    );
 }
