@@ -115,4 +115,20 @@ proptest! {
         };
         let _ = load_str(Path::new("p.toml"), &doc, &|_| Some("v".into()));
     }
+
+    #[test]
+    fn any_headline_reads_and_compares_with_itself(
+        s in "([a-zA-Zéà' ’]{0,6}|[州省邦尔里哈科夫伊图]{0,4}|[штатеБорно ]{0,6}|[0-9,.]{0,4}|[\\PC]{0,3}){0,8}"
+    ) {
+        use watchfloor::story::{Frequencies, Signature, same_story};
+        let matcher = MatcherBuilder::new().build().unwrap();
+        let hits = matcher.scan(&[&s]);
+        prop_assert!(hits.actors.iter().all(|a| hits.countries.contains(a)));
+        let sig = Signature::new(&s, &hits.countries).with_actors(&hits.actors);
+        let f = &sig.features;
+        prop_assert!(f.country_names.iter().all(|n| f.names.binary_search(n).is_ok()));
+        let mut freq = Frequencies::default();
+        freq.add(f);
+        let _ = same_story(&sig, &sig.clone(), &freq);
+    }
 }
