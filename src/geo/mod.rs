@@ -447,32 +447,47 @@ mod tests {
         lookup(s).map(|c| c.to_string()).unwrap_or_default()
     }
 
+    fn matcher() -> crate::rules::matcher::Matcher {
+        crate::rules::matcher::MatcherBuilder::new()
+            .build()
+            .expect("builds")
+    }
+
+    /// The countries `text` names, in order.
+    fn countries(m: &crate::rules::matcher::Matcher, text: &str) -> Vec<String> {
+        let hits = m.scan(&[text]);
+        hits.countries.iter().map(ToString::to_string).collect()
+    }
+
+    /// Fails unless each text's primary country is the one given.
+    fn assert_primary(cases: &[(&str, &str)]) {
+        let m = matcher();
+        for (text, want) in cases {
+            let hits = m.scan(&[text]);
+            assert_eq!(
+                hits.primary.map(|c| c.to_string()).as_deref(),
+                Some(*want),
+                "{text}: {:?}",
+                hits.countries
+            );
+        }
+    }
+
     #[test]
     fn plural_demonyms_name_their_country() {
-        let matcher = crate::rules::matcher::MatcherBuilder::new()
-            .build()
-            .expect("builds");
+        let matcher = matcher();
         for (text, want) in [
             ("Filipinos flee as typhoon nears", "PH"),
             ("Afghans queue at the border", "AF"),
             ("Iraqis vote in provincial polls", "IQ"),
         ] {
-            let got: Vec<String> = matcher
-                .scan(&[text])
-                .countries
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            assert_eq!(got, [want], "{text}");
+            assert_eq!(countries(&matcher, text), [want], "{text}");
         }
     }
 
     #[test]
     fn a_place_that_only_says_where_people_live_or_a_cause_lies_is_not_primary() {
-        let matcher = crate::rules::matcher::MatcherBuilder::new()
-            .build()
-            .expect("builds");
-        for (text, want) in [
+        assert_primary(&[
             // Where the exiles live is not where the act happens.
             ("Eritrea freezes assets of dissidents in Sweden", "ER"),
             ("Le Rwanda menace des opposants en Belgique", "RW"),
@@ -484,22 +499,12 @@ mod tests {
             // Still the place: the event happens there.
             ("Eritrea sends troops into Ethiopia", "ET"),
             ("Eritrean dissidents rally in Sweden", "SE"),
-        ] {
-            let hits = matcher.scan(&[text]);
-            assert_eq!(
-                hits.primary.map(|c| c.to_string()).as_deref(),
-                Some(want),
-                "{text}: {:?}",
-                hits.countries
-            );
-        }
+        ]);
     }
 
     #[test]
     fn countries_named_only_as_who_acts() {
-        let matcher = crate::rules::matcher::MatcherBuilder::new()
-            .build()
-            .expect("builds");
+        let matcher = matcher();
         let actors = |text: &str| -> Vec<String> {
             let hits = matcher.scan(&[text]);
             hits.actors.iter().map(ToString::to_string).collect()
@@ -514,30 +519,19 @@ mod tests {
 
     #[test]
     fn dr_congo_as_russian_news_writes_it() {
-        let matcher = crate::rules::matcher::MatcherBuilder::new()
-            .build()
-            .expect("builds");
+        let matcher = matcher();
         for text in [
             "ДР Конго: повстанцы вошли в Букаву",
             "Власти Демократической Республики Конго объявили траур",
             "ООН направит помощь в Демократическую Республику Конго",
         ] {
-            let got: Vec<String> = matcher
-                .scan(&[text])
-                .countries
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            assert_eq!(got, ["CD"], "{text}");
+            assert_eq!(countries(&matcher, text), ["CD"], "{text}");
         }
     }
 
     #[test]
     fn a_chinese_country_name_before_a_weapon_is_the_actor() {
-        let matcher = crate::rules::matcher::MatcherBuilder::new()
-            .build()
-            .expect("builds");
-        for (text, want) in [
+        assert_primary(&[
             // Turkish drones bomb northern Iraq.
             ("土耳其无人机轰炸伊拉克北部", "IQ"),
             // Israeli airstrikes hit southern Lebanon.
@@ -546,22 +540,12 @@ mod tests {
             ("卢旺达部队进入莫桑比克北部", "MZ"),
             // Myanmar's junta (军政府) acts at home: still Myanmar.
             ("缅甸军政府在泰国边境附近发动攻势", "MM"),
-        ] {
-            let hits = matcher.scan(&[text]);
-            assert_eq!(
-                hits.primary.map(|c| c.to_string()).as_deref(),
-                Some(want),
-                "{text}: {:?}",
-                hits.countries
-            );
-        }
+        ]);
     }
 
     #[test]
     fn things_named_after_a_country_are_not_places() {
-        let matcher = crate::rules::matcher::MatcherBuilder::new()
-            .build()
-            .expect("builds");
+        let matcher = matcher();
         for (text, want) in [
             ("Belgian sheepdog takes top prize", vec![]),
             ("Brazil nuts prices climb", vec![]),
@@ -569,13 +553,7 @@ mod tests {
             ("Sudanese pound falls to record low", vec!["SD"]),
             ("Mexican Revolution anniversary marked", vec!["MX"]),
         ] {
-            let got: Vec<String> = matcher
-                .scan(&[text])
-                .countries
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            assert_eq!(got, want, "{text}");
+            assert_eq!(countries(&matcher, text), want, "{text}");
         }
     }
 
