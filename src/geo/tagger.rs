@@ -381,11 +381,12 @@ fn locative_of_something_else(before: &str, previous: &str) -> bool {
     clause.split(' ').skip(1).any(|w| w == "by" || w == "par")
 }
 
-/// How strongly one mention says "this is where the item happens".
-fn place_score(text: &str, hit: &GeoHit) -> i32 {
-    let Some(code) = hit.code else {
+/// How strongly one mention says "this is where the item happens"; `actor` is whether it
+/// names who acts ([`is_actor`]).
+fn place_score(text: &str, hit: &GeoHit, actor: bool) -> i32 {
+    if hit.code.is_none() {
         return i32::MIN;
-    };
+    }
     let before = text[..hit.start].trim_end_matches(' ');
     let previous = before.rsplit([' ', '\n', '(', ',']).next().unwrap_or("");
     let rest = &text[hit.end..];
@@ -409,7 +410,7 @@ fn place_score(text: &str, hit: &GeoHit) -> i32 {
         // side.
         score -= 2;
     }
-    if is_actor(text, hit, code) {
+    if actor {
         score -= 3;
     }
     if text[..hit.start].contains('\n') {
@@ -463,22 +464,24 @@ pub fn order(
 ) -> Option<CountryCode> {
     out.clear();
     actors.clear();
-    let mut placed: Vec<CountryCode> = Vec::new();
     let mut best: Option<(i32, usize)> = None;
     for (i, hit) in accepted.iter().enumerate() {
         let Some(code) = hit.code else { continue };
+        let actor = is_actor(text, hit, code);
         if !out.contains(&code) {
             out.push(code);
+            if actor {
+                actors.push(code);
+            }
+        } else if !actor {
+            // Named as a place after all.
+            actors.retain(|c| *c != code);
         }
-        if !is_actor(text, hit, code) && !placed.contains(&code) {
-            placed.push(code);
-        }
-        let score = place_score(text, hit);
+        let score = place_score(text, hit, actor);
         if best.is_none_or(|(b, _)| score > b) {
             best = Some((score, i));
         }
     }
-    actors.extend(out.iter().filter(|c| !placed.contains(c)));
     let (score, at) = best?;
     let primary = accepted[at].code?;
     if let Some(i) = out.iter().position(|c| *c == primary) {
@@ -492,7 +495,9 @@ pub fn order(
             // "et l'Algérie": an article elided onto the second name.
             let between = between.strip_suffix("l'").map_or(between, str::trim_end);
             CONJUNCTIONS.contains(&between)
-                && place_score(text, next) == score
+                && next
+                    .code
+                    .is_some_and(|c| place_score(text, next, is_actor(text, next, c)) == score)
                 && [&accepted[at], next]
                     .iter()
                     .all(|h| matches!(h.kind, NameKind::Country | NameKind::Gazetteer))
