@@ -190,8 +190,10 @@ pub fn run(
 ) -> Result<Summary, ReplayError> {
     let mut summary = Summary::default();
     let started = Utc::now();
-    // Every item with the time it happened: its published time, else when it was fetched.
-    let mut timeline: Vec<(DateTime<Utc>, Item)> = Vec::new();
+    // Every item, and beside it the time it happened: its published time, else when it was
+    // fetched.
+    let mut parsed: Vec<Item> = Vec::new();
+    let mut happened: Vec<DateTime<Utc>> = Vec::new();
     for input in inputs {
         let feed: &FeedConfig = &config.feeds[input.feed];
         let seen = input.fetched.unwrap_or(started);
@@ -207,19 +209,26 @@ pub fn run(
         summary.payloads += 1;
         match parse::parse(&body, feed, config.settings.max_items, seen) {
             Ok(items) => {
-                for item in items {
-                    timeline.push((item.event_time(seen), item));
-                }
+                happened.extend(items.iter().map(|i| i.event_time(seen)));
+                parsed.extend(items);
             }
             Err(e) => summary
                 .failed
                 .push(format!("{}: {e}", input.path.display())),
         }
     }
-    timeline.sort_by_key(|(t, _)| *t);
-    summary.items = timeline.len();
-    // Items in time order beside their times, so each moment's items are a slice, not a copy.
-    let (times, items): (Vec<DateTime<Utc>>, Vec<Item>) = timeline.into_iter().unzip();
+    summary.items = parsed.len();
+    // Items in time order (in the order read among equals), each moved once: sorting the
+    // items themselves would move each many times.
+    let mut order: Vec<usize> = (0..parsed.len()).collect();
+    order.sort_by_key(|&i| happened[i]);
+    let times: Vec<DateTime<Utc>> = order.iter().map(|&i| happened[i]).collect();
+    let items: Vec<Item> = order
+        .iter()
+        .map(|&i| std::mem::take(&mut parsed[i]))
+        .collect();
+    drop((parsed, happened, order));
+    // Each moment's items are a slice of the ordered items, not a copy.
     let mut moments: Vec<std::ops::Range<usize>> = Vec::new();
     for (i, t) in times.iter().enumerate() {
         match moments.last_mut() {

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use crate::geo::CountryCode;
 
 /// One feed entry, as the engine sees it. Every string is sanitised plain text.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
     /// The feed it came from.
     pub feed: String,

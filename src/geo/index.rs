@@ -220,19 +220,23 @@ impl NameIndex {
             &self.first_words
         };
         let mut hasher = NameHasher::default();
-        let mut chars = text[start..].char_indices().peekable();
+        let rest = &text[start..];
         let mut first = true;
-        while let Some((offset, c)) = chars.next() {
+        let mut next = char_at(rest, 0);
+        let mut offset = 0;
+        while let Some(c) = next {
             if offset >= self.longest {
                 // No name is this long: a long word is not walked to its end.
                 return;
             }
-            hasher.write(c);
-            let next = chars.peek().map(|&(_, n)| n);
+            let len = c.len_utf8();
+            hasher.write_bytes(&rest.as_bytes()[offset..offset + len]);
+            offset += len;
+            next = char_at(rest, offset);
             if !word_ends_between(c, next) {
                 continue;
             }
-            let end = start + offset + c.len_utf8();
+            let end = start + offset;
             let hash = hasher.finish();
             if std::mem::take(&mut first) && !firsts.may_hold(hash) {
                 return;
@@ -245,6 +249,16 @@ impl NameIndex {
                 found(end, name);
             }
         }
+    }
+}
+
+/// The character at byte `at` of `text` (a character boundary), read without decoding when
+/// it is ASCII, as most text a scan walks is.
+fn char_at(text: &str, at: usize) -> Option<char> {
+    match text.as_bytes().get(at) {
+        Some(&b) if b.is_ascii() => Some(char::from(b)),
+        Some(_) => text.get(at..).and_then(|t| t.chars().next()),
+        None => None,
     }
 }
 
@@ -290,7 +304,11 @@ impl Default for NameHasher {
 impl NameHasher {
     fn write(&mut self, c: char) {
         let mut buf = [0u8; 4];
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
+        self.write_bytes(c.encode_utf8(&mut buf).as_bytes());
+    }
+
+    fn write_bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
             self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
         }
     }

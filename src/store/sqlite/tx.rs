@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::known::Known;
 use super::ts;
 use crate::event::{Alert, Event, FeedReport, StatusChange, Triage};
 use crate::feed::fetch::Validators;
@@ -20,6 +21,8 @@ pub const POLLS_KEPT: i64 = 20;
 pub struct SqliteTx<'t> {
     tx: &'t Connection,
     path: &'t Path,
+    /// The items the store holds, when it alone writes the file.
+    known: Option<&'t mut Known>,
 }
 
 fn json_err(e: serde_json::Error) -> rusqlite::Error {
@@ -27,8 +30,8 @@ fn json_err(e: serde_json::Error) -> rusqlite::Error {
 }
 
 impl<'t> SqliteTx<'t> {
-    pub(super) fn new(tx: &'t Connection, path: &'t Path) -> Self {
-        Self { tx, path }
+    pub(super) fn new(tx: &'t Connection, path: &'t Path, known: Option<&'t mut Known>) -> Self {
+        Self { tx, path, known }
     }
 
     fn err(&self, source: rusqlite::Error) -> StoreError {
@@ -231,6 +234,14 @@ impl StoreTx for SqliteTx<'_> {
         let digest = item.content_digest();
         // A blob: the column's TEXT affinity would turn an integer into its decimal text.
         let hash = &digest[..8];
+        if let Some(known) = self.known.as_deref()
+            && !known.may_hold_key(&item.feed, &item.key)
+        {
+            let ident = item.identity_digest();
+            if !known.may_hold_ident(ident) {
+                return Ok(Checked::new(Seen::New, &digest, Some(ident)));
+            }
+        }
         self.run(|tx| {
             // One probe of the (feed, key) index; an unchanged item is then marked seen by its
             // row number, a new one costs one more probe (is it carried by another feed?).
@@ -288,7 +299,13 @@ impl StoreTx for SqliteTx<'_> {
                 .execute(params![item.feed, item.key, checked.ident(item), hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries, story])?;
             }
             Ok(())
-        })
+        })?;
+        if checked.seen != Seen::Revised
+            && let Some(known) = self.known.as_deref_mut()
+        {
+            known.insert(&item.feed, &item.key, Some(checked.ident(item)));
+        }
+        Ok(())
     }
 
     fn touch_unchanged(&mut self, feed: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
@@ -548,6 +565,59 @@ mod tests {
             .write(|tx| {
                 assert_eq!(tx.upsert_item(&a, now)?, Seen::New);
                 assert_eq!(tx.upsert_item(&b, now)?, Seen::Carried);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// A throw-away store tells items apart from memory as the database would: new, the same,
+    /// revised, carried by another feed; rows it held before it became throw-away, and rows
+    /// deleted since, are still read right.
+    #[test]
+    fn a_throwaway_store_knows_its_items_as_the_database_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Utc.timestamp_opt(1_790_000_000, 0).unwrap();
+        let a = item("Shelling in El Fasher");
+        let earlier = Item {
+            key: "id:0".into(),
+            url: Some("https://example.org/earlier".into()),
+            ..a.clone()
+        };
+        SqliteStore::open(dir.path())
+            .unwrap()
+            .write(|tx| tx.upsert_item(&earlier, now))
+            .unwrap();
+        let mut store = SqliteStore::open(dir.path()).unwrap();
+        store.set_throwaway().unwrap();
+        let carried = Item {
+            feed: "other".into(),
+            key: "id:9".into(),
+            url: Some("https://example.org/a".into()),
+            ..a.clone()
+        };
+        let revised = item("Shelling in El Fasher, 40 dead");
+        let elsewhere = Item {
+            feed: "third".into(),
+            key: "id:5".into(),
+            ..earlier.clone()
+        };
+        store
+            .write(|tx| {
+                assert_eq!(tx.upsert_item(&a, now)?, Seen::New);
+                assert_eq!(tx.upsert_item(&a, now)?, Seen::Same);
+                assert_eq!(tx.upsert_item(&revised, now)?, Seen::Revised);
+                assert_eq!(tx.upsert_item(&carried, now)?, Seen::Carried);
+                // Stored before the store became throw-away.
+                assert_eq!(tx.upsert_item(&earlier, now)?, Seen::Same);
+                assert_eq!(tx.upsert_item(&elsewhere, now)?, Seen::Carried);
+                Ok(())
+            })
+            .unwrap();
+        // A row deleted behind the store's back: it is new again, not remembered as held.
+        store.conn.execute("DELETE FROM items", []).unwrap();
+        store
+            .write(|tx| {
+                assert_eq!(tx.upsert_item(&a, now)?, Seen::New);
                 Ok(())
             })
             .unwrap();
