@@ -195,10 +195,10 @@ impl Spike {
             / n;
         let mut weekday = 1.0;
         if self.weekday_aware() && mean > 0.0 {
-            let today = self.weekday_of_slot(newest, 0);
+            let today = self.day_of_slot(newest, 0).rem_euclid(7);
             let (mut sum, mut n) = (0u64, 0u64);
             for (k, c) in per_slot.iter().enumerate() {
-                if self.weekday_of_slot(newest, k as i64 + 1) == today {
+                if self.day_of_slot(newest, k as i64 + 1).rem_euclid(7) == today {
                     sum += c;
                     n += 1;
                 }
@@ -215,6 +215,13 @@ impl Spike {
 
     fn weekday_aware(&self) -> bool {
         self.history.num_seconds() >= WEEKDAYS_FROM
+    }
+
+    /// The day (UTC, counted from 1970-01-01) on which slot `k` (0 = recent) before the bucket
+    /// `newest` ends: two slots end on the same weekday when these agree modulo 7. Cheaper than
+    /// [`Spike::weekday_of_slot`], which builds a date.
+    fn day_of_slot(&self, newest: i64, k: i64) -> i64 {
+        ((newest - BUCKETS_PER_SLOT * k) * self.bucket_secs).div_euclid(86_400)
     }
 
     /// The weekday (UTC) on which slot `k` (0 = recent) before the bucket `newest` ends: for
