@@ -503,6 +503,29 @@ mod tests {
     }
 
     #[test]
+    fn the_place_people_are_driven_from_is_where_the_crisis_is() {
+        assert_primary(&[
+            (
+                "Refugees from Myanmar pour into Bangladesh after new attacks",
+                "MM",
+            ),
+            (
+                "Thousands fleeing from South Sudan reach camps in Uganda",
+                "SS",
+            ),
+            (
+                "Families displaced from Haiti arrive in the Dominican Republic",
+                "HT",
+            ),
+            // Not people driven out: the place they reach is where the item happens.
+            ("Aid convoy from Kenya arrives in Somalia", "SO"),
+            ("Troops from Chad deploy in Niger", "NE"),
+            // The country that takes them in, named first, is what the item is about.
+            ("Uganda receives refugees fleeing from South Sudan", "UG"),
+        ]);
+    }
+
+    #[test]
     fn countries_named_only_as_who_acts() {
         let matcher = matcher();
         let actors = |text: &str| -> Vec<String> {

@@ -381,6 +381,34 @@ fn locative_of_something_else(before: &str, previous: &str) -> bool {
     clause.split(' ').skip(1).any(|w| w == "by" || w == "par")
 }
 
+/// Words for people driven out, before "from": the place they left is where the crisis is
+/// ("refugees from Darfur cross into Chad").
+const DISPLACED_FROM: &[&str] = &[
+    "refugees",
+    "refugee",
+    "displaced",
+    "fleeing",
+    "fled",
+    "flee",
+    "flees",
+    "escaping",
+    "escaped",
+    "evacuated",
+    "evacuees",
+    "exodus",
+    "expelled",
+    "deported",
+];
+
+/// Whether the mention follows "from" after a word for people driven out.
+fn driven_from(text: &str, hit: &GeoHit) -> bool {
+    let Some(head) = text[..hit.start].trim_end_matches(' ').strip_suffix("from") else {
+        return false;
+    };
+    let word = head.trim_end().rsplit([' ', '\n']).next().unwrap_or("");
+    DISPLACED_FROM.contains(&word)
+}
+
 /// How strongly one mention says "this is where the item happens"; `actor` is whether it
 /// names who acts ([`is_actor`]).
 fn place_score(text: &str, hit: &GeoHit, actor: bool) -> i32 {
@@ -465,6 +493,7 @@ pub fn order(
     out.clear();
     actors.clear();
     let mut best: Option<(i32, usize)> = None;
+    let mut first = true;
     for (i, hit) in accepted.iter().enumerate() {
         let Some(code) = hit.code else { continue };
         let actor = is_actor(text, hit, code);
@@ -477,7 +506,13 @@ pub fn order(
             // Named as a place after all.
             actors.retain(|c| *c != code);
         }
-        let score = place_score(text, hit, actor);
+        let mut score = place_score(text, hit, actor);
+        // People driven out of the first place the text names: that place is where the crisis
+        // is, as a locative would say. Named after the country that takes them in ("Chad
+        // receives refugees from Sudan"), it is not: the item is the host's.
+        if std::mem::take(&mut first) && driven_from(text, hit) {
+            score += 2;
+        }
         if best.is_none_or(|(b, _)| score > b) {
             best = Some((score, i));
         }
