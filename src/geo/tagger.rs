@@ -373,8 +373,7 @@ const PEOPLE_ABROAD: &[&str] = &[
 /// cause in a passive's "by" phrase lies ("exports halted by fighting in Sudan").
 fn locative_of_something_else(before: &str, previous: &str) -> bool {
     let head = before[..before.len() - previous.len()].trim_end();
-    let word = head.rsplit([' ', '\n']).next().unwrap_or("");
-    if PEOPLE_ABROAD.contains(&word) {
+    if PEOPLE_ABROAD.contains(&last_word(head)) {
         return true;
     }
     let clause = head.rsplit([',', ';', ':', '\n']).next().unwrap_or(head);
@@ -405,8 +404,12 @@ fn driven_from(text: &str, hit: &GeoHit) -> bool {
     let Some(head) = text[..hit.start].trim_end_matches(' ').strip_suffix("from") else {
         return false;
     };
-    let word = head.trim_end().rsplit([' ', '\n']).next().unwrap_or("");
-    DISPLACED_FROM.contains(&word)
+    DISPLACED_FROM.contains(&last_word(head))
+}
+
+/// The last word of `text`, spaces after it ignored.
+fn last_word(text: &str) -> &str {
+    text.trim_end().rsplit([' ', '\n']).next().unwrap_or("")
 }
 
 /// How strongly one mention says "this is where the item happens"; `actor` is whether it

@@ -50,8 +50,8 @@ pub struct Signature {
     pub countries: Vec<CountryCode>,
     /// The same, as [`CountryCode::number`].
     numbers: Vec<u32>,
-    /// Those named as a place, not only as who acts ("Russian drones"), as numbers.
-    places: Vec<u32>,
+    /// Whether one of them is named as a place, not only as who acts ("Russian drones").
+    says_where: bool,
 }
 
 impl Signature {
@@ -59,7 +59,8 @@ impl Signature {
         Headline::new(
             self.script,
             &self.features,
-            [&self.numbers, &self.places],
+            &self.numbers,
+            self.says_where,
             weighed,
         )
     }
@@ -69,12 +70,11 @@ impl Signature {
         let mut countries = countries.to_vec();
         countries.sort_unstable();
         countries.dedup();
-        let numbers: Vec<u32> = countries.iter().map(|c| u32::from(c.number())).collect();
         Self {
             script: text::script(title),
             features: text::features(title),
-            places: numbers.clone(),
-            numbers,
+            numbers: countries.iter().map(|c| u32::from(c.number())).collect(),
+            says_where: !countries.is_empty(),
             countries,
         }
     }
@@ -84,8 +84,7 @@ impl Signature {
     /// headline from one that names where.
     #[must_use]
     pub fn with_actors(mut self, actors: &[CountryCode]) -> Self {
-        let actors: Vec<u32> = actors.iter().map(|c| u32::from(c.number())).collect();
-        self.places.retain(|n| !actors.contains(n));
+        self.says_where = self.countries.iter().any(|c| !actors.contains(c));
         self
     }
 }
@@ -181,8 +180,8 @@ struct Headline<'a> {
     figures: &'a [u32],
     /// The countries, as [`CountryCode::number`], sorted.
     countries: &'a [u32],
-    /// Those of them named as a place, not only as who acts.
-    places: &'a [u32],
+    /// Whether one of them is named as a place, not only as who acts.
+    says_where: bool,
     /// One weight per token, as `f32` bits.
     weights: &'a [u32],
     total: f32,
@@ -192,7 +191,8 @@ impl<'a> Headline<'a> {
     fn new(
         script: Script,
         f: &'a Features,
-        [countries, places]: [&'a [u32]; 2],
+        countries: &'a [u32],
+        says_where: bool,
         weighed: &'a Weighed,
     ) -> Self {
         Self {
@@ -203,7 +203,7 @@ impl<'a> Headline<'a> {
             numbers: &f.numbers,
             figures: &f.figures,
             countries,
-            places,
+            says_where,
             weights: &weighed.weights,
             total: weighed.total,
         }
@@ -221,8 +221,8 @@ impl<'a> Headline<'a> {
 pub fn similarity(a: &Features, b: &Features, freq: &Frequencies) -> f64 {
     let (wa, wb) = (Weighed::new(a, freq), Weighed::new(b, freq));
     overlap(
-        Headline::new(Script::Other, a, [&[], &[]], &wa),
-        Headline::new(Script::Other, b, [&[], &[]], &wb),
+        Headline::new(Script::Other, a, &[], false, &wa),
+        Headline::new(Script::Other, b, &[], false, &wb),
     )
     .score
 }
@@ -303,7 +303,7 @@ fn judge(a: Headline<'_>, b: Headline<'_>) -> Option<f64> {
     let (ca, cb) = (a.countries, b.countries);
     // A headline that names its countries only as who acts ("Russian missile hits a block of
     // flats") does not say where; one that names where may still be its story.
-    let one_only_acts = a.places.is_empty() != b.places.is_empty();
+    let one_only_acts = a.says_where != b.says_where;
     if !ca.is_empty() && !cb.is_empty() && disjoint(ca, cb) && !one_only_acts {
         return None;
     }
@@ -330,19 +330,19 @@ struct Entry {
     /// The item's own story id, which also names the item.
     own: i64,
     story: i64,
-    /// Tokens, names, country names, numbers, figures, countries, places, then one weight per
-    /// token
-    /// (as `f32` bits):
-    /// the weights when it arrived (close enough later on, and far cheaper).
+    /// Tokens, names, country names, numbers, figures, countries, then one weight per token
+    /// (as `f32` bits): the weights when it arrived (close enough later on, and far cheaper).
     packed: Box<[u32]>,
     /// The feed, numbered by [`Stories::feed_number`].
     feed: u32,
     /// The sum of the words' weights when it arrived.
     total: f32,
-    /// How many tokens, names, country names, numbers, figures, countries and places `packed`
-    /// holds, in that order.
-    lens: [u16; 7],
+    /// How many tokens, names, country names, numbers, figures and countries `packed` holds,
+    /// in that order.
+    lens: [u16; 6],
     script: Script,
+    /// [`Signature::says_where`].
+    says_where: bool,
 }
 
 impl Entry {
@@ -357,14 +357,13 @@ impl Entry {
         let f = &signature.features;
         // A headline has a few dozen words; the cap only keeps the lengths honest.
         let cap = |v: &[u32]| v.len().min(usize::from(u16::MAX));
-        let parts: [&[u32]; 7] = [
+        let parts: [&[u32]; 6] = [
             &f.tokens,
             &f.names,
             &f.country_names,
             &f.numbers,
             &f.figures,
             &signature.numbers,
-            &signature.places,
         ];
         let lens = parts.map(|p| u16::try_from(cap(p)).unwrap_or(u16::MAX));
         let mut packed =
@@ -382,18 +381,18 @@ impl Entry {
             total: weighed.total,
             lens,
             script: signature.script,
+            says_where: signature.says_where,
         }
     }
 
     fn headline(&self) -> Headline<'_> {
-        let [t, n, cn, num, fig, c, p] = self.lens.map(usize::from);
+        let [t, n, cn, num, fig, c] = self.lens.map(usize::from);
         let (tokens, rest) = self.packed.split_at(t);
         let (names, rest) = rest.split_at(n);
         let (country_names, rest) = rest.split_at(cn);
         let (numbers, rest) = rest.split_at(num);
         let (figures, rest) = rest.split_at(fig);
-        let (countries, rest) = rest.split_at(c);
-        let (places, weights) = rest.split_at(p);
+        let (countries, weights) = rest.split_at(c);
         Headline {
             script: self.script,
             tokens,
@@ -402,7 +401,7 @@ impl Entry {
             numbers,
             figures,
             countries,
-            places,
+            says_where: self.says_where,
             weights,
             total: self.total,
         }
