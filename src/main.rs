@@ -1303,10 +1303,7 @@ fn replay(config: &Config, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_CONFIG));
         }
     };
-    let dir = tempfile::Builder::new()
-        .prefix("watchfloor-replay-")
-        .tempdir()
-        .context("creating a temporary store")?;
+    let dir = watchfloor::replay::scratch::Scratch::create_in(&std::env::temp_dir())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = None;

@@ -6,6 +6,8 @@
 //! directory of such files, or an archive directory laid out as `DIR/FEED/YYYYMMDDTHHMMSSZ.gz`
 //! (one gzip file per poll, the time of the poll in its name).
 
+pub mod scratch;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -238,3 +238,82 @@ fn replay_shows_the_risk_factor_board_it_builds() {
         "{mali}"
     );
 }
+
+#[test]
+fn a_replay_killed_midway_leaves_a_store_the_next_replay_removes() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    // Enough alerts to fill a pipe nobody reads: the replay is stopped midway, store written.
+    let mut rss =
+        String::from(r#"<?xml version="1.0"?><rss version="2.0"><channel><title>w</title>"#);
+    for k in 0..1_000 {
+        rss.push_str(&format!(
+            "<item><title>Massacre reported in village {k}, Mali</title><guid>k{k}</guid><pubDate>Mon, 05 May 2025 10:{:02}:{:02} GMT</pubDate></item>",
+            k / 60 % 60,
+            k % 60
+        ));
+    }
+    rss.push_str("</channel></rss>");
+    let wire = dir.path().join("wire.xml");
+    std::fs::write(&wire, rss).unwrap();
+    let replay = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_watchfloor"));
+        c.args(["replay", "--config"])
+            .arg(&cfg)
+            .arg(&wire)
+            .env("TMPDIR", &tmp);
+        c
+    };
+    let stores = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&tmp)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
+    };
+
+    let mut stuck = replay()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let left = loop {
+        let s = stores();
+        if s.len() == 1 && s[0].join("watchfloor.db").exists() {
+            break s[0].clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no store appeared: {s:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    // Its output is never read: it waits on the pipe, holding its store, until it is killed.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        stuck.try_wait().unwrap().is_none(),
+        "the replay ended on its own"
+    );
+    stuck.kill().unwrap();
+    stuck.wait().unwrap();
+    drop(stuck.stdout.take());
+    assert!(left.exists(), "a SIGKILL runs no clean-up");
+    // An hour later, the next replay clears it (a directory minutes old may be a replay starting).
+    std::fs::File::open(&left)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3_600))
+        .unwrap();
+    let out = replay().output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("replay: 1 payloads, 1000 items, 1000 alerts"),
+        "{stderr}"
+    );
+    assert_eq!(stores(), Vec::<std::path::PathBuf>::new(), "{stderr}");
+}
