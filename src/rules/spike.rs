@@ -44,6 +44,12 @@ pub struct SpikeState {
     /// The history's mean and spread as of a newest bucket: they change only when time moves
     /// to a new bucket or an event lands in the history, so most readings reuse them.
     history: Option<History>,
+    /// The history's count per slot (index 0 = the slot just before the recent one) as of
+    /// the newest bucket `slots_at`. Kept up to date as time moves bucket by bucket, so a
+    /// new reading adds what entered each slot and takes what left it instead of summing the
+    /// whole history's buckets again.
+    per_slot: Vec<u64>,
+    slots_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -118,10 +124,16 @@ impl Spike {
     pub fn record(&self, state: &mut SpikeState, t: DateTime<Utc>) {
         let b = self.bucket(t);
         *state.buckets.entry(b).or_default() += 1;
-        if state
-            .history
-            .is_some_and(|h| b <= h.newest - BUCKETS_PER_SLOT)
+        if let Some(newest) = state.slots_at
+            && b <= newest - BUCKETS_PER_SLOT
         {
+            // Into the history as of `newest`: its slot's count, and so the mean, change.
+            if let Some(n) = usize::try_from((newest - b) / BUCKETS_PER_SLOT - 1)
+                .ok()
+                .and_then(|k| state.per_slot.get_mut(k))
+            {
+                *n += 1;
+            }
             state.history = None;
         }
     }
@@ -172,6 +184,7 @@ impl Spike {
     fn history(&self, state: &mut SpikeState, newest: i64) -> History {
         let span = BUCKETS_PER_SLOT;
         let oldest = newest - span * (self.slots + 1) + 1;
+        self.slide(state, newest);
         if state
             .buckets
             .first_key_value()
@@ -179,13 +192,7 @@ impl Spike {
         {
             state.buckets = state.buckets.split_off(&oldest);
         }
-        let mut per_slot = vec![0u64; usize::try_from(self.slots).unwrap_or(1)];
-        for (&b, &n) in state.buckets.range(oldest..=newest - span) {
-            let k = usize::try_from((newest - b) / span - 1).unwrap_or(usize::MAX);
-            if let Some(slot) = per_slot.get_mut(k) {
-                *slot += u64::from(n);
-            }
-        }
+        let per_slot = &state.per_slot;
         let n = per_slot.len().max(1) as f64;
         let mean = per_slot.iter().sum::<u64>() as f64 / n;
         let var = per_slot
@@ -211,6 +218,49 @@ impl Spike {
             spread: var.sqrt(),
             weekday,
         }
+    }
+
+    /// Brings the per-slot counts to the newest bucket `newest`. Moving forward by `d`
+    /// buckets, each slot gains the `d` buckets that enter it from the slot after it (or from
+    /// the recent slot) and loses the `d` that move on to the slot before it (or out of the
+    /// history): two sums of `d` buckets per slot. A jump of more than a slot, or time going
+    /// back, counts them again from the buckets.
+    fn slide(&self, state: &mut SpikeState, newest: i64) {
+        let span = BUCKETS_PER_SLOT;
+        let slots = usize::try_from(self.slots).unwrap_or(1);
+        let sum = |buckets: &BTreeMap<i64, u32>, from: i64, to: i64| -> u64 {
+            // Buckets in (from, to].
+            buckets
+                .range(from + 1..=to)
+                .map(|(_, n)| u64::from(*n))
+                .sum()
+        };
+        match state.slots_at {
+            Some(at) if at == newest && state.per_slot.len() == slots => {}
+            Some(at) if at < newest && newest - at <= span && state.per_slot.len() == slots => {
+                // What crosses each slot boundary j (between slot j-1 and slot j, 1 = the
+                // recent slot's far end) while time moves from `at` to `newest`.
+                let mut entering = sum(&state.buckets, at - span, newest - span);
+                for (k, count) in state.per_slot.iter_mut().enumerate() {
+                    let j = i64::try_from(k).unwrap_or(i64::MAX - 2) + 2;
+                    let leaving = sum(&state.buckets, at - span * j, newest - span * j);
+                    *count = (*count + entering).saturating_sub(leaving);
+                    entering = leaving;
+                }
+            }
+            _ => {
+                state.per_slot.clear();
+                state.per_slot.resize(slots, 0);
+                let oldest = newest - span * (self.slots + 1) + 1;
+                for (&b, &n) in state.buckets.range(oldest..=newest - span) {
+                    let k = usize::try_from((newest - b) / span - 1).unwrap_or(usize::MAX);
+                    if let Some(slot) = state.per_slot.get_mut(k) {
+                        *slot += u64::from(n);
+                    }
+                }
+            }
+        }
+        state.slots_at = Some(newest);
     }
 
     fn weekday_aware(&self) -> bool {
@@ -396,6 +446,50 @@ mod tests {
         assert_eq!(r.weekday, Some(chrono::Weekday::Mon), "{r:?}");
         assert!(r.expected > r.mean, "{r:?}");
         assert!(!r.above(), "{r:?}");
+    }
+
+    #[test]
+    fn sliding_the_history_reads_as_counting_it_again() {
+        let s = Spike::new(
+            Duration::from_secs(6 * 3600),
+            Duration::from_secs(14 * 86_400),
+            3.0,
+            4,
+        );
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: i64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            i64::try_from(seed % u64::try_from(n).unwrap_or(1)).unwrap_or(0)
+        };
+        let mut slid = SpikeState::default();
+        let mut events = Vec::new();
+        let mut now = at(0);
+        for _ in 0..3_000 {
+            // Mostly small steps, sometimes a jump of hours or days, now and then none.
+            now += match next(100) {
+                0..=79 => TimeDelta::seconds(next(1_200)),
+                80..=95 => TimeDelta::minutes(next(600)),
+                96..=97 => TimeDelta::days(next(20)),
+                _ => TimeDelta::zero(),
+            };
+            for _ in 0..next(4) {
+                // Events as late as now, as old as twenty days.
+                let t = now - TimeDelta::seconds(next(20 * 86_400));
+                s.record(&mut slid, t);
+                events.push(t);
+            }
+            let read = s.read(&mut slid, now);
+            let mut fresh = SpikeState::default();
+            for t in &events {
+                s.record(&mut fresh, *t);
+            }
+            assert_eq!(read, s.read(&mut fresh, now), "at {now}");
+            // What left the history no longer needs to be kept to count again.
+            let oldest = (now - TimeDelta::days(15)).timestamp();
+            events.retain(|t| t.timestamp() >= oldest);
+        }
     }
 
     #[test]
