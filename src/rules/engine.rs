@@ -1477,15 +1477,17 @@ impl Engine {
         let alerts = self.silences_due(now);
         self.expire_factors(now);
         self.corroborations.expire(now, self.story_window * 2);
-        // A spike ends when items stop: re-arm it once the recent count falls below.
-        // A state below its threshold changes only when time reaches a new bucket.
+        // A spike ends when items stop: re-arm it once the recent count falls below. One
+        // below its threshold needs no reading until its next item; it is only forgotten once
+        // all its counts have left the history.
         let compiled = &self.compiled;
         self.spikes.retain(|&(ri, _), state| {
-            if let Compiled::Spike { spike, .. } = &compiled[ri]
-                && (state.crossed || !spike.is_current(state, now))
-                && !spike.read(state, now).above()
-            {
-                state.crossed = false;
+            if let Compiled::Spike { spike, .. } = &compiled[ri] {
+                if !state.crossed {
+                    spike.forget_past(state, now);
+                } else if !spike.read(state, now).above() {
+                    state.crossed = false;
+                }
             }
             state.crossed || !state.is_empty()
         });

@@ -138,10 +138,21 @@ impl Spike {
         }
     }
 
-    /// Whether the last reading of `state` was in the same bucket as `now` (so, with no event
-    /// since, a reading now would be the same).
-    pub fn is_current(&self, state: &SpikeState, now: DateTime<Utc>) -> bool {
-        state.history.is_some_and(|h| h.newest == self.bucket(now))
+    /// Forgets all of `state`'s counts once every one has left the history at `now` (so a
+    /// country gone quiet holds no memory), without reading it: a reading that nobody needs
+    /// would cost a sum over the history.
+    pub fn forget_past(&self, state: &mut SpikeState, now: DateTime<Utc>) {
+        let oldest = self.bucket(now) - BUCKETS_PER_SLOT * (self.slots + 1) + 1;
+        if state
+            .buckets
+            .last_key_value()
+            .is_some_and(|(b, _)| *b < oldest)
+        {
+            *state = SpikeState {
+                crossed: state.crossed,
+                ..SpikeState::default()
+            };
+        }
     }
 
     /// The reading at `now`, forgetting what has left the history.
@@ -380,7 +391,17 @@ mod tests {
         assert_eq!((r.recent, r.mean), (4, 0.0));
         assert!(!r.above());
         assert!(s.explain(&r).contains("no history"));
-        // Everything leaves the window in the end: memory is bounded by time, not volume.
+        // Everything leaves the window in the end: memory is bounded by time, not volume,
+        // whether the state is read or only told the time.
+        let mut unread = SpikeState::default();
+        s.record(&mut unread, at(5));
+        s.forget_past(&mut unread, at(15));
+        assert!(
+            !unread.is_empty(),
+            "an hour 5 count is in the history at hour 15"
+        );
+        s.forget_past(&mut unread, at(17));
+        assert!(unread.is_empty(), "and has left it by hour 17");
         s.read(&mut st, at(48));
         assert!(st.is_empty());
     }
