@@ -240,7 +240,9 @@ pub const DONOR_CUES: &[&str] = &[
 /// Given names and surnames (US Census frequencies, `people.txt`, built by
 /// `scripts/people-names.py`).
 struct People {
-    given: Names,
+    /// Asked of every country name found, so hashed; the twelve times longer list of
+    /// surnames is asked only after a given name, so kept sorted and small.
+    given: std::collections::HashSet<&'static str>,
     surnames: Names,
 }
 
@@ -270,7 +272,7 @@ static PEOPLE: LazyLock<People> = LazyLock::new(|| {
         Names(list)
     };
     People {
-        given: names(given),
+        given: given.into_iter().collect(),
         surnames: names(surnames),
     }
 });
@@ -403,7 +405,7 @@ fn in_persons_name(text: &str, hit: &GeoHit, original_before: &str, original_res
     let three_part = capitalised_next
         && third.starts_with(char::is_uppercase)
         && lowercase_next(&after_next[third.len()..])
-        && PEOPLE.given.contains(&next.to_lowercase());
+        && PEOPLE.given.contains(next.to_lowercase().as_str());
     (surname_after || surname_itself || three_part) && !title_case(original_before, original_rest)
 }
 

@@ -240,11 +240,15 @@ impl Spike {
         let span = BUCKETS_PER_SLOT;
         let slots = usize::try_from(self.slots).unwrap_or(1);
         let sum = |buckets: &BTreeMap<i64, u32>, from: i64, to: i64| -> u64 {
-            // Buckets in (from, to].
-            buckets
-                .range(from + 1..=to)
-                .map(|(_, n)| u64::from(*n))
-                .sum()
+            // Buckets in (from, to]: most steps are of one bucket, which one lookup finds.
+            if to == from + 1 {
+                buckets.get(&to).map_or(0, |n| u64::from(*n))
+            } else {
+                buckets
+                    .range(from + 1..=to)
+                    .map(|(_, n)| u64::from(*n))
+                    .sum()
+            }
         };
         match state.slots_at {
             Some(at) if at == newest && state.per_slot.len() == slots => {}
