@@ -62,6 +62,10 @@ pub struct Input {
 pub struct Summary {
     /// Items read.
     pub items: usize,
+    /// Of those, the repeats of an item an earlier payload held as it was (the polls of an
+    /// archive hold a feed's items again and again): left out, as the store would find them
+    /// unchanged.
+    pub repeats: usize,
     /// Payloads read.
     pub payloads: usize,
     /// Alerts per (rule, country or "-").
@@ -196,6 +200,7 @@ pub fn run(
     // fetched.
     let mut parsed: Vec<Item> = Vec::new();
     let mut happened: Vec<DateTime<Utc>> = Vec::new();
+    let mut repeats = Repeats::default();
     for input in inputs {
         let feed: &FeedConfig = &config.feeds[input.feed];
         let seen = input.fetched.unwrap_or(started);
@@ -211,15 +216,24 @@ pub fn run(
         summary.payloads += 1;
         match parse::parse(&body, feed, config.settings.max_items, seen) {
             Ok(items) => {
-                happened.extend(items.iter().map(|i| i.event_time(seen)));
-                parsed.extend(items);
+                summary.items += items.len();
+                for item in items {
+                    let at = item.event_time(seen);
+                    if repeats.is_repeat(&item, at, &parsed, &happened) {
+                        summary.repeats += 1;
+                        continue;
+                    }
+                    repeats.note(&item, parsed.len());
+                    happened.push(at);
+                    parsed.push(item);
+                }
             }
             Err(e) => summary
                 .failed
                 .push(format!("{}: {e}", input.path.display())),
         }
     }
-    summary.items = parsed.len();
+    drop(repeats);
     // Items in time order (in the order read among equals), each moved once: sorting the
     // items themselves would move each many times.
     let mut order: Vec<usize> = (0..parsed.len()).collect();
@@ -297,6 +311,48 @@ pub fn run(
     Ok(summary)
 }
 
+/// The last kept copy of each (feed, key), to leave out repeats while the payloads are read:
+/// an archive holds a feed's items once per poll, and a month of polls every few minutes
+/// would otherwise hold thousands of copies of each item in memory before the replay starts.
+///
+/// A copy is left out only when it equals the last one kept in every field and happened at the
+/// same time. It then follows that copy in the timeline (a stable sort keeps read order among
+/// equal times), with no other version of the item between them, so the store would find it
+/// unchanged and do nothing with it.
+#[derive(Default)]
+struct Repeats {
+    /// A hash of (feed, key) to the position of the last kept copy.
+    last: std::collections::HashMap<u64, usize>,
+}
+
+impl Repeats {
+    fn hash(item: &Item) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h =
+            std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default().build_hasher();
+        h.write(item.feed.as_bytes());
+        h.write_u8(0xff);
+        h.write(item.key.as_bytes());
+        h.finish()
+    }
+
+    fn is_repeat(
+        &self,
+        item: &Item,
+        at: DateTime<Utc>,
+        kept: &[Item],
+        times: &[DateTime<Utc>],
+    ) -> bool {
+        self.last
+            .get(&Self::hash(item))
+            .is_some_and(|&i| times[i] == at && kept[i] == *item)
+    }
+
+    fn note(&mut self, item: &Item, position: usize) {
+        self.last.insert(Self::hash(item), position);
+    }
+}
+
 /// The fields of an event the summary counts by.
 #[derive(serde::Deserialize)]
 struct Head<'a> {
@@ -314,9 +370,14 @@ impl Summary {
         use std::fmt::Write;
         let mut s = String::new();
         let total: usize = self.alerts.values().sum();
+        let repeats = if self.repeats > 0 {
+            format!(" ({} repeated from an earlier payload)", self.repeats)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "replay: {} payloads, {} items, {total} alerts",
+            "replay: {} payloads, {} items{repeats}, {total} alerts",
             self.payloads, self.items
         );
         if !self.alerts.is_empty() {

@@ -317,3 +317,93 @@ fn a_replay_killed_midway_leaves_a_store_the_next_replay_removes() {
     );
     assert_eq!(stores(), Vec::<std::path::PathBuf>::new(), "{stderr}");
 }
+
+/// An archive holds a feed's items once per poll. Replayed, the repeats are left out as they
+/// are read (a month of polls would otherwise hold thousands of copies of each item in
+/// memory), and the alerts are still those the live collector raised, revisions included: an
+/// item revised and then put back as it was is read again each time.
+#[test]
+fn an_archive_of_repeated_polls_replays_to_the_live_alerts() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(support::start());
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    let archive = dir.path().join("archive");
+    let item = |id: &str, title: &str, hour: u32| {
+        format!(
+            "<item><title>{title}</title><guid>{id}</guid><pubDate>Mon, 05 May 2025 {hour:02}:00:00 GMT</pubDate></item>"
+        )
+    };
+    let rss = |items: &[String]| {
+        format!(
+            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>w</title>{}</channel></rss>"#,
+            items.concat()
+        )
+    };
+    let a = item("a", "Massacre reported near Gao, Mali", 8);
+    let b1 = item("b", "Sudan: massacre in a village near El Fasher", 9);
+    let b2 = item("b", "Sudan: massacre near El Fasher, toll rises to 40", 9);
+    let c = item("c", "Floods close roads in Mandalay, Myanmar", 10);
+    let d = item("d", "Mali: second massacre in a week near Mopti", 11);
+    let polls = [
+        rss(&[a.clone(), b1.clone(), c.clone()]),
+        rss(&[d.clone(), a.clone(), b2, c.clone()]),
+        rss(&[d.clone(), a.clone(), b1, c.clone()]),
+        rss(&[d, a, c]),
+    ];
+    let mut live = Vec::new();
+    for (i, body) in polls.iter().enumerate() {
+        if i > 0 {
+            // Archive files are named to the second.
+            std::thread::sleep(std::time::Duration::from_millis(1_100));
+        }
+        server.set_fixture("wire.rss", body);
+        let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+            .args(["headless", "--once", "--config"])
+            .arg(&cfg)
+            .arg("--data")
+            .arg(dir.path().join("data"))
+            .arg("--archive")
+            .arg(&archive)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        live.extend_from_slice(&out.stdout);
+    }
+    let wire_polls = walk(&archive.join("wire"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "gz"))
+        .count();
+    assert_eq!(wire_polls, 4);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["replay", "--config"])
+        .arg(&cfg)
+        .arg(&archive)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let live_alerts = alerts(&live);
+    assert!(live_alerts.len() >= 4, "{live_alerts:?}");
+    assert_eq!(alerts(&out.stdout), live_alerts, "{stderr}");
+    // The revision and the return to the first version each raise a revised alert again.
+    let revisions = |stdout: &[u8]| {
+        String::from_utf8_lossy(stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|v| v["type"] == "alert" && v["feed"] == "wire")
+            .count()
+    };
+    assert_eq!(revisions(&out.stdout), revisions(&live));
+    // Of the wire's 15 items read, 8 repeat the copy before them (the other feeds answered
+    // their later polls with 304, so each was archived once).
+    assert!(
+        stderr.contains("9 payloads, 25 items (8 repeated from an earlier payload)"),
+        "{stderr}"
+    );
+}
