@@ -19,48 +19,49 @@ pub(crate) const COLUMNS: &str = "a.json, a.id, a.at, a.at_ms, a.country, a.list
 pub(crate) const JOIN: &str =
     "LEFT JOIN items i ON a.feed IS NOT NULL AND i.feed = a.feed AND i.key = a.item";
 
-/// Stores `alert`; false when an alert with its id is already there.
+/// The statement [`insert`] runs.
+pub(super) const INSERT: &str =
+    "INSERT OR IGNORE INTO alerts (id, at, at_ms, event_time, country, listed, rule, kind,
+        severity, feed, item, matched, field, value, lim, op, expected, explanation,
+        title, story, sources, revision, is_primary, json, delivered)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+        ?18, ?19, ?20, ?21, ?22, ?23, '', 1)";
+
+/// Stores `alert` with `insert`, a statement prepared from [`INSERT`]; false when an alert
+/// with its id is already there.
 pub(super) fn insert(
-    conn: &Connection,
+    insert: &mut rusqlite::Statement<'_>,
     alert: &Alert,
     event_time: chrono::DateTime<chrono::Utc>,
 ) -> rusqlite::Result<bool> {
     let matched = (!alert.matched.is_empty())
         .then(|| serde_json::to_string(&alert.matched).unwrap_or_default());
-    let n = conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO alerts (id, at, at_ms, event_time, country, listed, rule, kind,
-                severity, feed, item, matched, field, value, lim, op, expected, explanation,
-                title, story, sources, revision, is_primary, json, delivered)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22, ?23, '', 1)",
-        )?
-        .execute(params![
-            alert.id,
-            ts(alert.at),
-            crate::time::millis(alert.at),
-            ts(event_time),
-            alert.country.map(|c| c.to_string()),
-            alert.listed,
-            alert.rule,
-            alert.kind,
-            alert.severity.as_str(),
-            alert.feed,
-            alert.item,
-            matched,
-            alert.field,
-            alert.value,
-            alert.limit,
-            alert.op,
-            alert.expected,
-            alert.explanation,
-            // An alert about no item (a silence) keeps its own title.
-            alert.item.is_empty().then_some(&alert.title),
-            alert.story,
-            sources_json(&alert.sources),
-            alert.revision,
-            (!alert.primary).then_some(false),
-        ])?;
+    let n = insert.execute(params![
+        alert.id,
+        ts(alert.at),
+        crate::time::millis(alert.at),
+        ts(event_time),
+        alert.country.map(|c| c.to_string()),
+        alert.listed,
+        alert.rule,
+        alert.kind,
+        alert.severity.as_str(),
+        alert.feed,
+        alert.item,
+        matched,
+        alert.field,
+        alert.value,
+        alert.limit,
+        alert.op,
+        alert.expected,
+        alert.explanation,
+        // An alert about no item (a silence) keeps its own title.
+        alert.item.is_empty().then_some(&alert.title),
+        alert.story,
+        sources_json(&alert.sources),
+        alert.revision,
+        (!alert.primary).then_some(false),
+    ])?;
     Ok(n == 1)
 }
 

@@ -23,6 +23,37 @@ pub struct SqliteTx<'t> {
     path: &'t Path,
     /// The items the store holds, when it alone writes the file.
     known: Option<&'t mut Known>,
+    /// The statements run for every item and alert, held for the transaction: taking one from
+    /// the connection's cache and giving it back hashes its text at every call, which in a
+    /// replay of many items costs more than some of the statements do.
+    held: [Option<rusqlite::CachedStatement<'t>>; Hot::COUNT],
+}
+
+/// A statement [`SqliteTx`] holds while it is open.
+#[derive(Debug, Clone, Copy)]
+enum Hot {
+    InsertItem,
+    InsertWindowEntry,
+    InsertAlert,
+    Outbox,
+}
+
+impl Hot {
+    const COUNT: usize = 4;
+
+    fn sql(self) -> &'static str {
+        match self {
+            Self::InsertItem => {
+                "INSERT INTO items (feed, key, identity, ident, hash, title, url, summary, published, first_seen, last_seen, countries, story)
+                 VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)"
+            }
+            Self::InsertWindowEntry => {
+                "INSERT INTO window_entries (rule, country, at, value) VALUES (?1, ?2, ?3, ?4)"
+            }
+            Self::InsertAlert => super::alerts::INSERT,
+            Self::Outbox => "INSERT INTO outbox (at, kind, alert, body) VALUES (?1, ?2, ?3, ?4)",
+        }
+    }
 }
 
 fn json_err(e: serde_json::Error) -> rusqlite::Error {
@@ -31,7 +62,29 @@ fn json_err(e: serde_json::Error) -> rusqlite::Error {
 
 impl<'t> SqliteTx<'t> {
     pub(super) fn new(tx: &'t Connection, path: &'t Path, known: Option<&'t mut Known>) -> Self {
-        Self { tx, path, known }
+        Self {
+            tx,
+            path,
+            known,
+            held: Default::default(),
+        }
+    }
+
+    /// Runs `f` with the held statement `which`, prepared at its first use in the transaction.
+    fn run_held<T>(
+        &mut self,
+        which: Hot,
+        f: impl FnOnce(&mut rusqlite::CachedStatement<'t>) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StoreError> {
+        let slot = &mut self.held[which as usize];
+        let result = match slot {
+            Some(stmt) => f(stmt),
+            None => match self.tx.prepare_cached(which.sql()) {
+                Ok(stmt) => f(slot.insert(stmt)),
+                Err(e) => Err(e),
+            },
+        };
+        result.map_err(|e| self.err(e))
     }
 
     fn err(&self, source: rusqlite::Error) -> StoreError {
@@ -48,14 +101,16 @@ impl<'t> SqliteTx<'t> {
         f(self.tx).map_err(|e| self.err(e))
     }
 
-    fn push(&self, kind: &str, alert: Option<i64>, body: Option<&str>) -> Result<i64, StoreError> {
-        self.run(|tx| {
-            tx.prepare_cached(
-                "INSERT INTO outbox (at, kind, alert, body) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![crate::time::millis(Utc::now()), kind, alert, body])?;
-            Ok(tx.last_insert_rowid())
-        })
+    fn push(
+        &mut self,
+        kind: &str,
+        alert: Option<i64>,
+        body: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        self.run_held(Hot::Outbox, |stmt| {
+            stmt.execute(params![crate::time::millis(Utc::now()), kind, alert, body])
+        })?;
+        Ok(self.tx.last_insert_rowid())
     }
 
     pub(super) fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -283,26 +338,33 @@ impl StoreTx for SqliteTx<'_> {
     ) -> Result<(), StoreError> {
         let hash = &checked.hash[..];
         let countries = crate::store::stored_countries(item, tagged);
-        self.run(|tx| {
-            if checked.seen == Seen::Revised {
+        if checked.seen == Seen::Revised {
+            return self.run(|tx| {
                 tx.prepare_cached(
                     "UPDATE items SET hash = ?3, title = ?4, url = ?5, summary = ?6, published = ?7, last_seen = ?8,
                         countries = ?9, story = coalesce(?10, story)
                      WHERE feed = ?1 AND key = ?2",
                 )?
-                .execute(params![item.feed, item.key, hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries, story])?;
-            } else {
-                tx.prepare_cached(
-                    "INSERT INTO items (feed, key, identity, ident, hash, title, url, summary, published, first_seen, last_seen, countries, story)
-                     VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)",
-                )?
-                .execute(params![item.feed, item.key, checked.ident(item), hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries, story])?;
-            }
-            Ok(())
+                .execute(params![item.feed, item.key, hash, item.title, item.url, item.summary, item.published.map(ts), ts(now), countries, story])
+                .map(drop)
+            });
+        }
+        self.run_held(Hot::InsertItem, |stmt| {
+            stmt.execute(params![
+                item.feed,
+                item.key,
+                checked.ident(item),
+                hash,
+                item.title,
+                item.url,
+                item.summary,
+                item.published.map(ts),
+                ts(now),
+                countries,
+                story
+            ])
         })?;
-        if checked.seen != Seen::Revised
-            && let Some(known) = self.known.as_deref_mut()
-        {
+        if let Some(known) = self.known.as_deref_mut() {
             known.insert(&item.feed, &item.key, Some(checked.ident(item)));
         }
         Ok(())
@@ -325,7 +387,9 @@ impl StoreTx for SqliteTx<'_> {
         alert: &Alert,
         event_time: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let inserted = self.run(|tx| super::alerts::insert(tx, alert, event_time))?;
+        let inserted = self.run_held(Hot::InsertAlert, |stmt| {
+            super::alerts::insert(stmt, alert, event_time)
+        })?;
         if !inserted {
             return Ok(false);
         }
@@ -336,12 +400,9 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn insert_window_entry(&mut self, e: &WindowEntry) -> Result<(), StoreError> {
-        self.run(|tx| {
-            tx.prepare_cached(
-                "INSERT INTO window_entries (rule, country, at, value) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![e.rule, e.country.as_str(), ts(e.at), e.value])
-            .map(drop)
+        self.run_held(Hot::InsertWindowEntry, |stmt| {
+            stmt.execute(params![e.rule, e.country.as_str(), ts(e.at), e.value])
+                .map(drop)
         })
     }
 
