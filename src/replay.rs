@@ -253,9 +253,8 @@ pub fn run(
         }
     }
 
-    let mut store = SqliteStore::open(dir)?;
     // A throw-away store: nothing needs to survive a crash.
-    store.set_throwaway()?;
+    let mut store = SqliteStore::create_throwaway(dir)?;
     let mut engine = Engine::new(config)?;
     let mut last_tick: Option<DateTime<Utc>> = None;
     let mut printed = 0i64;

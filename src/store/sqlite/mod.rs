@@ -188,6 +188,21 @@ impl SqliteStore {
 
     /// Opens (creating and migrating) the database in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Self::open_paged(dir, None)
+    }
+
+    /// Makes a new store in `dir` for one process to fill and throw away (see
+    /// [`SqliteStore::set_throwaway`]), with pages of 16 KiB: a replay's bulk inserts touch a
+    /// quarter as many pages as with the default 4 KiB, about 5 % of its time.
+    pub fn create_throwaway(dir: &Path) -> Result<Self, StoreError> {
+        let mut store = Self::open_paged(dir, Some(16_384))?;
+        store.set_throwaway()?;
+        Ok(store)
+    }
+
+    /// [`SqliteStore::open`], with the page size a new file is made with (an existing file
+    /// keeps its own).
+    fn open_paged(dir: &Path, page_size: Option<u32>) -> Result<Self, StoreError> {
         let path = dir.join(DB_FILE);
         let err = |source| StoreError::Sqlite {
             path: path.clone(),
@@ -196,6 +211,10 @@ impl SqliteStore {
         let mut conn = Connection::open(&path).map_err(err)?;
         conn.busy_handler(Some(busy_wait)).map_err(err)?;
         schema::register_functions(&conn).map_err(err)?;
+        if let Some(size) = page_size {
+            conn.execute_batch(&format!("PRAGMA page_size = {size};"))
+                .map_err(err)?;
+        }
         // Switching to WAL takes a lock of its own; several processes may open a new file at once.
         retry_busy(|| {
             conn.execute_batch(
@@ -838,5 +857,31 @@ impl SqliteStore {
         })?;
         let bytes = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
         Ok(BackupReport { bytes, ..report })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page_size(store: &SqliteStore) -> i64 {
+        store
+            .conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .expect("page size")
+    }
+
+    #[test]
+    fn a_throwaway_store_has_large_pages_and_a_live_one_keeps_its_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let live = SqliteStore::open(dir.path()).expect("open");
+        assert_eq!(page_size(&live), 4_096);
+        drop(live);
+        // An existing file keeps the page size it was made with.
+        let reopened = SqliteStore::create_throwaway(dir.path()).expect("reopen");
+        assert_eq!(page_size(&reopened), 4_096);
+        let fresh = tempfile::tempdir().expect("tempdir");
+        let throwaway = SqliteStore::create_throwaway(fresh.path()).expect("create");
+        assert_eq!(page_size(&throwaway), 16_384);
     }
 }
