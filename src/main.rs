@@ -1304,6 +1304,17 @@ fn replay(config: &Config, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
         }
     };
     let dir = watchfloor::replay::scratch::Scratch::create_in(&std::env::temp_dir())?;
+    match dir.removed() {
+        0 => {}
+        1 => eprintln!(
+            "watchfloor: removed the temporary store a stopped replay left in {}",
+            std::env::temp_dir().display()
+        ),
+        n => eprintln!(
+            "watchfloor: removed the temporary stores {n} stopped replays left in {}",
+            std::env::temp_dir().display()
+        ),
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = None;

@@ -25,6 +25,7 @@ pub struct Scratch {
     // Declared first so it is removed before the lock is let go.
     dir: tempfile::TempDir,
     _lock: DataLock,
+    removed: usize,
 }
 
 /// Why the directory could not be made.
@@ -43,18 +44,21 @@ impl Scratch {
             message,
         };
         let removed = sweep(parent, SystemTime::now());
-        if removed > 0 {
-            tracing::info!(
-                removed,
-                "removed temporary stores left by replays that were stopped"
-            );
-        }
         let dir = tempfile::Builder::new()
             .prefix(PREFIX)
             .tempdir_in(parent)
             .map_err(|e| error(e.to_string()))?;
         let lock = DataLock::acquire(dir.path()).map_err(|e| error(e.to_string()))?;
-        Ok(Self { dir, _lock: lock })
+        Ok(Self {
+            dir,
+            _lock: lock,
+            removed,
+        })
+    }
+
+    /// How many directories of stopped replays were removed before this one was made.
+    pub fn removed(&self) -> usize {
+        self.removed
     }
 
     /// The directory.

@@ -315,6 +315,10 @@ fn a_replay_killed_midway_leaves_a_store_the_next_replay_removes() {
         stderr.contains("replay: 1 payloads, 1000 items, 1000 alerts"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("removed the temporary store a stopped replay left in"),
+        "{stderr}"
+    );
     assert_eq!(stores(), Vec::<std::path::PathBuf>::new(), "{stderr}");
 }
 
