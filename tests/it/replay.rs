@@ -50,13 +50,54 @@ const FIXTURES: [(&str, &str); 6] = [
     ("gdelt", "gdelt.json"),
 ];
 
-#[test]
-fn replay_raises_what_a_live_collector_raises_on_the_same_payloads() {
+/// A folder, a loopback server and the tests' config pointing at it.
+struct World {
+    dir: tempfile::TempDir,
+    cfg: std::path::PathBuf,
+    server: support::TestServer,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn world() -> World {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(support::start());
     let dir = tempfile::tempdir().unwrap();
     let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
-    let live = support::headless_once(&cfg, &dir.path().join("data"));
+    World {
+        dir,
+        cfg,
+        server,
+        _rt: rt,
+    }
+}
+
+/// One `headless --once` poll of every feed, archiving the bodies in `archive`.
+fn poll_archiving(
+    cfg: &std::path::Path,
+    data: &std::path::Path,
+    archive: &std::path::Path,
+) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+        .args(["headless", "--once", "--config"])
+        .arg(cfg)
+        .arg("--data")
+        .arg(data)
+        .arg("--archive")
+        .arg(archive)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn replay_raises_what_a_live_collector_raises_on_the_same_payloads() {
+    let World { dir, cfg, .. } = &world();
+    let live = support::headless_once(cfg, &dir.path().join("data"));
     assert!(live.status.success());
     let live_alerts = alerts(&live.stdout);
     assert!(live_alerts.len() >= 5, "{live_alerts:?}");
@@ -75,7 +116,7 @@ fn replay_raises_what_a_live_collector_raises_on_the_same_payloads() {
     let before = std::fs::read_dir(dir.path().join("data")).unwrap().count();
     let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
         .args(["replay", "--config"])
-        .arg(&cfg)
+        .arg(cfg)
         .arg(&recorded)
         .output()
         .unwrap();
@@ -93,10 +134,7 @@ fn replay_raises_what_a_live_collector_raises_on_the_same_payloads() {
 
 #[test]
 fn replay_reads_an_archive_and_names_strays() {
-    let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(support::start());
-    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    let World { dir, cfg, .. } = &world();
     let archive = dir.path().join("archive/wire");
     std::fs::create_dir_all(&archive).unwrap();
     let rss = std::fs::read(support::fixtures_dir().join("wire.rss")).unwrap();
@@ -111,7 +149,7 @@ fn replay_reads_an_archive_and_names_strays() {
     let run = |path: &std::path::Path| {
         Command::new(env!("CARGO_BIN_EXE_watchfloor"))
             .args(["replay", "--config"])
-            .arg(&cfg)
+            .arg(cfg)
             .arg(path)
             .output()
             .unwrap()
@@ -135,21 +173,9 @@ fn replay_reads_an_archive_and_names_strays() {
 
 #[test]
 fn headless_archive_replays_to_the_same_alerts() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(support::start());
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    let World { dir, cfg, .. } = &world();
     let archive = dir.path().join("archive");
-    let live = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
-        .args(["headless", "--once", "--config"])
-        .arg(&cfg)
-        .arg("--data")
-        .arg(dir.path().join("data"))
-        .arg("--archive")
-        .arg(&archive)
-        .output()
-        .unwrap();
-    assert!(live.status.success());
+    let live = poll_archiving(cfg, &dir.path().join("data"), &archive);
     let bodies: Vec<_> = walk(&archive)
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "gz"))
@@ -167,7 +193,7 @@ fn headless_archive_replays_to_the_same_alerts() {
 
     let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
         .args(["replay", "--config"])
-        .arg(&cfg)
+        .arg(cfg)
         .arg(&archive)
         .output()
         .unwrap();
@@ -176,7 +202,7 @@ fn headless_archive_replays_to_the_same_alerts() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(alerts(&out.stdout), alerts(&live.stdout));
+    assert_eq!(alerts(&out.stdout), alerts(&live));
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -242,10 +268,7 @@ fn replay_shows_the_risk_factor_board_it_builds() {
 #[test]
 fn a_replay_killed_midway_leaves_a_store_the_next_replay_removes() {
     use std::process::Stdio;
-    let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(support::start());
-    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    let World { dir, cfg, .. } = &world();
     let tmp = dir.path().join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
     // Enough alerts to fill a pipe nobody reads: the replay is stopped midway, store written.
@@ -264,7 +287,7 @@ fn a_replay_killed_midway_leaves_a_store_the_next_replay_removes() {
     let replay = || {
         let mut c = Command::new(env!("CARGO_BIN_EXE_watchfloor"));
         c.args(["replay", "--config"])
-            .arg(&cfg)
+            .arg(cfg)
             .arg(&wire)
             .env("TMPDIR", &tmp);
         c
@@ -328,10 +351,9 @@ fn a_replay_killed_midway_leaves_a_store_the_next_replay_removes() {
 /// item revised and then put back as it was is read again each time.
 #[test]
 fn an_archive_of_repeated_polls_replays_to_the_live_alerts() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(support::start());
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = support::write_config(dir.path(), &support::config_text(&server, ""));
+    let World {
+        dir, cfg, server, ..
+    } = &world();
     let archive = dir.path().join("archive");
     let item = |id: &str, title: &str, hour: u32| {
         format!(
@@ -362,21 +384,7 @@ fn an_archive_of_repeated_polls_replays_to_the_live_alerts() {
             std::thread::sleep(std::time::Duration::from_millis(1_100));
         }
         server.set_fixture("wire.rss", body);
-        let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
-            .args(["headless", "--once", "--config"])
-            .arg(&cfg)
-            .arg("--data")
-            .arg(dir.path().join("data"))
-            .arg("--archive")
-            .arg(&archive)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        live.extend_from_slice(&out.stdout);
+        live.extend(poll_archiving(cfg, &dir.path().join("data"), &archive));
     }
     let wire_polls = walk(&archive.join("wire"))
         .into_iter()
@@ -386,7 +394,7 @@ fn an_archive_of_repeated_polls_replays_to_the_live_alerts() {
 
     let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
         .args(["replay", "--config"])
-        .arg(&cfg)
+        .arg(cfg)
         .arg(&archive)
         .output()
         .unwrap();
