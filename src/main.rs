@@ -1303,16 +1303,17 @@ fn replay(config: &Config, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_CONFIG));
         }
     };
-    let dir = watchfloor::replay::scratch::Scratch::create_in(&std::env::temp_dir())?;
+    let tmp = std::env::temp_dir();
+    let dir = watchfloor::replay::scratch::Scratch::create_in(&tmp)?;
     match dir.removed() {
         0 => {}
         1 => eprintln!(
             "watchfloor: removed the temporary store a stopped replay left in {}",
-            std::env::temp_dir().display()
+            tmp.display()
         ),
         n => eprintln!(
             "watchfloor: removed the temporary stores {n} stopped replays left in {}",
-            std::env::temp_dir().display()
+            tmp.display()
         ),
     }
     let stdout = std::io::stdout();

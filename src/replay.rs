@@ -219,11 +219,10 @@ pub fn run(
                 summary.items += items.len();
                 for item in items {
                     let at = item.event_time(seen);
-                    if repeats.is_repeat(&item, at, &parsed, &happened) {
+                    if !repeats.keep(&item, at, &parsed, &happened) {
                         summary.repeats += 1;
                         continue;
                     }
-                    repeats.note(&item, parsed.len());
                     happened.push(at);
                     parsed.push(item);
                 }
@@ -325,30 +324,34 @@ struct Repeats {
 }
 
 impl Repeats {
-    fn hash(item: &Item) -> u64 {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h =
-            std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default().build_hasher();
-        h.write(item.feed.as_bytes());
-        h.write_u8(0xff);
-        h.write(item.key.as_bytes());
-        h.finish()
-    }
-
-    fn is_repeat(
-        &self,
+    /// Whether `item`, happening at `at`, is to be kept (pushed next onto `kept`, whose times
+    /// are `times`): false for a repeat of the last copy kept.
+    fn keep(
+        &mut self,
         item: &Item,
         at: DateTime<Utc>,
         kept: &[Item],
         times: &[DateTime<Utc>],
     ) -> bool {
-        self.last
-            .get(&Self::hash(item))
-            .is_some_and(|&i| times[i] == at && kept[i] == *item)
-    }
-
-    fn note(&mut self, item: &Item, position: usize) {
-        self.last.insert(Self::hash(item), position);
+        use std::collections::hash_map::Entry;
+        use std::hash::Hasher;
+        let mut h = std::hash::DefaultHasher::new();
+        h.write(item.feed.as_bytes());
+        h.write_u8(0xff);
+        h.write(item.key.as_bytes());
+        match self.last.entry(h.finish()) {
+            Entry::Occupied(e) if times[*e.get()] == at && kept[*e.get()] == *item => false,
+            // Another version (or another item whose hash collides): kept, and the copy the
+            // next ones are compared with.
+            Entry::Occupied(mut e) => {
+                e.insert(kept.len());
+                true
+            }
+            Entry::Vacant(e) => {
+                e.insert(kept.len());
+                true
+            }
+        }
     }
 }
 

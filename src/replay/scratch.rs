@@ -81,11 +81,14 @@ pub fn sweep(parent: &Path, now: SystemTime) -> usize {
             .file_name()
             .to_str()
             .is_some_and(|n| n.starts_with(PREFIX));
+        if !is_ours {
+            continue;
+        }
         // Not followed: a link named like ours is not ours to remove.
         let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
             continue;
         };
-        if !is_ours || !meta.is_dir() {
+        if !meta.is_dir() {
             continue;
         }
         let age = meta

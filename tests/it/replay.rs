@@ -71,6 +71,13 @@ fn world() -> World {
     }
 }
 
+/// `watchfloor replay --config CFG PATH`.
+fn replay_command(cfg: &std::path::Path, path: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_watchfloor"));
+    c.args(["replay", "--config"]).arg(cfg).arg(path);
+    c
+}
+
 /// One `headless --once` poll of every feed, archiving the bodies in `archive`.
 fn poll_archiving(
     cfg: &std::path::Path,
@@ -114,12 +121,7 @@ fn replay_raises_what_a_live_collector_raises_on_the_same_payloads() {
         .unwrap();
     }
     let before = std::fs::read_dir(dir.path().join("data")).unwrap().count();
-    let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
-        .args(["replay", "--config"])
-        .arg(cfg)
-        .arg(&recorded)
-        .output()
-        .unwrap();
+    let out = replay_command(cfg, &recorded).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(alerts(&out.stdout), live_alerts, "{stderr}");
@@ -146,14 +148,7 @@ fn replay_reads_an_archive_and_names_strays() {
         r#"{"url":"https://example.test/wire","status":200}"#,
     )
     .unwrap();
-    let run = |path: &std::path::Path| {
-        Command::new(env!("CARGO_BIN_EXE_watchfloor"))
-            .args(["replay", "--config"])
-            .arg(cfg)
-            .arg(path)
-            .output()
-            .unwrap()
-    };
+    let run = |path: &std::path::Path| replay_command(cfg, path).output().unwrap();
     let out = run(&dir.path().join("archive"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -191,12 +186,7 @@ fn headless_archive_replays_to_the_same_alerts() {
             .starts_with("http://127.0.0.1:")
     );
 
-    let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
-        .args(["replay", "--config"])
-        .arg(cfg)
-        .arg(&archive)
-        .output()
-        .unwrap();
+    let out = replay_command(cfg, &archive).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -242,12 +232,7 @@ fn replay_shows_the_risk_factor_board_it_builds() {
 </channel></rss>"#,
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
-        .args(["replay", "--config"])
-        .arg(&cfg)
-        .arg(&wire)
-        .output()
-        .unwrap();
+    let out = replay_command(&cfg, &wire).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -285,11 +270,8 @@ fn a_replay_killed_midway_leaves_a_store_the_next_replay_removes() {
     let wire = dir.path().join("wire.xml");
     std::fs::write(&wire, rss).unwrap();
     let replay = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_watchfloor"));
-        c.args(["replay", "--config"])
-            .arg(cfg)
-            .arg(&wire)
-            .env("TMPDIR", &tmp);
+        let mut c = replay_command(cfg, &wire);
+        c.env("TMPDIR", &tmp);
         c
     };
     let stores = || -> Vec<std::path::PathBuf> {
@@ -392,12 +374,7 @@ fn an_archive_of_repeated_polls_replays_to_the_live_alerts() {
         .count();
     assert_eq!(wire_polls, 4);
 
-    let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
-        .args(["replay", "--config"])
-        .arg(cfg)
-        .arg(&archive)
-        .output()
-        .unwrap();
+    let out = replay_command(cfg, &archive).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let live_alerts = alerts(&live);

@@ -39,7 +39,8 @@ enum Hot {
 }
 
 impl Hot {
-    const COUNT: usize = 4;
+    /// How many there are: one more than the last's index, so the array cannot be short.
+    const COUNT: usize = Self::Outbox as usize + 1;
 
     fn sql(self) -> &'static str {
         match self {
