@@ -95,7 +95,11 @@ def russian_forms(name):
     ending = first[-2:]
     if len(words) != 2 or ending not in adjective or len(forms) != 4:
         return []
-    if ending == "ая":
+    if ending == "ая" and last.endswith("ь"):
+        # Feminine nouns in -ь ("Курская область"): the accusative is the nominative.
+        stem = last[:-1]
+        nouns = [stem + "и", stem + "и", last, stem + "ью"]
+    elif ending == "ая":
         # Feminine nouns: genitive, prepositional, accusative, instrumental.
         nouns = forms
     else:

@@ -37,6 +37,7 @@ times the people of any other country's and no other country has a region of tha
 the places' countries ("Georgia" the US state is only read so beside a US place).
 """
 
+import gettext
 import importlib.util
 import json
 import re
@@ -276,6 +277,78 @@ def region_names(raw, siblings):
     return [n for n in out if n]
 
 
+# The languages besides English whose names of regions pycountry ships (iso-codes'
+# translations), as its locale folders name them; Arabic has none.
+TRANSLATIONS = ("ru", "zh_CN", "zh_TW", "fr", "es", "pt_BR")
+
+# ISO 3166-2 spells Russia's regions in a romanisation ("Kurskaya oblast'", "Krasnodarskiy
+# kray"); read back letter by letter, longest spelling first, it gives the Russian name.
+ROMAN_TO_CYRILLIC = [
+    ("shch", "щ"), ("kh", "х"), ("ch", "ч"), ("sh", "ш"), ("zh", "ж"), ("yu", "ю"),
+    ("ya", "я"), ("ye", "е"), ("yo", "ё"), ("yy", "ый"), ("iy", "ий"), ("'", "ь"),
+    ("a", "а"), ("b", "б"), ("v", "в"), ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"),
+    ("i", "и"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"),
+    ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"),
+]
+
+
+def cyrillic_region(roman):
+    """The Russian names an ISO romanised region name of the shape "<adjective> oblast'" or
+    "<adjective> kray" reads back to, or none for another shape. "ts" is ц (Lipetskaya) or тс
+    (Kamchatskiy), and "y" й after a vowel and ы after a consonant: every reading is given,
+    and one nobody writes never matches."""
+    words = roman.lower().split()
+    if len(words) != 2 or words[1] not in ("oblast'", "kray") or not re.fullmatch(r"[a-z']+", words[0]):
+        return []
+    readings = [""]
+    word = words[0]
+    i = 0
+    while i < len(word):
+        if word.startswith("ts", i):
+            readings = [r + c for r in readings for c in ("ц", "тс")]
+            i += 2
+            continue
+        if word[i] == "y" and not word.startswith(("yu", "ya", "ye", "yo", "yy"), i):
+            after_vowel = i > 0 and word[i - 1] in "aeiouy"
+            readings = [r + ("й" if after_vowel else "ы") for r in readings]
+            i += 1
+            continue
+        for roman_letters, cyrillic in ROMAN_TO_CYRILLIC:
+            if word.startswith(roman_letters, i):
+                readings = [r + cyrillic for r in readings]
+                i += len(roman_letters)
+                break
+        else:
+            return []
+    noun = "область" if words[1] == "oblast'" else "край"
+    return [f"{r[0].upper()}{r[1:]} {noun}" for r in readings]
+
+
+def translated_names(pyc, regions):
+    """Each region's names in the other languages the tagger reads: pycountry's translations,
+    and, for Russia's regions, the Russian names read back from ISO's romanisation. Parentheses
+    are left out; type words stay ("Донецкая область": the adjective alone is also a word)."""
+    catalogs = []
+    for lang in TRANSLATIONS:
+        path = pyc.parent / "locales" / lang / "LC_MESSAGES" / "iso3166-2.mo"
+        if path.exists():
+            with path.open("rb") as f:
+                catalogs.append(gettext.GNUTranslations(f))
+    out = {}
+    for r in regions:
+        if "parent" in r:
+            continue
+        code = r["code"].split("-")[0]
+        names = out.setdefault(code, [])
+        for catalog in catalogs:
+            translated = catalog.gettext(r["name"])
+            if translated != r["name"]:
+                names += [re.sub(r"\s*\(.*?\)", "", t).strip() for t in translated.split("/")]
+        if code == "RU":
+            names += cyrillic_region(r["name"])
+    return out
+
+
 def family_names(regions):
     """A name shared by two or more regions of one country after a compass word ("North
     Kordofan", "South Kordofan" -> Kordofan; "Nord-Kivu", "Sud-Kivu" -> Kivu)."""
@@ -390,6 +463,22 @@ def main():
         names += [f for f in family_names(names) if usable(f, dictionaries, given, 0, False) is None]
         for n in names:
             add(n, code, 0, True)
+    for code, names in translated_names(pyc, regions).items():
+        for n in names:
+            if not n or "," in n or not script_ok(n, 0, False):
+                continue
+            if usable(n, dictionaries, given, 0, False) is not None:
+                continue
+            if fold(n) in table or fold(n) in countries:
+                # Only names not read already: a translation adds no second meaning to a town
+                # or a region elsewhere (iso-codes keys translations by the English name, so
+                # one may stray to another country's region of that name).
+                continue
+            add(n, code, 0, True)
+            if CYRILLIC.match(n):
+                for form in russian_forms(n):
+                    if fold(form) not in table and usable(form, dictionaries, given, 0, False) is None:
+                        add(form, code, 0, True)
 
     by_code = {}
     for key, entry in table.items():

@@ -486,6 +486,52 @@ mod tests {
     }
 
     #[test]
+    fn country_and_city_names_that_are_everyday_words_need_a_capital() {
+        let matcher = matcher();
+        for text in [
+            "Green chile harvest begins early",
+            "The market has become a mecca for collectors",
+            "Court papers arrive in a manila envelope",
+            "Stadium sells out of french fries",
+            "A danish and coffee for breakfast",
+            "Fans queue for the new home jersey",
+        ] {
+            assert_eq!(countries(&matcher, text), Vec::<String>::new(), "{text}");
+        }
+        for (text, want) in [
+            ("Floods in Chile displace thousands", "CL"),
+            ("Pilgrims gather in Mecca", "SA"),
+            ("Manila orders evacuations", "PH"),
+            ("French troops leave Niamey", "FR"),
+        ] {
+            assert_eq!(
+                countries(&matcher, text).first().map(String::as_str),
+                Some(want),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn regions_named_in_other_languages_in_any_case() {
+        let matcher = matcher();
+        for (text, want) in [
+            // Russian regions, read back from ISO's romanisation, in the cases news uses.
+            ("Беспилотник сбит над Курской областью", "RU"),
+            ("Обстрел приграничных сёл Белгородской области", "RU"),
+            ("Паводок подтопил дома в Краснодарском крае", "RU"),
+            ("Войска вошли в Брянскую область", "RU"),
+            // Ukraine's, from the translations iso-codes ships.
+            ("Эвакуация из Запорожской области продолжается", "UA"),
+            ("Удары по Херсонской области", "UA"),
+            // A Chinese name of a region.
+            ("北基伍省爆发冲突", "CD"),
+        ] {
+            assert_eq!(countries(&matcher, text), [want], "{text}");
+        }
+    }
+
+    #[test]
     fn a_place_that_only_says_where_people_live_or_a_cause_lies_is_not_primary() {
         assert_primary(&[
             // Where the exiles live is not where the act happens.
