@@ -17,6 +17,13 @@ const ENDINGS: [&str; 5] = ["ي", "ية", "يون", "يين", "يات"];
 /// Stems shorter than this (in letters) make no adjective: too many short words end in ي.
 const MIN_STEM: usize = 3;
 
+/// "-stan", the land of: the ending of a name made from a people's.
+const STAN: &str = "ستان";
+
+/// A people's name shorter than this (in letters) is not read off a name in -stan (باكستان is
+/// not the land of a people "باك").
+const MIN_PEOPLE: usize = 4;
+
 /// Whether `name` is written in Arabic letters (and spaces) only.
 fn is_arabic(name: &str) -> bool {
     !name.is_empty()
@@ -46,6 +53,18 @@ pub fn forms(name: &str) -> Vec<String> {
             for ending in ENDINGS {
                 out.push(format!("{stem}{ending}"));
                 out.push(format!("{ARTICLE}{stem}{ending}"));
+            }
+        }
+        // A land of a people (-stan) takes its adjective from the people's name, which is a
+        // plural noun too: أفغانستان -> أفغان "Afghans", أفغاني; كازاخستان -> كازاخي.
+        if let Some(people) = bare.strip_suffix(STAN)
+            && people.chars().count() >= MIN_PEOPLE
+        {
+            out.push(people.to_string());
+            out.push(format!("{ARTICLE}{people}"));
+            for ending in ENDINGS {
+                out.push(format!("{people}{ending}"));
+                out.push(format!("{ARTICLE}{people}{ending}"));
             }
         }
     }
@@ -78,6 +97,21 @@ mod tests {
         // A final alif gives way to the ending.
         assert!(forms("سوريا").iter().any(|s| s == "السوريون"));
         assert!(forms("تركيا").iter().any(|s| s == "تركية"));
+    }
+
+    #[test]
+    fn a_land_in_stan_takes_its_peoples_name() {
+        let afghanistan = forms("أفغانستان");
+        for f in ["أفغان", "الأفغان", "أفغاني", "الأفغانية", "للأفغان"]
+        {
+            assert!(
+                afghanistan.iter().any(|s| s == f),
+                "{f} not in {afghanistan:?}"
+            );
+        }
+        assert!(forms("كازاخستان").iter().any(|s| s == "كازاخي"));
+        // Too short a people's name to read: Pakistan keeps only its regular adjective.
+        assert!(!forms("باكستان").iter().any(|s| s == "باك" || s == "باكي"));
     }
 
     #[test]

@@ -40,6 +40,14 @@ fn stems(name: &str) -> Vec<String> {
     {
         // Израиль -> израильск-, Китай -> китайск-, Судан -> суданск-.
         out.push(format!("{name}ск"));
+        // A land of a people (-stan) takes the people's adjective: Афганистан -> афганск-,
+        // Казахстан -> казахск-.
+        if let Some(people) = name
+            .strip_suffix("истан")
+            .or_else(|| name.strip_suffix("стан"))
+        {
+            out.push(format!("{people}ск"));
+        }
     }
     out.retain(|s| s.chars().count() >= MIN_STEM + 2);
     out
@@ -79,6 +87,10 @@ mod tests {
         assert!(has("Япония", "японское"));
         assert!(has("Мали", "малийская"));
         assert!(has("Гвинея", "гвинейской"));
+        // Lands of a people take the people's adjective; Пакистан's stem is too short.
+        assert!(has("Афганистан", "афганских"));
+        assert!(has("Казахстан", "казахская"));
+        assert!(!has("Пакистан", "пакские"));
     }
 
     #[test]
