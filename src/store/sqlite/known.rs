@@ -1,9 +1,11 @@
 //! What a store that no other process opens has written of its items, held in memory, so that
 //! checking a new item needs no query.
 //!
-//! Both sets answer only "surely not stored" exactly: a hit may be a collision of digests or a
-//! row deleted since, so the caller asks the database then. Every lookup that would answer
-//! "not stored" skips the query; on a replay that is nearly every item.
+//! Both sets answer "surely not stored" exactly: a key's hit may be a collision of digests, and
+//! either may be a row deleted since, so the caller asks the database then. Every lookup that
+//! would answer "not stored" skips the query; on a replay that is nearly every item. Until a
+//! row is deleted, the identities answer "stored" exactly too (the database keeps the same
+//! digest), so an item another feed carries needs no query either.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
@@ -13,6 +15,9 @@ use std::hash::{BuildHasher, Hasher};
 pub struct Known {
     keys: HashSet<u64, Fixed>,
     idents: HashSet<i64, Fixed>,
+    /// No row has been deleted since the sets were filled from every row: an identity held is
+    /// then surely stored.
+    whole: bool,
 }
 
 impl Known {
@@ -21,9 +26,24 @@ impl Known {
         self.keys.contains(&key_digest(feed, key))
     }
 
-    /// Whether an item of identity digest `ident` may be stored: `false` is certain.
-    pub fn may_hold_ident(&self, ident: i64) -> bool {
-        self.idents.contains(&ident)
+    /// Whether an item of identity digest `ident` is stored, when that is certain: always for
+    /// "no", and for "yes" until a row is deleted ([`Known::rows_deleted`]).
+    pub fn holds_ident(&self, ident: i64) -> Option<bool> {
+        match (self.idents.contains(&ident), self.whole) {
+            (false, _) => Some(false),
+            (true, true) => Some(true),
+            (true, false) => None,
+        }
+    }
+
+    /// Says that the sets hold every row the store has (they were just filled from it).
+    pub fn mark_whole(&mut self) {
+        self.whole = true;
+    }
+
+    /// Says that rows were deleted: a held identity may be gone.
+    pub fn rows_deleted(&mut self) {
+        self.whole = false;
     }
 
     /// Records an item written under `feed` and `key` with identity digest `ident` (none on a
@@ -96,8 +116,12 @@ mod tests {
         assert!(!k.may_hold_key("wire", "id:1"));
         k.insert("wire", "id:1", Some(42));
         assert!(k.may_hold_key("wire", "id:1"));
-        assert!(k.may_hold_ident(42));
-        assert!(!k.may_hold_ident(43));
+        assert_eq!(k.holds_ident(42), None, "not known to be every row");
+        assert_eq!(k.holds_ident(43), Some(false));
+        k.mark_whole();
+        assert_eq!(k.holds_ident(42), Some(true));
+        k.rows_deleted();
+        assert_eq!(k.holds_ident(42), None, "it may have been deleted");
         // The same key in another feed, and a split that reads the same joined.
         assert!(!k.may_hold_key("other", "id:1"));
         assert!(!k.may_hold_key("wir", "eid:1"));

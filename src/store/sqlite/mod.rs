@@ -284,7 +284,9 @@ impl SqliteStore {
     /// held throughout (nothing else may open it), and a 16 MiB cache (a larger one measured
     /// no faster: it only zeroes more fresh pages). It is written once and read in order, so
     /// the indexes that serve the screen and pruning go, and the items it holds are known in
-    /// memory: a new item is told new without a query.
+    /// memory: a new item is told new, or carried by another feed, without a query. (Looking
+    /// an item up by identity then needs no index either until a prune deletes rows; after
+    /// one, such a lookup reads the table whole, which a replay, never pruning, does not do.)
     pub fn set_throwaway(&mut self) -> Result<(), StoreError> {
         self.conn
             .execute_batch(
@@ -292,7 +294,9 @@ impl SqliteStore {
                  PRAGMA cache_size = -16384;
                  DROP INDEX IF EXISTS items_feed_seen; DROP INDEX IF EXISTS alerts_at;
                  DROP INDEX IF EXISTS alerts_event_time; DROP INDEX IF EXISTS alerts_undelivered;
-                 DROP INDEX IF EXISTS outbox_at; DROP INDEX IF EXISTS window_entries_at;",
+                 DROP INDEX IF EXISTS outbox_at; DROP INDEX IF EXISTS window_entries_at;
+                 DROP INDEX IF EXISTS items_ident; DROP INDEX IF EXISTS items_last_seen;
+                 DROP INDEX IF EXISTS evidence_at;",
             )
             .map_err(|e| self.err(e))?;
         let known = self
@@ -305,6 +309,7 @@ impl SqliteStore {
                     let (feed, key): (String, String) = (r.get(0)?, r.get(1)?);
                     known.insert(&feed, &key, r.get(2)?);
                 }
+                known.mark_whole();
                 Ok(known)
             })
             .map_err(|e| self.err(e))?;
@@ -588,6 +593,9 @@ impl Store for SqliteStore {
         // Pruning may free the newest rowids: the index's mark must follow in the same
         // transaction, before a new item takes one of them.
         self.index_now = true;
+        if let Some(known) = self.known.as_mut() {
+            known.rows_deleted();
+        }
         self.write(|tx| tx.prune(t, crate::time::millis(before), unconsumed))
     }
 

@@ -294,8 +294,10 @@ impl StoreTx for SqliteTx<'_> {
             && !known.may_hold_key(&item.feed, &item.key)
         {
             let ident = item.identity_digest();
-            if !known.may_hold_ident(ident) {
-                return Ok(Checked::new(Seen::New, &digest, Some(ident)));
+            match known.holds_ident(ident) {
+                Some(false) => return Ok(Checked::new(Seen::New, &digest, Some(ident))),
+                Some(true) => return Ok(Checked::new(Seen::Carried, &digest, Some(ident))),
+                None => {}
             }
         }
         self.run(|tx| {
