@@ -440,6 +440,15 @@ mod tests {
         assert_eq!(parsed.len(), 10);
         assert_eq!(parsed[9].title, "t9");
         assert!(cap_entries(body.as_bytes(), 50).is_none());
+
+        // Entries under a namespace prefix count too.
+        let entries: String = (0..50)
+            .map(|i| format!("<a:entry><a:title>t{i}</a:title><a:id>g{i}</a:id></a:entry>"))
+            .collect();
+        let body = format!("<a:feed xmlns:a=\"http://www.w3.org/2005/Atom\">{entries}</a:feed>");
+        let cut = cap_entries(body.as_bytes(), 10).expect("cut");
+        assert!(String::from_utf8_lossy(&cut).ends_with("<a:id>g9</a:id></a:entry></a:feed>"));
+        assert!(cap_entries(body.as_bytes(), 50).is_none());
     }
 
     #[test]

@@ -15,6 +15,9 @@ use crate::text;
 /// `max`-th one with the open elements closed again; `None` when it is within the cap (or not
 /// well-formed enough to cut, in which case the parser reports it).
 pub(super) fn cap_entries(body: &[u8], max: usize) -> Option<Vec<u8>> {
+    if entry_tags_at_most(body) <= max {
+        return None;
+    }
     let mut reader = quick_xml::Reader::from_reader(body);
     let mut buf = Vec::new();
     let mut open: Vec<Vec<u8>> = Vec::new();
@@ -30,8 +33,7 @@ pub(super) fn cap_entries(body: &[u8], max: usize) -> Option<Vec<u8>> {
                         let at = usize::try_from(reader.buffer_position()).ok()?;
                         // Anything after the cap only matters if another entry follows.
                         let rest = body.get(at..)?;
-                        let more = rest.windows(5).any(|w| w == b"<item" || w == b"<entr");
-                        if !more {
+                        if entry_tags_at_most(rest) == 0 {
                             return None;
                         }
                         let mut out = body.get(..at)?.to_vec();
@@ -49,6 +51,20 @@ pub(super) fn cap_entries(body: &[u8], max: usize) -> Option<Vec<u8>> {
         }
         buf.clear();
     }
+}
+
+/// At least as many as the `<item>` and `<entry>` start tags in `body`, prefixed or not: each
+/// such tag's name follows `<` or `:`, and so does every counted one. Counting them costs a
+/// fraction of reading the document, which most feeds (well within the cap) then need not.
+fn entry_tags_at_most(body: &[u8]) -> usize {
+    [&b"item"[..], b"entry"]
+        .into_iter()
+        .map(|name| {
+            memchr::memmem::find_iter(body, name)
+                .filter(|&at| at > 0 && matches!(body[at - 1], b'<' | b':'))
+                .count()
+        })
+        .sum()
 }
 
 /// Whether an XML document is UTF-8 by its prolog (no encoding declared means UTF-8).
