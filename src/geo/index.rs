@@ -2,7 +2,7 @@
 //! a word boundary) is kept as a 64-bit hash of its folded text, and a scan hashes the folded
 //! item text from each word start, one boundary at a time, until no name continues.
 //!
-//! An automaton over the 110,000 names would do the same in one pass, but building it takes
+//! An automaton over the 125,000 names would do the same in one pass, but building it takes
 //! about 60 MB for a moment at start-up and 9 MB after. The hashes sit in one sorted array
 //! with a directory by their top bits (about 3 MB for the gazetteer, no hash table's empty
 //! slots), built in about 40 ms; a word that starts no name costs one probe of a few keys.

@@ -394,7 +394,7 @@ struct Gazetteer {
 
 fn gazetteer() -> &'static Gazetteer {
     static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
-        // Built apart from the registry, which needs only the countries' names: the 110,000
+        // Built apart from the registry, which needs only the countries' names: the 125,000
         // names' text is dropped once hashed.
         let places = places();
         let mut names: Vec<GeoName<'_>> = country_names().0;
