@@ -66,6 +66,9 @@ GENERIC = {
     "littoral", "region", "province", "district", "municipality", "city", "state",
 }
 
+# A leading type word ("Iqlīm Kūrdistān", the Kurdistan Region).
+LEADING_TYPE = re.compile(r"^iql[iī]m\s+", re.IGNORECASE)
+
 # Trailing type words that regions carry in ISO 3166-2 names.
 TYPE_WORDS = re.compile(
     r"\s+(oblast|oblysy|region|state|province|governorate|district|prefecture|county|"
@@ -269,7 +272,7 @@ def region_names(raw, siblings):
         part = re.sub(r"\s*\(.*?\)", "", part).strip()
         if not part or "," in part:
             continue
-        part = TYPE_WORDS.sub("", part).strip()
+        part = LEADING_TYPE.sub("", TYPE_WORDS.sub("", part)).strip()
         out.append(part)
         m = re.match(r"^(Nord|Sud|Est|Ouest)-(.+)$", part)
         if m:

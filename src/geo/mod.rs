@@ -526,6 +526,9 @@ mod tests {
             ("Удары по Херсонской области", "UA"),
             // A Chinese name of a region.
             ("北基伍省爆发冲突", "CD"),
+            // ISO's "Iqlīm Kūrdistān" is the Kurdistan Region, named without its type word;
+            // a translation of Iran's Kordestān to "Kurdistan" does not take the name over.
+            ("Drone strike hits oil field in Kurdistan region", "IQ"),
         ] {
             assert_eq!(countries(&matcher, text), [want], "{text}");
         }
