@@ -13,8 +13,6 @@
 //! 1 when they hold little (`(sum on the weekday + mean) / ((slots on the weekday + 1) x mean)`).
 //! A Monday is compared with Mondays' level, a Sunday with Sundays'.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// Buckets per slot.
@@ -35,10 +33,70 @@ pub struct Spike {
     history: TimeDelta,
 }
 
+/// The counts of the buckets that hold any, in bucket order. Events arrive nearly in time
+/// order, so a count is nearly always added at the end, and the history drops from the front;
+/// reading one bucket is a binary search of one contiguous array (a B-tree's lookup, at every
+/// slot boundary of every new bucket, was most of a reading's cost).
+#[derive(Debug, Default)]
+struct Buckets(Vec<(i64, u32)>);
+
+impl Buckets {
+    /// Counts one event in bucket `b`.
+    fn add(&mut self, b: i64) {
+        match self.0.last_mut() {
+            Some((last, n)) if *last == b => *n += 1,
+            Some((last, _)) if *last > b => match self.0.binary_search_by_key(&b, |&(k, _)| k) {
+                Ok(i) => self.0[i].1 += 1,
+                Err(i) => self.0.insert(i, (b, 1)),
+            },
+            _ => self.0.push((b, 1)),
+        }
+    }
+
+    /// The buckets in `from..=to`.
+    fn range(&self, from: i64, to: i64) -> impl Iterator<Item = (i64, u32)> + '_ {
+        let start = self.0.partition_point(|&(k, _)| k < from);
+        self.0[start..]
+            .iter()
+            .copied()
+            .take_while(move |&(k, _)| k <= to)
+    }
+
+    /// The sum of the buckets in `(from, to]`: most steps are of one bucket, which one search
+    /// finds.
+    fn sum(&self, from: i64, to: i64) -> u64 {
+        if to == from + 1 {
+            self.0
+                .binary_search_by_key(&to, |&(k, _)| k)
+                .map_or(0, |i| u64::from(self.0[i].1))
+        } else {
+            self.range(from + 1, to).map(|(_, n)| u64::from(n)).sum()
+        }
+    }
+
+    /// Drops the buckets before `oldest`.
+    fn forget_before(&mut self, oldest: i64) {
+        let end = self.0.partition_point(|&(k, _)| k < oldest);
+        self.0.drain(..end);
+    }
+
+    fn first(&self) -> Option<i64> {
+        self.0.first().map(|&(k, _)| k)
+    }
+
+    fn last(&self) -> Option<i64> {
+        self.0.last().map(|&(k, _)| k)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// One country's counts for one spike rule.
 #[derive(Debug, Default)]
 pub struct SpikeState {
-    buckets: BTreeMap<i64, u32>,
+    buckets: Buckets,
     /// Fired, waiting to fall below the threshold before it can fire again.
     pub crossed: bool,
     /// The history's mean and spread as of a newest bucket: they change only when time moves
@@ -123,7 +181,7 @@ impl Spike {
     /// Counts one event at `t`.
     pub fn record(&self, state: &mut SpikeState, t: DateTime<Utc>) {
         let b = self.bucket(t);
-        *state.buckets.entry(b).or_default() += 1;
+        state.buckets.add(b);
         if let Some(newest) = state.slots_at
             && b <= newest - BUCKETS_PER_SLOT
         {
@@ -143,11 +201,7 @@ impl Spike {
     /// would cost a sum over the history.
     pub fn forget_past(&self, state: &mut SpikeState, now: DateTime<Utc>) {
         let oldest = self.bucket(now) - BUCKETS_PER_SLOT * (self.slots + 1) + 1;
-        if state
-            .buckets
-            .last_key_value()
-            .is_some_and(|(b, _)| *b < oldest)
-        {
+        if state.buckets.last().is_some_and(|b| b < oldest) {
             *state = SpikeState {
                 crossed: state.crossed,
                 ..SpikeState::default()
@@ -160,11 +214,7 @@ impl Spike {
         let newest = self.bucket(now);
         let span = BUCKETS_PER_SLOT;
         // Slot k (0 = recent) holds buckets (newest - span*(k+1), newest - span*k].
-        let recent: u64 = state
-            .buckets
-            .range(newest - span + 1..=newest)
-            .map(|(_, n)| u64::from(*n))
-            .sum();
+        let recent: u64 = state.buckets.sum(newest - span, newest);
         let history = match state.history {
             Some(h) if h.newest == newest => h,
             _ => {
@@ -196,12 +246,8 @@ impl Spike {
         let span = BUCKETS_PER_SLOT;
         let oldest = newest - span * (self.slots + 1) + 1;
         self.slide(state, newest);
-        if state
-            .buckets
-            .first_key_value()
-            .is_some_and(|(b, _)| *b < oldest)
-        {
-            state.buckets = state.buckets.split_off(&oldest);
+        if state.buckets.first().is_some_and(|b| b < oldest) {
+            state.buckets.forget_before(oldest);
         }
         let per_slot = &state.per_slot;
         let n = per_slot.len().max(1) as f64;
@@ -239,26 +285,15 @@ impl Spike {
     fn slide(&self, state: &mut SpikeState, newest: i64) {
         let span = BUCKETS_PER_SLOT;
         let slots = usize::try_from(self.slots).unwrap_or(1);
-        let sum = |buckets: &BTreeMap<i64, u32>, from: i64, to: i64| -> u64 {
-            // Buckets in (from, to]: most steps are of one bucket, which one lookup finds.
-            if to == from + 1 {
-                buckets.get(&to).map_or(0, |n| u64::from(*n))
-            } else {
-                buckets
-                    .range(from + 1..=to)
-                    .map(|(_, n)| u64::from(*n))
-                    .sum()
-            }
-        };
         match state.slots_at {
             Some(at) if at == newest && state.per_slot.len() == slots => {}
             Some(at) if at < newest && newest - at <= span && state.per_slot.len() == slots => {
                 // What crosses each slot boundary j (between slot j-1 and slot j, 1 = the
                 // recent slot's far end) while time moves from `at` to `newest`.
-                let mut entering = sum(&state.buckets, at - span, newest - span);
+                let mut entering = state.buckets.sum(at - span, newest - span);
                 for (k, count) in state.per_slot.iter_mut().enumerate() {
                     let j = i64::try_from(k).unwrap_or(i64::MAX - 2) + 2;
-                    let leaving = sum(&state.buckets, at - span * j, newest - span * j);
+                    let leaving = state.buckets.sum(at - span * j, newest - span * j);
                     *count = (*count + entering).saturating_sub(leaving);
                     entering = leaving;
                 }
@@ -267,7 +302,7 @@ impl Spike {
                 state.per_slot.clear();
                 state.per_slot.resize(slots, 0);
                 let oldest = newest - span * (self.slots + 1) + 1;
-                for (&b, &n) in state.buckets.range(oldest..=newest - span) {
+                for (b, n) in state.buckets.range(oldest, newest - span) {
                     let k = usize::try_from((newest - b) / span - 1).unwrap_or(usize::MAX);
                     if let Some(slot) = state.per_slot.get_mut(k) {
                         *slot += u64::from(n);
@@ -350,6 +385,25 @@ mod tests {
     fn at(h: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_700_000_000 - 1_700_000_000 % 86_400, 0).unwrap_or_default()
             + TimeDelta::hours(h)
+    }
+
+    #[test]
+    fn buckets_stay_in_order_whatever_order_events_come_in() {
+        let mut b = Buckets::default();
+        for k in [5, 3, 9, 5, 1, 9, 9, 7] {
+            b.add(k);
+        }
+        assert_eq!(b.0, [(1, 1), (3, 1), (5, 2), (7, 1), (9, 3)]);
+        // (from, to]: one bucket, none, several.
+        assert_eq!(b.sum(4, 5), 2);
+        assert_eq!(b.sum(5, 6), 0);
+        assert_eq!(b.sum(2, 9), 7);
+        assert_eq!(b.sum(-10, 0), 0);
+        assert_eq!(b.range(3, 7).collect::<Vec<_>>(), [(3, 1), (5, 2), (7, 1)]);
+        b.forget_before(4);
+        assert_eq!((b.first(), b.last()), (Some(5), Some(9)));
+        b.forget_before(10);
+        assert!(b.is_empty());
     }
 
     #[test]
