@@ -13,7 +13,7 @@ use watchfloor::event::{Event, Triage, TriageAction, TriageTarget};
 use watchfloor::store::address::{Origin, PgAddress, StoreAddress};
 use watchfloor::store::{PeriodReads, PgStore, Store, StoreTx};
 
-use crate::support::pg;
+use crate::support::{pg, succeeds};
 
 fn address(url: &str) -> PgAddress {
     match StoreAddress::parse(url, Origin::Config).unwrap() {
@@ -246,17 +246,6 @@ fn triage() -> Triage {
         until: None,
         note: None,
     }
-}
-
-/// Runs `cmd`, which must succeed; its standard output.
-fn succeeds(cmd: &mut std::process::Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// `watchfloor store copy` of the SQLite desk in `from` into `db`.

@@ -84,21 +84,16 @@ fn poll_archiving(
     data: &std::path::Path,
     archive: &std::path::Path,
 ) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_watchfloor"))
-        .args(["headless", "--once", "--config"])
-        .arg(cfg)
-        .arg("--data")
-        .arg(data)
-        .arg("--archive")
-        .arg(archive)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    support::succeeds(
+        Command::new(env!("CARGO_BIN_EXE_watchfloor"))
+            .args(["headless", "--once", "--config"])
+            .arg(cfg)
+            .arg("--data")
+            .arg(data)
+            .arg("--archive")
+            .arg(archive),
+    )
+    .into_bytes()
 }
 
 #[test]
