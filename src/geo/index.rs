@@ -221,6 +221,7 @@ impl NameIndex {
         };
         let mut hasher = NameHasher::default();
         let rest = &text[start..];
+        let bytes = rest.as_bytes();
         let mut first = true;
         let mut next = char_at(rest, 0);
         let mut offset = 0;
@@ -229,11 +230,26 @@ impl NameIndex {
                 // No name is this long: a long word is not walked to its end.
                 return;
             }
-            let len = c.len_utf8();
-            hasher.write_bytes(&rest.as_bytes()[offset..offset + len]);
+            // Most text is ASCII: a run of ASCII letters and digits has no word end inside it,
+            // so it is hashed whole and only its end is checked.
+            let len = match bytes.get(offset..) {
+                Some([b, more @ ..]) if is_ascii_word(*b) => {
+                    1 + more.iter().take_while(|&&b| is_ascii_word(b)).count()
+                }
+                _ => c.len_utf8(),
+            };
+            if offset + len > self.longest {
+                return;
+            }
+            hasher.write_bytes(&bytes[offset..offset + len]);
             offset += len;
+            let last = if len == c.len_utf8() {
+                c
+            } else {
+                char::from(bytes[offset - 1])
+            };
             next = char_at(rest, offset);
-            if !word_ends_between(c, next) {
+            if !word_ends_between(last, next) {
                 continue;
             }
             let end = start + offset;
@@ -260,6 +276,11 @@ fn char_at(text: &str, at: usize) -> Option<char> {
         Some(_) => text.get(at..).and_then(|t| t.chars().next()),
         None => None,
     }
+}
+
+/// Whether byte `b` is an ASCII letter, digit or underscore (a word character).
+fn is_ascii_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// Where words may end in `text`: the byte offsets at which a name could stop, in order.

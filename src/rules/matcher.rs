@@ -381,7 +381,9 @@ impl Matcher {
         };
         // The two characters before `start`, for `starts_word`.
         let (mut prev, mut prev2) = (None, None);
-        for (start, c) in folded.char_indices() {
+        let bytes = folded.as_bytes();
+        let mut start = 0;
+        while let Some(c) = folded.get(start..).and_then(|t| t.chars().next()) {
             if (odd_starts || is_word_char(c)) && starts_word(prev2, prev, c) {
                 // A word written in lower case begins no name that needs a capital.
                 let lower = joined
@@ -392,6 +394,23 @@ impl Matcher {
                     .find_at(folded, start, lower, &mut |end, g| found(start, end, g));
             }
             (prev2, prev) = (prev, Some(c));
+            start += c.len_utf8();
+            if is_ascii_word_byte(c as u32) {
+                // No word starts inside a word of ASCII letters and digits: skip to its end.
+                let run = bytes[start..]
+                    .iter()
+                    .take_while(|&&b| is_ascii_word_byte(u32::from(b)))
+                    .count();
+                if run > 0 {
+                    start += run;
+                    prev2 = Some(if run >= 2 {
+                        char::from(bytes[start - 2])
+                    } else {
+                        c
+                    });
+                    prev = Some(char::from(bytes[start - 1]));
+                }
+            }
         }
         if scratch.geo.iter().any(|h| h.code.is_some()) {
             let cues = &scratch.cues;
@@ -428,6 +447,12 @@ fn left_boundary(text: &str, start: usize) -> bool {
         .chars()
         .next()
         .is_none_or(|first| starts_word(prev2, prev, first))
+}
+
+/// Whether `c` is an ASCII letter, digit or underscore: a word character that starts a word
+/// only after a character that is not one.
+fn is_ascii_word_byte(c: u32) -> bool {
+    u8::try_from(c).is_ok_and(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// Whether a word may start at `first`, given the two characters before it.
