@@ -116,34 +116,40 @@ pub fn canonical_link(raw: &str) -> String {
     let Ok(mut u) = url::Url::parse(raw.trim()) else {
         return raw.trim().to_string();
     };
-    u.set_fragment(None);
+    // Each setter writes the URL out again: most links need none of them.
+    if u.fragment().is_some() {
+        u.set_fragment(None);
+    }
     if u.scheme() == "http" {
         let _ = u.set_scheme("https");
     }
     if let Some(host) = u
         .host_str()
+        .filter(|h| h.starts_with("www."))
         .map(|h| h.trim_start_matches("www.").to_string())
     {
         let _ = u.set_host(Some(&host));
     }
-    let kept: Vec<(String, String)> = u
-        .query_pairs()
-        .filter(|(k, _)| {
-            let k = k.to_ascii_lowercase();
-            !(k.starts_with("utm_") || TRACKING.contains(&k.as_str()))
-        })
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if kept.is_empty() {
-        u.set_query(None);
-    } else {
-        u.query_pairs_mut().clear().extend_pairs(kept);
+    if u.query().is_some() {
+        let kept: Vec<(String, String)> = u
+            .query_pairs()
+            .filter(|(k, _)| {
+                let k = k.to_ascii_lowercase();
+                !(k.starts_with("utm_") || TRACKING.contains(&k.as_str()))
+            })
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if kept.is_empty() {
+            u.set_query(None);
+        } else {
+            u.query_pairs_mut().clear().extend_pairs(kept);
+        }
     }
     if u.path().len() > 1 && u.path().ends_with('/') {
         let trimmed = u.path().trim_end_matches('/').to_string();
         u.set_path(&trimmed);
     }
-    u.to_string()
+    u.into()
 }
 
 #[cfg(test)]
@@ -167,6 +173,27 @@ mod tests {
             "https://example.org/"
         );
         assert_eq!(canonical_link("not a url"), "not a url");
+        // An empty query or fragment goes; a kept query is written out in one encoding.
+        assert_eq!(
+            canonical_link("https://example.org/a?#"),
+            "https://example.org/a"
+        );
+        assert_eq!(
+            canonical_link("https://example.org/a?q=a%20b&utm_medium=m"),
+            "https://example.org/a?q=a+b"
+        );
+        assert_eq!(
+            canonical_link("https://example.org/a?q=a%20b"),
+            "https://example.org/a?q=a+b"
+        );
+        assert_eq!(
+            canonical_link("https://www.www.example.org/a"),
+            "https://example.org/a"
+        );
+        assert_eq!(
+            canonical_link("https://example.org/a/b"),
+            "https://example.org/a/b"
+        );
     }
 
     #[test]

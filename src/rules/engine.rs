@@ -6,9 +6,10 @@
 //! raise one alert when the window crosses the limit, then re-arm only after it falls below.
 //! A country's status is the highest severity among its alerts inside `settings.window`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use sha2::{Digest, Sha256};
 
 use super::corroborate::{Corroborations, Heard};
@@ -307,7 +308,7 @@ pub struct Engine {
     /// Per (country, factor), the newest evidence: constant space per country.
     factor_seen: HashMap<(CountryCode, u8), FactorSeen>,
     /// Factors rules that have fired for a country and not yet fallen back below.
-    factor_crossed: std::collections::HashSet<(usize, CountryCode)>,
+    factor_crossed: HashSet<(usize, CountryCode)>,
     /// How far back the board (and status events' factor sets) look.
     evidence_window: chrono::Duration,
 }
@@ -435,7 +436,7 @@ impl Engine {
             scratch: Scratch::default(),
             hits: Hits::default(),
             factor_seen: HashMap::new(),
-            factor_crossed: std::collections::HashSet::new(),
+            factor_crossed: HashSet::new(),
             evidence_window: dur(config.settings.evidence_window),
         })
     }

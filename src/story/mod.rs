@@ -18,9 +18,10 @@ mod numerals;
 pub mod publisher;
 pub mod text;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use foldhash::HashMap;
 
 use crate::geo::CountryCode;
 pub use publisher::Publisher;
