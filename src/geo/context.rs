@@ -242,7 +242,7 @@ pub const DONOR_CUES: &[&str] = &[
 struct People {
     /// Asked of every country name found, so hashed; the twelve times longer list of
     /// surnames is asked only after a given name, so kept sorted and small.
-    given: std::collections::HashSet<&'static str>,
+    given: foldhash::HashSet<&'static str>,
     surnames: Names,
 }
 

@@ -10,10 +10,10 @@ pub mod point;
 mod russian;
 pub mod tagger;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::LazyLock;
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use tagger::{CaseRule, GeoName, NameInfo, NameKind, NameTable};
@@ -237,8 +237,7 @@ fn country_names() -> (Vec<GeoName<'static>>, HashMap<CountryCode, &'static str>
 
     // Country names in seven languages from CLDR (`names.txt`, generated): each adds to the
     // gazetteer, which wins where both know a name.
-    let known: std::collections::HashSet<String> =
-        names.iter().map(|n| n.text.to_lowercase()).collect();
+    let known: HashSet<String> = names.iter().map(|n| n.text.to_lowercase()).collect();
     for (code, list) in table(CLDR_NAMES) {
         for raw in list.split(';') {
             let gn = GeoName::parse(raw, Some(code)).own_name();
@@ -250,8 +249,7 @@ fn country_names() -> (Vec<GeoName<'static>>, HashMap<CountryCode, &'static str>
 
     // Arabic names as adjectives of nationality and after li- fused with the article; Russian
     // ones as adjectives of nationality.
-    let mut seen: std::collections::HashSet<String> =
-        names.iter().map(|n| n.text.to_lowercase()).collect();
+    let mut seen: HashSet<String> = names.iter().map(|n| n.text.to_lowercase()).collect();
     let forms: Vec<GeoName<'static>> = names
         .iter()
         .filter(|n| n.code.is_some())
@@ -271,7 +269,7 @@ fn country_names() -> (Vec<GeoName<'static>>, HashMap<CountryCode, &'static str>
     names.extend(forms);
 
     // A name listed with a case rule ("^Chad") replaces the same name without one.
-    let strict: std::collections::HashSet<(String, Option<CountryCode>)> = names
+    let strict: HashSet<(String, Option<CountryCode>)> = names
         .iter()
         .filter(|n| n.case != CaseRule::Any)
         .map(|n| (n.text.to_lowercase(), n.code))
@@ -398,7 +396,7 @@ fn gazetteer() -> &'static Gazetteer {
         // names' text is dropped once hashed.
         let places = places();
         let mut names: Vec<GeoName<'_>> = country_names().0;
-        let mut towns = std::collections::HashSet::new();
+        let mut towns = HashSet::new();
         for (code, list) in table(&places) {
             for raw in list.split(';').filter(|raw| !raw.is_empty()) {
                 match raw.strip_prefix('@') {

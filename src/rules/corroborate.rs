@@ -2,9 +2,8 @@
 //! story, so a rule alerts once per story, raises a new revision of that alert when another
 //! publisher joins, and may wait for `min_sources` publishers before it fires at all.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
+use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Corroborate;

@@ -6,8 +6,9 @@
 //! share with ordinary language ("one", "dos" is also Portuguese for "of the"). Words that are
 //! also common in another sense ("neuf" is French for "new", "семью" is "family") are left out.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
+
+use foldhash::HashMap;
 
 /// Folded number words (see [`super::text::fold`]) and their values.
 const WORDS: &[(&str, u32)] = &[
