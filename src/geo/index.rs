@@ -31,8 +31,9 @@ pub struct NameIndex {
     bits: u32,
     /// The longest name's folded length in bytes.
     longest: usize,
-    /// Some name starts with a character that is not part of a word.
-    odd_starts: bool,
+    /// The characters that are not part of a word and yet start some name (the ‘ of
+    /// "‘Amrān"), sorted: a scan tries starts at these too.
+    odd_starts: Vec<char>,
     /// Every name's first word: most words of a text begin no name, and this small set (a
     /// few hundred KB, in cache) turns them away before a probe of the large key array,
     /// which would miss the cache.
@@ -96,7 +97,9 @@ impl NameIndex {
                     continue;
                 }
                 index.longest = index.longest.max(text.len());
-                index.odd_starts |= !text.starts_with(is_word_char);
+                if let Some(c) = text.chars().next().filter(|&c| !is_word_char(c)) {
+                    index.odd_starts.push(c);
+                }
                 let mut hasher = NameHasher::default();
                 let mut from = 0;
                 for end in boundaries(text) {
@@ -115,6 +118,8 @@ impl NameIndex {
                 named.push((hasher.finish(), number));
             }
         }
+        index.odd_starts.sort_unstable();
+        index.odd_starts.dedup();
         named.sort_unstable();
         named.dedup();
         for set in [&mut firsts, &mut lower_firsts] {
@@ -185,10 +190,10 @@ impl NameIndex {
         self.numbers.is_empty()
     }
 
-    /// Whether some name starts with a character that is not part of a word, so a scan must
-    /// try starts there too.
-    pub fn has_odd_starts(&self) -> bool {
-        self.odd_starts
+    /// Whether some name starts with `c`, a character that is not part of a word, so a scan
+    /// must try a start there too.
+    pub fn starts_oddly(&self, c: char) -> bool {
+        !self.odd_starts.is_empty() && self.odd_starts.binary_search(&c).is_ok()
     }
 
     /// Bytes held on the heap.

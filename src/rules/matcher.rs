@@ -215,8 +215,8 @@ impl Names {
         }
     }
 
-    fn has_odd_starts(&self) -> bool {
-        self.index.has_odd_starts() || self.aliases.has_odd_starts()
+    fn starts_oddly(&self, c: char) -> bool {
+        self.index.starts_oddly(c) || self.aliases.starts_oddly(c)
     }
 }
 
@@ -362,7 +362,6 @@ impl Matcher {
                 }
             }
         }
-        let odd_starts = self.geo.has_odd_starts();
         let joined = scratch.joined.as_str();
         let offsets = &scratch.folded;
         let geo = &mut scratch.geo;
@@ -384,7 +383,7 @@ impl Matcher {
         let bytes = folded.as_bytes();
         let mut start = 0;
         while let Some(c) = folded.get(start..).and_then(|t| t.chars().next()) {
-            if (odd_starts || is_word_char(c)) && starts_word(prev2, prev, c) {
+            if (is_word_char(c) || self.geo.starts_oddly(c)) && starts_word(prev2, prev, c) {
                 // A word written in lower case begins no name that needs a capital.
                 let lower = joined
                     .get(offsets.original_offset(start)..)
