@@ -372,6 +372,17 @@ impl Event {
             .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"error\":{:?}}}", e.to_string()))
     }
 
+    /// An alert's body, the same as `Event::Alert(alert.clone()).body()` without the copy.
+    pub fn alert_body(alert: &Alert) -> String {
+        #[derive(Serialize)]
+        #[serde(tag = "type", rename_all = "lowercase")]
+        enum Borrowed<'a> {
+            Alert(&'a Alert),
+        }
+        serde_json::to_string(&Borrowed::Alert(alert))
+            .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"error\":{:?}}}", e.to_string()))
+    }
+
     /// Reads an outbox body back (also the version 1 form of an alert, which had no `type`).
     pub fn from_body(body: &str) -> Option<Self> {
         serde_json::from_str(body)
@@ -497,6 +508,21 @@ mod tests {
         assert!(line.contains(r#""from":"watch","to":"critical""#));
         let back: Event = serde_json::from_str(&line).expect("reads back");
         assert_eq!(back, status());
+    }
+
+    #[test]
+    fn an_alert_body_is_the_events_body() {
+        let alert: Alert = serde_json::from_str(
+            r#"{"id":"a1","at":"2026-01-02T03:04:05Z","country":"SD","country_name":"Sudan",
+                "listed":true,"rule":"r","kind":"keywords","severity":"high","feed":"f",
+                "title":"Clashes \"near\" Nyala","url":null,"published":null,
+                "matched":["clash*"],"field":null,"value":null,"limit":null,
+                "sources":["a.org","b.org"],"revision":2,"story":"s1"}"#,
+        )
+        .expect("an alert");
+        let body = Event::alert_body(&alert);
+        assert_eq!(body, Event::Alert(alert.clone()).body());
+        assert_eq!(Event::from_body(&body), Some(Event::Alert(alert)));
     }
 
     #[test]

@@ -575,13 +575,14 @@ pub fn features(text: &str) -> Features {
         last_name = None;
         let s = stem(cyrillic_ending(w), STEM);
         if s.chars().count() >= 3 && !STOPWORDS.contains(&s) {
-            tokens.push(hash(s));
+            let h = hash(s);
+            tokens.push(h);
             if capital {
-                names.push(hash(s));
+                names.push(h);
                 if in_country || region || BROAD_BODIES.contains(&w) {
-                    country_names.push(hash(s));
+                    country_names.push(h);
                 }
-                last_name = Some(hash(s));
+                last_name = Some(h);
             }
         }
     }

@@ -241,8 +241,7 @@ impl StoreTx for PgTx<'_> {
         if self.exec(alerts::INSERT, &params.refs())? != 1 {
             return Ok(false);
         }
-        self.push("alert", &Event::Alert(alert.clone()).body())
-            .map(|_| true)
+        self.push("alert", &Event::alert_body(alert)).map(|_| true)
     }
 
     fn insert_window_entry(&mut self, e: &WindowEntry) -> Result<(), StoreError> {

@@ -398,7 +398,7 @@ impl StoreTx for SqliteTx<'_> {
         }
         // Until it is delivered and pruned, the outbox keeps the whole event, so a consumer
         // reads it without a join; afterwards the slim row and the item hold it.
-        let full = Event::Alert(alert.clone()).body();
+        let full = Event::alert_body(alert);
         self.push("alert", None, Some(&full)).map(|_| true)
     }
 
