@@ -284,6 +284,12 @@ pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// [`is_word_char`] for one byte of UTF-8 text: an ASCII letter, digit or underscore. A run
+/// of them holds no word boundary, so a scan may take it whole.
+pub fn is_ascii_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

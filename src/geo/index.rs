@@ -9,7 +9,7 @@
 
 use super::GeoName;
 use super::tagger::CaseRule;
-use crate::text::{Folded, is_unspaced, is_word_char, without_latin_accents};
+use crate::text::{Folded, is_ascii_word_byte, is_unspaced, is_word_char, without_latin_accents};
 
 /// Keys per directory bucket, on average: a probe reads about this many neighbouring keys.
 const PER_BUCKET: usize = 2;
@@ -238,8 +238,8 @@ impl NameIndex {
             // Most text is ASCII: a run of ASCII letters and digits has no word end inside it,
             // so it is hashed whole and only its end is checked.
             let len = match bytes.get(offset..) {
-                Some([b, more @ ..]) if is_ascii_word(*b) => {
-                    1 + more.iter().take_while(|&&b| is_ascii_word(b)).count()
+                Some([b, more @ ..]) if is_ascii_word_byte(*b) => {
+                    1 + more.iter().take_while(|&&b| is_ascii_word_byte(b)).count()
                 }
                 _ => c.len_utf8(),
             };
@@ -281,11 +281,6 @@ fn char_at(text: &str, at: usize) -> Option<char> {
         Some(_) => text.get(at..).and_then(|t| t.chars().next()),
         None => None,
     }
-}
-
-/// Whether byte `b` is an ASCII letter, digit or underscore (a word character).
-fn is_ascii_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// Where words may end in `text`: the byte offsets at which a name could stop, in order.

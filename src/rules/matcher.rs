@@ -15,7 +15,7 @@ use crate::geo::context;
 use crate::geo::index::{NameIndex, ends_word};
 use crate::geo::tagger::{self, GeoHit};
 use crate::geo::{CountryCode, GeoName, NameInfo, NameTable};
-use crate::text::{Folded, is_word_char};
+use crate::text::{Folded, is_ascii_word_byte, is_word_char};
 
 /// Index of a term in a [`Matcher`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -394,11 +394,11 @@ impl Matcher {
             }
             (prev2, prev) = (prev, Some(c));
             start += c.len_utf8();
-            if is_ascii_word_byte(c as u32) {
+            if u8::try_from(c).is_ok_and(is_ascii_word_byte) {
                 // No word starts inside a word of ASCII letters and digits: skip to its end.
                 let run = bytes[start..]
                     .iter()
-                    .take_while(|&&b| is_ascii_word_byte(u32::from(b)))
+                    .take_while(|&&b| is_ascii_word_byte(b))
                     .count();
                 if run > 0 {
                     start += run;
@@ -446,12 +446,6 @@ fn left_boundary(text: &str, start: usize) -> bool {
         .chars()
         .next()
         .is_none_or(|first| starts_word(prev2, prev, first))
-}
-
-/// Whether `c` is an ASCII letter, digit or underscore: a word character that starts a word
-/// only after a character that is not one.
-fn is_ascii_word_byte(c: u32) -> bool {
-    u8::try_from(c).is_ok_and(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// Whether a word may start at `first`, given the two characters before it.
