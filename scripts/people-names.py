@@ -13,7 +13,15 @@ the words and places among them.
 Given names: the 600 most frequent men's and 1,200 most frequent women's names. Surnames: the
 20,000 most frequent. Names that are everyday English words ("May", "Will", "Valley",
 "River") are left out (WORDS), since a headline uses them as words far more often than as
-names.
+names. With WordNet, so are surnames that are common words (written in lower case in WordNet,
+in a sense that is not a person: "Prime", "Queen", "Court", "Border", "Bank"): after a
+country they are words of the headline ("Israel Prime Minister says"), not a name.
+
+Other names (`name|`): the cspell list's, which holds given names and surnames alike without
+telling them apart ("Arie", "Okafor", "Nguyen"). A name is left out when WordNet knows it in a
+sense that is not a person ("West", "Sunni", "Christian": a word or a people), or when the
+gazetteer or the place table knows it as a place ("Jordan", "Sudan"), since a place after a
+country is a pair of places ("Israel Jordan border"), not a person.
 """
 
 import re
@@ -53,22 +61,29 @@ PERSON = 18
 
 
 def wordnet_words(root):
-    """Lowercase words WordNet knows in some sense that is not a person."""
-    person_only = {}
+    """Words WordNet knows in some sense that is not a person, lowercase: (every such word,
+    those among them written in lower case there). "Sunni" is in the first set only (a
+    people); "bank", "prime" and "court" are in both (common words)."""
+    person_only, common = {}, set()
     for line in (root / "data.noun").read_text(encoding="utf-8", errors="replace").splitlines():
         if line.startswith(" "):
             continue
         parts = line.split(" ")
         lexfile, count = int(parts[1]), int(parts[3], 16)
         for i in range(count):
-            word = parts[4 + 2 * i].lower()
+            written = parts[4 + 2 * i]
+            word = written.lower()
             person_only[word] = person_only.get(word, True) and lexfile == PERSON
+            if written[:1].islower() and lexfile != PERSON:
+                common.add(word)
     words = {w for w, person in person_only.items() if not person}
     for kind in ("verb", "adj", "adv"):
         for line in (root / f"index.{kind}").read_text(encoding="utf-8", errors="replace").splitlines():
             if not line.startswith(" "):
-                words.add(line.split(" ", 1)[0])
-    return words
+                word = line.split(" ", 1)[0]
+                words.add(word)
+                common.add(word)
+    return words, common
 
 
 def place_words(repo):
@@ -110,12 +125,15 @@ def main():
         set(read(root / "dist.male.first", GIVEN_MEN) + read(root / "dist.female.first", GIVEN_WOMEN))
     )
     surnames = sorted(set(read(root / "dist.all.last", SURNAMES)))
+    wordnet, common = wordnet_words(Path(sys.argv[3])) if len(sys.argv) > 3 else (None, set())
+    # A surname that is a common word ("Prime", "Queen", "Court", "Border") is read as the word
+    # after a country: "Israel Prime Minister says" is about Israel.
+    surnames = [s for s in surnames if s not in common]
     print("# Given names and surnames from the US Census 1990 frequencies (PyPI package `names`,")
     print("# MIT licence), built by scripts/people-names.py: do not edit by hand.")
     print("given|" + ";".join(given))
     print("surname|" + ";".join(surnames))
-    if len(sys.argv) > 3:
-        wordnet = wordnet_words(Path(sys.argv[3]))
+    if wordnet is not None:
         print("# Names from every background, given names and surnames alike, from the npm package")
         print("# @cspell/dict-people-names (MIT licence), less words (WordNet 3.1) and places.")
         print("name|" + ";".join(others(sys.argv[2], wordnet, set(given) | set(surnames))))
