@@ -33,12 +33,14 @@ GIVEN_WOMEN = 1200
 SURNAMES = 20000
 
 # Everyday words that are also names in the census lists: months, verbs, virtues, colours,
-# and the features a country's name is followed by in a place name.
+# titles ("Jordan Queen Rania visits" is about Jordan), and the features a country's name is
+# followed by in a place name.
 WORDS = set(
     """
     may june april august march will mark bill grace hope joy faith art dawn summer autumn
     rose iris ivy holly lily daisy pearl ruby crystal amber angel sky rich don guy van ray
-    sue pat jack frank earl major king young white black green brown gray grey long little
+    sue pat jack frank earl major king queen prince princess duke young white black green brown
+    gray grey long little
     small short power post gate gates lake lakes river rivers valley hill hills mountain
     mountains park parks city state states street port bay sea coast island islands field
     fields wood woods forest north south east west central new old good best love star

@@ -642,6 +642,7 @@ mod tests {
             "Israel Prime Minister says ceasefire will hold",
             "Israel"
         ));
+        assert!(!check("Jordan Queen Rania visits a refugee camp", "Jordan"));
         assert!(!check("Quake in the Myanmar-India Border Region", "India"));
         // A place after a country is a pair of places, not a surname.
         assert!(!check("Israel Gaza ceasefire talks stall", "Israel"));
