@@ -347,6 +347,13 @@ pub enum Event {
     Notify(NotifyReport),
 }
 
+/// An event's JSON body. Serialising these plain types cannot fail; fall back to a valid
+/// object regardless.
+fn body_of(event: &impl Serialize) -> String {
+    serde_json::to_string(event)
+        .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"error\":{:?}}}", e.to_string()))
+}
+
 /// Longest line written, newline included: at most `PIPE_BUF`, so a line reaches a pipe whole
 /// or not at all.
 pub const MAX_LINE: usize = 4096;
@@ -367,9 +374,7 @@ impl Event {
 
     /// The event's JSON object without the envelope (`{"type":...}`): what the outbox stores.
     pub fn body(&self) -> String {
-        // Serialising these plain types cannot fail; fall back to a valid object regardless.
-        serde_json::to_string(self)
-            .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"error\":{:?}}}", e.to_string()))
+        body_of(self)
     }
 
     /// An alert's body, the same as `Event::Alert(alert.clone()).body()` without the copy.
@@ -379,8 +384,7 @@ impl Event {
         enum Borrowed<'a> {
             Alert(&'a Alert),
         }
-        serde_json::to_string(&Borrowed::Alert(alert))
-            .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"error\":{:?}}}", e.to_string()))
+        body_of(&Borrowed::Alert(alert))
     }
 
     /// Reads an outbox body back (also the version 1 form of an alert, which had no `type`).
