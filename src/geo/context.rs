@@ -373,6 +373,11 @@ fn title_case(original_before: &str, original_rest: &str) -> bool {
     capitals * 10 >= words * 7
 }
 
+/// Whether `text` is in title case, where a run of capitals does not mark a name.
+pub fn in_title_case(text: &str) -> bool {
+    title_case(text, "")
+}
+
 /// The first word of `text`, letters and apostrophes only.
 fn first_word(text: &str) -> &str {
     let end = text

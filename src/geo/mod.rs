@@ -158,14 +158,17 @@ const GAZETTEER: &str = include_str!("gazetteer.txt");
 /// and the binary carries a third of their size.
 const PLACES_GZ: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/places.txt.gz"));
 
-/// The place table's text; empty, with an error logged, if it cannot be read.
-fn places() -> String {
+/// Names of people, products, clubs and works that start with a place's name, from DBpedia
+/// (`entities.txt`, built by `scripts/entity-names.py`), gzipped by `build.rs`.
+const ENTITIES_GZ: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/entities.txt.gz"));
+
+/// The text of a table gzipped by `build.rs`; empty, with an error logged that says what is
+/// lost (`without`), if it cannot be read.
+fn gunzip(gz: &[u8], table: &str, without: &str) -> String {
     use std::io::Read;
     let mut text = String::new();
-    if let Err(e) = flate2::read::GzDecoder::new(PLACES_GZ).read_to_string(&mut text) {
-        tracing::error!(
-            "the place table compiled in is unreadable ({e}); only countries' names tag items"
-        );
+    if let Err(e) = flate2::read::GzDecoder::new(gz).read_to_string(&mut text) {
+        tracing::error!("the {table} compiled in is unreadable ({e}); {without}");
         text.clear();
     }
     text
@@ -394,7 +397,12 @@ fn gazetteer() -> &'static Gazetteer {
     static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
         // Built apart from the registry, which needs only the countries' names: the 125,000
         // names' text is dropped once hashed.
-        let places = places();
+        let places = gunzip(PLACES_GZ, "place table", "only countries' names tag items");
+        let entities = gunzip(
+            ENTITIES_GZ,
+            "table of names",
+            "people and products named after places may be read as places",
+        );
         let mut names: Vec<GeoName<'_>> = country_names().0;
         let mut towns = HashSet::new();
         for (code, list) in table(&places) {
@@ -408,6 +416,12 @@ fn gazetteer() -> &'static Gazetteer {
                 }
             }
         }
+        names.extend(
+            entities
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.is_empty())
+                .map(GeoName::entity),
+        );
         for n in &mut names {
             let Some(code) = n.code else { continue };
             let text = n.text.to_lowercase();
@@ -628,12 +642,51 @@ mod tests {
     }
 
     #[test]
-    fn the_place_table_compiled_in_reads_whole() {
-        let text = places();
+    fn names_that_start_with_a_place_name_no_place() {
+        let matcher = matcher();
+        for (text, want) in [
+            // People, products, clubs and works, written as names.
+            ("Israel Adesanya defends his title", vec![]),
+            ("Georgia May Jagger opens a boutique", vec![]),
+            ("India Knight on the week in books", vec![]),
+            ("India Pale Ale tops the craft beer charts", vec![]),
+            ("Saudi Aramco raises its dividend", vec![]),
+            ("Paris Saint-Germain sign a striker", vec![]),
+            ("Farah Ossouli exhibition opens", vec![]),
+            // The same place named elsewhere still counts.
+            (
+                "Saudi Aramco facility near Abqaiq hit by drones",
+                vec!["SA"],
+            ),
+            // Institutions, peoples and events are the country's.
+            ("Rwandan Patriotic Front marks liberation day", vec!["RW"]),
+            ("Sudan Armed Forces retake Wad Madani", vec!["SD"]),
+            ("Syrian Kurds hold local elections", vec!["SY"]),
+            ("Afghanistan Taliban ban girls from school", vec!["AF"]),
+            ("Congo DR: rebels advance on Goma", vec!["CD"]),
+            ("Chad Army repels an attack near Lake Chad", vec!["TD"]),
+            // In title case, capitals do not make a name.
+            ("Saudi Aramco Posts Record Quarterly Profit", vec!["SA"]),
+            // Nor do lower-case words.
+            ("Saudi aramco rumours unsettle markets", vec!["SA"]),
+        ] {
+            assert_eq!(countries(&matcher, text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_tables_compiled_in_read_whole() {
+        let text = gunzip(PLACES_GZ, "place table", "");
         assert!(text.ends_with('\n'), "the place table is cut short");
         let countries = table(&text).count();
         assert!(countries > 200, "{countries} countries in the place table");
-        assert!(name_table().len() > 100_000, "{} names", name_table().len());
+        let entities = gunzip(ENTITIES_GZ, "table of names", "");
+        assert!(entities.ends_with('\n'), "the table of names is cut short");
+        assert!(
+            entities.lines().count() > 50_000,
+            "the table of names is short"
+        );
+        assert!(name_table().len() > 150_000, "{} names", name_table().len());
     }
 
     #[test]

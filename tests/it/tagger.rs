@@ -199,6 +199,9 @@ fn every_labelled_set_together() {
         tagged,
         traps.len()
     );
-    assert!(precision >= 0.95, "precision {precision:.3} < 0.95");
+    assert!(precision >= 0.97, "precision {precision:.3} < 0.97");
     assert!(recall >= 0.97, "recall {recall:.3} < 0.97");
+    // The goal is none; four are left (a bird before Thanksgiving, a misspelt dance, an inn
+    // and a pepper). More than that is a step back.
+    assert!(tagged <= 4, "{tagged} traps tagged, more than the 4 known");
 }
