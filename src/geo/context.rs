@@ -356,11 +356,11 @@ fn given_name_and_surname(
     {
         return false;
     }
-    !title_case(original_before, original_rest)
+    !in_title_case(original_before, original_rest)
 }
 
 /// Whether the text is in title case: most of its longer words start with a capital.
-fn title_case(original_before: &str, original_rest: &str) -> bool {
+pub(super) fn in_title_case(original_before: &str, original_rest: &str) -> bool {
     let (mut words, mut capitals) = (0usize, 0usize);
     for w in original_before
         .split_whitespace()
@@ -371,11 +371,6 @@ fn title_case(original_before: &str, original_rest: &str) -> bool {
         capitals += usize::from(w.starts_with(char::is_uppercase));
     }
     capitals * 10 >= words * 7
-}
-
-/// Whether `text` is in title case, where a run of capitals does not mark a name.
-pub fn in_title_case(text: &str) -> bool {
-    title_case(text, "")
 }
 
 /// The first word of `text`, letters and apostrophes only.
@@ -420,7 +415,8 @@ fn in_persons_name(text: &str, hit: &GeoHit, original_before: &str, original_res
         && third.starts_with(char::is_uppercase)
         && lowercase_next(&after_next[third.len()..])
         && PEOPLE.given.contains(next.to_lowercase().as_str());
-    (surname_after || surname_itself || three_part) && !title_case(original_before, original_rest)
+    (surname_after || surname_itself || three_part)
+        && !in_title_case(original_before, original_rest)
 }
 
 /// A city named for an agreement or talks held there ("Minsk agreements", "Vienna talks"); a
@@ -467,7 +463,7 @@ fn team(hit: &GeoHit, original_before: &str, original_rest: &str) -> bool {
             .chars()
             .next()
             .is_some_and(char::is_lowercase)
-        && !title_case(original_before, original_rest)
+        && !in_title_case(original_before, original_rest)
 }
 
 /// Whether the hit is an acronym in brackets spelling the capitalised words right before it:
@@ -526,6 +522,7 @@ pub fn not_a_place(
         || PERSON_AFTER.iter().any(|w| starts_word(rest, w))
         || team(hit, original_before, original_rest)
         || acronym_of_what_precedes(text, hit.start, hit.end, original_before)
+        || super::entities::starts_name(text, hit, original_before, original_rest)
 }
 
 #[cfg(test)]

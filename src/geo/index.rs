@@ -85,7 +85,7 @@ impl NameIndex {
             let number = first.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
             let lower_ok = match name.case {
                 CaseRule::Any => true,
-                CaseRule::Capitalised | CaseRule::Words => false,
+                CaseRule::Capitalised => false,
                 CaseRule::Exact => !name.text.starts_with(char::is_uppercase),
             };
             let plain = without_latin_accents(&name.text);

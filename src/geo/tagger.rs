@@ -15,8 +15,6 @@ pub enum CaseRule {
     Capitalised,
     /// Exactly as written ("DRC", "US"): short codes and acronyms.
     Exact,
-    /// Every word starting with a capital ("India Pale Ale", not "India pale ale"): a name.
-    Words,
 }
 
 /// What a name names.
@@ -35,10 +33,6 @@ pub enum NameKind {
     /// A place whose name another country's place (or a country) shares: it names its country
     /// only when the item names that country too, by another name or place.
     SharedPlace,
-    /// The name of a person, product, club or work that starts with a place's name ("Israel
-    /// Adesanya", "Saudi Aramco"): it covers its words and names nothing, unless the text is
-    /// in title case, where a run of capitals says nothing.
-    Entity,
 }
 
 /// A name in the gazetteer.
@@ -81,18 +75,6 @@ impl<'a> GeoName<'a> {
             case,
             kind: NameKind::Gazetteer,
             broad: true,
-        }
-    }
-
-    /// An entry of the table of names ([`NameKind::Entity`]), matched when each of its words
-    /// is written with a capital.
-    pub fn entity(text: &'a str) -> Self {
-        Self {
-            text: Cow::Borrowed(text),
-            code: None,
-            case: CaseRule::Words,
-            kind: NameKind::Entity,
-            broad: false,
         }
     }
 
@@ -182,9 +164,6 @@ impl NameTable {
         let ok = match info.case {
             CaseRule::Any => true,
             CaseRule::Capitalised => original.chars().next().is_some_and(char::is_uppercase),
-            CaseRule::Words => original
-                .split_whitespace()
-                .all(|w| w.starts_with(char::is_uppercase)),
             CaseRule::Exact => u32::try_from(i).ok().is_some_and(|i| {
                 self.exact
                     .binary_search_by_key(&i, |(n, _)| *n)

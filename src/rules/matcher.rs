@@ -13,7 +13,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::geo::context;
 use crate::geo::index::{NameIndex, ends_word};
-use crate::geo::tagger::{self, GeoHit, NameKind};
+use crate::geo::tagger::{self, GeoHit};
 use crate::geo::{CountryCode, GeoName, NameInfo, NameTable};
 use crate::text::{Folded, is_ascii_word_byte, is_word_char};
 
@@ -410,20 +410,6 @@ impl Matcher {
                     prev = Some(char::from(bytes[start - 1]));
                 }
             }
-        }
-        if scratch.geo.iter().any(|h| h.kind == NameKind::Entity) {
-            // In a line where every word has a capital, a name's capitals say nothing: "Saudi
-            // Aramco Posts Profit" is read as "Saudi" and "Aramco".
-            let (joined, offsets) = (scratch.joined.as_str(), &scratch.folded);
-            scratch.geo.retain(|h| {
-                if h.kind != NameKind::Entity {
-                    return true;
-                }
-                let at = offsets.original_offset(h.start).min(joined.len());
-                let from = joined[..at].rfind('\n').map_or(0, |i| i + 1);
-                let to = joined[at..].find('\n').map_or(joined.len(), |i| at + i);
-                !context::in_title_case(&joined[from..to])
-            });
         }
         if scratch.geo.iter().any(|h| h.code.is_some()) {
             let cues = &scratch.cues;
