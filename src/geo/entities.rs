@@ -14,6 +14,10 @@ const HASHES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/entities.bin"));
 /// The most words a name has after its place's name.
 const MOST_WORDS: usize = 3;
 
+/// Longer than any word, in bytes, of a name in the table (29 letters): a longer one ends the
+/// search.
+const LONGEST_WORD: usize = 64;
+
 /// How many names the table holds.
 fn len() -> usize {
     HASHES.len() / 8
@@ -54,13 +58,15 @@ pub fn starts_name(text: &str, hit: &GeoHit, original_before: &str, original_res
         return false;
     }
     let line = rest.split('\n').next().unwrap_or("");
-    let mut words: Vec<&str> = Vec::with_capacity(MOST_WORDS);
+    let mut words = [""; MOST_WORDS];
+    let mut count = 0;
     for word in line.split(' ').take(MOST_WORDS) {
         let bare = word.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '\''));
-        if !bare.starts_with(char::is_uppercase) {
+        if !bare.starts_with(char::is_uppercase) || bare.len() > LONGEST_WORD {
             break;
         }
-        words.push(bare);
+        words[count] = bare;
+        count += 1;
         if bare.len() < word.len() {
             // Punctuation ends the name: "India Knight, columnist".
             break;
@@ -68,7 +74,7 @@ pub fn starts_name(text: &str, hit: &GeoHit, original_before: &str, original_res
     }
     let head = crate::text::without_latin_accents(&text[hit.start..hit.end]);
     let mut phrase = String::with_capacity(64);
-    let found = (1..=words.len()).rev().any(|n| {
+    let found = (1..=count).rev().any(|n| {
         phrase.clear();
         phrase.push_str(&head);
         for w in &words[..n] {
