@@ -240,8 +240,8 @@ pub const DONOR_CUES: &[&str] = &[
 /// Given names and surnames (US Census frequencies and names from every background,
 /// `people.txt`, built by `scripts/people-names.py`).
 struct People {
-    /// Asked of every country name found, so hashed; the twelve times longer list of
-    /// surnames is asked only after a given name, so kept sorted and small.
+    /// Asked of every country name found, so hashed; the ten times longer lists of
+    /// surnames and other names are asked only after a given name, so searched in place.
     given: foldhash::HashSet<&'static str>,
     surnames: Names,
     /// Names from every background that are neither words nor places, given names and
@@ -249,37 +249,53 @@ struct People {
     others: Names,
 }
 
-/// A sorted list of lowercase names (half the memory of a hash set of them).
+/// Lowercase names, sorted and separated by `;`, as `people.txt` holds them: searched in
+/// place, with nothing on the heap.
 #[derive(Default)]
-struct Names(Vec<&'static str>);
+struct Names(&'static str);
 
 impl Names {
+    /// Binary search over the list's bytes: each probe widens to the name around it.
     fn contains(&self, name: &str) -> bool {
-        self.0.binary_search(&name).is_ok()
+        let list = self.0;
+        let bytes = list.as_bytes();
+        // [lo, hi) holds whole names: lo is where one starts, hi where one ends.
+        let (mut lo, mut hi) = (0, bytes.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let start = bytes[lo..mid]
+                .iter()
+                .rposition(|&b| b == b';')
+                .map_or(lo, |i| lo + i + 1);
+            let end = bytes[mid..hi]
+                .iter()
+                .position(|&b| b == b';')
+                .map_or(hi, |i| mid + i);
+            match list[start..end].cmp(name) {
+                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Less => lo = end + 1,
+                std::cmp::Ordering::Greater => hi = start.saturating_sub(1),
+            }
+        }
+        false
     }
 }
 
 static PEOPLE: LazyLock<People> = LazyLock::new(|| {
-    let (mut given, mut surnames, mut others) = (Vec::new(), Vec::new(), Vec::new());
+    let mut people = People {
+        given: foldhash::HashSet::default(),
+        surnames: Names::default(),
+        others: Names::default(),
+    };
     for line in include_str!("people.txt").lines() {
         match line.split_once('|') {
-            Some(("given", names)) => given.extend(names.split(';')),
-            Some(("surname", names)) => surnames.extend(names.split(';')),
-            Some(("name", names)) => others.extend(names.split(';')),
+            Some(("given", names)) => people.given.extend(names.split(';')),
+            Some(("surname", names)) => people.surnames = Names(names),
+            Some(("name", names)) => people.others = Names(names),
             _ => {}
         }
     }
-    let names = |mut list: Vec<&'static str>| {
-        list.sort_unstable();
-        list.dedup();
-        list.shrink_to_fit();
-        Names(list)
-    };
-    People {
-        given: given.into_iter().collect(),
-        surnames: names(surnames),
-        others: names(others),
-    }
+    people
 });
 
 fn starts_word(rest: &str, word: &str) -> bool {
@@ -528,6 +544,25 @@ pub fn not_a_place(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sorted_list_finds_each_of_its_names_and_nothing_else() {
+        for list in ["", "b", "b;d", "b;d;f", "ab;abc;b;bcd;c;émile;über"] {
+            let names = Names(list);
+            for name in list.split(';').filter(|n| !n.is_empty()) {
+                assert!(names.contains(name), "{name} in {list:?}");
+            }
+            for absent in ["", "a", "aa", "abcd", "bb", "c;", "e", "g", "zz", "émil"] {
+                assert!(!names.contains(absent), "{absent} not in {list:?}");
+            }
+        }
+        for list in [&PEOPLE.surnames, &PEOPLE.others] {
+            let all: Vec<&str> = list.0.split(';').collect();
+            assert!(all.len() > 10_000, "{} names", all.len());
+            assert!(all.windows(2).all(|w| w[0] < w[1]), "people.txt is sorted");
+            assert!(all.iter().all(|n| list.contains(n)));
+        }
+    }
 
     fn check(text: &str, name: &str) -> bool {
         check_kind(text, name, crate::geo::NameKind::Gazetteer)
