@@ -35,6 +35,8 @@ import re
 import sys
 from pathlib import Path
 
+from geo_tables import table_names
+
 # WordNet lexicographer files of things a place's name is often given to.
 THINGS = {
     5,  # noun.animal
@@ -76,19 +78,14 @@ PHRASE_WORDS = set(
 
 def place_names(repo):
     """Every name in the gazetteer, the country names and the place table, lowercase with
-    underscores for spaces; and the single words among the countries' own names."""
+    underscores for spaces; and the names among them that the gazetteer and the country names
+    give countries."""
     names, countries = set(), set()
-    for table in ("gazetteer.txt", "names.txt", "places.txt"):
-        for line in (repo / "src/geo" / table).read_text(encoding="utf-8").splitlines():
-            if line.startswith("#") or "|" not in line:
-                continue
-            for part in line.split("|")[1:]:
-                for n in re.split("[;,]", part):
-                    n = n.lstrip("^=~*@").strip().lower()
-                    if n and n.isascii():
-                        names.add(n.replace(" ", "_"))
-                        if table != "places.txt":
-                            countries.add(n.replace(" ", "_"))
+    for table, n in table_names(repo):
+        if n.isascii():
+            names.add(n.replace(" ", "_"))
+            if table != "places.txt":
+                countries.add(n.replace(" ", "_"))
     return names, countries
 
 

@@ -24,9 +24,10 @@ gazetteer or the place table knows it as a place ("Jordan", "Sudan"), since a pl
 country is a pair of places ("Israel Jordan border"), not a person.
 """
 
-import re
 import sys
 from pathlib import Path
+
+from geo_tables import table_names
 
 GIVEN_MEN = 600
 GIVEN_WOMEN = 1200
@@ -91,17 +92,7 @@ def wordnet_words(root):
 def place_words(repo):
     """Every single-word name the gazetteer, the country names and the place table hold,
     lowercase."""
-    out = set()
-    for name in ("gazetteer.txt", "names.txt", "places.txt"):
-        for line in (repo / "src/geo" / name).read_text(encoding="utf-8").splitlines():
-            if line.startswith("#") or "|" not in line:
-                continue
-            for part in line.split("|")[1:]:
-                for n in re.split("[;,]", part):
-                    n = n.lstrip("^=~").strip().lower()
-                    if n and " " not in n:
-                        out.add(n)
-    return out
+    return {n for _, n in table_names(repo) if " " not in n}
 
 
 def others(path, wordnet, known):
