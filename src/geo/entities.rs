@@ -7,9 +7,9 @@ use std::hash::Hasher;
 
 use super::tagger::GeoHit;
 
-/// The names' 64-bit FNV-1a hashes, sorted, little-endian, as `build.rs` writes them: 8 bytes a
-/// name, read in place from the binary.
-const HASHES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/entities.bin"));
+// `static HASHES: [u64; N]`: the names' 64-bit FNV-1a hashes, sorted, as `build.rs` writes
+// them from the table; 8 bytes a name, read in place from the binary.
+include!(concat!(env!("OUT_DIR"), "/entities.rs"));
 
 /// The most words a name has after its place's name.
 const MOST_WORDS: usize = 3;
@@ -18,76 +18,55 @@ const MOST_WORDS: usize = 3;
 /// search.
 const LONGEST_WORD: usize = 64;
 
-/// How many names the table holds.
-fn len() -> usize {
-    HASHES.len() / 8
-}
-
-/// The `i`th hash of the table.
-fn hash_at(i: usize) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&HASHES[i * 8..i * 8 + 8]);
-    u64::from_le_bytes(b)
-}
-
-/// Whether the table holds `phrase` (lower case, words between single spaces).
+/// Whether the table holds `phrase` (folded, without accents, words between single spaces).
 fn contains(phrase: &str) -> bool {
     let mut h = fnv::FnvHasher::default();
     h.write(phrase.as_bytes());
-    let wanted = h.finish();
-    let (mut lo, mut hi) = (0, len());
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        match hash_at(mid).cmp(&wanted) {
-            std::cmp::Ordering::Less => lo = mid + 1,
-            std::cmp::Ordering::Greater => hi = mid,
-            std::cmp::Ordering::Equal => return true,
-        }
-    }
-    false
+    HASHES.binary_search(&h.finish()).is_ok()
+}
+
+/// A word without the punctuation after it ("Knight," -> "Knight").
+fn bare(word: &str) -> &str {
+    word.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '\''))
 }
 
 /// Whether the hit in folded `text` starts a name in the table, written as a name: the words
 /// after it (`original_rest`, as written) each with a capital, in a line (with
 /// `original_before`) that is not in title case.
 pub fn starts_name(text: &str, hit: &GeoHit, original_before: &str, original_rest: &str) -> bool {
-    let Some(rest) = original_rest.strip_prefix(' ') else {
+    let (Some(rest), Some(folded_rest)) = (
+        original_rest.strip_prefix(' '),
+        text[hit.end..].strip_prefix(' '),
+    ) else {
         return false;
     };
     if !rest.starts_with(char::is_uppercase) {
         return false;
     }
     let line = rest.split('\n').next().unwrap_or("");
-    let mut words = [""; MOST_WORDS];
+    let folded_line = folded_rest.split('\n').next().unwrap_or("");
+    // Where each candidate name ends in `text`: the folded text is the phrase to look up, and
+    // folding keeps the spaces where they were.
+    let mut ends = [0; MOST_WORDS];
     let mut count = 0;
-    for word in line.split(' ').take(MOST_WORDS) {
-        let bare = word.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '\''));
-        if !bare.starts_with(char::is_uppercase) || bare.len() > LONGEST_WORD {
+    let mut at = hit.end + 1;
+    for (word, folded) in line.split(' ').zip(folded_line.split(' ')).take(MOST_WORDS) {
+        let name = bare(word);
+        if !name.starts_with(char::is_uppercase) || name.len() > LONGEST_WORD {
             break;
         }
-        words[count] = bare;
+        ends[count] = at + bare(folded).len();
         count += 1;
-        if bare.len() < word.len() {
+        if name.len() < word.len() {
             // Punctuation ends the name: "India Knight, columnist".
             break;
         }
+        at += folded.len() + 1;
     }
-    let head = crate::text::without_latin_accents(&text[hit.start..hit.end]);
-    let mut phrase = String::with_capacity(64);
-    let found = (1..=count).rev().any(|n| {
-        phrase.clear();
-        phrase.push_str(&head);
-        for w in &words[..n] {
-            phrase.push(' ');
-            for c in crate::text::without_latin_accents(w).chars() {
-                match c {
-                    '\u{2019}' | '\u{2018}' | '\u{02BC}' => phrase.push('\''),
-                    c => phrase.extend(c.to_lowercase()),
-                }
-            }
-        }
-        contains(&phrase)
-    });
+    let found = ends[..count]
+        .iter()
+        .rev()
+        .any(|&end| contains(&crate::text::without_latin_accents(&text[hit.start..end])));
     found && {
         let before = original_before.rsplit('\n').next().unwrap_or("");
         !super::context::in_title_case(before, line)
@@ -100,8 +79,8 @@ mod tests {
 
     #[test]
     fn the_table_compiled_in_is_whole_and_sorted() {
-        assert!(len() > 50_000, "{} names", len());
-        assert!((1..len()).all(|i| hash_at(i - 1) < hash_at(i)));
+        assert!(HASHES.len() > 50_000, "{} names", HASHES.len());
+        assert!(HASHES.windows(2).all(|w| w[0] < w[1]));
         assert!(contains("venezuelan beaver cheese"));
         assert!(contains("israel adesanya"));
         assert!(!contains("israel"));
