@@ -35,7 +35,7 @@ import re
 import sys
 from pathlib import Path
 
-from geo_tables import table_names
+from geo_tables import EVERYDAY_NAMES, table_names
 
 # WordNet lexicographer files of things a place's name is often given to.
 THINGS = {
@@ -46,16 +46,6 @@ THINGS = {
 
 # WordNet's lexicographer file of people: "Jagger" is a name, "knight" a surname from a trade.
 PERSON = 18
-
-# Census names that are also a place's feature or an everyday word: after a country they are
-# the headline's words ("Jordan River", "Georgia State"), not a surname.
-FEATURES = set(
-    """
-    river rivers valley valleys lake lakes gate gates hill hills mountain mountains park parks
-    city state states street port bay sea coast island islands field fields wood woods forest
-    north south east west central new old king queen prince princess duke
-    """.split()
-)
 
 # A word that follows this many places' names in the titles is not a name.
 GENERIC = 4
@@ -218,7 +208,7 @@ def main():
             head in given
             and all(w in people for w in tail)
             and (not word(last) or title_or_trade(last))
-            and last not in FEATURES
+            and last not in EVERYDAY_NAMES
         )
         if name_like or thing or person:
             keep.add(" ".join([head.replace("_", " "), *tail]))

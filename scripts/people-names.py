@@ -12,7 +12,7 @@ the words and places among them.
 
 Given names: the 600 most frequent men's and 1,200 most frequent women's names. Surnames: the
 20,000 most frequent. Names that are everyday English words ("May", "Will", "Valley",
-"River") are left out (WORDS), since a headline uses them as words far more often than as
+"River") are left out (EVERYDAY_NAMES), since a headline uses them as words far more often than as
 names. With WordNet, so are surnames that are common words (written in lower case in WordNet,
 in a sense that is not a person: "Prime", "Queen", "Court", "Border", "Bank"): after a
 country they are words of the headline ("Israel Prime Minister says"), not a name.
@@ -27,33 +27,17 @@ country is a pair of places ("Israel Jordan border"), not a person.
 import sys
 from pathlib import Path
 
-from geo_tables import table_names
+from geo_tables import EVERYDAY_NAMES, table_names
 
 GIVEN_MEN = 600
 GIVEN_WOMEN = 1200
 SURNAMES = 20000
 
-# Everyday words that are also names in the census lists: months, verbs, virtues, colours,
-# titles ("Jordan Queen Rania visits" is about Jordan), and the features a country's name is
-# followed by in a place name.
-WORDS = set(
-    """
-    may june april august march will mark bill grace hope joy faith art dawn summer autumn
-    rose iris ivy holly lily daisy pearl ruby crystal amber angel sky rich don guy van ray
-    sue pat jack frank earl major king queen prince princess duke young white black green brown
-    gray grey long little
-    small short power post gate gates lake lakes river rivers valley hill hills mountain
-    mountains park parks city state states street port bay sea coast island islands field
-    fields wood woods forest north south east west central new old good best love star
-    """.split()
-)
-
-
 def read(path, limit):
     out = []
     for line in Path(path).read_text(encoding="ascii").splitlines()[:limit]:
         name = line.split()[0].lower()
-        if name not in WORDS:
+        if name not in EVERYDAY_NAMES:
             out.append(name)
     return out
 
@@ -104,7 +88,7 @@ def others(path, wordnet, known):
         name = line.strip().lower()
         if not name or name.startswith("#") or not name.isalpha() or len(name) < 3:
             continue
-        if name in WORDS or name in known or name in places:
+        if name in EVERYDAY_NAMES or name in known or name in places:
             continue
         if wordnet is not None and name in wordnet:
             continue
